@@ -1,0 +1,42 @@
+# Two commands do all the set-up on a fresh clone: `make demo` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+DEMO_DAY := 2026-08-02
+
+.PHONY: demo test test-fast bench bench-quick clean install
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Runtime install (demo): re-done only when pyproject.toml changes.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+# Test install adds pytest and the llama.cpp server (compiled once, then reused from pip's wheel cache).
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+	$(BIN)/pip install --quiet -e '.[test,llamacpp]'
+	touch $@
+
+install: $(VENV)/.installed
+
+demo: $(VENV)/.installed
+	$(BIN)/aidigest run --date $(DEMO_DAY) --replay demo/replay/$(DEMO_DAY) --db .aidigest/demo.sqlite3 --out reports --llm none
+
+test: $(VENV)/.installed-test
+	$(BIN)/python -m pytest -q
+
+# Everything but the llama.cpp integration test.
+test-fast: $(VENV)/.installed-test
+	$(BIN)/python -m pytest -q -m 'not llamacpp'
+
+bench: $(VENV)/.installed-test
+	$(BIN)/python bench/run.py
+
+bench-quick: $(VENV)/.installed-test
+	$(BIN)/python bench/run.py --quick
+
+clean:
+	rm -rf $(VENV) .aidigest reports

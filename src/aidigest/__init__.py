@@ -1,0 +1,3 @@
+"""aidigest: a daily digest of AI news and papers."""
+
+__version__ = "0.1.0"

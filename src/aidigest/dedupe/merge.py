@@ -1,0 +1,70 @@
+"""Within-day merging: one item per canonical key, papers joined by arXiv id across HF, arXiv and HN."""
+
+from __future__ import annotations
+
+from ..models import Item, Sighting
+
+
+def _merge_sightings(a: list[Sighting], b: list[Sighting]) -> list[Sighting]:
+    out = list(a)
+    seen = {(s.source, s.url) for s in a}
+    for s in b:
+        if (s.source, s.url) in seen:
+            # same sighting seen again (a rerun): keep the fresher signals
+            for i, old in enumerate(out):
+                if (old.source, old.url) == (s.source, s.url):
+                    out[i] = old.model_copy(
+                        update={
+                            k: v
+                            for k, v in s.model_dump().items()
+                            if v is not None and k in ("points", "comments", "upvotes", "rank", "discussion_url")
+                        }
+                    )
+        else:
+            out.append(s)
+            seen.add((s.source, s.url))
+    return out
+
+
+def merge_pair(a: Item, b: Item) -> Item:
+    """Fold `b` into `a`. Papers prefer the arXiv record's fields; the longest snippet wins."""
+    primary, other = (a, b)
+    # an item seen as a paper (arXiv / HF) is a paper even if an HN post linked it
+    if a.kind != "paper" and b.kind == "paper":
+        primary, other = b, a
+    # the arXiv API record carries the canonical abstract/category: prefer it as the base
+    if other.primary_category and not primary.primary_category:
+        primary, other = other, primary
+    snippet = primary.snippet if len(primary.snippet) >= len(other.snippet) else other.snippet
+    return primary.model_copy(
+        update={
+            "snippet": snippet,
+            "arxiv_id": primary.arxiv_id or other.arxiv_id,
+            "primary_category": primary.primary_category or other.primary_category,
+            "authors": primary.authors or other.authors,
+            "published": primary.published or other.published,
+            "sightings": _merge_sightings(primary.sightings, other.sightings),
+            "key": a.key,
+        }
+    )
+
+
+def merge_items(items: list[Item]) -> tuple[list[Item], int]:
+    """Merge duplicates (same canonical key, or same arXiv id). Returns (items in first-seen order, merges)."""
+    by_key: dict[str, Item] = {}
+    alias: dict[str, str] = {}  # arXiv id -> key of the item holding it
+    merges = 0
+    for it in items:
+        target = it.key if it.key in by_key else None
+        if target is None and it.arxiv_id and it.arxiv_id in alias:
+            target = alias[it.arxiv_id]
+        if target is None:
+            by_key[it.key] = it
+            if it.arxiv_id:
+                alias[it.arxiv_id] = it.key
+            continue
+        by_key[target] = merge_pair(by_key[target], it)
+        merges += 1
+        if it.arxiv_id:
+            alias[it.arxiv_id] = target
+    return list(by_key.values()), merges

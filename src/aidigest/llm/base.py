@@ -1,0 +1,53 @@
+"""The one small interface every LLM provider implements.
+
+    result = await llm.complete(messages, schema=MyPydanticModel, purpose="summarize:llm")
+    result.data   # a validated MyPydanticModel instance (when schema is given)
+    result.text   # the raw text
+    result.tokens_in, result.tokens_out, result.cost_usd, result.cached
+
+Errors: `LLMFatal` (bad key, unknown model: never retried), `BudgetExceeded` (run budget reached: the caller
+takes the offline path), `LLMError` (anything else after retries, including output that never validated).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal, Protocol
+
+from pydantic import BaseModel
+
+
+class Message(BaseModel):
+    role: Literal["system", "user", "assistant"]
+    content: str
+
+
+class LLMResult(BaseModel):
+    provider: str
+    model: str
+    text: str
+    data: Any = None  # validated schema instance when a schema was given
+    tokens_in: int = 0
+    tokens_out: int = 0
+    cost_usd: float = 0.0
+    cached: bool = False
+    latency_s: float = 0.0
+
+
+class LLMError(Exception):
+    """A call that failed after retries, or whose output never validated."""
+
+
+class LLMFatal(LLMError):
+    """Authentication / model-not-found / bad configuration: fail fast, never retry."""
+
+
+class BudgetExceeded(LLMError):
+    """The run's --budget-usd or --max-tokens is reached: no new calls."""
+
+
+class LLM(Protocol):
+    name: str  # e.g. "openai:gpt-4o-mini"
+
+    async def complete(
+        self, messages: list[Message], schema: type[BaseModel] | None = None, purpose: str = ""
+    ) -> LLMResult: ...

@@ -1,0 +1,109 @@
+"""Typed records that cross stage boundaries.
+
+Every stage of the pipeline (sources -> store -> dedupe -> classify -> select -> summarize -> render)
+exchanges these models, never loose dicts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+Kind = Literal["news", "paper"]
+SourceStatus = Literal["ok", "empty", "failed", "no_recording", "skipped"]
+
+
+class Sighting(BaseModel):
+    """One place an item was seen: which source, under which URL, with which signals."""
+
+    source: str  # source name from the config, e.g. "hackernews", "hf_papers", "arxiv", "rss:import-ai"
+    url: str
+    title: str = ""
+    points: int | None = None  # Hacker News points
+    comments: int | None = None  # Hacker News comment count
+    discussion_url: str | None = None  # e.g. https://news.ycombinator.com/item?id=...
+    upvotes: int | None = None  # Hugging Face Daily Papers upvotes
+    rank: int | None = None  # position in the source's own listing (0 = top)
+
+
+class Item(BaseModel):
+    """One news story or paper, after parsing (and possibly merging several sightings)."""
+
+    kind: Kind
+    title: str
+    url: str
+    key: str  # canonical key, see aidigest.urls.canonical_key
+    snippet: str = ""  # article snippet (news) or abstract (papers)
+    language: str = "en"
+    published: dt.datetime | None = None
+    arxiv_id: str | None = None
+    primary_category: str | None = None  # arXiv primary category, e.g. "cs.CL"
+    authors: list[str] = Field(default_factory=list)
+    sightings: list[Sighting] = Field(default_factory=list)
+
+    # ---- derived signals -------------------------------------------------------------
+    @property
+    def sources(self) -> list[str]:
+        seen: list[str] = []
+        for s in self.sightings:
+            if s.source not in seen:
+                seen.append(s.source)
+        return seen
+
+    @property
+    def hn_points(self) -> int | None:
+        vals = [s.points for s in self.sightings if s.points is not None]
+        return max(vals) if vals else None
+
+    @property
+    def hn_comments(self) -> int | None:
+        vals = [s.comments for s in self.sightings if s.comments is not None]
+        return max(vals) if vals else None
+
+    @property
+    def hf_upvotes(self) -> int | None:
+        vals = [s.upvotes for s in self.sightings if s.upvotes is not None]
+        return max(vals) if vals else None
+
+    @property
+    def discussion_url(self) -> str | None:
+        for s in self.sightings:
+            if s.discussion_url:
+                return s.discussion_url
+        return None
+
+
+class SourceOutcome(BaseModel):
+    """What one source did in one run: the run-health data printed in reports."""
+
+    source: str
+    kind: Kind
+    status: SourceStatus
+    items: int = 0
+    error: str | None = None
+    duration_s: float = 0.0
+    notes: dict[str, int] = Field(default_factory=dict)  # counters, e.g. {"snippets_missing": 3}
+
+
+class CollectResult(BaseModel):
+    day: dt.date
+    run_id: int
+    outcomes: list[SourceOutcome]
+    items: list[Item]
+    new_items: int = 0  # rows added to the store by this run
+    merged: int = 0  # sightings folded into an existing item within the day
+
+    @property
+    def failed(self) -> list[SourceOutcome]:
+        return [o for o in self.outcomes if o.status in ("failed", "no_recording")]
+
+
+class Classified(BaseModel):
+    """An item with its taxonomy category and where the decision came from."""
+
+    item: Item
+    category: str
+    method: Literal["llm", "offline", "fallback"] = "offline"
+    confidence: float | None = None

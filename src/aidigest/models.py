@@ -107,3 +107,31 @@ class Classified(BaseModel):
     category: str
     method: Literal["llm", "offline", "fallback"] = "offline"
     confidence: float | None = None
+
+
+class LLMTotals(BaseModel):
+    """LLM usage of one run (filled by aidigest.llm, printed in run health)."""
+
+    provider: str = "none"
+    calls: int = 0  # calls that reached the provider
+    cached: int = 0  # answered from the SQLite cache
+    failed: int = 0
+    tokens_in: int = 0
+    tokens_out: int = 0
+    cost_usd: float = 0.0
+    budget_stopped: bool = False  # --budget-usd / --max-tokens reached: later work went offline
+
+
+class RunHealth(BaseModel):
+    """Everything the run-health section of a report prints."""
+
+    outcomes: list[SourceOutcome] = Field(default_factory=list)
+    # what fell back and how often, e.g. {"classify: llm → offline": 3, "summary cv: llm → extractive": 1}
+    fallbacks: dict[str, int] = Field(default_factory=dict)
+    others: int = 0  # items classified `others` (left out of the report)
+    repeated_skipped: int = 0  # items already reported within the repeat window
+    llm: LLMTotals = Field(default_factory=LLMTotals)
+    notes: list[str] = Field(default_factory=list)
+
+    def fallback(self, what: str, n: int = 1) -> None:
+        self.fallbacks[what] = self.fallbacks.get(what, 0) + n

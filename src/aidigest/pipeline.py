@@ -1,0 +1,82 @@
+"""One day's flow, top to bottom: collect -> merge near-duplicates -> classify -> per kind: select,
+summarize, render -> remember what was reported.
+
+Everything a user sees about the run's health (sources, fallbacks, LLM usage) is gathered in one
+`RunHealth` and printed at the end of each report.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .classify import classify_items
+from .collect import collect_day
+from .config import Config
+from .dedupe.near import merge_near_duplicates
+from .digest import build_digest, reported_rows, write_report
+from .http import HttpClient
+from .llm import make_llm
+from .models import CollectResult, LLMTotals, RunHealth
+from .store import Store
+from .taxonomy import load_taxonomy
+
+KINDS = ("news", "paper")
+
+
+@dataclass
+class RunSummary:
+    day: dt.date
+    run_id: int
+    collect: CollectResult
+    reports: dict[str, list[Path]] = field(default_factory=dict)  # kind -> [md, png, json]
+    health: RunHealth = field(default_factory=RunHealth)
+    items_by_kind: dict[str, int] = field(default_factory=dict)
+
+
+async def run_day(
+    day: dt.date,
+    config: Config,
+    store: Store,
+    http: HttpClient,
+    out_dir: Path,
+    language: str | None = None,
+) -> RunSummary:
+    language = language or config.general.language
+    taxonomy = load_taxonomy(config.digest.taxonomy or None)
+    run_id = store.start_run(day, "run")
+    health = RunHealth(llm=LLMTotals(provider=config.llm.provider))
+    llm = make_llm(config, store, run_id, health.llm)
+    try:
+        # 1. collect every source (failures isolated), merged by canonical key / arXiv id, stored
+        collected = await collect_day(day, config, store, http, command="run", run_id=run_id)
+        health.outcomes = collected.outcomes
+
+        # 2. everything stored for the day (a rerun sees the same set), near-duplicates folded
+        items = store.items_for_day(day)
+        items, near = merge_near_duplicates(items)
+        if near:
+            health.notes.append(f"near-duplicates merged: {near}")
+
+        # 3. categorize every item (LLM when configured, else the offline classifier)
+        classified = await classify_items(items, taxonomy, llm, health, config)
+
+        # 4. one digest per kind; reports are written once both are built, so each report's
+        #    run-health section shows the whole run (both kinds' fallbacks, all LLM calls)
+        summary = RunSummary(day=day, run_id=run_id, collect=collected, health=health)
+        digests = []
+        for kind in KINDS:
+            of_kind = [c for c in classified if c.item.kind == kind]
+            summary.items_by_kind[kind] = len(of_kind)
+            digests.append(await build_digest(day, kind, of_kind, store, taxonomy, config, llm, health, language))
+        for digest in digests:
+            kind = digest.kind
+            paths = write_report(digest, out_dir)
+            store.mark_reported(day, reported_rows(digest))
+            summary.reports[kind] = [p for p in (paths.markdown, paths.chart, paths.json) if p]
+    except BaseException:
+        store.finish_run(run_id, "error", {"health": health.model_dump(mode="json")})
+        raise
+    store.finish_run(run_id, "ok", {"health": health.model_dump(mode="json")})
+    return summary

@@ -7,6 +7,7 @@ Everything a user sees about the run's health (sources, fallbacks, LLM usage) is
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -65,11 +66,12 @@ async def run_day(
         # 4. one digest per kind; reports are written once both are built, so each report's
         #    run-health section shows the whole run (both kinds' fallbacks, all LLM calls)
         summary = RunSummary(day=day, run_id=run_id, collect=collected, health=health)
-        digests = []
-        for kind in KINDS:
-            of_kind = [c for c in classified if c.item.kind == kind]
-            summary.items_by_kind[kind] = len(of_kind)
-            digests.append(await build_digest(day, kind, of_kind, store, taxonomy, config, llm, health, language))
+        by_kind = {kind: [c for c in classified if c.item.kind == kind] for kind in KINDS}
+        summary.items_by_kind = {kind: len(v) for kind, v in by_kind.items()}
+        # both kinds summarized concurrently: the LLM round for summaries is shared, not doubled
+        digests = await asyncio.gather(
+            *(build_digest(day, kind, by_kind[kind], store, taxonomy, config, llm, health, language) for kind in KINDS)
+        )
         for digest in digests:
             kind = digest.kind
             paths = write_report(digest, out_dir)

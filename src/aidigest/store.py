@@ -100,6 +100,24 @@ MIGRATIONS: list[str] = [
         updated_at    REAL NOT NULL
     );
     """,
+    # 2: LLM layer (aidigest.llm): cache hit counts, structured-output mode per cache entry and call,
+    #    and the structured-output mode discovered per endpoint + model (so later runs skip discovery)
+    """
+    ALTER TABLE llm_cache ADD COLUMN mode TEXT NOT NULL DEFAULT 'text';
+    ALTER TABLE llm_cache ADD COLUMN hits INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE llm_cache ADD COLUMN last_hit_at REAL;
+    ALTER TABLE llm_calls ADD COLUMN mode TEXT;
+    ALTER TABLE llm_calls ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+    CREATE INDEX llm_calls_run ON llm_calls(run_id);
+    CREATE TABLE llm_modes (
+        provider    TEXT NOT NULL,
+        base_url    TEXT NOT NULL,
+        model       TEXT NOT NULL,
+        mode        TEXT NOT NULL,
+        updated_at  REAL NOT NULL,
+        PRIMARY KEY (provider, base_url, model)
+    );
+    """,
 ]
 
 

@@ -1,0 +1,183 @@
+"""Snippets for news links, plus the small text helpers every source shares.
+
+The old system categorized news by title alone. `enrich_snippets` fetches the page behind each news item
+that has no snippet yet, extracts the main text with trafilatura and keeps the first `max_chars` characters
+cut at a sentence boundary. It never raises for one page: every outcome is counted.
+
+Pages that are not fetched at all: PDFs (by URL), arXiv / Hugging Face paper pages and Hacker News
+discussion links (their text is not an article), and everything past `max_per_day` (counted `over_cap`,
+the highest-scored items are fetched first).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import re
+from html.parser import HTMLParser
+from urllib.parse import urlsplit
+
+from ..http import FetchError, ReplayMissing, ResponseTooLarge
+from ..models import Item
+from ..urls import arxiv_id_from_url, host_of
+from .base import FetchContext
+
+# ---------------------------------------------------------------------------------------------------
+# Text helpers (pure)
+# ---------------------------------------------------------------------------------------------------
+_BLOCK_TAGS = {
+    "p", "br", "div", "li", "ul", "ol", "tr", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6", "pre",
+    "blockquote", "section", "article", "header", "footer", "table", "hr",
+}
+_DROP_TAGS = {"script", "style", "noscript", "template"}
+
+
+class _TextExtractor(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._drop = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in _DROP_TAGS:
+            self._drop += 1
+        elif tag in _BLOCK_TAGS:
+            self.parts.append(" ")
+
+    def handle_startendtag(self, tag, attrs):
+        if tag in _BLOCK_TAGS:
+            self.parts.append(" ")
+
+    def handle_endtag(self, tag):
+        if tag in _DROP_TAGS and self._drop:
+            self._drop -= 1
+        elif tag in _BLOCK_TAGS:
+            self.parts.append(" ")
+
+    def handle_data(self, data):
+        if not self._drop:
+            self.parts.append(data)
+
+
+def normalize_space(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def strip_html(fragment: str | None) -> str:
+    """Visible text of an HTML fragment (tags removed, entities decoded, whitespace collapsed)."""
+    if not fragment:
+        return ""
+    if "<" not in fragment:
+        return normalize_space(html.unescape(fragment))
+    p = _TextExtractor()
+    try:
+        p.feed(fragment)
+        p.close()
+    except Exception:  # noqa: BLE001 - html.parser is lenient; fall back to a crude strip on anything odd
+        return normalize_space(html.unescape(re.sub(r"<[^>]+>", " ", fragment)))
+    return normalize_space("".join(p.parts))
+
+
+# A sentence ends with . ! ? (or their full-width forms, or an ellipsis) followed by a space / end.
+_SENTENCE_END = re.compile(r"[.!?。！？…](?:[\"'”’)\]]*)(?=\s|$)")
+
+
+def clip_text(text: str, max_chars: int) -> str:
+    """The first `max_chars` characters of `text`, cut at the last sentence end that fits.
+
+    When no sentence end falls in the second half of the budget, cut at the last space and add "…"."""
+    text = normalize_space(text)
+    if max_chars <= 0 or len(text) <= max_chars:
+        return text
+    window = text[: max_chars + 1]
+    ends = [m.end() for m in _SENTENCE_END.finditer(window) if m.end() <= max_chars]
+    if ends and ends[-1] >= max_chars // 2:
+        return window[: ends[-1]].strip()
+    cut = window[:max_chars].rstrip()
+    space = cut.rfind(" ")
+    if space >= max_chars // 2:
+        cut = cut[:space]
+    return cut.rstrip(" ,;:-") + "…"
+
+
+# ---------------------------------------------------------------------------------------------------
+# Snippet enrichment (I/O through ctx.http)
+# ---------------------------------------------------------------------------------------------------
+_NO_ARTICLE_HOSTS = {"news.ycombinator.com", "huggingface.co", "hf.co"}
+_HTML_TYPES = ("text/html", "application/xhtml+xml")
+COUNTERS = ("has_snippet", "fetched", "missing", "skipped_pdf", "skipped_link", "skipped_non_html", "too_large", "empty",
+            "failed", "over_cap")
+
+
+def _is_pdf_url(url: str) -> bool:
+    try:
+        return urlsplit(url).path.lower().endswith(".pdf")
+    except ValueError:
+        return False
+
+
+def extract_snippet(page: str | bytes, max_chars: int, url: str | None = None) -> str:
+    """Main text of an HTML page (trafilatura), clipped at a sentence boundary. "" when nothing is found."""
+    import trafilatura  # imported lazily: it is slow to import and only needed when pages are fetched
+
+    if isinstance(page, bytes):
+        page = page.decode("utf-8", errors="replace")
+    text = trafilatura.extract(page, url=url, include_comments=False, include_tables=False) or ""
+    return clip_text(text, max_chars)
+
+
+async def enrich_snippets(items: list[Item], ctx: FetchContext) -> dict[str, int]:
+    """Fill `item.snippet` in place for news items that have none. Returns counters (see COUNTERS)."""
+    cfg = ctx.config.sources.snippets
+    counts = dict.fromkeys(COUNTERS, 0)
+    candidates: list[Item] = []
+    for it in items:
+        if it.kind != "news":
+            continue
+        if it.snippet.strip():
+            counts["has_snippet"] += 1
+            continue
+        if _is_pdf_url(it.url):
+            counts["skipped_pdf"] += 1
+        elif arxiv_id_from_url(it.url) or host_of(it.url) in _NO_ARTICLE_HOSTS:
+            counts["skipped_link"] += 1
+        elif not it.url.lower().startswith(("http://", "https://")):
+            counts["skipped_link"] += 1
+        else:
+            candidates.append(it)
+    # the most discussed stories first, so the cap drops the least important ones
+    candidates.sort(key=lambda it: -(it.hn_points or 0))
+    if len(candidates) > cfg.max_per_day:
+        counts["over_cap"] = len(candidates) - cfg.max_per_day
+        candidates = candidates[: cfg.max_per_day]
+
+    async def one(it: Item) -> str:
+        try:
+            resp = await ctx.http.get(it.url, max_bytes=cfg.max_bytes, retries=1)
+        except ReplayMissing:
+            return "missing"
+        except ResponseTooLarge:
+            return "too_large"
+        except FetchError:
+            return "failed"
+        except Exception:  # noqa: BLE001 - e.g. an invalid URL from a feed: one failed snippet, counted
+            return "failed"
+        if resp.status >= 400:
+            return "failed"
+        ctype = resp.headers.get("content-type", "").split(";")[0].strip().lower()
+        if ctype == "application/pdf" or resp.body[:5] == b"%PDF-":
+            return "skipped_pdf"
+        if ctype and ctype not in _HTML_TYPES:
+            return "skipped_non_html"
+        try:
+            text = await asyncio.to_thread(extract_snippet, resp.text, cfg.max_chars, resp.url)
+        except Exception:  # noqa: BLE001 - a page trafilatura chokes on is one failed snippet, not a crash
+            return "failed"
+        if not text:
+            return "empty"
+        it.snippet = text
+        return "fetched"
+
+    for outcome in await asyncio.gather(*(one(it) for it in candidates)):
+        counts[outcome] += 1
+    return counts

@@ -15,6 +15,16 @@ from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel
 
+from ..config import ConfigError
+
+# How structured output is requested, strongest first (see aidigest.llm.structured):
+#   json_schema  response_format={"type": "json_schema", ...}       (OpenAI, vLLM, recent Ollama, ...)
+#   json_object  response_format={"type": "json_object", "schema": ...}  (llama.cpp server; OpenAI JSON mode)
+#   tools        a forced tool/function call whose parameters are the schema (Anthropic tool use, most servers)
+#   prompt       the schema in the prompt, JSON parsed out of the text
+#   text         no schema: plain text
+StructuredMode = Literal["json_schema", "json_object", "tools", "prompt", "text"]
+
 
 class Message(BaseModel):
     role: Literal["system", "user", "assistant"]
@@ -31,6 +41,8 @@ class LLMResult(BaseModel):
     cost_usd: float = 0.0
     cached: bool = False
     latency_s: float = 0.0
+    mode: str = "text"  # the StructuredMode used
+    attempts: int = 1  # HTTP requests this answer took (retries and the validation retry included)
 
 
 class LLMError(Exception):
@@ -45,9 +57,21 @@ class BudgetExceeded(LLMError):
     """The run's --budget-usd or --max-tokens is reached: no new calls."""
 
 
+class LLMConfigError(LLMFatal, ConfigError):
+    """Unknown provider spec or missing API key: one line naming the env var, never a traceback."""
+
+
 class LLM(Protocol):
     name: str  # e.g. "openai:gpt-4o-mini"
 
     async def complete(
-        self, messages: list[Message], schema: type[BaseModel] | None = None, purpose: str = ""
+        self,
+        messages: list[Message],
+        schema: type[BaseModel] | None = None,
+        purpose: str = "",
+        *,
+        max_output_tokens: int | None = None,  # overrides config.llm.max_output_tokens for this call
+        temperature: float | None = None,  # overrides config.llm.temperature for this call
     ) -> LLMResult: ...
+
+    async def aclose(self) -> None: ...

@@ -1,0 +1,223 @@
+"""The LLM response cache, the call log and the remembered structured-output modes (all in the SQLite store).
+
+- `llm_cache`: one row per distinct request. The key hashes provider, endpoint, model, temperature,
+  max output tokens, the schema sent, the structured-output mode and the messages, so a rerun of the same
+  day makes zero LLM calls. Cached answers are free (and allowed past the run budget).
+- `llm_calls`: one row per `complete()` (real, cached, failed or refused for budget) with run id, purpose,
+  tokens, cost, latency, attempts and the (scrubbed) error — like simonw/llm's log.
+- `llm_modes`: the structured-output mode discovered per (provider, base URL, model).
+
+`cache_stats(store)` and `cache_clear(store, older_than_days)` back `aidigest cache stats|clear`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import time
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from ..store import Store
+from .base import Message
+
+
+def cache_key(
+    provider: str,
+    base_url: str,
+    model: str,
+    messages: list[Message],
+    *,
+    temperature: float,
+    max_output_tokens: int,
+    schema: dict | None,
+    mode: str,
+) -> str:
+    """sha256 over everything that changes the answer (canonical JSON, so dict order never matters)."""
+    payload = {
+        "v": 1,
+        "provider": provider,
+        "base_url": base_url.rstrip("/"),
+        "model": model,
+        "temperature": temperature,
+        "max_output_tokens": max_output_tokens,
+        "schema": schema,
+        "mode": mode,
+        "messages": hashlib.sha256(
+            json.dumps([[m.role, m.content] for m in messages], ensure_ascii=False, separators=(",", ":")).encode()
+        ).hexdigest(),
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+class CachedResponse(BaseModel):
+    text: str
+    data: Any = None  # the validated JSON (model_dump) when a schema was given
+    mode: str = "text"
+    tokens_in: int = 0
+    tokens_out: int = 0
+    cost_usd: float = 0.0
+
+
+def cache_get(store: Store, key: str) -> CachedResponse | None:
+    row = store.conn.execute(
+        "SELECT response, tokens_in, tokens_out, cost_usd, mode FROM llm_cache WHERE cache_key = ?", (key,)
+    ).fetchone()
+    if row is None:
+        return None
+    try:
+        body = json.loads(row["response"])
+    except json.JSONDecodeError:
+        return None
+    return CachedResponse(
+        text=body.get("text", ""),
+        data=body.get("data"),
+        mode=row["mode"],
+        tokens_in=row["tokens_in"],
+        tokens_out=row["tokens_out"],
+        cost_usd=row["cost_usd"],
+    )
+
+
+def cache_hit(store: Store, key: str) -> None:
+    with store.conn:
+        store.conn.execute(
+            "UPDATE llm_cache SET hits = hits + 1, last_hit_at = ? WHERE cache_key = ?", (time.time(), key)
+        )
+
+
+def cache_put(store: Store, key: str, provider: str, model: str, resp: CachedResponse) -> None:
+    body = json.dumps({"text": resp.text, "data": resp.data}, ensure_ascii=False)
+    with store.conn:
+        store.conn.execute(
+            "INSERT OR REPLACE INTO llm_cache (cache_key, provider, model, response, tokens_in, tokens_out, cost_usd,"
+            " created_at, mode, hits) VALUES (?,?,?,?,?,?,?,?,?,0)",
+            (key, provider, model, body, resp.tokens_in, resp.tokens_out, resp.cost_usd, time.time(), resp.mode),
+        )
+
+
+def log_call(
+    store: Store,
+    *,
+    run_id: int | None,
+    provider: str,
+    model: str,
+    purpose: str,
+    cache_key: str | None,
+    status: str,  # ok | cached | error | budget
+    mode: str | None = None,
+    tokens_in: int = 0,
+    tokens_out: int = 0,
+    cost_usd: float = 0.0,
+    latency_s: float = 0.0,
+    attempts: int = 0,
+    error: str | None = None,
+) -> None:
+    with store.conn:
+        store.conn.execute(
+            "INSERT INTO llm_calls (run_id, provider, model, purpose, cache_key, cached, status, tokens_in, tokens_out,"
+            " cost_usd, latency_s, error, created_at, mode, attempts) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                run_id, provider, model, purpose, cache_key, 1 if status == "cached" else 0, status, tokens_in,
+                tokens_out, cost_usd, round(latency_s, 4), error, time.time(), mode, attempts,
+            ),
+        )
+
+
+# ---- remembered structured-output modes ----------------------------------------------------------
+def get_mode(store: Store, provider: str, base_url: str, model: str) -> str | None:
+    row = store.conn.execute(
+        "SELECT mode FROM llm_modes WHERE provider = ? AND base_url = ? AND model = ?", (provider, base_url, model)
+    ).fetchone()
+    return row["mode"] if row else None
+
+
+def set_mode(store: Store, provider: str, base_url: str, model: str, mode: str) -> None:
+    with store.conn:
+        store.conn.execute(
+            "INSERT OR REPLACE INTO llm_modes (provider, base_url, model, mode, updated_at) VALUES (?,?,?,?,?)",
+            (provider, base_url, model, mode, time.time()),
+        )
+
+
+# ---- aidigest cache stats | clear ------------------------------------------------------------------
+class CacheModelStats(BaseModel):
+    provider: str
+    model: str
+    entries: int
+    tokens_in: int  # tokens it cost to produce the cached answers
+    tokens_out: int
+    cost_usd: float
+    hits: int  # answers served from the cache instead of a new call
+    saved_usd: float  # estimated cost those hits avoided
+
+
+class CacheStats(BaseModel):
+    entries: int = 0
+    tokens_in: int = 0
+    tokens_out: int = 0
+    cost_usd: float = 0.0  # estimated cost of producing every cached answer
+    hits: int = 0
+    saved_usd: float = 0.0  # estimated cost avoided by cache hits
+    oldest: dt.datetime | None = None
+    newest: dt.datetime | None = None
+    by_model: list[CacheModelStats] = Field(default_factory=list)
+    calls_logged: int = 0  # rows in the call log (llm_calls)
+    modes: dict[str, str] = Field(default_factory=dict)  # "provider base_url model" -> structured-output mode
+
+
+def _ts(value: float | None) -> dt.datetime | None:
+    return dt.datetime.fromtimestamp(value, tz=dt.timezone.utc) if value is not None else None
+
+
+def cache_stats(store: Store) -> CacheStats:
+    rows = store.conn.execute(
+        "SELECT provider, model, COUNT(*) AS entries, SUM(tokens_in) AS tin, SUM(tokens_out) AS tout,"
+        " SUM(cost_usd) AS cost, SUM(hits) AS hits, SUM(hits * cost_usd) AS saved"
+        " FROM llm_cache GROUP BY provider, model ORDER BY provider, model"
+    ).fetchall()
+    by_model = [
+        CacheModelStats(
+            provider=r["provider"], model=r["model"], entries=r["entries"], tokens_in=r["tin"] or 0,
+            tokens_out=r["tout"] or 0, cost_usd=round(r["cost"] or 0.0, 6), hits=r["hits"] or 0,
+            saved_usd=round(r["saved"] or 0.0, 6),
+        )
+        for r in rows
+    ]
+    span = store.conn.execute("SELECT MIN(created_at), MAX(created_at) FROM llm_cache").fetchone()
+    modes = {
+        f"{r['provider']} {r['base_url']} {r['model']}": r["mode"]
+        for r in store.conn.execute("SELECT provider, base_url, model, mode FROM llm_modes ORDER BY provider, model")
+    }
+    return CacheStats(
+        entries=sum(m.entries for m in by_model),
+        tokens_in=sum(m.tokens_in for m in by_model),
+        tokens_out=sum(m.tokens_out for m in by_model),
+        cost_usd=round(sum(m.cost_usd for m in by_model), 6),
+        hits=sum(m.hits for m in by_model),
+        saved_usd=round(sum(m.saved_usd for m in by_model), 6),
+        oldest=_ts(span[0]),
+        newest=_ts(span[1]),
+        by_model=by_model,
+        calls_logged=store.count("llm_calls"),
+        modes=modes,
+    )
+
+
+def cache_clear(store: Store, older_than_days: int | None = None, now: float | None = None) -> int:
+    """Delete cached responses (all, or those created more than `older_than_days` days ago).
+
+    Clearing everything also forgets the discovered structured-output modes (they are rediscovered on the
+    next call). The call log is kept. Returns the number of cached responses deleted."""
+    if older_than_days is not None and older_than_days < 0:
+        raise ValueError("older_than_days must be >= 0")
+    with store.conn:
+        if older_than_days is None:
+            n = store.conn.execute("DELETE FROM llm_cache").rowcount
+            store.conn.execute("DELETE FROM llm_modes")
+        else:
+            cutoff = (time.time() if now is None else now) - older_than_days * 86400
+            n = store.conn.execute("DELETE FROM llm_cache WHERE created_at < ?", (cutoff,)).rowcount
+    return int(n)

@@ -1,0 +1,24 @@
+"""build_sources: the enabled sources in their fixed order."""
+
+from __future__ import annotations
+
+from aidigest.config import Config, FeedConfig
+from aidigest.sources import build_sources
+
+
+def test_default_order():
+    assert [s.name for s in build_sources(Config())] == ["hackernews", "techreview_kr", "hf_papers", "arxiv"]
+    assert [s.kind for s in build_sources(Config())] == ["news", "news", "paper", "paper"]
+
+
+def test_feeds_between_techreview_and_papers_and_disabled_sources_left_out():
+    cfg = Config()
+    cfg.sources.feeds = [FeedConfig(name="import-ai", url="https://importai.substack.com/feed"),
+                         FeedConfig(name="arxiv-cl", url="https://rss.arxiv.org/rss/cs.CL", kind="paper")]
+    assert [s.name for s in build_sources(cfg)] == [
+        "hackernews", "techreview_kr", "rss:import-ai", "rss:arxiv-cl", "hf_papers", "arxiv"]
+    assert build_sources(cfg)[3].kind == "paper"
+    cfg.sources.hackernews.enabled = False
+    cfg.sources.techreview_kr.enabled = False
+    cfg.sources.arxiv.enabled = False
+    assert [s.name for s in build_sources(cfg)] == ["rss:import-ai", "rss:arxiv-cl", "hf_papers"]

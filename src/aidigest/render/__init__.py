@@ -1,0 +1,47 @@
+"""Writing a digest to disk: Markdown report, category chart (PNG) and JSON export, all atomically.
+
+    <out_dir>/YYYY-MM-DD/News_YYYY-MM-DD_report.md     Papers_YYYY-MM-DD_report.md
+    <out_dir>/YYYY-MM-DD/news_YYYY-MM-DD.png           paper_YYYY-MM-DD.png        (names as in the seed)
+    <out_dir>/YYYY-MM-DD/News_YYYY-MM-DD.json          Papers_YYYY-MM-DD.json
+
+Use `aidigest.digest.write_report` (it accepts a final RunHealth); `write_all` is its implementation.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from ..digest import Digest, ReportPaths
+from .atomic import write_bytes_atomic, write_text_atomic
+from .export import digest_json
+from .markdown import render_markdown, report_kind_word
+
+log = logging.getLogger("aidigest.render")
+
+
+def file_names(digest: Digest) -> tuple[str, str, str]:
+    """(markdown, chart, json) file names for the digest's day and kind."""
+    d = digest.day.isoformat()
+    word = report_kind_word(digest.kind)
+    return f"{word}_{d}_report.md", f"{digest.kind}_{d}.png", f"{word}_{d}.json"
+
+
+def write_all(digest: Digest, out_dir: Path) -> ReportPaths:
+    day_dir = Path(out_dir) / digest.day.isoformat()
+    day_dir.mkdir(parents=True, exist_ok=True)
+    md_name, png_name, json_name = file_names(digest)
+    chart_path: Path | None = None
+    try:
+        from .chart import digest_chart
+
+        png = digest_chart(digest)
+        if png is not None:
+            chart_path = write_bytes_atomic(day_dir / png_name, png)
+    except Exception as e:  # a chart problem must not cost the report; it is said in the run health
+        log.warning("chart for %s %s failed: %s: %s", digest.kind, digest.day, type(e).__name__, e)
+        digest.health.notes.append(f"{digest.kind} chart not drawn ({type(e).__name__})")
+    md = render_markdown(digest, png_name if chart_path else None)
+    md_path = write_text_atomic(day_dir / md_name, md)
+    json_path = write_text_atomic(day_dir / json_name, digest_json(digest))
+    return ReportPaths(markdown=md_path, chart=chart_path, json=json_path)

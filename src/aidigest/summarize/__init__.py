@@ -1,0 +1,109 @@
+"""Per-category summaries: LLM when configured (checked, one retry), else / on failure the extractive one.
+
+    drafts = await summarize_sections(selection.categories, day=..., kind=..., language=..., config=...,
+                                      llm=llm_or_None, health=health, corpus=all_items_of_the_kind,
+                                      taxonomy=taxonomy)
+
+Categories are summarized concurrently, at most `config.llm.concurrency` LLM calls in flight
+(asyncio.Semaphore). Every failed LLM section is counted in `health.fallbacks` as
+"summary <kind>/<category>: llm → extractive (<reason>)" with reason one of budget, llm-fatal, llm-error,
+invalid-json, parts, empty, citations, language, copy, filler, tldr, tldr_language, tldr_copy.
+Every section passes `checks.final_guard` before it is returned: an empty section cannot be written.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+from dataclasses import dataclass
+
+from ..config import Config
+from ..digest import SectionSummary, SummaryPoint
+from ..llm.base import LLM
+from ..models import Item, RunHealth
+from ..taxonomy import Taxonomy
+from .checks import SectionInvariantError, final_guard
+from .extractive import DocFreq, extractive_summary
+from .tldr import extractive_tldr
+
+log = logging.getLogger("aidigest.summarize")
+
+
+@dataclass
+class SectionDraft:
+    summary: SectionSummary
+    tldrs: list[str]  # one per source, in source order
+
+
+def titles_only_summary(items: list[Item], total: int, language: str) -> SectionDraft:
+    """Last resort if the extractive summarizer itself fails: every part built from titles (never empty)."""
+    from .i18n import strings
+
+    t = strings(language)
+    pts = [SummaryPoint(text=it.title.strip() or it.url, cites=[i + 1]) for i, it in enumerate(items)]
+    k = len(items)
+    summary = SectionSummary(
+        themes=pts[:3], events=pts[:5], impact=[SummaryPoint(text=t.lead_item.format(title=pts[0].text), cites=[1])],
+        bottom_line=[SummaryPoint(text=t.top_items.format(n=max(total, k), k=k), cites=list(range(1, k + 1)))],
+        method="extractive", source_language=items[0].language,
+    )
+    return SectionDraft(summary, [extractive_tldr(it) for it in items])
+
+
+def offline_draft(items: list[Item], total: int, language: str, df: DocFreq | None) -> SectionDraft:
+    try:
+        summary, tldrs = extractive_summary(items, total, language, df)
+        final_guard(summary, tldrs, len(items))
+        return SectionDraft(summary, tldrs)
+    except Exception as e:  # a bug in the extractive path must not leave a hole in the report
+        log.warning("extractive summary failed (%s: %s); using titles", type(e).__name__, e)
+        return titles_only_summary(items, total, language)
+
+
+async def summarize_sections(
+    categories: list,  # list[aidigest.select.CategorySelection]
+    *,
+    day: dt.date,
+    kind: str,
+    language: str,
+    config: Config,
+    llm: LLM | None,
+    health: RunHealth,
+    corpus: list[Item] | None = None,
+    taxonomy: Taxonomy | None = None,
+) -> list[SectionDraft]:
+    """One checked draft per category selection, in the same order."""
+    from .llm import SummaryFailed, llm_summary
+
+    df = DocFreq.from_items(corpus) if corpus else None
+    sem = asyncio.Semaphore(max(1, config.llm.concurrency))
+
+    async def one(sel) -> SectionDraft:
+        items = [it for it, _ in sel.top]
+        draft: SectionDraft | None = None
+        if llm is not None:
+            cat = taxonomy[sel.category] if taxonomy is not None and sel.category in taxonomy else None
+            try:
+                async with sem:
+                    summary, tldrs = await llm_summary(
+                        items, category_name=cat.name if cat else sel.category,
+                        category_description=cat.description if cat else "", day=day, kind=kind,
+                        category=sel.category, language=language, llm=llm, config=config,
+                    )
+                draft = SectionDraft(summary, tldrs)
+            except SummaryFailed as e:
+                health.fallback(f"summary {kind}/{sel.category}: llm → extractive ({e.code})")
+                log.info("summary %s/%s fell back to extractive: %s", kind, sel.category, e)
+        if draft is None:
+            draft = offline_draft(items, sel.total, language, df)
+        try:
+            final_guard(draft.summary, draft.tldrs, len(items))
+        except SectionInvariantError as e:  # LLM output that slipped past the checks: never written
+            health.fallback(f"summary {kind}/{sel.category}: llm → extractive (guard)")
+            log.warning("summary %s/%s failed the final guard: %s", kind, sel.category, e)
+            draft = offline_draft(items, sel.total, language, df)
+            final_guard(draft.summary, draft.tldrs, len(items))
+        return draft
+
+    return list(await asyncio.gather(*(one(sel) for sel in categories)))

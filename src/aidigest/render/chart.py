@@ -1,0 +1,161 @@
+"""Category distribution chart: one horizontal bar per category (name in the report language, count),
+with each category's top item title beside it. 1200 px wide, height grows with the number of categories.
+
+Korean glyphs: the NanumGothic TTFs shipped in the `koreanize-matplotlib` wheel are registered with
+matplotlib's font manager (found via importlib.util.find_spec — the package itself is NOT imported, it would
+restyle matplotlib globally); "DejaVu Sans" stays as the fallback family (minus sign, Latin symbols).
+Characters no registered font can draw (emoji, rare scripts) are dropped from chart text, so rendering
+never warns about missing glyphs. Agg backend via matplotlib.figure.Figure: no pyplot global state.
+"""
+
+from __future__ import annotations
+
+import glob
+import importlib.util
+import io
+import os
+import unicodedata
+from functools import lru_cache
+
+from ..digest import Digest
+from ..summarize.i18n import strings
+from .escape import one_line
+
+WIDTH_PX = 1200
+DPI = 100
+KOREAN_FAMILY = "NanumGothic"
+FALLBACK_FAMILY = "DejaVu Sans"
+LABEL_WIDTH = 22  # display columns per category-label line
+TITLE_WIDTH = 74  # display columns of the top-item title beside each bar
+
+
+def korean_font_files() -> list[str]:
+    """The NanumGothic *.ttf files of the koreanize-matplotlib wheel ([] when it is not installed)."""
+    spec = importlib.util.find_spec("koreanize_matplotlib")
+    if spec is None or not spec.origin:
+        return []
+    return sorted(glob.glob(os.path.join(os.path.dirname(spec.origin), "fonts", "*.ttf")))
+
+
+@lru_cache(maxsize=1)
+def _setup_fonts() -> tuple[tuple[str, ...], frozenset[int]]:
+    """Register the Korean fonts once; (font families to use, code points they can draw)."""
+    from matplotlib import font_manager
+    from matplotlib.ft2font import FT2Font
+
+    families: list[str] = []
+    covered: set[int] = set()
+    for path in korean_font_files():
+        try:
+            font_manager.fontManager.addfont(path)
+        except (OSError, RuntimeError, ValueError):
+            continue
+        if os.path.basename(path) == "NanumGothic.ttf":
+            families.append(KOREAN_FAMILY)
+            covered |= set(FT2Font(path).get_charmap())
+    families.append(FALLBACK_FAMILY)
+    dejavu = font_manager.findfont(font_manager.FontProperties(family=FALLBACK_FAMILY), fallback_to_default=True)
+    covered |= set(FT2Font(dejavu).get_charmap())
+    return tuple(families), frozenset(covered)
+
+
+def drawable(text: str) -> str:
+    """`text` on one line, without characters none of the chart fonts has a glyph for."""
+    _, covered = _setup_fonts()
+    return "".join(ch for ch in one_line(text) if ch == " " or ord(ch) in covered).strip()
+
+
+def _cols(ch: str) -> int:
+    return 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+
+
+def fit(text: str, width: int) -> str:
+    """Cut `text` to `width` display columns (wide CJK characters count 2), with an ellipsis."""
+    out, used = [], 0
+    for ch in text:
+        w = _cols(ch)
+        if used + w > width - 1:
+            return "".join(out).rstrip() + "…"
+        out.append(ch)
+        used += w
+    return "".join(out)
+
+
+def wrap(text: str, width: int, max_lines: int = 2) -> str:
+    """Wrap at spaces to `width` display columns, at most `max_lines` lines (the last one cut)."""
+    lines: list[str] = []
+    line = ""
+    for word in text.split(" "):
+        cand = f"{line} {word}".strip()
+        if sum(_cols(c) for c in cand) <= width or not line:
+            line = cand
+        else:
+            lines.append(line)
+            line = word
+    lines.append(line)
+    if len(lines) > max_lines:
+        lines = lines[: max_lines - 1] + [" ".join(lines[max_lines - 1 :])]
+    return "\n".join(fit(x, width) for x in lines)
+
+
+def chart_png(labels: list[str], counts: list[int], tops: list[str], title: str, top_header: str = "") -> bytes:
+    """A horizontal bar chart as PNG bytes (deterministic for the same input)."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    from matplotlib import rc_context
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    families, _ = _setup_fonts()
+    n = max(len(labels), 1)
+    height_in = max(3.2, 1.3 + 0.46 * n)
+    with rc_context({"font.family": list(families), "axes.unicode_minus": False, "svg.hashsalt": "aidigest"}):
+        fig = Figure(figsize=(WIDTH_PX / DPI, height_in), dpi=DPI)
+        FigureCanvasAgg(fig)
+        top_margin = 0.75 / height_in
+        bottom_margin = 0.45 / height_in
+        ax = fig.add_axes((0.19, bottom_margin, 0.33, 1 - top_margin - bottom_margin))
+        ys = list(range(len(labels)))
+        colors = [matplotlib.colormaps["tab20"](i % 20) for i in ys]
+        ax.barh(ys, counts, color=colors, height=0.7)
+        ax.set_yticks(ys, labels=[wrap(drawable(lb), LABEL_WIDTH) for lb in labels], fontsize=10)
+        ax.invert_yaxis()
+        ax.set_ylim(len(labels) - 0.5, -0.5)
+        peak = max(counts) if counts else 1
+        ax.set_xlim(0, peak * 1.15 + 0.5)
+        ax.xaxis.get_major_locator().set_params(integer=True)
+        ax.spines[["top", "right"]].set_visible(False)
+        ax.tick_params(axis="x", labelsize=9)
+        for y, c in zip(ys, counts, strict=True):
+            ax.text(c + peak * 0.015 + 0.05, y, str(c), va="center", ha="left", fontsize=10, fontweight="bold")
+        trans = ax.get_yaxis_transform()
+        for y, t in zip(ys, tops, strict=True):
+            ax.text(1.04, y, fit(drawable(t), TITLE_WIDTH), transform=trans, va="center", ha="left", fontsize=9,
+                    color="#333333", clip_on=False)
+        if top_header:
+            ax.text(1.04, -0.75, drawable(top_header), transform=trans, va="bottom", ha="left", fontsize=9,
+                    color="#777777", fontweight="bold", clip_on=False)
+        fig.suptitle(drawable(title), x=0.02, ha="left", y=1 - 0.22 / height_in, va="top", fontsize=13)
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None})
+    return buf.getvalue()
+
+
+def digest_chart(digest: Digest) -> bytes | None:
+    """The report's chart: items per category (sorted by count), or None for an empty digest."""
+    if not digest.sections:
+        return None
+    t = strings(digest.language)
+    order = sorted(range(len(digest.sections)), key=lambda i: (-digest.sections[i].total, i))
+    labels, counts, tops = [], [], []
+    for i in order:
+        sec = digest.sections[i]
+        name = drawable(sec.name)
+        letters = sum(ch.isalpha() for ch in sec.name)
+        labels.append(name if sum(ch.isalpha() for ch in name) * 2 >= letters else sec.category)
+        counts.append(sec.total)
+        tops.append(sec.entries[0].title if sec.entries else "")
+    kind = "News" if digest.kind == "news" else "Papers"
+    title = t.chart_title.format(kind=kind, day=digest.day.isoformat())
+    return chart_png(labels, counts, tops, title, t.chart_top)

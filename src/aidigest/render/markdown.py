@@ -1,0 +1,187 @@
+"""The Markdown report, in the seed's layout (see /work/shared/seed/News_2024-10-29_report.md):
+
+    # Daily Artificial Intelligence Insights : News
+
+    ![Category Distribution Graph](news_YYYY-MM-DD.png)
+
+    ## <emoji> <category name in the report language>
+
+    **요약:**                       (English: **Summary:**)
+    *(extractive label)*           (only for extractive sections)
+    1. **주요 주제**:  /  2. **주요 사건**:  /  3. **영향 분석**:  /  4. **최종 요약**:
+       - claim [1][3]
+
+    **출처:**                       (English: **Sources:**)
+     - [1] title (url)
+
+    **한 줄 요약:**                  TL;DR per source, with its signals
+     - [1] one sentence — HN 132점 · 댓글 74개
+
+    **이 분야의 다른 소식:**           compact list past the cap, then "… 외 N건"
+     - title (url)
+
+    ## 🔁 계속 주목받는 소식            (returning stories, if any)
+    ## 🩺 실행 상태                     (run health, always last)
+
+Every piece of fetched or generated text goes through `escape.md_text`, every URL through `escape.safe_url`.
+The output has no timestamps: the same digest renders to the same bytes.
+"""
+
+from __future__ import annotations
+
+from ..digest import CategorySection, Digest, SectionSummary, SourceEntry
+from ..models import RunHealth
+from ..summarize.i18n import Strings, language_name, strings
+from ..summarize.tldr import signals_text
+from .escape import md_text, safe_url
+
+TITLE_PREFIX = "# Daily Artificial Intelligence Insights : "
+
+
+def report_kind_word(kind: str) -> str:
+    return "News" if kind == "news" else "Papers"
+
+
+def _cites(cites: list[int]) -> str:
+    return "".join(f"[{c}]" for c in cites)
+
+
+def _point(text: str, cites: list[int]) -> str:
+    c = _cites(cites)
+    return f"{md_text(text)} {c}".strip()
+
+
+def _link_line(title: str, url: str, t: Strings, prefix: str = "") -> str:
+    u = safe_url(url)
+    target = u if u else md_text(t.url_refused)
+    return f" - {prefix}{md_text(title)} ({target})"
+
+
+def extractive_label(summary: SectionSummary, language: str) -> str:
+    t = strings(language)
+    src = summary.source_language
+    if src and src != language:
+        return t.extractive_label.format(lang=language_name(src, language))
+    return t.extractive_label_same
+
+
+def render_summary(summary: SectionSummary, language: str) -> list[str]:
+    t = strings(language)
+    out = [f"**{t.summary}:**", ""]
+    if summary.method == "extractive":
+        out += [f"*{md_text(extractive_label(summary, language))}*", ""]
+    parts = summary.parts()
+    for i, (name, points) in enumerate(zip(t.parts, parts, strict=True), start=1):
+        out += [f"{i}. **{name}**:", ""]
+        if i < 4:
+            out += [f"   - {_point(p.text, p.cites)}" for p in points]
+        else:
+            out.append("   " + " ".join(_point(p.text, p.cites) for p in points))
+        out.append("")
+    return out
+
+
+def _tldr_line(e: SourceEntry, language: str) -> str:
+    sig = signals_text(language, e.hn_points, e.hn_comments, e.hf_upvotes, len(e.sources))
+    line = f" - [{e.n}] {md_text(e.tldr)}"
+    return f"{line} — {md_text(sig)}" if sig else line
+
+
+def render_section(sec: CategorySection, language: str) -> list[str]:
+    t = strings(language)
+    out = [f"## {md_text(sec.emoji)} {md_text(sec.name)}", ""]
+    out += render_summary(sec.summary, language)
+    out += [f"**{t.sources}:**", ""]
+    out += [_link_line(e.title, e.url, t, prefix=f"[{e.n}] ") for e in sec.entries]
+    out += ["", f"**{t.tldr}:**", ""]
+    out += [_tldr_line(e, language) for e in sec.entries]
+    out.append("")
+    if sec.more or sec.counted_only:
+        out += [f"**{t.more}:**", ""]
+        out += [_link_line(c.title, c.url, t) for c in sec.more]
+        if sec.counted_only:
+            out.append(" - " + md_text(t.more_count.format(n=sec.counted_only)))
+        out.append("")
+    out.append("")
+    return out
+
+
+def _num(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else f"{x:g}"
+
+
+def render_returning(digest: Digest) -> list[str]:
+    if not digest.returning:
+        return []
+    t = strings(digest.language)
+    out = [f"## {t.returning}", ""]
+    for r in digest.returning:
+        e = r.entry
+        u = safe_url(e.url)
+        growth = t.returning_line.format(was=_num(r.popularity_then), day=r.reported_day.isoformat(), now=_num(e.popularity))
+        out.append(
+            f" - {md_text(r.emoji)} {md_text(r.category_name)} · {md_text(e.title)} ({u or md_text(t.url_refused)})"
+            f" — {md_text(growth)}"
+        )
+    out += ["", ""]
+    return out
+
+
+def render_health(digest: Digest, health: RunHealth) -> list[str]:
+    t = strings(digest.language)
+    s = digest.stats
+    out = [f"## {t.run_health}", ""]
+    if t.fallback:
+        out += [md_text(t.h_lang_fallback.format(lang=digest.language)), ""]
+    out += [f"**{t.h_sources}:**", ""]
+    if health.outcomes:
+        for o in sorted(health.outcomes, key=lambda o: (o.kind, o.source)):
+            line = f" - {md_text(o.source)} ({md_text(o.kind)}): {t.h_status} {md_text(o.status)}, {t.h_items} {o.items}"
+            if o.error:
+                line += f", {t.h_error}: {md_text(o.error[:300])}"
+            out.append(line)
+    else:
+        out.append(f" - {t.h_none}")
+    out += ["", f"**{t.h_fallbacks}:**", ""]
+    if health.fallbacks:
+        out += [f" - {md_text(k)} ×{v}" for k, v in sorted(health.fallbacks.items())]
+    else:
+        out.append(f" - {t.h_none}")
+    out += [
+        "",
+        f" - {t.h_listed.format(full=s.full, compact=s.compact, counted=s.counted_only)}",
+        f" - {t.h_others}: {s.others + s.unknown_category}",
+        f" - {t.h_repeats.format(days=s.repeat_window_days)}: {s.repeated_skipped}",
+        f" - {t.h_returning}: {s.returning}",
+    ]
+    llm = health.llm
+    if llm.provider in ("", "none") and not llm.calls and not llm.cached:
+        out.append(f" - {t.h_llm}: {t.h_none}")
+    else:
+        line = t.h_llm_line.format(
+            provider=llm.provider, calls=llm.calls, cached=llm.cached, failed=llm.failed,
+            tin=llm.tokens_in, tout=llm.tokens_out, cost=f"{llm.cost_usd:.4f}",
+        )
+        out.append(f" - {t.h_llm}: {md_text(line)}")
+    if llm.budget_stopped:
+        out.append(f" - {t.h_llm}: {md_text(t.h_budget)}")
+    if health.notes:
+        out += ["", f"**{t.h_notes}:**", ""]
+        out += [f" - {md_text(n)}" for n in sorted(health.notes)]
+    out.append("")
+    return out
+
+
+def render_markdown(digest: Digest, chart_name: str | None) -> str:
+    """The whole report. `chart_name`: file name of the chart next to the report (None: no chart)."""
+    t = strings(digest.language)
+    lines = [TITLE_PREFIX + report_kind_word(digest.kind), ""]
+    if chart_name:
+        lines += [f"![Category Distribution Graph]({chart_name})", ""]
+    if not digest.sections:
+        lines += [md_text(t.no_items), ""]
+    for sec in digest.sections:
+        lines += render_section(sec, digest.language)
+    lines += render_returning(digest)
+    lines += render_health(digest, digest.health)
+    return "\n".join(lines).rstrip("\n") + "\n"

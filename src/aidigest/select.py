@@ -1,0 +1,158 @@
+"""Which items a report shows: per category, ranked by their signals and capped; repeats left out.
+
+Ranking (`rank_score`, higher first, ties broken by key so reruns give identical reports):
+
+    log(1 + HN points) + 0.5·log(1 + HN comments)
+  + 1.2·log(1 + HF upvotes) + 0.5 if on HF Daily Papers at all
+  + 0.7 per extra source that carried the item
+  + 1.0·exp(-age_hours / 48)      (age at the end of the report day; 0 when the item has no date)
+
+Per category the first `per_category` items are shown in full (summarized, numbered sources), the next
+`COMPACT_MAX` as one line each (title + link), the rest only counted — a 500-paper arXiv day stays readable.
+
+Cross-day dedup: an item reported within the repeat window (`Store.reported_before`) is skipped and counted,
+unless its popularity (HN points, else HF upvotes) is now clearly above what it was when reported
+(`grew`: ≥ 2× and ≥ +10). Such items return under "Still trending" (at most `RETURNING_MAX`); the
+`reported` row then carries the new popularity, so a story returns again only if it doubles again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+
+from .digest import SelectionStats
+from .models import Classified, Item
+from .taxonomy import Taxonomy
+
+COMPACT_MAX = 20  # one-line entries per category after the full ones
+RETURNING_MAX = 10  # "Still trending" entries per report
+GROWTH_FACTOR = 2.0
+GROWTH_MIN_GAIN = 10.0
+
+W_POINTS, W_COMMENTS, W_UPVOTES, W_ON_HF, W_SOURCE, W_RECENCY = 1.0, 0.5, 1.2, 0.5, 0.7, 1.0
+RECENCY_HALF_SCALE_H = 48.0
+
+
+def popularity(item: Item) -> float:
+    """The number a story's growth is measured by: HN points, else HF upvotes, else 0."""
+    if item.hn_points is not None:
+        return float(item.hn_points)
+    if item.hf_upvotes is not None:
+        return float(item.hf_upvotes)
+    return 0.0
+
+
+def grew(then: float, now: float) -> bool:
+    """Is `now` clearly above `then` (the popularity when the item was reported)?"""
+    return now >= GROWTH_FACTOR * then and now - then >= GROWTH_MIN_GAIN
+
+
+def rank_score(item: Item, day: dt.date) -> float:
+    s = 0.0
+    if item.hn_points is not None:
+        s += W_POINTS * math.log1p(max(item.hn_points, 0))
+    if item.hn_comments is not None:
+        s += W_COMMENTS * math.log1p(max(item.hn_comments, 0))
+    if item.hf_upvotes is not None:
+        s += W_UPVOTES * math.log1p(max(item.hf_upvotes, 0)) + W_ON_HF
+    s += W_SOURCE * max(len(item.sources) - 1, 0)
+    if item.published is not None:
+        pub = item.published if item.published.tzinfo else item.published.replace(tzinfo=dt.timezone.utc)
+        end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=dt.timezone.utc)
+        age_h = max((end - pub).total_seconds() / 3600.0, 0.0)
+        s += W_RECENCY * math.exp(-age_h / RECENCY_HALF_SCALE_H)
+    return round(s, 9)
+
+
+@dataclass
+class CategorySelection:
+    category: str
+    top: list[tuple[Item, float]]  # shown in full, with their rank score
+    compact: list[Item] = field(default_factory=list)
+    counted_only: int = 0
+
+    @property
+    def total(self) -> int:
+        return len(self.top) + len(self.compact) + self.counted_only
+
+
+@dataclass
+class Returning:
+    item: Item
+    category: str
+    score: float
+    reported_day: dt.date
+    popularity_then: float
+
+
+@dataclass
+class Selection:
+    categories: list[CategorySelection]  # taxonomy order, only categories with items
+    returning: list[Returning]
+    stats: SelectionStats
+
+
+def select_items(
+    day: dt.date,
+    classified: list[Classified],
+    taxonomy: Taxonomy,
+    reported: dict[str, tuple[str, float]],
+    per_category: int = 8,
+    repeat_window_days: int = 7,
+    compact_max: int = COMPACT_MAX,
+    returning_max: int = RETURNING_MAX,
+) -> Selection:
+    """Rank, cap and de-repeat one kind's classified items. `reported` is `Store.reported_before(day, window)`."""
+    if per_category < 1:
+        raise ValueError("digest.per_category must be at least 1")
+    stats = SelectionStats(classified=len(classified), repeat_window_days=repeat_window_days)
+    by_cat: dict[str, list[tuple[Item, float]]] = {}
+    returning: list[tuple[float, Returning]] = []
+    seen: set[str] = set()
+    for c in classified:
+        it = c.item
+        if it.key in seen:  # the same item twice (should be merged upstream): shown once, counted
+            stats.duplicates += 1
+            continue
+        seen.add(it.key)
+        if c.category not in taxonomy:
+            stats.unknown_category += 1
+            continue
+        if not taxonomy[c.category].report:
+            stats.others += 1
+            continue
+        score = rank_score(it, day)
+        if it.key in reported:
+            day_then, pop_then = reported[it.key]
+            now = popularity(it)
+            if grew(pop_then, now):
+                ratio = now / max(pop_then, 1.0)
+                returning.append(
+                    (ratio, Returning(it, c.category, score, dt.date.fromisoformat(day_then), pop_then))
+                )
+            else:
+                stats.repeated_skipped += 1
+            continue
+        by_cat.setdefault(c.category, []).append((it, score))
+
+    returning.sort(key=lambda r: (-r[0], r[1].item.key))
+    stats.repeated_skipped += max(len(returning) - returning_max, 0)
+    kept_returning = [r for _, r in returning[:returning_max]]
+    stats.returning = len(kept_returning)
+
+    categories: list[CategorySelection] = []
+    for cid in taxonomy.ids:
+        ranked = sorted(by_cat.get(cid, []), key=lambda p: (-p[1], p[0].key))
+        if not ranked:
+            continue
+        top = ranked[:per_category]
+        rest = [it for it, _ in ranked[per_category:]]
+        sel = CategorySelection(cid, top, rest[:compact_max], max(len(rest) - compact_max, 0))
+        categories.append(sel)
+        stats.per_category[cid] = sel.total
+        stats.full += len(sel.top)
+        stats.compact += len(sel.compact)
+        stats.counted_only += sel.counted_only
+    return Selection(categories, kept_returning, stats)

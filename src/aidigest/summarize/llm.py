@@ -1,0 +1,185 @@
+"""LLM summary of one category: one structured call, checked; one retry with the failure reason.
+
+The answer schema (`SummaryAnswer`) is four lists of {text, cites:[int]} plus one TL;DR per source, every
+list bounded (`max_length`) so a rambling model cannot produce an unbounded answer. Fetched titles and
+snippets reach the prompt only through `aidigest.llm.prompts.wrap_untrusted`.
+
+`llm_summary` returns a checked (summary, tldrs) or raises `SummaryFailed(code, detail)`; the caller
+(aidigest.summarize.summarize_sections) then takes the extractive path and records the fallback.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pydantic import BaseModel, Field, ValidationError
+
+from ..config import Config
+from ..digest import SectionSummary, SummaryPoint
+from ..llm.base import LLM, BudgetExceeded, LLMError, LLMFatal, LLMResult, Message
+from ..llm.prompts import UNTRUSTED_INSTRUCTION, wrap_untrusted
+from ..llm.schema import parse_json_text, validation_message
+from ..models import Item
+from .checks import CITE_RE, check_summary
+from .i18n import language_name
+from .text import clean, truncate
+from .tldr import item_signals
+
+MAX_SOURCES = 40  # sources per LLM call (per_category above this: the section is summarized offline)
+SNIPPET_CHARS = 1500
+ECHO_CHARS = 2000  # how much of a rejected answer is shown back to the model on the retry
+
+
+class PointOut(BaseModel):
+    text: str = Field(min_length=1, max_length=700)
+    cites: list[int] = Field(min_length=1, max_length=12)
+
+
+class TldrOut(BaseModel):
+    n: int
+    text: str = Field(min_length=1, max_length=300)
+
+
+class SummaryAnswer(BaseModel):
+    """What the model must return for one category."""
+
+    themes: list[PointOut] = Field(min_length=1, max_length=4)
+    events: list[PointOut] = Field(min_length=1, max_length=8)
+    impact: list[PointOut] = Field(min_length=1, max_length=4)
+    bottom_line: list[PointOut] = Field(min_length=1, max_length=3)
+    tldr: list[TldrOut] = Field(min_length=1, max_length=MAX_SOURCES)
+
+
+class SummaryFailed(Exception):
+    def __init__(self, code: str, detail: str = ""):
+        super().__init__(f"{code}: {detail}" if detail else code)
+        self.code = code
+        self.detail = detail
+
+
+def system_prompt(language: str) -> str:
+    lang = f"{language_name(language)} ({language})"
+    return f"""You write one category section of a daily AI news and papers digest.
+Write every text field in {lang}. Keep names of models, products, companies, people and papers as written in the sources.
+
+Return one JSON object:
+- "themes": 1-3 points: the main topics the sources share.
+- "events": 1-6 points: what concretely happened or was published, one point per notable source.
+- "impact": 1-3 points: concrete consequences or results that the sources state or directly imply (numbers, who is affected, what changes). Never write generic statements about the economy, politics, society, culture or the environment; if the sources support little, write one short, specific point.
+- "bottom_line": 1-2 points: the takeaway of the day for this category.
+- "tldr": exactly one entry per source: {{"n": <source number>, "text": <one sentence in {lang}, in your own words, not copied from the source>}}.
+Each point is {{"text": ..., "cites": [numbers of the sources that support it]}}. Every point cites at least one source, and only numbers that appear in the source list. Do not put [n] markers in the text. Use only information from the sources: no filler, no speculation, no praise.
+
+{UNTRUSTED_INSTRUCTION}"""
+
+
+def user_prompt(items: list[Item], category_name: str, category_description: str, day: dt.date, language: str) -> str:
+    blocks = []
+    for i, it in enumerate(items, start=1):
+        sig = item_signals(it, "en")
+        body = f"Title: {clean(it.title)}\n"
+        if sig:
+            body += f"Signals: {sig}\n"
+        text = truncate(it.snippet, SNIPPET_CHARS) if it.snippet else "(no text available: title only)"
+        body += f"Text: {text}"
+        blocks.append(f"[{i}]\n" + wrap_untrusted(f"source {i}", body, note=False))
+    return (
+        f"Category: {category_name} — {category_description}\nDate: {day.isoformat()}\n"
+        f"Sources ({len(items)}, cite them as 1..{len(items)}):\n\n" + "\n\n".join(blocks)
+    )
+
+
+def to_summary(answer: SummaryAnswer, n_sources: int, model: str | None) -> tuple[SectionSummary, list[str]]:
+    """Inline [n] markers move into `cites` (out-of-range numbers are kept so the check can reject them)."""
+
+    def points(raw: list[PointOut]) -> list[SummaryPoint]:
+        out = []
+        for p in raw:
+            inline = [int(m) for m in CITE_RE.findall(p.text)]
+            text = clean(CITE_RE.sub("", p.text)).replace(" .", ".").replace(" ,", ",")
+            out.append(SummaryPoint(text=text, cites=sorted(set(p.cites) | set(inline))))
+        return out
+
+    by_n: dict[int, str] = {}
+    for t in answer.tldr:
+        by_n.setdefault(t.n, clean(t.text))
+    tldrs = [by_n.get(i, "") for i in range(1, n_sources + 1)]
+    summary = SectionSummary(
+        themes=points(answer.themes), events=points(answer.events), impact=points(answer.impact),
+        bottom_line=points(answer.bottom_line), method="llm", model=model,
+    )
+    return summary, tldrs
+
+
+def _answer_of(result: LLMResult) -> SummaryAnswer:
+    if isinstance(result.data, SummaryAnswer):
+        return result.data
+    try:
+        if isinstance(result.data, dict):
+            return SummaryAnswer.model_validate(result.data)
+        return SummaryAnswer.model_validate(parse_json_text(result.text))
+    except ValueError as e:  # ValidationError is a ValueError
+        detail = validation_message(e) if isinstance(e, ValidationError) else str(e)
+        raise SummaryFailed("invalid-json", detail) from None
+
+
+async def llm_summary(
+    items: list[Item],
+    *,
+    category_name: str,
+    category_description: str,
+    day: dt.date,
+    kind: str,
+    category: str,
+    language: str,
+    llm: LLM,
+    config: Config,
+) -> tuple[SectionSummary, list[str]]:
+    """A checked LLM summary of `items` (cited [1]..[len(items)]), or SummaryFailed after one retry."""
+    if len(items) > MAX_SOURCES:
+        raise SummaryFailed("too-many-sources", f"{len(items)} > {MAX_SOURCES}")
+    base = [
+        Message(role="system", content=system_prompt(language)),
+        Message(role="user", content=user_prompt(items, category_name, category_description, day, language)),
+    ]
+    source_texts = [it.snippet or "" for it in items]
+    # a Korean section of 8 sources needs ~1,500 output tokens; never ask for less than that
+    max_out = max(config.llm.max_output_tokens, 700 + 180 * len(items))
+    messages = base
+    last: SummaryFailed | None = None
+    for attempt in (1, 2):
+        answer_text = ""
+        try:
+            result = await llm.complete(
+                messages, schema=SummaryAnswer, purpose=f"summarize:{kind}:{category}",
+                temperature=config.llm.temperature, max_output_tokens=max_out,
+            )
+            answer_text = result.text or ""
+            answer = _answer_of(result)
+            summary, tldrs = to_summary(answer, len(items), result.model)
+            failures = check_summary(summary, tldrs, len(items), language, source_texts)
+            if not failures:
+                return summary, tldrs
+            last = SummaryFailed(failures[0].code, "; ".join(f.detail for f in failures))
+        except BudgetExceeded:
+            raise SummaryFailed("budget", "LLM budget reached") from None
+        except LLMFatal as e:
+            raise SummaryFailed("llm-fatal", type(e).__name__) from None
+        except SummaryFailed as e:
+            last = e
+        except LLMError as e:
+            last = SummaryFailed("llm-error", truncate(str(e), 160))
+        except Exception as e:  # a provider bug must not take the report down: retry, then offline
+            last = SummaryFailed("llm-error", f"{type(e).__name__}: {truncate(str(e), 120)}")
+        if attempt == 2:
+            break
+        feedback = (
+            f"Your previous answer could not be used ({last.code}: {last.detail}). "
+            "Answer again with one JSON object that follows the instructions exactly."
+        )
+        messages = list(base)
+        if answer_text:
+            messages.append(Message(role="assistant", content=answer_text[:ECHO_CHARS]))
+        messages.append(Message(role="user", content=feedback))
+    assert last is not None
+    raise last

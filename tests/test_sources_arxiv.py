@@ -111,6 +111,13 @@ def test_window_follows_the_14h_eastern_deadline_with_dst():
         day += dt.timedelta(days=1)
 
 
+def test_fallback_dst_rule_agrees_with_the_tz_database(monkeypatch):
+    day = dt.date(2025, 1, 1)
+    expected = [arxiv.window(day + dt.timedelta(days=i)) for i in range(731)]
+    monkeypatch.setattr(arxiv, "EASTERN", None)  # as on a machine without a time zone database
+    assert [arxiv.window(day + dt.timedelta(days=i)) for i in range(731)] == expected
+
+
 def test_search_query():
     q = arxiv.search_query(dt.date(2026, 8, 2), ["cs.AI", "cs.CL"])
     assert q == "(cat:cs.AI OR cat:cs.CL) AND submittedDate:[202608011800 TO 202608021759]"

@@ -27,7 +27,7 @@ from __future__ import annotations
 import datetime as dt
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..http import FetchError
 from ..models import Item, Sighting
@@ -39,8 +39,29 @@ NAME = "arxiv"
 API_URL = "https://export.arxiv.org/api/query"
 ABS_URL = "https://arxiv.org/abs/{id}"
 MIN_DELAY_S = 3.0
-EASTERN = ZoneInfo("America/New_York")
 DEADLINE = dt.time(14, 0)
+
+
+def _us_eastern_offset(day: dt.date) -> dt.timezone:
+    """US Eastern offset at 14:00 on `day` by the US DST rule (since 2007): 2nd Sunday of March to 1st Sunday of
+    November. Only used when the system has no time zone database (and no `tzdata` package)."""
+    def nth_sunday(month: int, n: int) -> dt.date:
+        first = dt.date(day.year, month, 1)
+        return first + dt.timedelta(days=(6 - first.weekday()) % 7 + 7 * (n - 1))
+
+    dst = nth_sunday(3, 2) <= day < nth_sunday(11, 1)
+    return dt.timezone(dt.timedelta(hours=-4 if dst else -5))
+
+
+try:
+    EASTERN: dt.tzinfo | None = ZoneInfo("America/New_York")
+except ZoneInfoNotFoundError:  # pragma: no cover - depends on the machine
+    EASTERN = None
+
+
+def _deadline(day: dt.date) -> dt.datetime:
+    tz = EASTERN if EASTERN is not None else _us_eastern_offset(day)
+    return dt.datetime.combine(day, DEADLINE, tzinfo=tz)
 
 NS = {
     "atom": "http://www.w3.org/2005/Atom",
@@ -137,9 +158,7 @@ def parse(raw: bytes | str) -> list[Item]:
 
 def window(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
     """[start, end) in UTC: from the 14:00 US-Eastern deadline of the day before to the one of `day`."""
-    end = dt.datetime.combine(day, DEADLINE, tzinfo=EASTERN)
-    start = dt.datetime.combine(day - dt.timedelta(days=1), DEADLINE, tzinfo=EASTERN)
-    return start.astimezone(dt.UTC), end.astimezone(dt.UTC)
+    return _deadline(day - dt.timedelta(days=1)).astimezone(dt.UTC), _deadline(day).astimezone(dt.UTC)
 
 
 def search_query(day: dt.date, categories: list[str]) -> str:

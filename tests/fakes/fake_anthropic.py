@@ -43,7 +43,8 @@ class FakeAnthropicServer(FakeServer):
     def authorized(self, req: RecordedRequest) -> bool:
         if self.api_key is None:
             return True
-        return req.headers.get("x-api-key", "") == self.api_key
+        # older SDKs send x-api-key, newer ones (anthropic 2.x) Authorization: Bearer
+        return self.api_key in (req.headers.get("x-api-key"), req.headers.get("authorization", "").removeprefix("Bearer "))
 
     def request_mode(self, body: Any) -> str:
         if not isinstance(body, dict):

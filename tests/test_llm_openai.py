@@ -1,0 +1,350 @@
+"""The OpenAI-compatible provider (official `openai` SDK) against a fake server on 127.0.0.1.
+
+Every fault ends either in a successful retry or in an LLMError (LLMFatal / BudgetExceeded are LLMErrors)
+that a caller turns into its offline fallback; both paths are exercised here."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+import time
+from typing import Literal
+
+import pytest
+from pydantic import BaseModel, Field
+
+from aidigest.config import Config
+from aidigest.llm import LLMError, LLMFatal, Message, make_llm
+from aidigest.llm.core import BaseLLM
+from aidigest.models import LLMTotals
+from aidigest.store import Store
+from fakes.fake_openai import FakeOpenAIServer, Reply
+
+KEY = "sk-test-SECRETVALUE0123456789"
+
+
+class Pick(BaseModel):
+    category: Literal["llm", "cv", "others"]
+    reasons: list[str] = Field(max_length=3)
+
+
+GOOD = {"category": "cv", "reasons": ["images"]}
+MSGS = [Message(role="system", content="Categorize."), Message(role="user", content="A diffusion model for video")]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_modes():
+    BaseLLM.forget_modes()  # ephemeral ports get reused: no mode memory across tests
+    yield
+    BaseLLM.forget_modes()
+
+
+class Harness:
+    def __init__(self, srv: FakeOpenAIServer, store: Store | None = None, model: str = "gpt-4o-mini", **llm_cfg):
+        self.srv = srv
+        self.store = store if store is not None else Store()
+        self.totals = LLMTotals()
+        self.sleeps: list[float] = []
+        cfg = Config()
+        cfg.llm.provider = f"openai:{model}"
+        cfg.llm.timeout_s = 2.0
+        cfg.llm.retries = 2
+        for k, v in llm_cfg.items():
+            setattr(cfg.llm, k, v)
+        self.config = cfg
+
+        async def fake_sleep(s: float) -> None:
+            self.sleeps.append(s)
+
+        self.llm = make_llm(cfg, self.store, 7, self.totals,
+                            env={"OPENAI_BASE_URL": srv.base_url, "OPENAI_API_KEY": KEY}, sleep=fake_sleep)
+
+    def run(self, coro):
+        async def go():
+            try:
+                return await coro
+            finally:
+                await self.llm.aclose()
+
+        return asyncio.run(go())
+
+    def complete(self, messages=MSGS, schema=Pick, **kw):
+        return self.run(self.llm.complete(messages, schema=schema, purpose="test", **kw))
+
+    def calls(self):
+        return [dict(r) for r in self.store.conn.execute("SELECT * FROM llm_calls ORDER BY id")]
+
+
+def offline_fallback(h: Harness, messages=MSGS, schema=Pick) -> str:
+    """What classify/summarize do: the LLM answer, or the offline path on any LLMError."""
+    try:
+        return h.complete(messages, schema).data.category
+    except LLMError:
+        return "offline"
+
+
+# ---- structured output ------------------------------------------------------------------------------------
+def test_json_schema_mode_tokens_cost_and_log():
+    with FakeOpenAIServer([Reply.ok(GOOD, tokens_in=1200, tokens_out=300)]) as srv:
+        h = Harness(srv)
+        r = h.complete()
+    assert isinstance(r.data, Pick) and r.data.category == "cv"
+    assert (r.mode, r.cached, r.attempts) == ("json_schema", False, 1)
+    req = srv.completion_requests[0].body
+    rf = req["response_format"]
+    assert rf["type"] == "json_schema" and rf["json_schema"]["name"] == "Pick"
+    assert rf["json_schema"]["schema"]["properties"]["reasons"]["maxItems"] == 3
+    assert rf["json_schema"]["strict"] is True
+    assert req["max_tokens"] == 1500 and req["temperature"] == 0.0  # a non-OpenAI server: max_tokens
+    assert srv.completion_requests[0].headers["authorization"] == f"Bearer {KEY}"
+    assert (r.tokens_in, r.tokens_out) == (1200, 300)
+    assert r.cost_usd == pytest.approx((1200 * 0.15 + 300 * 0.60) / 1e6)
+    t = h.totals
+    assert (t.calls, t.cached, t.failed, t.tokens_in, t.tokens_out) == (1, 0, 0, 1200, 300)
+    assert t.cost_usd == pytest.approx(r.cost_usd) and t.provider == "openai:gpt-4o-mini"
+    (row,) = h.calls()
+    assert (row["run_id"], row["purpose"], row["status"], row["mode"], row["tokens_in"]) == (7, "test", "ok", "json_schema", 1200)
+    assert row["latency_s"] > 0 and row["cost_usd"] == pytest.approx(r.cost_usd)
+
+
+def test_llamacpp_like_server_discovers_json_object_and_remembers_it(tmp_path):
+    db = tmp_path / "a.sqlite3"
+    with FakeOpenAIServer(reject_modes={"json_schema": 500}) as srv:
+        h = Harness(srv, Store(db))
+        r = h.complete()
+        assert r.mode == "json_object" and isinstance(r.data, Pick)
+        # json_schema: a 500, retried once (could be a glitch), a 500 again -> next mode
+        assert [q.mode for q in srv.completion_requests] == ["json_schema", "json_schema", "json_object"]
+        sent = srv.completion_requests[-1].body
+        assert sent["response_format"]["type"] == "json_object"
+        assert sent["response_format"]["schema"]["properties"]["reasons"]["maxItems"] == 3
+        assert "JSON Schema" in sent["messages"][0]["content"]  # schema also in the prompt for JSON mode
+        h.store.close()
+
+        # a later run (new process: memory forgotten, same database) goes straight to json_object
+        BaseLLM.forget_modes()
+        srv.reset()
+        h2 = Harness(srv, Store(db))
+        r2 = h2.complete([Message(role="user", content="another item")])
+        assert r2.mode == "json_object"
+        assert [q.mode for q in srv.completion_requests] == ["json_object"]
+        assert h2.store.conn.execute("SELECT mode FROM llm_modes").fetchone()[0] == "json_object"
+
+
+def test_ladder_down_to_tool_call_then_prompt():
+    with FakeOpenAIServer([Reply.ok(GOOD)], reject_modes={"json_schema": 400, "json_object": 400}) as srv:
+        h = Harness(srv)
+        r = h.complete()
+    assert r.mode == "tools" and r.data.category == "cv"
+    body = srv.completion_requests[-1].body
+    assert body["tools"][0]["function"]["parameters"]["properties"]["reasons"]["maxItems"] == 3
+    assert body["tool_choice"] == {"type": "function", "function": {"name": "Pick"}}
+    assert [q.mode for q in srv.completion_requests] == ["json_schema", "json_object", "tools"]  # 400s: no retry
+
+    fenced = Reply.text('Here you go:\n```json\n{"category": "llm", "reasons": ["text"]}\n```')
+    with FakeOpenAIServer([fenced], reject_modes=["json_schema", "json_object", "tools"]) as srv:
+        h = Harness(srv)
+        r = h.complete()
+    assert r.mode == "prompt" and r.data.category == "llm"
+    assert "JSON Schema" in srv.completion_requests[-1].body["messages"][0]["content"]
+
+
+def test_plain_text_call_and_wrong_language_is_returned_as_is():
+    korean = "이 논문은 비디오 확산 모델을 제안한다."
+    with FakeOpenAIServer([Reply.text("This paper proposes a video diffusion model."), Reply.text(korean)]) as srv:
+        h = Harness(srv)
+        r1 = h.complete(schema=None)
+        r2 = h.complete([Message(role="user", content="요약해 주세요")], schema=None)
+    assert r1.mode == "text" and r1.data is None and r1.text.startswith("This paper")
+    assert r2.text == korean  # language checks belong to the summarizer
+    assert "response_format" not in srv.completion_requests[0].body
+
+
+# ---- transient faults: retried ------------------------------------------------------------------------------
+def test_429_retry_after_is_honoured():
+    with FakeOpenAIServer([Reply.rate_limited(retry_after=1), Reply.ok(GOOD)]) as srv:
+        h = Harness(srv)
+        r = h.complete()
+    assert r.data.category == "cv" and r.attempts == 2 and srv.count == 2
+    assert h.sleeps == [1.0]
+
+
+@pytest.mark.parametrize("status", [500, 502, 503])
+def test_5xx_is_retried_with_backoff(status):
+    with FakeOpenAIServer([Reply.server_error(status), Reply.ok(GOOD)]) as srv:
+        h = Harness(srv)
+        r = h.complete()
+    assert r.data.category == "cv" and srv.count == 2
+    assert len(h.sleeps) == 1 and 0 <= h.sleeps[0] <= 1.0  # full jitter, first step base 1 s
+
+
+def test_hang_times_out_then_succeeds():
+    with FakeOpenAIServer([Reply.hang_forever(), Reply.ok(GOOD)]) as srv:
+        h = Harness(srv, timeout_s=0.4)
+        t0 = time.monotonic()
+        r = h.complete()
+        elapsed = time.monotonic() - t0
+    assert r.data.category == "cv" and srv.count == 2
+    assert elapsed < 5
+
+
+def test_garbage_body_is_retried():
+    with FakeOpenAIServer([Reply.garbage_body(), Reply.ok(GOOD)]) as srv:
+        h = Harness(srv)
+        assert h.complete().data.category == "cv"
+    assert srv.count == 2
+
+
+def test_connection_refused_is_retried_then_llm_error():
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+
+    class Dead:
+        base_url = f"http://127.0.0.1:{port}/v1"
+
+    h = Harness(Dead())  # type: ignore[arg-type]
+    with pytest.raises(LLMError, match="connection") as ei:
+        h.complete()
+    assert "after 3 attempts" in str(ei.value) and len(h.sleeps) == 2
+    assert h.totals.failed == 1 and h.calls()[0]["status"] == "error"
+
+
+# ---- permanent faults: one clear error, the caller goes offline ---------------------------------------
+ALWAYS = {
+    "429": lambda: Reply.rate_limited(retry_after=1),
+    "500": lambda: Reply.server_error(500),
+    "hang": lambda: Reply.hang_forever(),
+    "invalid_json": Reply.invalid_json,
+    "empty": Reply.empty,
+    "refusal_text": Reply.refusal_text,
+    "explicit_refusal": Reply.explicit_refusal,
+    "schema_mismatch": lambda: Reply.ok({"category": "sports", "reasons": "many"}),
+    "401": Reply.unauthorized,
+    "404": lambda: Reply.model_not_found("gpt-4o-mini"),
+}
+
+
+@pytest.mark.parametrize("fault", sorted(ALWAYS))
+def test_every_persistent_fault_becomes_one_clear_llm_error(fault, caplog):
+    caplog.set_level(logging.DEBUG)
+    with FakeOpenAIServer([ALWAYS[fault]() for _ in range(10)]) as srv:
+        srv.reset()
+        h = Harness(srv, timeout_s=0.3, retries=1)
+        BaseLLM._known_modes[("openai", srv.base_url, "gpt-4o-mini")] = "json_schema"  # skip discovery here
+        assert offline_fallback(h) == "offline"
+        with pytest.raises(LLMError) as ei:
+            h.complete([Message(role="user", content="second item")])
+    msg = str(ei.value)
+    assert "\n" not in msg and "Traceback" not in msg and msg.startswith("openai:gpt-4o-mini")
+    assert KEY not in msg and KEY not in caplog.text
+    assert h.totals.failed == 2 and h.totals.cached == 0
+    assert all(c["status"] == "error" and c["error"] for c in h.calls())
+    if fault in ("401", "404"):
+        assert isinstance(ei.value, LLMFatal) and srv.count == 2  # never retried
+    elif fault in ("429", "500", "hang"):
+        assert srv.count == 4  # 1 try + 1 retry per call
+    else:
+        assert srv.count == 4  # invalid output: 1 try + 1 retry with the error fed back
+        assert "invalid output after one retry" in msg
+
+
+def test_invalid_output_is_retried_once_with_the_error_fed_back():
+    with FakeOpenAIServer([Reply.invalid_json(), Reply.ok(GOOD)]) as srv:
+        h = Harness(srv)
+        r = h.complete()
+    assert r.data.category == "cv" and r.attempts == 2
+    retry = srv.completion_requests[1].body["messages"]
+    assert retry[-2]["role"] == "assistant" and retry[-2]["content"].startswith('{"category": "llm", "reason": "unterm')
+    assert retry[-1]["role"] == "user" and "not valid JSON" in retry[-1]["content"]
+
+
+def test_schema_mismatch_feedback_names_the_field():
+    with FakeOpenAIServer([Reply.ok({"category": "sports", "reasons": []}), Reply.ok(GOOD)]) as srv:
+        h = Harness(srv)
+        r = h.complete()
+    assert r.data.category == "cv"
+    feedback = srv.completion_requests[1].body["messages"][-1]["content"]
+    assert "does not match the schema" in feedback and "category" in feedback
+
+
+def test_refusal_then_compliance():
+    with FakeOpenAIServer([Reply.refusal_text(), Reply.ok(GOOD)]) as srv:
+        h = Harness(srv)
+        r = h.complete()
+    assert r.data.category == "cv"
+    assert "no JSON" in srv.completion_requests[1].body["messages"][-1]["content"]
+
+
+def test_truncated_answer_feedback_says_cut_off():
+    cut = Reply(content='{"category": "cv", "reasons": ["a very long', finish_reason="length")
+    with FakeOpenAIServer([cut, Reply.ok(GOOD)]) as srv:
+        h = Harness(srv)
+        h.complete()
+    assert "cut off" in srv.completion_requests[1].body["messages"][-1]["content"]
+
+
+def test_auth_error_names_env_var_and_never_leaks_the_key(caplog):
+    caplog.set_level(logging.DEBUG)
+    leaky = Reply.unauthorized(f"Incorrect API key provided: {KEY}. You can find your API key at ...")
+    with FakeOpenAIServer([leaky]) as srv:
+        h = Harness(srv)
+        with pytest.raises(LLMFatal) as ei:
+            h.complete()
+    msg = str(ei.value)
+    assert "OPENAI_API_KEY" in msg and "HTTP 401" in msg
+    assert KEY not in msg and KEY not in caplog.text
+    assert srv.count == 1 and h.sleeps == []  # fail fast
+    dump = repr(h.calls())
+    assert KEY not in dump
+    assert KEY[:12] not in repr(h.store.conn.execute("SELECT * FROM llm_cache").fetchall())
+
+
+def test_model_not_found_names_the_model():
+    with FakeOpenAIServer([Reply.model_not_found("gpt-9")]) as srv:
+        h = Harness(srv, model="gpt-9")
+        with pytest.raises(LLMFatal, match=r"model 'gpt-9' not found .*--llm"):
+            h.complete()
+    assert srv.count == 1
+
+
+def test_sdk_retries_are_disabled():
+    """Our retries are the only ones: retries=0 means exactly one HTTP request."""
+    with FakeOpenAIServer([Reply.server_error(503) for _ in range(5)]) as srv:
+        h = Harness(srv, retries=0)
+        BaseLLM._known_modes[("openai", srv.base_url, "gpt-4o-mini")] = "json_schema"
+        with pytest.raises(LLMError, match="HTTP 503"):
+            h.complete()
+    assert srv.count == 1
+
+
+# ---- concurrency ------------------------------------------------------------------------------------------
+def test_concurrency_limit_is_global():
+    with FakeOpenAIServer(latency_s=0.15) as srv:
+        h = Harness(srv, concurrency=2)
+        BaseLLM._known_modes[("openai", srv.base_url, "gpt-4o-mini")] = "json_schema"
+
+        async def many():
+            return await asyncio.gather(
+                *(h.llm.complete([Message(role="user", content=f"item {i}")], schema=Pick) for i in range(6))
+            )
+
+        results = h.run(many())
+    assert len(results) == 6 and all(isinstance(r.data, Pick) for r in results)
+    assert srv.count == 6 and srv.max_in_flight == 2
+
+
+def test_discovery_happens_once_under_concurrency():
+    with FakeOpenAIServer(reject_modes={"json_schema": 500}, latency_s=0.05) as srv:
+        h = Harness(srv, concurrency=4)
+
+        async def many():
+            return await asyncio.gather(
+                *(h.llm.complete([Message(role="user", content=f"item {i}")], schema=Pick) for i in range(4))
+            )
+
+        results = h.run(many())
+    assert {r.mode for r in results} == {"json_object"}
+    modes = [q.mode for q in srv.completion_requests]
+    assert modes.count("json_schema") == 2 and modes.count("json_object") == 4

@@ -218,3 +218,18 @@ def test_find_schema_in_text():
     text = 'Answer with JSON:\n{"type":"object","properties":{"a":{"type":"string"}}}\nthanks {not json}'
     assert find_schema_in_text(text)["properties"]["a"]["type"] == "string"
     assert find_schema_in_text("no schema {here}") is None
+
+
+def test_official_openai_request_parameters():
+    """api.openai.com wants max_completion_tokens; o-series / gpt-5 accept only the default temperature."""
+    from aidigest.llm import Message
+
+    cfg = Config()
+    msgs = [Message(role="user", content="hi")]
+    for model, has_temp in (("gpt-4o-mini", True), ("o4-mini", False), ("gpt-5-mini", False)):
+        cfg.llm.provider = f"openai:{model}"
+        llm = make_llm(cfg, None, None, LLMTotals(), env={"OPENAI_API_KEY": "sk-x"})
+        kw = llm.build_request(msgs, json_schema_for(Tag), "Tag", "json_schema", 0.0, 300)
+        assert kw["max_completion_tokens"] == 300 and "max_tokens" not in kw
+        assert ("temperature" in kw) is has_temp
+        assert kw["response_format"]["json_schema"]["strict"] is True

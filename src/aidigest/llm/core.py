@@ -43,6 +43,15 @@ from .pricing import cost_usd, find_price
 from .prompts import feedback_message, text_feedback_message
 from .schema import json_schema_for, parse_json_text, schema_name, validation_message
 
+_schema_cache: dict[type, dict] = {}
+
+
+def sent_schema(model: type[BaseModel]) -> dict:
+    """json_schema_for(model), computed once per model class (the patch warning is logged once)."""
+    if model not in _schema_cache:
+        _schema_cache[model] = json_schema_for(model)
+    return _schema_cache[model]
+
 log = logging.getLogger("aidigest.llm")
 
 BACKOFF_BASE_S = 1.0
@@ -339,7 +348,7 @@ class BaseLLM:
         msgs = [m if isinstance(m, Message) else Message.model_validate(m) for m in messages]
         temp = self.config.temperature if temperature is None else temperature
         max_tok = self.config.max_output_tokens if max_output_tokens is None else max_output_tokens
-        sent = json_schema_for(schema) if schema is not None else None
+        sent = sent_schema(schema) if schema is not None else None
         t0 = time.monotonic()
 
         mode = "text" if schema is None else self.known_mode()
@@ -507,7 +516,11 @@ class BaseLLM:
             except Rejected as e:
                 if discovering:
                     raise _ModeRejected(str(e)) from None
-                raise LLMError(f"{self.name}: request rejected: {self.scrub(str(e))}") from None
+                hint = ""
+                if mode not in ("text", self.modes[-1]):
+                    hint = (f" [structured output via {mode}; if the server behind {self.base_url} changed, "
+                            "`aidigest cache clear` makes it rediscover the mode]")
+                raise LLMError(f"{self.name}: request rejected: {self.scrub(str(e))}{hint}") from None
             else:
                 acc.tokens_in += max(0, int(reply.tokens_in or 0))
                 acc.tokens_out += max(0, int(reply.tokens_out or 0))

@@ -242,7 +242,7 @@ def test_every_persistent_fault_becomes_one_clear_llm_error(fault, caplog):
     assert h.totals.failed == 2 and h.totals.cached == 0
     assert all(c["status"] == "error" and c["error"] for c in h.calls())
     if fault in ("401", "404"):
-        assert isinstance(ei.value, LLMFatal) and srv.count == 2  # never retried
+        assert isinstance(ei.value, LLMFatal) and srv.count == 1  # never retried, and not asked again
     elif fault in ("429", "500", "hang"):
         assert srv.count == 4  # 1 try + 1 retry per call
     else:

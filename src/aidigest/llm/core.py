@@ -187,6 +187,7 @@ class BaseLLM:
         self._sleep = sleep or asyncio.sleep
         self._rng = rng or random.Random()
         self._state: _LoopState | None = None
+        self._fatal: str | None = None  # after a bad key / unknown model every later call fails at once
         self.name = f"{self.provider}:{model}"
         self.price = find_price(model, config.prices, self.provider)
         if self.price is None:
@@ -355,6 +356,10 @@ class BaseLLM:
         key = self._key(msgs, sent, mode, temp, max_tok) if mode is not None else None
         if key is not None and (hit := self._from_cache(key, schema, purpose, t0)) is not None:
             return hit
+        if self._fatal is not None:  # no point asking again with a bad key or a missing model
+            self.totals.failed += 1
+            self._log(purpose, key, "error", mode=mode, error=self._fatal)
+            raise LLMFatal(self._fatal)
         self._check_budget(purpose, key, mode)
 
         state = self._loop_state()
@@ -381,6 +386,8 @@ class BaseLLM:
                 self._log(purpose, key, "error", mode=mode, latency_s=time.monotonic() - t0, error=error,
                           **self._acc_fields(acc))
                 log.warning("%s [%s]: %s", self.name, purpose or "-", error)
+                if isinstance(e, LLMFatal):
+                    self._fatal = error
                 if isinstance(e, LLMError):
                     raise type(e)(error) from None
                 raise LLMError(error) from None

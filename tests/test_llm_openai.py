@@ -348,3 +348,26 @@ def test_discovery_happens_once_under_concurrency():
     assert {r.mode for r in results} == {"json_object"}
     modes = [q.mode for q in srv.completion_requests]
     assert modes.count("json_schema") == 2 and modes.count("json_object") == 4
+
+
+# ---- the fake itself, as the benchmark uses it ------------------------------------------------------------
+def test_fake_server_latency_token_rate_and_custom_responder():
+    """bench/ relies on per-server latency, token counts and rate, and on a pluggable responder."""
+    with FakeOpenAIServer(latency_s=0.05, tokens_per_s=100, tokens_in=500, tokens_out=20) as srv:
+        h = Harness(srv)
+        t0 = time.monotonic()
+        r = h.complete()
+        elapsed = time.monotonic() - t0
+    assert elapsed >= 0.25  # 0.05 s + 20 tokens / 100 tokens/s
+    assert (r.tokens_in, r.tokens_out) == (500, 20)
+    Pick.model_validate(r.data.model_dump())  # the default responder answers from the request's schema
+
+    seen = []
+
+    def responder(req):
+        seen.append(req.mode)
+        return Reply.ok({"category": "llm", "reasons": [req.body["model"]]})
+
+    with FakeOpenAIServer(responder=responder) as srv:
+        r = Harness(srv).complete()
+    assert r.data.reasons == ["gpt-4o-mini"] and seen == ["json_schema"]

@@ -49,6 +49,8 @@ _schema_cache: dict[type, dict] = {}
 def sent_schema(model: type[BaseModel]) -> dict:
     """json_schema_for(model), computed once per model class (the patch warning is logged once)."""
     if model not in _schema_cache:
+        if len(_schema_cache) >= 256:  # models built per call (create_model) must not grow this forever
+            _schema_cache.clear()
         _schema_cache[model] = json_schema_for(model)
     return _schema_cache[model]
 

@@ -274,6 +274,8 @@ def classify(llm: LlmOpt = None, config: ConfigOpt = None, db: DbOpt = None) -> 
         try:
             bad = classify_jsonl(sys.stdin, sys.stdout, taxonomy, llm=llm_obj, config=cfg)
         finally:
+            if llm_obj is not None:
+                asyncio.run(llm_obj.aclose())
             if store is not None:
                 store.close()
         if bad:

@@ -120,6 +120,7 @@ class LLMTotals(BaseModel):
     tokens_out: int = 0
     cost_usd: float = 0.0
     budget_stopped: bool = False  # --budget-usd / --max-tokens reached: later work went offline
+    unpriced: bool = False  # the model is not in the price table: cost_usd is 0, not an estimate
 
 
 class RunHealth(BaseModel):

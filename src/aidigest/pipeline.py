@@ -80,5 +80,8 @@ async def run_day(
     except BaseException:
         store.finish_run(run_id, "error", {"health": health.model_dump(mode="json")})
         raise
+    finally:
+        if llm is not None:
+            await llm.aclose()
     store.finish_run(run_id, "ok", {"health": health.model_dump(mode="json")})
     return summary

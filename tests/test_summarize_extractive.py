@@ -18,7 +18,7 @@ from aidigest.select import CategorySelection
 from aidigest.summarize import summarize_sections
 from aidigest.summarize.checks import check_citations, check_parts, final_guard
 from aidigest.summarize.extractive import DocFreq, extractive_summary, item_terms
-from aidigest.summarize.text import clean, split_sentences, stem
+from aidigest.summarize.text import clean, split_sentences, stem, words
 from aidigest.summarize.tldr import extractive_tldr
 
 
@@ -71,14 +71,19 @@ def test_quoted_sentences_come_from_the_cited_abstract():
         assert len(t) <= 180 and _norm(t) in clean(items[i].snippet)
 
 
-def test_themes_cite_exactly_the_items_containing_the_term():
-    items = hf_items()[:10]
+@pytest.mark.parametrize("which", [slice(0, 10), slice(10, 20), slice(20, 30)])
+def test_themes_cite_exactly_the_items_containing_the_term(which):
+    items = hf_items()[which]
     summary, _ = extractive_summary(items, total=10, language="en", corpus_df=DocFreq.from_items(hf_items()))
     assert summary.themes and all(p.text.startswith("Recurring topic") for p in summary.themes)
     for p in summary.themes:
         term = re.search(r"“(.+)”", p.text).group(1)
         key = " ".join(stem(w) for w in term.split())
-        holders = [i + 1 for i, it in enumerate(items) if key in item_terms(it)]
+        if len(term.split()) <= 2:
+            holders = [i + 1 for i, it in enumerate(items) if key in item_terms(it)]
+        else:  # a merged phrase ("large language models"): the stems in sequence
+            holders = [i + 1 for i, it in enumerate(items)
+                       if f" {key} " in " " + " ".join(stem(w) for w in words(it.title + " . " + it.snippet)) + " "]
         assert p.cites == holders and len(holders) >= 2
         assert f"in {len(holders)} items" in p.text
 
@@ -141,3 +146,20 @@ def test_headings_in_the_report_language(lang, heads):
     summary, _ = extractive_summary(hf_items()[:4], total=4, language=lang)
     md = "\n".join(render_summary(summary, lang))
     assert [m for m in re.findall(r"^\d\. \*\*(.+?)\*\*:$", md, re.M)] == heads
+
+
+def test_a_single_title_only_item_is_not_just_repeated():
+    item = next(it for it in hn_items() if it.title == "Microsoft raises Xbox prices by up to 43%")
+    summary, tldrs = extractive_summary([item], total=1, language="ko", corpus_df=DocFreq.from_items(hn_items()))
+    _valid(summary, tldrs, 1)
+    assert summary.themes[0].text.startswith("핵심어: ") and "xbox" in summary.themes[0].text
+    assert summary.impact[0].text == "관심도: HN 73점 · 댓글 84개"
+    assert [p.text for p in summary.bottom_line] == ["오늘 이 분야 1건"]
+
+
+def test_korean_titles_without_signals_name_keywords_and_the_publisher():
+    items = techreview_items("2024-10-16")
+    summary, _ = extractive_summary(items, total=5, language="ko")
+    assert summary.impact == [type(summary.impact[0])(text="보도: technologyreview.kr", cites=[1, 2, 3, 4, 5])]
+    kws = [w for p in summary.themes if p.text.startswith("핵심어: ") for w in p.text[5:].split(", ")]
+    assert kws and not [w for w in kws if re.search(r"[가-힣](가|에|를|을|의)$", w)]  # particles stripped

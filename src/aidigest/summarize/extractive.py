@@ -27,8 +27,9 @@ import numpy as np
 
 from ..digest import SectionSummary, SummaryPoint
 from ..models import Item
+from ..urls import host_of
 from .i18n import guess_text_language, strings
-from .text import clean, content_bigrams, content_words, looks_like_boilerplate, split_sentences, stem, truncate
+from .text import clean, content_bigrams, content_words, looks_like_boilerplate, split_sentences, stem, truncate, words
 from .tldr import extractive_tldr, item_signals
 
 EVENTS_MAX = 5
@@ -67,7 +68,7 @@ def item_terms(item: Item) -> dict[str, str]:
     for text in (item.title, item.snippet):
         for w in content_words(text):
             if len(w) > 2:
-                out.setdefault(stem(w), w)
+                out.setdefault(stem(w), stem(w) if re.match(r"[가-힣]", w) else w)
         for a, b in content_bigrams(text):
             if len(b) > 2:
                 out.setdefault(f"{stem(a)} {stem(b)}", f"{a} {b}")
@@ -96,6 +97,20 @@ class DocFreq:
 
     def idf(self, term: str) -> float:
         return math.log((self.n_docs + 1) / (self.df.get(term, 0) + 1)) + 1.0
+
+
+def title_keywords(item: Item, corpus_df: DocFreq, k: int = 3) -> list[str]:
+    """The `k` rarest content words of the title (Korean particles stripped), in title order."""
+    seen: dict[str, tuple[float, int, str]] = {}
+    for pos, w in enumerate(content_words(item.title)):
+        if len(w) < 3 and not re.match(r"[가-힣]", w):
+            continue
+        key = stem(w)
+        surface = key if re.match(r"[가-힣]", w) else w
+        if key not in seen:
+            seen[key] = (corpus_df.idf(key), pos, surface)
+    best = sorted(seen.values(), key=lambda v: (-v[0], v[1]))[:k]
+    return [v[2] for v in sorted(best, key=lambda v: v[1])]
 
 
 # ---- sentences ---------------------------------------------------------------------------------------
@@ -202,23 +217,38 @@ def extractive_summary(
             weight = len(idxs) * corpus_df.idf(term) * (1.5 if " " in term else 1.0)
             cands.append((-weight, term))
         cands.sort()
-        chosen: list[tuple[str, list[int]]] = []
+        chosen: list[tuple[str, list[int], str]] = []  # (term key, holders, surface)
+
+        def surface_of(term: str, idxs: list[int]) -> str:
+            return Counter(per_item[i][term] for i in idxs).most_common(1)[0][0]
+
         for _, term in cands:
             idxs = holders[term]
-            if any(
-                (term in c or c in term) and set(idxs) <= set(ci) for c, ci in chosen
-            ):
+            words_t = term.split()
+            if any(set(words_t) <= set(c.split()) and len(set(idxs) - set(ci)) <= 1 for c, ci, _ in chosen):
+                continue  # "language" after "large language models" in (about) the same items: nothing new
+            overlap = [j for j, (c, ci, _) in enumerate(chosen) if set(words_t) & set(c.split()) and set(idxs) <= set(ci)]
+            if overlap:  # "language models" after "large language" in the same items: one phrase, not two
+                j = overlap[0]
+                c, ci, surf = chosen[j]
+                if len(words_t) == 2 and c.split()[-1] == words_t[0] and len(c.split()) == 2:
+                    key3 = f"{c} {words_t[1]}"
+                    have = [i for i in ci if f" {key3} " in f" {' '.join(stem(w) for w in words(items[i].title + ' . ' + items[i].snippet))} "]
+                    if len(have) >= max(2, len(ci) - 1):
+                        chosen[j] = (key3, have, f"{surf} {surface_of(term, idxs).split()[-1]}")
                 continue
-            chosen.append((term, idxs))
+            chosen.append((term, idxs, surface_of(term, idxs)))
             if len(chosen) >= THEMES_MAX:
                 break
-        for term, idxs in chosen:
-            surface = Counter(per_item[i][term] for i in idxs).most_common(1)[0][0]
+        for _, idxs, surface in chosen:
             themes.append(
                 SummaryPoint(text=t.recurring_term.format(term=surface, n=len(idxs)), cites=[i + 1 for i in idxs])
             )
-    if not themes:
-        themes = [SummaryPoint(text=title_of(i), cites=[i + 1]) for i in range(min(2, len(items)))]
+    if not themes:  # nothing shared: each top item's rarest title words
+        for i in range(min(THEMES_MAX, len(items))):
+            kws = title_keywords(items[i], corpus_df)
+            text = t.keywords.format(terms=", ".join(kws)) if kws else title_of(i)
+            themes.append(SummaryPoint(text=text, cites=[i + 1]))
 
     # -- impact: reported results from different items, and where the attention went
     impact: list[SummaryPoint] = []
@@ -240,15 +270,23 @@ def extractive_summary(
     if attention:
         i = min(attention)[1]
         sig = item_signals(items[i], language)
-        impact.append(
-            SummaryPoint(text=t.most_attention.format(title=title_of(i)) + (f" ({sig})" if sig else ""), cites=[i + 1])
-        )
-    if not impact:
-        impact.append(SummaryPoint(text=t.lead_item.format(title=title_of(0)), cites=[1]))
+        if len(items) > 1:
+            text = t.most_attention.format(title=title_of(i)) + (f" ({sig})" if sig else "")
+        else:
+            text = t.attention.format(signals=sig)
+        impact.append(SummaryPoint(text=text, cites=[i + 1]))
+    if not impact:  # no results, no signals: say where the items come from (a fact, not filler)
+        hosts: dict[str, list[int]] = {}
+        for i, it in enumerate(items):
+            hosts.setdefault(host_of(it.url) or it.url, []).append(i + 1)
+        shown = list(hosts)[:4]
+        impact.append(SummaryPoint(text=t.reported_by.format(hosts=", ".join(shown)),
+                                   cites=sorted(c for h in shown for c in hosts[h])))
 
     # -- bottom line: size of the category today + the most central sentence not quoted yet
     k = len(items)
-    bottom = [SummaryPoint(text=t.top_items.format(n=max(total, k), k=k), cites=list(range(1, k + 1)))]
+    count = t.all_items.format(n=k) if total <= k else t.top_items.format(n=total, k=k)
+    bottom = [SummaryPoint(text=count, cites=list(range(1, k + 1)))]
     rest = [j for j in range(len(sents)) if j not in used]
     if rest:
         j = max(rest, key=lambda j: (cen[j], -j))

@@ -54,6 +54,10 @@ class Strings:
     top_items: str  # {n} {k}
     most_attention: str  # {title}
     lead_item: str  # {title}: the top-ranked item when no item has attention signals
+    keywords: str  # {terms}: an item's rarest title words, when items share no topic
+    attention: str  # {signals}: attention of the only item of a category
+    reported_by: str  # {hosts}
+    all_items: str  # {n}: the category's items are all listed
     # signals
     hn: str  # {points}
     comments: str  # {n}
@@ -96,7 +100,7 @@ _EN = Strings(
     url_refused="link removed: unsafe URL",
     recurring_term="Recurring topic “{term}” in {n} items",
     top_items="{n} items in this category today; the top {k} are listed below",
-    most_attention="Most attention: {title}", lead_item="Top-ranked item: {title}",
+    most_attention="Most attention: {title}", lead_item="Top-ranked item: {title}", keywords="Keywords: {terms}", attention="Attention: {signals}", reported_by="Reported by {hosts}", all_items="{n} items in this category today",
    
     hn="HN {points} points",
     comments="{n} comments",
@@ -135,7 +139,7 @@ _KO = Strings(
     url_refused="안전하지 않은 URL이라 링크 생략",
     recurring_term="반복해서 등장한 주제 “{term}” ({n}건)",
     top_items="오늘 이 분야 {n}건, 상위 {k}건을 아래에 정리",
-    most_attention="가장 주목받은 항목: {title}", lead_item="상위 항목: {title}",
+    most_attention="가장 주목받은 항목: {title}", lead_item="상위 항목: {title}", keywords="핵심어: {terms}", attention="관심도: {signals}", reported_by="보도: {hosts}", all_items="오늘 이 분야 {n}건",
    
     hn="HN {points}점",
     comments="댓글 {n}개",
@@ -165,7 +169,7 @@ _JA = Strings(
     returning="🔁 引き続き注目のニュース", returning_line="{day}の報告時 {was} → 現在 {now}", run_health="🩺 実行状況",
     extractive_label="（抽出要約：{lang}の原文から文を引用、LLM不使用）", extractive_label_same="（抽出要約：原文から文を引用、LLM不使用）",
     url_refused="安全でないURLのためリンク省略", recurring_term="繰り返し登場したテーマ「{term}」（{n}件）",
-    top_items="本日この分野は{n}件、上位{k}件を掲載", most_attention="最も注目された項目：{title}", lead_item="最上位の項目：{title}",
+    top_items="本日この分野は{n}件、上位{k}件を掲載", most_attention="最も注目された項目：{title}", lead_item="最上位の項目：{title}", keywords="キーワード：{terms}", attention="注目度：{signals}", reported_by="掲載元：{hosts}", all_items="本日この分野は{n}件",
     hn="HN {points}ポイント", comments="コメント{n}件", upvotes="HF支持{n}", n_sources="出典{n}か所",
     h_sources="収集元", h_status="状態", h_items="件数", h_error="エラー", h_fallbacks="代替処理", h_none="なし",
     h_others="AI・コンピューティング以外のため除外（`others`）", h_repeats="過去{days}日以内に報告済みのため省略",
@@ -181,7 +185,7 @@ _ZH = Strings(
     returning="🔁 持续受关注", returning_line="{day}报道时 {was} → 现在 {now}", run_health="🩺 运行状况",
     extractive_label="（抽取式摘要：直接引用{lang}原文句子，未使用LLM）", extractive_label_same="（抽取式摘要：直接引用原文句子，未使用LLM）",
     url_refused="不安全的URL，已省略链接", recurring_term="反复出现的主题“{term}”（{n}条）",
-    top_items="本领域今日共{n}条，下列前{k}条", most_attention="最受关注：{title}", lead_item="排名第一：{title}",
+    top_items="本领域今日共{n}条，下列前{k}条", most_attention="最受关注：{title}", lead_item="排名第一：{title}", keywords="关键词：{terms}", attention="关注度：{signals}", reported_by="来源：{hosts}", all_items="本领域今日共{n}条",
     hn="HN {points}分", comments="{n}条评论", upvotes="HF点赞{n}", n_sources="{n}个来源",
     h_sources="数据源", h_status="状态", h_items="条目", h_error="错误", h_fallbacks="降级处理", h_none="无",
     h_others="与AI/计算无关而排除（`others`）", h_repeats="近{days}天内已报道而跳过", h_returning="持续受关注而再次收录",
@@ -198,7 +202,7 @@ _DE = Strings(
     extractive_label="(Extraktive Zusammenfassung: Sätze zitiert aus den Quellen ({lang}), ohne LLM)",
     extractive_label_same="(Extraktive Zusammenfassung: Sätze zitiert aus den Quellen, ohne LLM)",
     url_refused="Link entfernt: unsichere URL", recurring_term="Wiederkehrendes Thema „{term}“ in {n} Beiträgen",
-    top_items="{n} Beiträge in dieser Kategorie heute; die {k} wichtigsten unten", most_attention="Meiste Aufmerksamkeit: {title}", lead_item="Wichtigster Beitrag: {title}",
+    top_items="{n} Beiträge in dieser Kategorie heute; die {k} wichtigsten unten", most_attention="Meiste Aufmerksamkeit: {title}", lead_item="Wichtigster Beitrag: {title}", keywords="Stichworte: {terms}", attention="Aufmerksamkeit: {signals}", reported_by="Berichtet von {hosts}", all_items="{n} Beiträge in dieser Kategorie heute",
     hn="HN {points} Punkte", comments="{n} Kommentare", upvotes="{n} HF-Upvotes", n_sources="{n} Quellen",
     h_sources="Quellen", h_status="Status", h_items="Einträge", h_error="Fehler", h_fallbacks="Ausweichwege", h_none="keine",
     h_others="Ausgelassen als `others` (nicht KI/Computing)", h_repeats="Übersprungen, in den letzten {days} Tagen bereits berichtet",
@@ -215,7 +219,7 @@ _FR = Strings(
     extractive_label="(Résumé extractif : phrases citées des sources en {lang}, sans LLM)",
     extractive_label_same="(Résumé extractif : phrases citées des sources, sans LLM)",
     url_refused="lien retiré : URL non sûre", recurring_term="Thème récurrent « {term} » dans {n} articles",
-    top_items="{n} articles dans cette catégorie aujourd’hui ; les {k} premiers ci-dessous", most_attention="Le plus suivi : {title}", lead_item="En tête : {title}",
+    top_items="{n} articles dans cette catégorie aujourd’hui ; les {k} premiers ci-dessous", most_attention="Le plus suivi : {title}", lead_item="En tête : {title}", keywords="Mots-clés : {terms}", attention="Attention : {signals}", reported_by="Publié par {hosts}", all_items="{n} articles dans cette catégorie aujourd’hui",
     hn="HN {points} points", comments="{n} commentaires", upvotes="{n} votes HF", n_sources="{n} sources",
     h_sources="Sources", h_status="état", h_items="éléments", h_error="erreur", h_fallbacks="Solutions de repli", h_none="aucune",
     h_others="Exclus comme `others` (hors IA/informatique)", h_repeats="Ignorés car déjà publiés ces {days} derniers jours",
@@ -232,7 +236,7 @@ _ES = Strings(
     extractive_label="(Resumen extractivo: frases citadas de las fuentes en {lang}, sin LLM)",
     extractive_label_same="(Resumen extractivo: frases citadas de las fuentes, sin LLM)",
     url_refused="enlace eliminado: URL no segura", recurring_term="Tema recurrente «{term}» en {n} artículos",
-    top_items="{n} artículos en esta categoría hoy; los {k} principales abajo", most_attention="Mayor atención: {title}", lead_item="Primero en la lista: {title}",
+    top_items="{n} artículos en esta categoría hoy; los {k} principales abajo", most_attention="Mayor atención: {title}", lead_item="Primero en la lista: {title}", keywords="Palabras clave: {terms}", attention="Atención: {signals}", reported_by="Publicado por {hosts}", all_items="{n} artículos en esta categoría hoy",
     hn="HN {points} puntos", comments="{n} comentarios", upvotes="{n} votos HF", n_sources="{n} fuentes",
     h_sources="Fuentes", h_status="estado", h_items="elementos", h_error="error", h_fallbacks="Alternativas usadas", h_none="ninguna",
     h_others="Excluidos como `others` (no sobre IA/computación)", h_repeats="Omitidos por publicarse en los últimos {days} días",

@@ -60,8 +60,13 @@ def words(text: str) -> list[str]:
     return _WORD.findall((text or "").lower())
 
 
+_KO_PARTICLE = re.compile(r"(?<=[가-힣])(?:으로|에서|에게|까지|부터|이라|처럼|보다|은|는|이|가|을|를|에|의|로|와|과|도|만)$")
+
+
 def stem(w: str) -> str:
-    """A very small plural folding so "agents"/"agent" count as one term."""
+    """A very small folding so "agents"/"agent" and "규제에"/"규제를" count as one term."""
+    if len(w) > 2 and "\uac00" <= w[-1] <= "\ud7a3":
+        return _KO_PARTICLE.sub("", w)
     if len(w) > 4 and w.endswith("ies"):
         return w[:-3] + "y"
     if len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is")):

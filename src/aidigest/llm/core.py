@@ -131,11 +131,8 @@ def retry_after_from(headers: Mapping[str, str] | None) -> float | None:
 
 
 def mark_unpriced(totals: LLMTotals) -> None:
-    """Say "unpriced" in the run totals (a field when models.LLMTotals has one, else in the provider label)."""
-    if "unpriced" in type(totals).model_fields:
-        totals.unpriced = True  # type: ignore[attr-defined]
-    elif "unpriced" not in totals.provider:
-        totals.provider = f"{totals.provider} (unpriced)"
+    """Say "unpriced" in the run totals: the cost shown is 0 because the model has no price, not because it was free."""
+    totals.unpriced = True
 
 
 @dataclass

@@ -251,3 +251,13 @@ def test_digest_with_llm_mixes_llm_and_fallback_sections_and_says_which(tmp_path
     business, software = md.split("## 💼")[1].split("## 💻")
     assert "추출 요약" not in business and "추출 요약: 영어 원문 문장" in software
     assert "summary news/software: llm → extractive (language) ×1" in md
+
+
+def test_answer_schema_is_bounded_and_strict_compatible(caplog):
+    from aidigest.llm.schema import assert_max_items, is_strict_compatible, json_schema_for
+
+    schema = json_schema_for(SummaryAnswer)
+    assert_max_items(schema)  # every list has a maxItems of its own ...
+    assert "maxItems=" not in caplog.text  # ... none was patched in with the default
+    assert is_strict_compatible(schema)
+    assert schema["properties"]["events"]["maxItems"] == 8 and schema["properties"]["tldr"]["maxItems"] == 40

@@ -10,8 +10,9 @@ copy), so anything the pipeline records after building — source outcomes, LLM 
 summaries — shows up in the run-health section when `write_report` renders it. Pass `health=` to
 `write_report` to render a different (final) health object instead.
 
-`build_digest` adds to `health`: `others` (items of non-reported categories), `repeated_skipped` (items
-already reported in the repeat window) and `fallbacks` (summaries that fell back to the extractive path).
+`build_digest` adds to `health`: `repeated_skipped` (items already reported in the repeat window),
+`fallbacks` (summaries that fell back to the extractive path) and `notes`. It does not touch
+`health.others` (the classifier sets that); items left out of THIS report are `digest.stats.others`.
 Build each kind once per run with a fresh `RunHealth` per run; building twice with the same object counts twice.
 """
 
@@ -161,7 +162,8 @@ async def build_digest(
         day, items, taxonomy, reported,
         per_category=config.digest.per_category, repeat_window_days=config.digest.repeat_window_days,
     )
-    health.others += selection.stats.others + selection.stats.unknown_category
+    # health.others is the classifier's count (aidigest.classify sets it); this report's own count of
+    # left-out items (`others` and any other report=false category) is digest.stats.others, shown in run health
     health.repeated_skipped += selection.stats.repeated_skipped
     if selection.stats.duplicates:
         health.notes.append(f"{kind}: {selection.stats.duplicates} duplicate item(s) handed to the digest, shown once")

@@ -162,6 +162,8 @@ def render_health(digest: Digest, health: RunHealth) -> list[str]:
             provider=llm.provider, calls=llm.calls, cached=llm.cached, failed=llm.failed,
             tin=llm.tokens_in, tout=llm.tokens_out, cost=f"{llm.cost_usd:.4f}",
         )
+        if llm.unpriced:
+            line += f" ({t.h_unpriced})"
         out.append(f" - {t.h_llm}: {md_text(line)}")
     if llm.budget_stopped:
         out.append(f" - {t.h_llm}: {md_text(t.h_budget)}")

@@ -30,6 +30,7 @@ HN items of 2019): perturbed copies of those titles reach Jaccard >= 0.6 in 99.3
 
 from __future__ import annotations
 
+import gc
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -51,6 +52,8 @@ SEED = 20241029
 EMB_BANDS = 32
 EMB_ROWS = 24
 _CHUNK = 1 << 15  # shingles per MinHash chunk: (128 x 32768) uint32 = 16 MB
+_EST_HEAD = 32  # signature values of the first, rough estimate (margin 2x ESTIMATE_MARGIN: ~3.5 sigma)
+_EST_CHUNK = 1 << 16  # candidate pairs per estimate chunk: 2 x (65536 x 128) uint32 = 64 MB
 
 # a trailing " | Site", " - site.com", " — Site Name" segment (the last separator in the title)
 _SUFFIX_SEP = re.compile(r"\s+(?:\||-|–|—|·|•|::)\s+")
@@ -83,9 +86,15 @@ def title_forms(title: str) -> list[str]:
 
     Both are kept because a real title can itself end in " - A Short Phrase" that the suffix rule cuts: the
     copy with an added " | site.com" then only matches the full form of the original."""
-    core = normalize_title(title)
-    t = unicodedata.normalize("NFKC", title or "").strip()
+    t = title or ""
+    if not t.isascii():
+        t = unicodedata.normalize("NFKC", t)
+    t = t.strip()
+    head = _strip_site_suffix(t)
     full = " ".join(_NON_WORD.sub(" ", t.casefold()).split())
+    if head is t:
+        return [full] if full else []
+    core = " ".join(_NON_WORD.sub(" ", head.casefold()).split())
     if not core:
         return [full] if full else []
     return [core] if full == core else [core, full]
@@ -130,15 +139,19 @@ def _shingle_hashes(norms: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     total = int(lens.sum())
     if total == 0:
         return np.zeros(0, dtype=np.uint32), counts
-    cps = np.frombuffer("".join(padded).encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
-    cps = np.concatenate([cps, np.zeros(SHINGLE - 1, dtype=np.uint64)])
-    starts = np.repeat(np.cumsum(lens) - lens, lens)
-    pos = np.arange(total, dtype=np.int64) - starts
-    valid = pos <= np.repeat(lens - SHINGLE, lens)
-    idx = np.nonzero(valid)[0]
-    g = np.zeros(len(idx), dtype=np.uint64)
-    for k in range(SHINGLE):  # code points are < 2**21: three fit in 63 bits exactly
-        g = (g << np.uint64(21)) | cps[idx + k]
+    cps = np.frombuffer("".join(padded).encode("utf-32-le"), dtype=np.uint32)
+    cps = np.concatenate([cps, np.zeros(SHINGLE - 1, dtype=np.uint32)])
+    # an n-gram may start anywhere except in the last n-1 characters of its title
+    valid = np.ones(total, dtype=bool)
+    ends = np.cumsum(lens)
+    for k in range(1, SHINGLE):
+        ix = ends - k
+        valid[ix[ix >= 0]] = False
+    idx = np.flatnonzero(valid)
+    g = cps[idx].astype(np.uint64)
+    for k in range(1, SHINGLE):  # code points are < 2**21: three fit in 63 bits exactly
+        g <<= np.uint64(21)
+        g |= cps[idx + k]
     return (_mix64(g) >> np.uint64(32)).astype(np.uint32), counts
 
 
@@ -267,6 +280,29 @@ def find_near_duplicates(
     similarity is the exact character 3-gram Jaccard of the normalized titles when it reaches `threshold`,
     otherwise (embeddings given) the cosine of the two embeddings when that reaches `embedding_threshold`.
     Pairs of different kinds, or of two different arXiv ids, are never returned."""
+    # The cyclic GC would re-scan every live object (100k pydantic items) again and again while this creates
+    # many small sets; nothing here makes cycles, so it is paused for the call.
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _find(items, embeddings, threshold, embedding_threshold, seed)
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _find(
+    items: Sequence[Item],
+    embeddings: np.ndarray | None = None,
+    threshold: float = DEFAULT_THRESHOLD,
+    embedding_threshold: float = EMBEDDING_THRESHOLD,
+    seed: int = SEED,
+) -> list[tuple[int, int, float]]:
+    """Near-duplicate pairs (i, j, similarity) with i < j, sorted by (i, j).
+
+    similarity is the exact character 3-gram Jaccard of the normalized titles when it reaches `threshold`,
+    otherwise (embeddings given) the cosine of the two embeddings when that reaches `embedding_threshold`.
+    Pairs of different kinds, or of two different arXiv ids, are never returned."""
     n = len(items)
     if embeddings is not None and len(embeddings) != n:
         raise ValueError(f"embeddings has {len(embeddings)} rows for {n} items")
@@ -274,10 +310,12 @@ def find_near_duplicates(
         return []
     forms: list[str] = []
     owner_l: list[int] = []
+    forms_of: list[list[str]] = []
     for k, it in enumerate(items):
-        for f in title_forms(it.title):
-            forms.append(f)
-            owner_l.append(k)
+        fs = title_forms(it.title)
+        forms_of.append(fs)
+        forms += fs
+        owner_l += [k] * len(fs)
     owner = np.asarray(owner_l, dtype=np.int64)
     kind = np.fromiter((0 if it.kind == "news" else 1 for it in items), dtype=np.int8, count=n)
     arx_codes: dict[str, int] = {}
@@ -291,24 +329,30 @@ def find_near_duplicates(
     m = len(forms)
     if m >= 2:
         sig = minhash_signatures(forms, NUM_PERM, seed)
+        head = np.ascontiguousarray(sig[:, :_EST_HEAD])  # cheap first look: a quarter of the signature
         active = np.ones(m, dtype=bool)
-        rows = np.unique(np.concatenate([_bucket_pairs(keys, active) for keys in _band_keys(sig, BANDS, ROWS, seed)]))
-        r1, r2 = rows // m, rows % m
-        # MinHash estimate first (vectorized), exact Jaccard only for plausible pairs
-        keep = np.zeros(len(rows), dtype=bool)
-        for s in range(0, len(rows), 1 << 18):
-            est = (sig[r1[s : s + (1 << 18)]] == sig[r2[s : s + (1 << 18)]]).mean(axis=1)
-            keep[s : s + (1 << 18)] = est >= threshold - ESTIMATE_MARGIN
-        i1, i2 = owner[r1[keep]], owner[r2[keep]]
-        lo, hi = np.minimum(i1, i2), np.maximum(i1, i2)
-        cand = np.unique(lo[lo != hi] * n + hi[lo != hi])
+        kept = []
+        for keys in _band_keys(sig, BANDS, ROWS, seed):
+            rows = _bucket_pairs(keys, active)
+            # the MinHash estimate of each bucket pair (vectorized); exact Jaccard later only for plausible ones
+            for s in range(0, len(rows), _EST_CHUNK):
+                r = rows[s : s + _EST_CHUNK]
+                r1, r2 = r // m, r % m
+                rough = (head[r1] == head[r2]).mean(axis=1) >= threshold - 2 * ESTIMATE_MARGIN
+                r1, r2 = r1[rough], r2[rough]
+                est = (sig[r1] == sig[r2]).mean(axis=1)
+                ok = est >= threshold - ESTIMATE_MARGIN
+                i1, i2 = owner[r1[ok]], owner[r2[ok]]
+                diff = i1 != i2
+                kept.append(np.minimum(i1, i2)[diff] * n + np.maximum(i1, i2)[diff])
+        cand = np.unique(np.concatenate(kept)) if kept else np.zeros(0, dtype=np.int64)
         cand = _allowed(cand, n, kind, arx)
         by_item: dict[int, list[set[str]]] = {}
 
         def sets(k: int) -> list[set[str]]:
             v = by_item.get(k)
             if v is None:
-                v = by_item[k] = [_grams(f) for f in title_forms(items[k].title)]
+                v = by_item[k] = [_grams(f) for f in forms_of[k]]
             return v
 
         for c in cand.tolist():
@@ -338,16 +382,22 @@ def near_duplicate_groups(items: Sequence[Item], pairs: Sequence[tuple[int, int,
     """Connected groups of indices (every item in exactly one group, singletons included), in first-seen order.
 
     Pairs are applied best first; a union that would put two different arXiv ids in one group is skipped."""
-    parent = list(range(len(items)))
-    arx: list[set[str]] = [{it.arxiv_id} if it.arxiv_id else set() for it in items]
+    parent: dict[int, int] = {}
+    arx: dict[int, set[str]] = {}
 
     def find(x: int) -> int:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
+        root = x
+        while parent.get(root, root) != root:
+            root = parent[root]
+        while x != root:  # path compression
+            parent[x], x = root, parent[x]
+        return root
 
     for i, j, _ in sorted(pairs, key=lambda p: (-p[2], p[0], p[1])):
+        for k in (i, j):
+            if k not in arx:
+                aid = items[k].arxiv_id
+                arx[k] = {aid} if aid else set()
         ri, rj = find(i), find(j)
         if ri == rj:
             continue
@@ -358,8 +408,8 @@ def near_duplicate_groups(items: Sequence[Item], pairs: Sequence[tuple[int, int,
         arx[lo] |= arx[hi]
     groups: dict[int, list[int]] = {}
     for k in range(len(items)):
-        groups.setdefault(find(k), []).append(k)
-    return sorted(groups.values(), key=lambda g: g[0])
+        groups.setdefault(find(k) if k in arx else k, []).append(k)
+    return list(groups.values())  # dict order = order of each group's smallest index
 
 
 def merge_near_duplicates(
@@ -374,10 +424,16 @@ def merge_near_duplicates(
     pairs = find_near_duplicates(items, embeddings, threshold=threshold, embedding_threshold=embedding_threshold)
     out: list[Item] = []
     merged = 0
-    for group in near_duplicate_groups(items, pairs):
-        acc = items[group[0]]
-        for k in group[1:]:
-            acc = merge_pair(acc, items[k])
-            merged += 1
-        out.append(acc)
+    was_enabled = gc.isenabled()
+    gc.disable()  # see find_near_duplicates
+    try:
+        for group in near_duplicate_groups(items, pairs):
+            acc = items[group[0]]
+            for k in group[1:]:
+                acc = merge_pair(acc, items[k])
+                merged += 1
+            out.append(acc)
+    finally:
+        if was_enabled:
+            gc.enable()
     return out, merged

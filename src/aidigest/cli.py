@@ -35,6 +35,10 @@ class UserError(Exception):
     """A mistake the user can fix: printed as one line, exit code 2."""
 
 
+class RunFailed(Exception):
+    """The run could not do its job (every source failed): printed as one line, exit code 1."""
+
+
 # ---- shared options ---------------------------------------------------------------------------
 DateOpt = Annotated[Optional[str], typer.Option("--date", help="Day to process, YYYY-MM-DD (UTC). Default: today.")]
 ConfigOpt = Annotated[Optional[Path], typer.Option("--config", help="Config file (default ./aidigest.toml if present).")]
@@ -84,6 +88,9 @@ def _run(fn, *args, **kwargs):
     except (UserError, ConfigError, LLMFatal) as e:
         err.print(f"[bold red]error:[/] {e}", highlight=False)
         raise typer.Exit(2) from None
+    except RunFailed as e:
+        err.print(f"[bold red]error:[/] {e}", highlight=False)
+        raise typer.Exit(1) from None
     except KeyboardInterrupt:
         err.print("[bold red]interrupted[/]")
         raise typer.Exit(130) from None
@@ -174,7 +181,7 @@ def collect(
             f"{day}: {len(res.items)} items ({res.new_items} new, {res.merged} merged duplicates) in {cfg.general.db}"
         )
         if real and all(o.status in ("failed", "no_recording") for o in real):
-            raise UserError("every source failed: " + "; ".join(f"{o.source}: {o.error}" for o in real))
+            raise RunFailed("every source failed: " + "; ".join(f"{o.source}: {o.error}" for o in real))
 
     _run(body)
 
@@ -195,7 +202,7 @@ def run(
     """Collect + categorize + summarize + write the day's News and Papers reports (any past date works)."""
 
     def body():
-        from .pipeline import run_day
+        from .pipeline import NothingCollected, run_day
         from .store import Store
 
         day = _parse_day(date)
@@ -209,7 +216,10 @@ def run(
                 async with _http(cfg, store, replay, record) as http:
                     return await run_day(day, cfg, store, http, target, language)
 
-        summary = asyncio.run(go())
+        try:
+            summary = asyncio.run(go())
+        except NothingCollected as e:
+            raise RunFailed(f"every source failed or was empty, no report written: {e}") from None
         _print_outcomes(summary.health.outcomes)
         _warn_failures(summary.health.outcomes)
         h = summary.health
@@ -223,7 +233,7 @@ def run(
             out.print(f"[bold]{kind}[/] ({summary.items_by_kind.get(kind, 0)} items): " + ", ".join(map(str, paths)))
         real = [o for o in h.outcomes if o.source != "snippets"]
         if real and all(o.status in ("failed", "no_recording") for o in real):
-            raise UserError("every source failed: " + "; ".join(f"{o.source}: {o.error}" for o in real))
+            raise RunFailed("every source failed: " + "; ".join(f"{o.source}: {o.error}" for o in real))
 
     _run(body)
 

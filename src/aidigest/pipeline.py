@@ -26,6 +26,10 @@ from .taxonomy import load_taxonomy
 KINDS = ("news", "paper")
 
 
+class NothingCollected(Exception):
+    """No item for the day at all (every source failed or was empty): no report is written."""
+
+
 @dataclass
 class RunSummary:
     day: dt.date
@@ -56,6 +60,9 @@ async def run_day(
 
         # 2. everything stored for the day (a rerun sees the same set), near-duplicates folded
         items = store.items_for_day(day)
+        if not items:
+            reasons = "; ".join(f"{o.source}: {o.error or o.status}" for o in collected.outcomes if o.source != "snippets")
+            raise NothingCollected(f"no items for {day} ({reasons})")
         items, near = merge_near_duplicates(items)
         if near:
             health.notes.append(f"near-duplicates merged: {near}")

@@ -111,7 +111,7 @@ def _print_outcomes(outcomes) -> None:
         t.add_column(col)
     for o in outcomes:
         style = {"ok": "green", "empty": "yellow"}.get(o.status, "red")
-        detail = o.error or ", ".join(f"{k}={v}" for k, v in o.notes.items())
+        detail = o.error or ", ".join(f"{k}={v}" for k, v in o.notes.items() if v)
         t.add_row(o.source, f"[{style}]{o.status}[/]", str(o.items), f"{o.duration_s:.1f}s", detail, style=None)
     out.print(t)
 

@@ -266,7 +266,14 @@ class Classifier:
             self._embed = offline.embed
             self._encoder = offline.get_encoder
             self.model = offline.OfflineClassifier.load()
-            self.predict = self.model.predict_embeddings
+            import inspect
+
+            pe = self.model.predict_embeddings
+            # predict_embeddings(X) or predict_embeddings(X, texts) (texts: keyword rules on the raw text)
+            if len(inspect.signature(pe).parameters) >= 2:
+                self.predict = pe
+            else:
+                self.predict = lambda X, texts: pe(X)
         except Exception as e:  # module or weights not there yet: time a stand-in, and say so
             self.reason = f"{type(e).__name__}: {e}"[:200]
             self.impl = "PLACEHOLDER: USE + random linear head"
@@ -292,7 +299,7 @@ class Classifier:
                 x = np.concatenate(parts) if parts else np.zeros((0, 512), np.float32)
                 return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
 
-            def predict(X):
+            def predict(X, texts):
                 z = X @ W.T
                 k = z.argmax(axis=1)
                 return [(ids[j], 1.0) for j in k]
@@ -384,10 +391,11 @@ def worker(n: int, profile: str | None) -> dict:
     clf = Classifier()
     with stage("model_load"):
         clf.load()
+    titles = [it.title for it in final]
     with stage("embed"):
-        X = clf.embed([it.title for it in final])
+        X = clf.embed(titles)
     with stage("classify"):
-        preds = clf.predict(X)
+        preds = clf.predict(X, titles)
         classified = [Classified(item=it, category=c, method="offline", confidence=p) for it, (c, p) in zip(final, preds)]
     with tempfile.TemporaryDirectory() as tmp, stage("digest"):
         digest_impl, digest_reason, select_s = run_digest(classified, Path(tmp))

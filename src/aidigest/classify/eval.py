@@ -1,0 +1,147 @@
+"""Accuracy of the offline classifier on the held-out TEST split (labeled_papers/dw-dengwei_*).
+
+The test papers have no label of ours, only arXiv categories, so the score is per *family*: a paper counts as
+correct when our category is one of the ids its arXiv primary category (= categories[0]) allows:
+
+    cs.CV, eess.IV      -> cv | multimodal
+    cs.CL               -> llm | nlp | multimodal
+    cs.RO               -> robotics | rl
+    cs.SD, eess.AS      -> audio | multimodal
+
+Other primaries (cs.AI, cs.LG, ...) are not scored (counted in n_skipped). Input text = title + abstract.
+Papers are de-duplicated by arXiv id (the files list a paper once per matching listing).
+This split is for evaluation only: nothing here is used to train or tune the classifier.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterable
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+
+FAMILIES: dict[str, tuple[str, set[str]]] = {
+    "cs.CV": ("cv", {"cv", "multimodal"}),
+    "eess.IV": ("cv", {"cv", "multimodal"}),
+    "cs.CL": ("cl", {"llm", "nlp", "multimodal"}),
+    "cs.RO": ("ro", {"robotics", "rl"}),
+    "cs.SD": ("audio", {"audio", "multimodal"}),
+    "eess.AS": ("audio", {"audio", "multimodal"}),
+}
+TEST_GLOB = "dw-dengwei_*"
+
+
+class EvalReport(BaseModel):
+    accuracy: float
+    n_scored: int
+    n_skipped: int  # unique papers whose primary category is not scored
+    n_duplicates: int = 0  # lines dropped as repeats of an already seen arXiv id
+    per_family: dict[str, float] = Field(default_factory=dict)  # family -> accuracy
+    per_family_n: dict[str, int] = Field(default_factory=dict)  # family -> scored papers
+    confusion: dict[str, dict[str, int]] = Field(default_factory=dict)  # family -> predicted id -> count
+    files: list[str] = Field(default_factory=list)
+    seconds: float = 0.0
+
+
+def family_of(categories: list[str]) -> tuple[str, set[str]] | None:
+    """(family name, accepted ids) for a paper's arXiv categories, or None when its primary is not scored."""
+    if not categories:
+        return None
+    return FAMILIES.get(categories[0])
+
+
+def split_files(folder: str | Path) -> list[Path]:
+    """The test-split jsonl files under `folder`: accepts the shared data root (labeled_papers/dw-dengwei_*/),
+    the labeled_papers folder, a dw-dengwei_* folder itself, or a folder holding such folders."""
+    root = Path(folder)
+    for pattern in (f"labeled_papers/{TEST_GLOB}/*.jsonl", f"{TEST_GLOB}/*.jsonl"):
+        found = sorted(root.glob(pattern))
+        if found:
+            return found
+    if root.name.startswith(TEST_GLOB[:-1]):
+        return sorted(root.glob("*.jsonl"))
+    return []
+
+
+def default_test_dir(candidates: Iterable[str | Path] | None = None) -> Path | None:
+    """Where the test split lives: /work/shared/data, ../shared/data (CI), else the copy in tests/data/classify."""
+    here = Path(__file__).resolve()
+    repo = here.parents[3]  # src/aidigest/classify/eval.py -> repo root
+    options = list(candidates) if candidates is not None else [
+        Path("/work/shared/data"),
+        Path.cwd().parent / "shared" / "data",
+        repo.parent / "shared" / "data",
+        repo / "tests" / "data" / "classify",
+    ]
+    for c in options:
+        if split_files(c):
+            return Path(c)
+    return None
+
+
+def load_split_papers(folder: str | Path) -> tuple[list[dict], int, list[Path]]:
+    """Unique test papers (first occurrence of each id, files in name order), number of duplicate lines, files."""
+    files = split_files(folder)
+    if not files:
+        raise FileNotFoundError(f"no {TEST_GLOB}/*.jsonl test files under {folder}")
+    seen: set[str] = set()
+    papers: list[dict] = []
+    dupes = 0
+    for f in files:
+        with f.open(encoding="utf-8") as fh:
+            for line in fh:
+                if not line.strip():
+                    continue
+                rec = json.loads(line)
+                if rec["id"] in seen:
+                    dupes += 1
+                    continue
+                seen.add(rec["id"])
+                papers.append(rec)
+    return papers, dupes, files
+
+
+def score(predictions: list[str], categories: list[list[str]]) -> EvalReport:
+    """Family accuracy of `predictions` (our ids) against arXiv categories (primary first)."""
+    per_ok: dict[str, int] = {}
+    per_n: dict[str, int] = {}
+    confusion: dict[str, dict[str, int]] = {}
+    skipped = 0
+    for pred, cats in zip(predictions, categories, strict=True):
+        fam = family_of(cats)
+        if fam is None:
+            skipped += 1
+            continue
+        name, ok_ids = fam
+        per_n[name] = per_n.get(name, 0) + 1
+        per_ok[name] = per_ok.get(name, 0) + (pred in ok_ids)
+        row = confusion.setdefault(name, {})
+        row[pred] = row.get(pred, 0) + 1
+    n = sum(per_n.values())
+    return EvalReport(
+        accuracy=(sum(per_ok.values()) / n) if n else 0.0,
+        n_scored=n,
+        n_skipped=skipped,
+        per_family={k: per_ok[k] / per_n[k] for k in sorted(per_n)},
+        per_family_n=dict(sorted(per_n.items())),
+        confusion={k: dict(sorted(v.items(), key=lambda kv: -kv[1])) for k, v in sorted(confusion.items())},
+    )
+
+
+def eval_classify(data_dir: str | Path) -> EvalReport:
+    """Offline-classifier family accuracy on the test split found under `data_dir` (see `split_files`)."""
+    from .offline import OfflineClassifier, item_text
+
+    t0 = time.perf_counter()
+    papers, dupes, files = load_split_papers(data_dir)
+    scored = [p for p in papers if family_of(p.get("categories") or []) is not None]
+    model = OfflineClassifier.load()
+    preds = [c for c, _ in model.predict([item_text(p["title"], p.get("summary") or "") for p in scored])]
+    report = score(preds, [p["categories"] for p in scored])
+    report.n_skipped = len(papers) - len(scored)
+    report.n_duplicates = dupes
+    report.files = [str(f) for f in files]
+    report.seconds = round(time.perf_counter() - t0, 2)
+    return report

@@ -1,0 +1,136 @@
+"""Categorization: every item gets exactly one id of the closed taxonomy.
+
+    classified = await classify_items(items, taxonomy, llm, health, config)   # the pipeline stage
+    bad_lines = classify_jsonl(sys.stdin, sys.stdout, taxonomy, llm, config)  # `aidigest classify`
+
+With an LLM, items go to it in batches (aidigest.classify.llm) and anything it cannot answer falls back to the
+offline classifier (aidigest.classify.offline), counted in `health.fallbacks`. Without one, everything is
+classified offline. `health.others` is set to the number of items classified `others`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from collections.abc import Iterable, Sequence
+from typing import TextIO
+
+from ..config import Config
+from ..llm.base import LLM
+from ..models import Classified, Item, RunHealth
+from ..taxonomy import Taxonomy
+from .llm import FALLBACK_KEY, LLMClassifier
+from .offline import OfflineClassifier, ZeroShotClassifier, item_text, offline_for
+
+__all__ = [
+    "FALLBACK_KEY",
+    "OfflineClassifier",
+    "ZeroShotClassifier",
+    "classify_items",
+    "classify_jsonl",
+    "classify_offline",
+    "item_text",
+    "offline_for",
+]
+
+
+def classify_offline(items: Sequence[Item], taxonomy: Taxonomy, health: RunHealth | None = None) -> list[tuple[str, float]]:
+    """(category, confidence) per item from the offline path (zero-shot when the taxonomy is unknown to it)."""
+    if not items:
+        return []
+    model = offline_for(taxonomy)
+    if model.note and health is not None and model.note not in health.notes:
+        health.notes.append(model.note)
+    return model.predict([item_text(it.title, it.snippet) for it in items])
+
+
+async def classify_items(
+    items: list[Item], taxonomy: Taxonomy, llm: LLM | None, health: RunHealth, config: Config
+) -> list[Classified]:
+    """One `Classified` per item, in input order."""
+    if not items:
+        health.others = 0
+        return []
+    answered: dict[int, str] = {}
+    clf: LLMClassifier | None = None
+    if llm is not None:
+        clf = LLMClassifier(llm, taxonomy, config.llm.batch_size, config.llm.concurrency)
+        answered = await clf.classify(items)
+    rest = [i for i in range(len(items)) if i not in answered]
+    offline = dict(zip(rest, classify_offline([items[i] for i in rest], taxonomy, health))) if rest else {}
+    if llm is not None and rest:
+        health.fallback(FALLBACK_KEY, len(rest))
+        if clf is not None and clf.stopped:
+            health.notes.append(f"classify: {clf.stopped}; {len(rest)} item(s) classified offline")
+    out: list[Classified] = []
+    for i, item in enumerate(items):
+        if i in answered:
+            out.append(Classified(item=item, category=answered[i], method="llm"))
+        else:
+            cat, conf = offline[i]
+            out.append(Classified(item=item, category=cat, method="fallback" if llm is not None else "offline",
+                                  confidence=round(conf, 4)))
+    health.others = sum(1 for c in out if c.category == "others")
+    return out
+
+
+def _parse_line(line: str, lineno: int) -> tuple[dict | None, str | None]:
+    try:
+        obj = json.loads(line)
+    except json.JSONDecodeError as e:
+        return None, f"line {lineno}: not valid JSON ({e.msg} at column {e.colno})"
+    if not isinstance(obj, dict):
+        return None, f"line {lineno}: expected a JSON object with a \"title\", got {type(obj).__name__}"
+    title = obj.get("title")
+    if not isinstance(title, str) or not title.strip():
+        return None, f"line {lineno}: no \"title\" (a non-empty string is required)"
+    snippet = obj.get("snippet", "")
+    if snippet is None:
+        snippet = ""
+    if not isinstance(snippet, str):
+        return None, f"line {lineno}: \"snippet\" must be a string"
+    return obj, None
+
+
+def classify_jsonl(
+    lines: Iterable[str],
+    out: TextIO,
+    taxonomy: Taxonomy,
+    llm: LLM | None = None,
+    config: Config | None = None,
+    err: TextIO | None = None,
+) -> int:
+    """Classify JSON lines {"title": ..., "snippet": ...}; write each back (all its fields kept) with
+    "category": <id>, in input order. A bad line (not JSON, not an object, no title) gets a one-line error on
+    stderr naming its line number and is skipped. Returns the number of bad lines. Blank lines are ignored."""
+    err = err if err is not None else sys.stderr
+    config = config or Config()
+    good: list[dict] = []
+    items: list[Item] = []
+    bad = 0
+    for lineno, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        obj, problem = _parse_line(line, lineno)
+        if problem:
+            print(f"error: {problem}; line skipped", file=err)
+            bad += 1
+            continue
+        assert obj is not None
+        good.append(obj)
+        kind = obj.get("kind") if obj.get("kind") in ("news", "paper") else "news"
+        items.append(Item(kind=kind, title=obj["title"], url=str(obj.get("url") or ""), key=f"line:{lineno}",
+                          snippet=obj.get("snippet") or ""))
+    if items:
+        health = RunHealth()
+        classified = asyncio.run(classify_items(items, taxonomy, llm, health, config))
+        for note in health.notes:
+            print(f"note: {note}", file=err)
+        for key, n in health.fallbacks.items():
+            print(f"note: {key}: {n} item(s)", file=err)
+        for obj, c in zip(good, classified, strict=True):
+            obj["category"] = c.category
+            out.write(json.dumps(obj, ensure_ascii=False) + "\n")
+        out.flush()
+    return bad

@@ -1,0 +1,187 @@
+"""Categorization by an LLM, in batches, constrained to the taxonomy ids, with the offline model as fallback.
+
+One call per batch of `config.llm.batch_size` items. The answer schema (`answer_schema`) is an object
+`{"items": [{"index": int, "category": <one of the ids>}, ...]}` whose JSON Schema carries an `enum` of the
+taxonomy ids (so providers with structured output can only produce valid ids) and `maxItems` = batch size.
+The pydantic side accepts any string for `category` on purpose: each answer is validated here, per item, so
+one bad id does not throw away the other answers of the batch.
+
+An item whose answer is missing, duplicated or not a taxonomy id is asked again once, in a batch of only the
+failed items; if it still has no valid answer it is classified offline and counted in
+`health.fallbacks["classify: llm → offline"]`. `BudgetExceeded`, `LLMFatal` or any other `LLMError` stops
+the LLM for the rest of the run's classification: the batch and every later item go offline (counted too).
+
+Titles and snippets are untrusted: each goes into the prompt only inside an `untrusted-text` block
+(`aidigest.llm.prompts.wrap_untrusted`) and the system prompt says such blocks are data, not instructions.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
+
+from ..llm.base import LLM, BudgetExceeded, LLMError, LLMFatal, Message
+from ..llm.prompts import UNTRUSTED_INSTRUCTION, wrap_untrusted
+from ..llm.schema import parse_json_text
+from ..models import Item
+from ..taxonomy import Taxonomy
+
+log = logging.getLogger("aidigest.classify")
+
+FALLBACK_KEY = "classify: llm → offline"
+PURPOSE = "classify"
+MAX_SNIPPET_CHARS = 500  # per item in the prompt: enough to tell the topic, keeps a 25-item batch small
+
+
+class Answer(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    index: int
+    category: str
+
+
+@lru_cache(maxsize=32)
+def answer_schema(ids: tuple[str, ...], max_items: int) -> type[BaseModel]:
+    """The structured-output model for one batch: `items` bounded by `max_items`, `category` an enum of `ids`."""
+    item_model = create_model(
+        "CategoryAnswer",
+        __config__=ConfigDict(extra="ignore"),
+        index=(int, Field(description="the item's index, as given in its label")),
+        category=(str, Field(description="one category id", json_schema_extra={"enum": list(ids)})),
+    )
+    return create_model(
+        "Categories",
+        __config__=ConfigDict(extra="ignore"),
+        items=(list[item_model], Field(max_length=max_items, description="one entry per item")),  # type: ignore[valid-type]
+    )
+
+
+def system_prompt(taxonomy: Taxonomy) -> str:
+    lines = [
+        "You sort AI news stories and research papers into a closed set of categories.",
+        "Categories (id: meaning):",
+    ]
+    lines += [f"- {c.id}: {c.name}. {c.description}" for c in taxonomy.categories]
+    rule = "Rules: pick exactly one category id from the list for every item; use the most specific fitting one."
+    if "software" in taxonomy:
+        rule += " Computing news that is not about AI is `software`."
+    rule += " Anything that fits no other category is `others`."
+    lines += ["", rule, UNTRUSTED_INSTRUCTION,
+              'Answer with JSON only: {"items": [{"index": <item index>, "category": "<id>"}, ...]}, one entry per item.']
+    return "\n".join(lines)
+
+
+def user_prompt(batch: Sequence[tuple[int, Item]]) -> str:
+    blocks = []
+    for idx, item in batch:
+        text = f"kind: {item.kind}\ntitle: {item.title}"
+        snippet = " ".join((item.snippet or "").split())[:MAX_SNIPPET_CHARS]
+        if snippet:
+            text += f"\ntext: {snippet}"
+        blocks.append(wrap_untrusted(f"item {idx}", text, note=False))
+    return f"Categorize these {len(batch)} items (index = the number in each block's label):\n\n" + "\n\n".join(blocks)
+
+
+def _answers_of(data: Any, text: str) -> list[Any]:
+    """The raw `items` list of an answer: from the validated model, a dict, or (defensively) the text."""
+    if isinstance(data, BaseModel):
+        data = data.model_dump()
+    if data is None:
+        try:
+            data = parse_json_text(text)
+        except ValueError:
+            return []
+    if isinstance(data, dict):
+        data = data.get("items", [])
+    return data if isinstance(data, list) else []
+
+
+def validate_answers(raw: list[Any], wanted: set[int], ids: set[str]) -> tuple[dict[int, str], dict[int, str]]:
+    """Per-item validation: ({index: category} accepted, {index: reason} rejected). An index answered twice
+    with different categories is rejected; indexes not asked for are ignored."""
+    got: dict[int, str] = {}
+    bad: dict[int, str] = {}
+    for entry in raw:
+        try:
+            a = Answer.model_validate(entry)
+        except ValidationError:
+            continue
+        if a.index not in wanted:
+            continue
+        cat = a.category.strip()
+        if cat not in ids:
+            bad[a.index] = f"not a category id: {a.category!r}"
+            continue
+        if a.index in got and got[a.index] != cat:
+            bad[a.index] = "answered twice with different categories"
+            continue
+        got[a.index] = cat
+    for i in bad:
+        got.pop(i, None)
+    for i in wanted - set(got) - set(bad):
+        bad[i] = "no answer"
+    return got, bad
+
+
+class LLMClassifier:
+    """Runs the batches; results are {item index: category id} for the items the LLM answered validly."""
+
+    def __init__(self, llm: LLM, taxonomy: Taxonomy, batch_size: int, concurrency: int = 1):
+        self.llm = llm
+        self.taxonomy = taxonomy
+        self.ids = set(taxonomy.ids)
+        self.batch_size = max(1, batch_size)
+        self.concurrency = max(1, concurrency)
+        self.system = system_prompt(taxonomy)
+        self.stopped: str | None = None  # why the LLM is no longer used (budget, fatal, error)
+        self.retried = 0  # items asked a second time
+
+    async def _call(self, batch: Sequence[tuple[int, Item]]) -> tuple[dict[int, str], dict[int, str]]:
+        schema = answer_schema(tuple(self.taxonomy.ids), len(batch))
+        messages = [Message(role="system", content=self.system), Message(role="user", content=user_prompt(batch))]
+        result = await self.llm.complete(messages, schema=schema, purpose=PURPOSE)
+        return validate_answers(_answers_of(result.data, result.text), {i for i, _ in batch}, self.ids)
+
+    async def _run_batch(self, batch: Sequence[tuple[int, Item]], out: dict[int, str]) -> None:
+        if self.stopped:
+            return
+        try:
+            got, bad = await self._call(batch)
+            out.update(got)
+            if bad:
+                log.info("classify: %d answer(s) invalid or missing, asking once more: %s", len(bad),
+                         "; ".join(f"{i}: {r}" for i, r in sorted(bad.items())[:5]))
+                self.retried += len(bad)
+                retry = [(i, it) for i, it in batch if i in bad]
+                if self.stopped:
+                    return
+                got2, _ = await self._call(retry)
+                out.update(got2)
+        except BudgetExceeded as e:
+            self._stop(f"LLM budget reached ({e})")
+        except LLMFatal as e:
+            self._stop(f"LLM unusable ({e})")
+        except LLMError as e:
+            self._stop(f"LLM call failed ({e})")
+
+    def _stop(self, why: str) -> None:
+        if not self.stopped:
+            self.stopped = why
+            log.warning("classify: %s; remaining items are classified offline", why)
+
+    async def classify(self, items: Sequence[Item]) -> dict[int, str]:
+        indexed = list(enumerate(items))
+        batches = [indexed[i : i + self.batch_size] for i in range(0, len(indexed), self.batch_size)]
+        out: dict[int, str] = {}
+        sem = asyncio.Semaphore(self.concurrency)
+
+        async def one(b: Sequence[tuple[int, Item]]) -> None:
+            async with sem:
+                await self._run_batch(b, out)
+
+        await asyncio.gather(*(one(b) for b in batches))
+        return out

@@ -335,3 +335,20 @@ def test_dev_news_labels_are_dev_split_and_valid():
         assert {"title", "url", "date", "category", "why"} <= set(r)
         assert r["date"] < "2024-11-01" and r["category"] in ids and r["why"]
     assert {"software", "others", "business", "policy"} <= {r["category"] for r in rows}
+
+
+def test_business_rule_for_ai_news_titles(model):
+    from aidigest.classify import business_override
+
+    tax = load_taxonomy()
+    deal = "Claude AI to process secret government data through new Palantir deal"  # real, test period
+    news_item = Item(kind="news", title=deal, url="https://arstechnica.com/", key="d")
+    paper = Item(kind="paper", title=deal, url="https://arxiv.org/abs/x", key="p")
+    assert business_override(news_item, "llm", tax) == "business"
+    assert business_override(paper, "llm", tax) == "llm"  # papers keep their topic
+    assert business_override(news_item, "software", tax) == "software"  # only AI stories become AI business
+    no_business = Taxonomy([c for c in tax.categories if c.id != "business"])
+    assert business_override(news_item, "llm", no_business) == "llm"
+    mill = Item(kind="news", title="Mill: A fast JVM build tool for Java and Scala", url="u", key="m")
+    out = asyncio.run(classify_items([news_item, mill], tax, None, RunHealth(), Config()))
+    assert [c.category for c in out] == ["business", "software"]

@@ -4,7 +4,8 @@
     bad_lines = classify_jsonl(sys.stdin, sys.stdout, taxonomy, llm, config)  # `aidigest classify`
 
 With an LLM, items go to it in batches (aidigest.classify.llm) and anything it cannot answer falls back to the
-offline classifier (aidigest.classify.offline), counted in `health.fallbacks`. Without one, everything is
+offline classifier (aidigest.classify.offline, plus `business_override` for news), counted in
+`health.fallbacks`. Without one, everything is
 classified offline. `health.others` is set to the number of items classified `others`.
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import sys
 from collections.abc import Iterable, Sequence
 from typing import TextIO
@@ -21,7 +23,7 @@ from ..llm.base import LLM
 from ..models import Classified, Item, RunHealth
 from ..taxonomy import Taxonomy
 from .llm import FALLBACK_KEY, LLMClassifier
-from .offline import OfflineClassifier, ZeroShotClassifier, item_text, offline_for
+from .offline import NOT_AI, OfflineClassifier, ZeroShotClassifier, item_text, offline_for
 
 __all__ = [
     "FALLBACK_KEY",
@@ -35,14 +37,38 @@ __all__ = [
 ]
 
 
+# A news title about money, deals, jobs or companies' leaders: with an AI category it is an AI-business story.
+# The model alone rarely says `business` (only 23 dev news examples; dev cross-validation: business recall
+# 0.17 -> 0.54, news accuracy 0.803 -> 0.810, 1 new error in 1,346 dev news titles).
+BUSINESS_TERMS = re.compile(
+    r"(\b(raises?|raised|funding|valuation|valued at|investors?|invests?|invested|investment|acquires?|acquired"
+    r"|acquisition|buys|IPO|revenue|profits?|layoffs?|lays off|hiring|hires|CEO|stake|shares|stock|deals|deal(?! with)"
+    r"|partnerships?|billion|bubble|market|startups?)\b|\$\d+(\.\d+)?\s*(B|M|bn|billion|million)\b"
+    r"|투자|인수|매출|스타트업|시장|주가|상장|채용|달러|기업)",
+    re.IGNORECASE,
+)
+
+
+def business_override(item: Item, category: str, taxonomy: Taxonomy) -> str:
+    """`business` for a news item whose offline category is an AI one and whose title names business terms."""
+    if (item.kind == "news" and "business" in taxonomy and category not in NOT_AI and category != "business"
+            and BUSINESS_TERMS.search(item.title)):
+        return "business"
+    return category
+
+
 def classify_offline(items: Sequence[Item], taxonomy: Taxonomy, health: RunHealth | None = None) -> list[tuple[str, float]]:
-    """(category, confidence) per item from the offline path (zero-shot when the taxonomy is unknown to it)."""
+    """(category, confidence) per item from the offline path (zero-shot when the taxonomy is unknown to it;
+    the business rule applies to the trained model's answers only)."""
     if not items:
         return []
     model = offline_for(taxonomy)
     if model.note and health is not None and model.note not in health.notes:
         health.notes.append(model.note)
-    return model.predict([item_text(it.title, it.snippet) for it in items])
+    preds = model.predict([item_text(it.title, it.snippet) for it in items])
+    if isinstance(model, ZeroShotClassifier):
+        return preds
+    return [(business_override(it, c, taxonomy), p) for it, (c, p) in zip(items, preds)]
 
 
 async def classify_items(

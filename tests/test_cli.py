@@ -151,7 +151,10 @@ def test_run_with_openai_compatible_server_then_rerun_makes_zero_calls(tmp_path)
         md = (tmp_path / "out" / DAY / f"Papers_{DAY}_report.md").read_text()
         assert "1번 출처의 핵심 내용" in md  # the LLM's TL;DRs reached the report
         health = md[md.index("🩺"):] if "🩺" in md else md[-3000:]
-        assert "openai:gpt-4o-mini" in health and re.search(r"\d+ (tokens|토큰)", health)
+        assert "openai:gpt-4o-mini" in health
+        calls = int(re.search(r"호출 (\d+)회", health).group(1))
+        tokens_in = int(re.search(r"입력 토큰 (\d+)", health).group(1))
+        assert calls == first and tokens_in > 0 and re.search(r"비용 \\?\$0\.\d{4}", health)
         assert "sk-test-not-a-real-key" not in md + r.stdout + r.stderr
 
         r2 = aidigest(*args, cwd=tmp_path, env=env)

@@ -293,16 +293,12 @@ def find_near_duplicates(
 
 def _find(
     items: Sequence[Item],
-    embeddings: np.ndarray | None = None,
-    threshold: float = DEFAULT_THRESHOLD,
-    embedding_threshold: float = EMBEDDING_THRESHOLD,
-    seed: int = SEED,
+    embeddings: np.ndarray | None,
+    threshold: float,
+    embedding_threshold: float,
+    seed: int,
 ) -> list[tuple[int, int, float]]:
-    """Near-duplicate pairs (i, j, similarity) with i < j, sorted by (i, j).
-
-    similarity is the exact character 3-gram Jaccard of the normalized titles when it reaches `threshold`,
-    otherwise (embeddings given) the cosine of the two embeddings when that reaches `embedding_threshold`.
-    Pairs of different kinds, or of two different arXiv ids, are never returned."""
+    """find_near_duplicates without the GC pause."""
     n = len(items)
     if embeddings is not None and len(embeddings) != n:
         raise ValueError(f"embeddings has {len(embeddings)} rows for {n} items")

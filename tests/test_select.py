@@ -179,6 +179,12 @@ def test_growing_story_returns_once_under_still_trending(tmp_path):
         assert nxt.returning == []
         assert nxt.stats.repeated_skipped == len(classified) - nxt.stats.others
 
+        # even if it doubles again, a story returns only once
+        store.mark_reported(HN_DAY + dt.timedelta(days=1), reported_rows(nxt))
+        bigger = rant.model_copy(update={"sightings": [s.model_copy(update={"points": 500}) for s in rant.sightings]})
+        later, _ = _build(HN_DAY + dt.timedelta(days=2), "news", classify([bigger], hn_category), store)
+        assert later.returning == [] and later.stats.repeated_skipped == 1
+
 
 def test_reported_rows_cover_full_and_compact_entries(tmp_path):
     with Store(tmp_path / "s.sqlite3") as store:

@@ -161,6 +161,7 @@ async def build_digest(
     selection = select_items(
         day, items, taxonomy, reported,
         per_category=config.digest.per_category, repeat_window_days=config.digest.repeat_window_days,
+        already_returned=store.returned_before(day, config.digest.repeat_window_days),
     )
     # health.others is the classifier's count (aidigest.classify sets it); this report's own count of
     # left-out items (`others` and any other report=false category) is digest.stats.others, shown in run health

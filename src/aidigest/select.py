@@ -13,7 +13,7 @@ Per category the first `per_category` items are shown in full (summarized, numbe
 Cross-day dedup: an item reported within the repeat window (`Store.reported_before`) is skipped and counted,
 unless its popularity (HN points, else HF upvotes) is now clearly above what it was when reported
 (`grew`: ≥ 2× and ≥ +10). Such items return under "Still trending" (at most `RETURNING_MAX`); the
-`reported` row then carries the new popularity, so a story returns again only if it doubles again.
+story returns at most once: a key reported on two earlier days within the window is skipped for good.
 """
 
 from __future__ import annotations
@@ -103,8 +103,10 @@ def select_items(
     repeat_window_days: int = 7,
     compact_max: int = COMPACT_MAX,
     returning_max: int = RETURNING_MAX,
+    already_returned: frozenset[str] = frozenset(),
 ) -> Selection:
-    """Rank, cap and de-repeat one kind's classified items. `reported` is `Store.reported_before(day, window)`."""
+    """Rank, cap and de-repeat one kind's classified items. `reported` is `Store.reported_before(day, window)`;
+    `already_returned` holds keys that came back once already (`Store.returned_before`): never again."""
     if per_category < 1:
         raise ValueError("digest.per_category must be at least 1")
     stats = SelectionStats(classified=len(classified), repeat_window_days=repeat_window_days)
@@ -127,7 +129,7 @@ def select_items(
         if it.key in reported:
             day_then, pop_then = reported[it.key]
             now = popularity(it)
-            if grew(pop_then, now):
+            if it.key not in already_returned and grew(pop_then, now):
                 ratio = now / max(pop_then, 1.0)
                 returning.append(
                     (ratio, Returning(it, c.category, score, dt.date.fromisoformat(day_then), pop_then))

@@ -289,6 +289,15 @@ class Store:
             out[r["key"]] = (r["day"], r["score"])
         return out
 
+    def returned_before(self, day: dt.date, window_days: int) -> frozenset[str]:
+        """Keys reported on two or more earlier days within the window: stories that already came back once."""
+        start = (day - dt.timedelta(days=window_days)).isoformat()
+        rows = self.conn.execute(
+            "SELECT key FROM reported WHERE day >= ? AND day < ? GROUP BY key HAVING COUNT(DISTINCT day) >= 2",
+            (start, day.isoformat()),
+        )
+        return frozenset(r[0] for r in rows)
+
     # ---- conditional-request validators (aidigest.http.ValidatorCache) --------------------
     def get_validators(self, url: str) -> tuple[str | None, str | None, bytes | None]:
         row = self.conn.execute("SELECT etag, last_modified, body FROM http_validators WHERE url = ?", (url,)).fetchone()

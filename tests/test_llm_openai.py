@@ -350,6 +350,22 @@ def test_discovery_happens_once_under_concurrency():
     assert modes.count("json_schema") == 2 and modes.count("json_object") == 4
 
 
+def test_calls_waiting_for_discovery_then_run_concurrently():
+    """The calls that waited while the first one discovered the mode must not also run one by one (they did:
+    the wait held the discovery lock through each call, making a day's first classification N rounds)."""
+    with FakeOpenAIServer(reject_modes={"json_schema": 500}, latency_s=0.3) as srv:
+        h = Harness(srv, concurrency=4)
+
+        async def many():
+            return await asyncio.gather(
+                *(h.llm.complete([Message(role="user", content=f"item {i}")], schema=Pick) for i in range(4))
+            )
+
+        results = h.run(many())
+    assert {r.mode for r in results} == {"json_object"}
+    assert srv.max_in_flight == 3  # after the discovering call: the three others at once
+
+
 # ---- the fake itself, as the benchmark uses it ------------------------------------------------------------
 def test_fake_server_latency_token_rate_and_custom_responder():
     """bench/ relies on per-server latency, token counts and rate, and on a pluggable responder."""

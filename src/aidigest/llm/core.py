@@ -367,16 +367,17 @@ class BaseLLM:
             self._check_budget(purpose, key, mode)  # others may have spent it while we waited
             try:
                 if mode is None:
+                    discovered = False
                     async with state.discovery:  # one discovery per endpoint + model, the others wait for it
                         mode = self.known_mode()
-                        if mode is not None:
-                            key = self._key(msgs, sent, mode, temp, max_tok)
-                            if (hit := self._from_cache(key, schema, purpose, t0)) is not None:
-                                return hit
-                            text, data, mode = await self._run(msgs, schema, sent, mode, temp, max_tok, acc)
-                        else:
+                        if mode is None:
                             text, data, mode = await self._run(msgs, schema, sent, None, temp, max_tok, acc)
-                        key = self._key(msgs, sent, mode, temp, max_tok)
+                            discovered = True
+                    key = self._key(msgs, sent, mode, temp, max_tok)
+                    if not discovered:  # another call found the mode: run at once, outside the lock (concurrently)
+                        if (hit := self._from_cache(key, schema, purpose, t0)) is not None:
+                            return hit
+                        text, data, mode = await self._run(msgs, schema, sent, mode, temp, max_tok, acc)
                 else:
                     text, data, mode = await self._run(msgs, schema, sent, mode, temp, max_tok, acc)
             except (LLMError, _InvalidOutput, Transient, Rejected) as e:

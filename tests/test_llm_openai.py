@@ -366,6 +366,42 @@ def test_calls_waiting_for_discovery_then_run_concurrently():
     assert srv.max_in_flight == 3  # after the discovering call: the three others at once
 
 
+def test_warm_up_learns_the_mode_with_one_tiny_call_and_calls_made_meanwhile_wait_for_it():
+    """The pipeline starts warm_up() before collecting: by the first real round the mode is known, so no real
+    call discovers it (which would hold the others back for its whole duration)."""
+    with FakeOpenAIServer(latency_s=0.2) as srv:
+        h = Harness(srv, concurrency=8)
+
+        async def go():
+            warm = asyncio.create_task(h.llm.warm_up())
+            await asyncio.sleep(0)  # started (it is now making the client in a thread)
+            results = await asyncio.gather(
+                *(h.llm.complete([Message(role="user", content=f"item {i}")], schema=Pick) for i in range(4))
+            )
+            await warm
+            return results
+
+        results = h.run(go())
+        first = srv.completion_requests[0]
+        assert "Reply with" in first.body["messages"][-1]["content"] and first.body["max_tokens"] <= 64
+        assert srv.count == 5 and srv.max_in_flight == 4  # the probe alone, then the four real calls at once
+        assert {r.mode for r in results} == {"json_schema"}
+        assert [c["purpose"] for c in h.calls()][0] == "discover-mode" and h.totals.calls == 5
+
+        h2 = Harness(srv, store=h.store)  # the mode is known now: warm_up has nothing to do
+        h2.run(h2.llm.warm_up())
+        assert srv.count == 5 and h2.llm._state is None  # no call, not even a client
+
+
+def test_warm_up_never_raises():
+    with FakeOpenAIServer([Reply.unauthorized()]) as srv:
+        h = Harness(srv)
+        h.run(h.llm.warm_up())  # a bad key: logged, and the first real call fails at once
+        with pytest.raises(LLMFatal):
+            h.complete()
+    assert srv.count == 1
+
+
 # ---- the fake itself, as the benchmark uses it ------------------------------------------------------------
 def test_fake_server_latency_token_rate_and_custom_responder():
     """bench/ relies on per-server latency, token counts and rate, and on a pluggable responder."""

@@ -13,7 +13,8 @@ One `complete()`:
    honoured) on 429, 5xx, timeouts and connection errors; 401/403 and model-not-found -> `LLMFatal` at once;
 6. the structured-output mode: the strongest the endpoint accepts, discovered on the first schema call per
    (provider, base URL, model) — a 4xx, or a 500 twice in a row (llama.cpp answers json_schema with 500),
-   moves one step down the ladder — then remembered in memory and in the store;
+   moves one step down the ladder — then remembered in memory and in the store (`warm_up()` learns it with
+   one tiny call while the caller does other work, so the first real round is not also a discovery round);
 7. validation against the pydantic model; invalid output (bad JSON, empty, refusal, schema mismatch) is
    retried once with the error fed back, then `LLMError`;
 8. accounting into the run's `LLMTotals` and one row in `llm_calls` per `complete()`.
@@ -22,6 +23,7 @@ One `complete()`:
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import json
 import logging
 import random
@@ -98,6 +100,15 @@ class _InvalidOutput(Exception):
     pass
 
 
+class ModeProbe(BaseModel):
+    """The tiny answer `BaseLLM.warm_up` asks for to learn an endpoint's structured-output mode."""
+
+    ok: bool
+
+
+PROBE_MAX_TOKENS = 64
+
+
 # ---- secrets -------------------------------------------------------------------------------------------
 _KEY_PATTERNS = [
     re.compile(r"\b(sk|pk|rk|sess|tgp|gsk|xai)[-_][A-Za-z0-9_\-]{8,}"),  # sk-..., sk-ant-..., sk-proj-...
@@ -145,9 +156,13 @@ class _Acc:
 @dataclass
 class _LoopState:
     loop: asyncio.AbstractEventLoop
-    client: Any
+    client: Any  # None until made (warm_up makes it in a thread)
     sem: asyncio.Semaphore
     discovery: asyncio.Lock
+    warming: asyncio.Event | None = None  # set once warm_up's mode probe is over
+
+
+_in_warm_up: contextvars.ContextVar[bool] = contextvars.ContextVar("aidigest_llm_warm_up", default=False)
 
 
 class BaseLLM:
@@ -210,19 +225,55 @@ class BaseLLM:
             await close()
 
     # ---- per-event-loop state (make_llm may run outside a loop; CLI commands may use several loops) -----
-    def _loop_state(self) -> _LoopState:
+    def _loop_state(self, make_client: bool = True) -> _LoopState:
         loop = asyncio.get_running_loop()
         if self._state is None or self._state.loop is not loop:
-            self._state = _LoopState(
-                loop, self._make_client(), asyncio.Semaphore(max(1, self.config.concurrency)), asyncio.Lock()
-            )
+            self._state = _LoopState(loop, None, asyncio.Semaphore(max(1, self.config.concurrency)), asyncio.Lock())
+        if make_client and self._state.client is None:
+            self._state.client = self._make_client()
         return self._state
+
+    async def warm_up(self) -> None:
+        """Learn this endpoint's structured-output mode while other work goes on, if it is not known yet (the
+        pipeline starts this before fetching the sources and does not wait for it): the HTTP client is made in
+        a thread (the provider SDK import, ~0.5 s), then one tiny schema call walks the mode ladder. Schema
+        calls made meanwhile wait for that call instead of discovering the mode themselves: a real call doing
+        the discovery holds every other call back for its whole duration, an extra round. Does nothing when the
+        mode is known (the client is then made at the first real call: a rerun answered from the cache never
+        imports the SDK). Never raises: a problem here shows again on the first real call."""
+        if self._fatal is not None or self.known_mode() is not None:
+            return
+        state = self._loop_state(make_client=False)
+        if state.warming is None:
+            state.warming = asyncio.Event()
+        token = _in_warm_up.set(True)
+        try:
+            if state.client is None:
+                client = await asyncio.to_thread(self._make_client)
+                if state.client is None:
+                    state.client = client
+                else:  # a real call made one meanwhile
+                    await self._close_client(client)
+            if self.known_mode() is None:
+                await self.complete(
+                    [Message(role="system", content="Answer with JSON only."),
+                     Message(role="user", content='Reply with {"ok": true}.')],
+                    schema=ModeProbe, purpose="discover-mode", max_output_tokens=PROBE_MAX_TOKENS,
+                )
+        except LLMError as e:
+            log.info("%s: warm-up: %s", self.name, self.scrub(str(e)))
+        except Exception as e:  # noqa: BLE001 - a warm-up must never take the run down
+            log.warning("%s: warm-up failed: %s: %s", self.name, type(e).__name__, self.scrub(str(e))[:200])
+        finally:
+            _in_warm_up.reset(token)
+            state.warming.set()
 
     async def aclose(self) -> None:
         if self._state is not None:
             state, self._state = self._state, None
             try:
-                await self._close_client(state.client)
+                if state.client is not None:
+                    await self._close_client(state.client)
             except RuntimeError:  # the loop that created it is gone
                 pass
 
@@ -350,6 +401,10 @@ class BaseLLM:
         max_tok = self.config.max_output_tokens if max_output_tokens is None else max_output_tokens
         sent = sent_schema(schema) if schema is not None else None
         t0 = time.monotonic()
+        state = self._state
+        warming = state.warming if state is not None and state.loop is asyncio.get_running_loop() else None
+        if schema is not None and warming is not None and not warming.is_set() and not _in_warm_up.get():
+            await warming.wait()  # warm_up's tiny call is learning the structured-output mode
 
         mode = "text" if schema is None else self.known_mode()
         key = self._key(msgs, sent, mode, temp, max_tok) if mode is not None else None

@@ -53,6 +53,9 @@ async def run_day(
     run_id = store.start_run(day, "run")
     health = RunHealth(llm=LLMTotals(provider=config.llm.provider))
     llm = make_llm(config, store, run_id, health.llm)
+    # while the sources are fetched, the LLM gets ready (client; the structured-output mode of a new endpoint),
+    # so the first classification round does not also wait for that
+    warm_up = asyncio.create_task(llm.warm_up()) if llm is not None and hasattr(llm, "warm_up") else None
     try:
         # 1. collect every source (failures isolated), merged by canonical key / arXiv id, stored
         collected = await collect_day(day, config, store, http, command="run", run_id=run_id)
@@ -88,6 +91,9 @@ async def run_day(
         store.finish_run(run_id, "error", {"health": health.model_dump(mode="json")})
         raise
     finally:
+        if warm_up is not None:
+            warm_up.cancel()  # done long before a normal end; still running only when the run failed early
+            await asyncio.gather(warm_up, return_exceptions=True)
         if llm is not None:
             await llm.aclose()
     store.finish_run(run_id, "ok", {"health": health.model_dump(mode="json")})

@@ -191,30 +191,9 @@ def real_domains(data: Path) -> list[str]:
     return sorted(d.removeprefix("www.") for d in doms)
 
 
-# ---- perturbations (the same kinds of edits as tests/test_near_dupes.py) ----------------------------------
-def perturb(title: str, rng: random.Random, domains: list[str]) -> str:
-    """One or two of: change case, change punctuation, drop one word (titles of 4+ words), add ' | site'."""
-    for op in rng.sample(("case", "punct", "drop", "suffix"), rng.choice([1, 1, 2])):
-        if op == "case":
-            title = rng.choice([str.lower, str.upper, str.title])(title)
-        elif op == "punct":
-            how = rng.choice(["strip", "colon", "quote", "excl"])
-            if how == "strip":
-                title = re.sub(r"[^\w\s]", "", title)
-            elif how == "colon":
-                title = title.replace(":", " -", 1) if ":" in title else title + "."
-            elif how == "quote":
-                title = f'"{title}"'
-            else:
-                title += "!"
-        elif op == "drop":
-            words = title.split()
-            if len(words) > 3:
-                del words[rng.randrange(len(words))]
-                title = " ".join(words)
-        else:
-            title = title + rng.choice([" | ", " - ", " — "]) + rng.choice(domains)
-    return title
+# ---- perturbations: shared with tests/test_near_dupes.py -------------------------------------------------
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from fakes.near_copies import perturb  # noqa: E402,F401  (re-exported for scale.py)
 
 
 def _is_prime(n: int) -> bool:

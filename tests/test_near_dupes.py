@@ -31,6 +31,9 @@ from aidigest.dedupe.near import (
 from aidigest.models import Item, Sighting
 from aidigest.urls import canonical_key
 
+sys.path.insert(0, str(Path(__file__).parent))
+from fakes.near_copies import perturb  # noqa: E402
+
 DATA = Path(__file__).parent / "data"
 NEAR = DATA / "near"
 HN = DATA / "hackernews"
@@ -108,34 +111,6 @@ def unique_titles(items: list[Item]) -> list[Item]:
 
 
 # ---- planted near-duplicates -------------------------------------------------------------------------------
-OPS = ("case", "punct", "drop", "suffix")
-
-
-def perturb(title: str, rng: random.Random, domains: list[str]) -> str:
-    """One or two of: change case, change punctuation, drop one word (titles of 4+ words), add ' | site'."""
-    for op in rng.sample(OPS, rng.choice([1, 1, 2])):
-        if op == "case":
-            title = rng.choice([str.lower, str.upper, str.title])(title)
-        elif op == "punct":
-            how = rng.choice(["strip", "colon", "quote", "excl"])
-            if how == "strip":
-                title = re.sub(r"[^\w\s]", "", title)
-            elif how == "colon":
-                title = title.replace(":", " -", 1) if ":" in title else title + "."
-            elif how == "quote":
-                title = f'"{title}"'
-            else:
-                title += "!"
-        elif op == "drop":
-            words = title.split()
-            if len(words) > 3:
-                del words[rng.randrange(len(words))]
-                title = " ".join(words)
-        else:
-            title = title + rng.choice([" | ", " - ", " — "]) + rng.choice(domains)
-    return title
-
-
 def plant(base: list[Item], frac: float, seed: int) -> tuple[list[Item], dict[str, str]]:
     """Base items + copies of a random `frac` of them: a third under the same URL with a tracking parameter
     (exact-key duplicates), the rest under another host (papers: a deeplearn.org-style page without arXiv id).

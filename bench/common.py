@@ -12,7 +12,6 @@ import glob
 import json
 import os
 import platform
-import random
 import re
 import resource
 import subprocess

@@ -13,7 +13,6 @@ import asyncio
 import io
 import json
 import re
-from pathlib import Path
 
 import numpy as np
 import pytest

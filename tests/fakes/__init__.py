@@ -19,7 +19,6 @@ from __future__ import annotations
 import copy
 import json
 import threading
-import time
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field

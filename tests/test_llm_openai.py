@@ -366,10 +366,11 @@ def test_calls_waiting_for_discovery_then_run_concurrently():
     assert srv.max_in_flight == 3  # after the discovering call: the three others at once
 
 
-def test_warm_up_learns_the_mode_with_one_tiny_call_and_calls_made_meanwhile_wait_for_it():
-    """The pipeline starts warm_up() before collecting: by the first real round the mode is known, so no real
-    call discovers it (which would hold the others back for its whole duration)."""
-    with FakeOpenAIServer(latency_s=0.2) as srv:
+def test_warm_up_learns_the_mode_with_one_tiny_call_and_calls_made_meanwhile_do_not_wait():
+    """The pipeline starts warm_up() before collecting. Real calls made while its probe is out try the strongest
+    mode themselves: an endpoint that accepts it answers them in one round (a real call discovering the mode
+    under the lock would hold the others back for its whole duration)."""
+    with FakeOpenAIServer(latency_s=0.3) as srv:
         h = Harness(srv, concurrency=8)
 
         async def go():
@@ -382,15 +383,37 @@ def test_warm_up_learns_the_mode_with_one_tiny_call_and_calls_made_meanwhile_wai
             return results
 
         results = h.run(go())
-        first = srv.completion_requests[0]
-        assert "Reply with" in first.body["messages"][-1]["content"] and first.body["max_tokens"] <= 64
-        assert srv.count == 5 and srv.max_in_flight == 4  # the probe alone, then the four real calls at once
-        assert {r.mode for r in results} == {"json_schema"}
-        assert [c["purpose"] for c in h.calls()][0] == "discover-mode" and h.totals.calls == 5
+        probes = [q for q in srv.completion_requests if "Reply with" in q.body["messages"][-1]["content"]]
+        assert len(probes) == 1 and probes[0].body["max_tokens"] <= 64
+        assert srv.count == 5 and srv.max_in_flight == 5  # nobody waited for anybody
+        assert {r.mode for r in results} == {"json_schema"} and h.totals.calls == 5
+        assert sorted(c["purpose"] for c in h.calls()) == [""] * 4 + ["discover-mode"]
 
         h2 = Harness(srv, store=h.store)  # the mode is known now: warm_up has nothing to do
         h2.run(h2.llm.warm_up())
         assert srv.count == 5 and h2.llm._state is None  # no call, not even a client
+
+
+def test_calls_wait_for_the_probe_once_it_saw_a_mode_rejected():
+    """A llama.cpp-like endpoint: once the probe's json_schema was rejected, real calls wait for it to find
+    json_object instead of each walking down the ladder."""
+    with FakeOpenAIServer(reject_modes={"json_schema": 500}, latency_s=0.3) as srv:
+        h = Harness(srv, concurrency=8)
+
+        async def go():
+            warm = asyncio.create_task(h.llm.warm_up())
+            while not any(q.mode == "json_object" for q in srv.completion_requests):  # the probe moved down
+                await asyncio.sleep(0.01)
+            results = await asyncio.gather(
+                *(h.llm.complete([Message(role="user", content=f"item {i}")], schema=Pick) for i in range(4))
+            )
+            await warm
+            return results
+
+        results = h.run(go())
+    modes = [q.mode for q in srv.completion_requests]
+    assert {r.mode for r in results} == {"json_object"}
+    assert modes.count("json_schema") == 2 and modes.count("json_object") == 5  # only the probe's rejections
 
 
 def test_warm_up_never_raises():

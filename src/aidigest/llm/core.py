@@ -23,6 +23,7 @@ One `complete()`:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import json
 import logging
@@ -160,6 +161,7 @@ class _LoopState:
     sem: asyncio.Semaphore
     discovery: asyncio.Lock
     warming: asyncio.Event | None = None  # set once warm_up's mode probe is over
+    probe_rejected: bool = False  # warm_up's probe saw a mode rejected: it is walking down the ladder
 
 
 _in_warm_up: contextvars.ContextVar[bool] = contextvars.ContextVar("aidigest_llm_warm_up", default=False)
@@ -236,11 +238,14 @@ class BaseLLM:
     async def warm_up(self) -> None:
         """Learn this endpoint's structured-output mode while other work goes on, if it is not known yet (the
         pipeline starts this before fetching the sources and does not wait for it): the HTTP client is made in
-        a thread (the provider SDK import, ~0.5 s), then one tiny schema call walks the mode ladder. Schema
-        calls made meanwhile wait for that call instead of discovering the mode themselves: a real call doing
-        the discovery holds every other call back for its whole duration, an extra round. Does nothing when the
-        mode is known (the client is then made at the first real call: a rerun answered from the cache never
-        imports the SDK). Never raises: a problem here shows again on the first real call."""
+        a thread (the provider SDK import, ~0.5 s), then one tiny schema call walks the mode ladder.
+
+        Without it, the first real schema call discovers the mode while every other call waits for it: a whole
+        extra round on a day's first run. Schema calls made while the probe is out do not wait for it: each
+        tries the strongest mode itself (an endpoint that accepts it answers them all in one round); only once
+        the probe has seen a mode rejected do they wait for it to finish walking down the ladder.
+        Does nothing when the mode is known (the client is then made at the first real call: a rerun answered
+        from the cache never imports the SDK). Never raises: a problem here shows again on the first real call."""
         if self._fatal is not None or self.known_mode() is not None:
             return
         state = self._loop_state(make_client=False)
@@ -403,8 +408,12 @@ class BaseLLM:
         t0 = time.monotonic()
         state = self._state
         warming = state.warming if state is not None and state.loop is asyncio.get_running_loop() else None
+        alongside = False  # discover the mode alongside warm_up's probe instead of waiting for it (see warm_up)
         if schema is not None and warming is not None and not warming.is_set() and not _in_warm_up.get():
-            await warming.wait()  # warm_up's tiny call is learning the structured-output mode
+            if state.probe_rejected:
+                await warming.wait()  # the probe is walking down the ladder: its answer serves every call
+            else:
+                alongside = True
 
         mode = "text" if schema is None else self.known_mode()
         key = self._key(msgs, sent, mode, temp, max_tok) if mode is not None else None
@@ -423,7 +432,8 @@ class BaseLLM:
             try:
                 if mode is None:
                     discovered = False
-                    async with state.discovery:  # one discovery per endpoint + model, the others wait for it
+                    # one discovery per endpoint + model, the others wait for it (not while warm_up's probe is out)
+                    async with contextlib.nullcontext() if alongside else state.discovery:
                         mode = self.known_mode()
                         if mode is None:
                             text, data, mode = await self._run(msgs, schema, sent, None, temp, max_tok, acc)
@@ -498,6 +508,8 @@ class BaseLLM:
                 try:
                     reply = await self._call(messages, sent, name, candidate, temperature, max_tokens, acc, discovering=not last)
                 except _ModeRejected as e:
+                    if _in_warm_up.get() and self._state is not None:
+                        self._state.probe_rejected = True
                     log.info("%s: %s not accepted at %s (%s); trying %s", self.name, candidate, self.base_url,
                              self.scrub(str(e)), ladder[i + 1])
                     continue

@@ -58,3 +58,59 @@ def test_chart_is_deterministic(caplog):
     a, _ = _render_15(caplog)
     b, _ = _render_15(caplog)
     assert a == b
+
+
+# ---- a rerun does not redraw an unchanged chart ----------------------------------------------------------
+def _news_digest():
+    import asyncio
+    import datetime as dt
+
+    from test_summarize_fixtures import classify, hn_category, hn_items
+
+    from aidigest.config import Config
+    from aidigest.digest import build_digest
+    from aidigest.models import RunHealth
+    from aidigest.store import Store
+
+    with Store(":memory:") as store:
+        return asyncio.run(build_digest(dt.date(2026, 8, 2), "news", classify(hn_items(), hn_category), store,
+                                        load_taxonomy(), Config(), None, RunHealth(), "ko"))
+
+
+def test_unchanged_chart_is_reused_and_a_changed_one_redrawn(tmp_path, monkeypatch):
+    from aidigest.digest import write_report
+    from aidigest.render import chart
+    from aidigest.render.chart import KEY_FIELD, png_text
+
+    digest = _news_digest()
+    first = write_report(digest, tmp_path).chart.read_bytes()
+    assert png_text(first, KEY_FIELD)
+    real = chart.chart_png
+    drawn = []
+    monkeypatch.setattr(chart, "chart_png", lambda *a, **k: drawn.append(1) or real(*a, **k))
+    assert write_report(digest, tmp_path).chart.read_bytes() == first and not drawn  # same inputs: reused
+
+    sec = digest.sections[0]
+    changed = digest.model_copy(update={"sections": [sec.model_copy(update={"total": sec.total + 1}), *digest.sections[1:]]})
+    path = write_report(changed, tmp_path).chart
+    assert len(drawn) == 1 and path.read_bytes() != first
+    # a chart file that does not carry this key (an older version, a file edited by hand) is redrawn
+    path.write_bytes(first.replace(KEY_FIELD.encode(), b"x" * len(KEY_FIELD)))
+    assert write_report(changed, tmp_path).chart.read_bytes() != first and len(drawn) == 2
+
+
+def test_rerun_with_an_unchanged_chart_does_not_import_matplotlib(tmp_path):
+    import subprocess
+
+    from aidigest.digest import write_report
+
+    paths = write_report(_news_digest(), tmp_path)
+    before = paths.chart.read_bytes()
+    code = (
+        "import sys; from pathlib import Path; from aidigest.digest import Digest, write_report; "
+        f"d = Digest.model_validate_json(Path({str(paths.json)!r}).read_text(encoding='utf-8')); "
+        f"write_report(d, Path({str(tmp_path)!r})); print('matplotlib' in sys.modules)"
+    )
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "False" and paths.chart.read_bytes() == before

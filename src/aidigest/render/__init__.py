@@ -35,7 +35,7 @@ def write_all(digest: Digest, out_dir: Path) -> ReportPaths:
     try:
         from .chart import digest_chart
 
-        png = digest_chart(digest)
+        png = digest_chart(digest, previous=day_dir / png_name)  # unchanged since the last run: not redrawn
         if png is not None:
             chart_path = write_bytes_atomic(day_dir / png_name, png)
     except Exception as e:  # a chart problem must not cost the report; it is said in the run health

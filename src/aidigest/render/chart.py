@@ -11,11 +11,17 @@ never warns about missing glyphs. Agg backend via matplotlib.figure.Figure: no p
 from __future__ import annotations
 
 import glob
+import hashlib
+import importlib.metadata
 import importlib.util
 import io
+import json
 import os
+import struct
 import unicodedata
+import zlib
 from functools import lru_cache
+from pathlib import Path
 
 from ..digest import Digest
 from ..summarize.i18n import strings
@@ -27,6 +33,7 @@ KOREAN_FAMILY = "NanumGothic"
 FALLBACK_FAMILY = "DejaVu Sans"
 LABEL_WIDTH = 22  # display columns per category-label line
 TITLE_WIDTH = 74  # display columns of the top-item title beside each bar
+KEY_FIELD = "aidigest-chart"  # PNG text chunk holding the chart's input key (see digest_chart)
 
 
 def korean_font_files() -> list[str]:
@@ -98,8 +105,57 @@ def wrap(text: str, width: int, max_lines: int = 2) -> str:
     return "\n".join(fit(x, width) for x in lines)
 
 
-def chart_png(labels: list[str], counts: list[int], tops: list[str], title: str, top_header: str = "") -> bytes:
-    """A horizontal bar chart as PNG bytes (deterministic for the same input)."""
+def warm_up() -> None:
+    """Import matplotlib and register the fonts now, what the first chart of a process pays (~0.5 s): the
+    pipeline runs this in a thread while it waits for the LLM's summaries."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: F401
+    from matplotlib.figure import Figure  # noqa: F401
+
+    _setup_fonts()
+
+
+def chart_key(*inputs: object) -> str:
+    """A key of everything that decides a chart's bytes: its inputs, this module's code, the versions of
+    matplotlib and of the font wheel. Same key, same PNG (the chart is deterministic)."""
+    versions = []
+    for dist in ("matplotlib", "koreanize-matplotlib"):
+        try:
+            versions.append(importlib.metadata.version(dist))
+        except importlib.metadata.PackageNotFoundError:
+            versions.append("")
+    code = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+    payload = json.dumps([code, versions, inputs], ensure_ascii=False, default=str)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def png_text(png: bytes, keyword: str) -> str | None:
+    """The value of a tEXt chunk of a PNG (None when absent or the bytes are not a well-formed PNG)."""
+    if png[:8] != b"\x89PNG\r\n\x1a\n":
+        return None
+    pos = 8
+    while pos + 12 <= len(png):
+        (length,) = struct.unpack(">I", png[pos : pos + 4])
+        kind = png[pos + 4 : pos + 8]
+        data = png[pos + 8 : pos + 8 + length]
+        if len(data) != length or png[pos + 8 + length : pos + 12 + length] != struct.pack(">I", zlib.crc32(kind + data)):
+            return None
+        if kind == b"tEXt":
+            key, _, value = data.partition(b"\0")
+            if key == keyword.encode("latin-1"):
+                return value.decode("latin-1")
+        elif kind in (b"IDAT", b"IEND"):
+            return None  # text chunks we write come before the image data
+        pos += 12 + length
+    return None
+
+
+def chart_png(labels: list[str], counts: list[int], tops: list[str], title: str, top_header: str = "",
+              key: str | None = None) -> bytes:
+    """A horizontal bar chart as PNG bytes (deterministic for the same input); `key` is stored in a
+    `aidigest-chart` text chunk (see digest_chart)."""
     import matplotlib
 
     matplotlib.use("Agg", force=False)
@@ -138,16 +194,32 @@ def chart_png(labels: list[str], counts: list[int], tops: list[str], title: str,
                     color="#777777", fontweight="bold", clip_on=False)
         fig.suptitle(drawable(title), x=0.02, ha="left", y=1 - 0.22 / height_in, va="top", fontsize=13)
         buf = io.BytesIO()
-        fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None})
+        metadata: dict[str, str | None] = {"Software": None}
+        if key:
+            metadata[KEY_FIELD] = key
+        fig.savefig(buf, format="png", dpi=DPI, metadata=metadata)
     return buf.getvalue()
 
 
-def digest_chart(digest: Digest) -> bytes | None:
-    """The report's chart: items per category (sorted by count), or None for an empty digest."""
+def digest_chart(digest: Digest, previous: Path | None = None) -> bytes | None:
+    """The report's chart: items per category (sorted by count), or None for an empty digest.
+
+    `previous`: the chart file already written for this report, if any. When it was drawn from the same
+    inputs (its key matches), its bytes are returned without drawing, or even importing matplotlib (~1 s):
+    a rerun of a day redraws nothing that has not changed."""
     if not digest.sections:
         return None
     t = strings(digest.language)
     order = sorted(range(len(digest.sections)), key=lambda i: (-digest.sections[i].total, i))
+    kind = "News" if digest.kind == "news" else "Papers"
+    title = t.chart_title.format(kind=kind, day=digest.day.isoformat())
+    key = chart_key(title, t.chart_top, [
+        (s.name, s.category, s.total, s.entries[0].title if s.entries else "") for s in (digest.sections[i] for i in order)
+    ])
+    if previous is not None and previous.is_file():
+        old = previous.read_bytes()
+        if png_text(old, KEY_FIELD) == key:
+            return old
     labels, counts, tops = [], [], []
     for i in order:
         sec = digest.sections[i]
@@ -156,6 +228,4 @@ def digest_chart(digest: Digest) -> bytes | None:
         labels.append(name if sum(ch.isalpha() for ch in name) * 2 >= letters else sec.category)
         counts.append(sec.total)
         tops.append(sec.entries[0].title if sec.entries else "")
-    kind = "News" if digest.kind == "news" else "Papers"
-    title = t.chart_title.format(kind=kind, day=digest.day.isoformat())
-    return chart_png(labels, counts, tops, title, t.chart_top)
+    return chart_png(labels, counts, tops, title, t.chart_top, key=key)

@@ -40,6 +40,9 @@ REPLAY = REPO / "demo" / "replay" / DAY
 SOURCE_LATENCY_S = 0.3
 LLM_LATENCY_S = 1.0
 TOKENS_PER_S = 100.0
+# llm.concurrency for the bench runs: the fake answers any number of calls in parallel, like a hosted API; a day
+# has ~10-15 categories across both kinds, and the default of 8 would split the summaries into two rounds
+CONCURRENCY = 16
 MODEL = "fake-model"
 TARGET_RATIO = 1.3
 TARGET_RERUN_S = 2.0
@@ -226,7 +229,7 @@ def analyse(res: dict, log: list[dict], process_s: float) -> dict:
 
 
 def measure(ctx: BenchContext, progress=print, source_latency: float = SOURCE_LATENCY_S,
-            llm_latency: float = LLM_LATENCY_S, tokens_per_s: float = TOKENS_PER_S, concurrency: int = 0,
+            llm_latency: float = LLM_LATENCY_S, tokens_per_s: float = TOKENS_PER_S, concurrency: int = CONCURRENCY,
             llamacpp: bool = True) -> dict:
     from fake_llm import Responder, TimedFakeOpenAI
 
@@ -348,7 +351,7 @@ def main() -> None:
     ap.add_argument("--source-latency", type=float, default=SOURCE_LATENCY_S)
     ap.add_argument("--llm-latency", type=float, default=LLM_LATENCY_S)
     ap.add_argument("--tokens-per-s", type=float, default=TOKENS_PER_S)
-    ap.add_argument("--concurrency", type=int, default=0, help="llm.concurrency for the runs (default: the config's)")
+    ap.add_argument("--concurrency", type=int, default=CONCURRENCY, help="llm.concurrency for the runs (0: the config's default)")
     ap.add_argument("--no-llamacpp", action="store_true", help="skip the llama.cpp-like discovery variant")
     a = ap.parse_args()
     if a.worker:

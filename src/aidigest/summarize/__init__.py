@@ -76,7 +76,15 @@ async def summarize_sections(
     """One checked draft per category selection, in the same order."""
     from .llm import SummaryFailed, llm_summary
 
-    df = DocFreq.from_items(corpus) if corpus else None
+    dfs: list[DocFreq | None] = []
+
+    def df() -> DocFreq | None:
+        """The corpus' document frequencies, computed when a section first needs the extractive path (not
+        before the LLM calls go out: ~0.2 s on the critical path of an LLM run)."""
+        if not dfs:
+            dfs.append(DocFreq.from_items(corpus) if corpus else None)
+        return dfs[0]
+
     sem = asyncio.Semaphore(max(1, config.llm.concurrency))
 
     async def one(sel) -> SectionDraft:
@@ -96,13 +104,13 @@ async def summarize_sections(
                 health.fallback(f"summary {kind}/{sel.category}: llm → extractive ({e.code})")
                 log.info("summary %s/%s fell back to extractive: %s", kind, sel.category, e)
         if draft is None:
-            draft = offline_draft(items, sel.total, language, df)
+            draft = offline_draft(items, sel.total, language, df())
         try:
             final_guard(draft.summary, draft.tldrs, len(items))
         except SectionInvariantError as e:  # LLM output that slipped past the checks: never written
             health.fallback(f"summary {kind}/{sel.category}: llm → extractive (guard)")
             log.warning("summary %s/%s failed the final guard: %s", kind, sel.category, e)
-            draft = offline_draft(items, sel.total, language, df)
+            draft = offline_draft(items, sel.total, language, df())
             final_guard(draft.summary, draft.tldrs, len(items))
         return draft
 

@@ -96,6 +96,7 @@ def test_unchanged_chart_is_reused_and_a_changed_one_redrawn(tmp_path, monkeypat
     assert len(drawn) == 1 and path.read_bytes() != first
     # a chart file that does not carry this key (an older version, a file edited by hand) is redrawn
     path.write_bytes(first.replace(KEY_FIELD.encode(), b"x" * len(KEY_FIELD)))
+    chart._drawn.clear()  # as in a new process (this one remembers what it drew)
     assert write_report(changed, tmp_path).chart.read_bytes() != first and len(drawn) == 2
 
 
@@ -114,3 +115,36 @@ def test_rerun_with_an_unchanged_chart_does_not_import_matplotlib(tmp_path):
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == "False" and paths.chart.read_bytes() == before
+
+
+def test_chart_drawn_from_the_selection_preview_is_the_reports_chart(tmp_path, monkeypatch):
+    """The pipeline draws each chart from build_digest's preview (selection only, no summaries yet) while the LLM
+    writes the summaries: write_report must then find it drawn, and it must be the chart of the final digest."""
+    import asyncio
+    import datetime as dt
+
+    from test_summarize_fixtures import classify, hn_category, hn_items
+
+    from aidigest.config import Config
+    from aidigest.digest import build_digest, write_report
+    from aidigest.models import RunHealth
+    from aidigest.render import chart, prepare_chart
+    from aidigest.store import Store
+
+    previews = []
+    with Store(":memory:") as store:
+        final = asyncio.run(build_digest(dt.date(2026, 8, 2), "news", classify(hn_items(), hn_category), store,
+                                         load_taxonomy(), Config(), None, RunHealth(), "ko", on_selected=previews.append))
+    assert len(previews) == 1 and all(not s.summary.events for s in previews[0].sections)
+    assert [(s.category, s.total) for s in previews[0].sections] == [(s.category, s.total) for s in final.sections]
+
+    chart._drawn.clear()
+    real = chart.chart_png
+    drawn = []
+    monkeypatch.setattr(chart, "chart_png", lambda *a, **k: drawn.append(1) or real(*a, **k))
+    prepare_chart(previews[0], tmp_path)
+    assert len(drawn) == 1 and not (tmp_path / "2026-08-02").exists()  # drawn, nothing written yet
+    png = write_report(final, tmp_path).chart.read_bytes()
+    assert len(drawn) == 1  # not drawn again
+    chart._drawn.clear()
+    assert chart.digest_chart(final) == png and len(drawn) == 2  # the same bytes as drawing the final digest

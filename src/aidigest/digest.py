@@ -19,6 +19,7 @@ Build each kind once per run with a fresh `RunHealth` per run; building twice wi
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -147,11 +148,15 @@ async def build_digest(
     llm: LLM | None,
     health: RunHealth,
     language: str,
+    on_selected: Callable[[Digest], object] | None = None,
 ) -> Digest:
     """Select, summarize (LLM with checks, else extractive) and assemble one kind's digest for `day`.
 
     Only items of `kind` are used (the other kind belongs to the other report). Never raises for LLM
     trouble: every failing section falls back to the extractive summary and is counted in health.fallbacks.
+    `on_selected(preview)`, if given, is called once the items are selected, before the summaries are
+    written: `preview` is the digest with empty summaries and TL;DRs (the pipeline draws the chart from it
+    while the LLM writes the summaries).
     """
     from .select import select_items
     from .summarize import summarize_sections
@@ -171,26 +176,27 @@ async def build_digest(
     if selection.stats.unknown_category:
         health.notes.append(f"{kind}: {selection.stats.unknown_category} item(s) with a category not in the taxonomy, left out")
 
+    def section(cat_sel, summary: SectionSummary, tldrs: list[str]) -> CategorySection:
+        cat = taxonomy[cat_sel.category]
+        return CategorySection(
+            category=cat.id, name=cat.display_name(language), emoji=cat.emoji, total=cat_sel.total,
+            entries=[_entry(i + 1, it, cat_sel.category, score, tldrs[i]) for i, (it, score) in enumerate(cat_sel.top)],
+            more=[CompactEntry(key=it.key, title=it.title, url=it.url, popularity=_popularity(it)) for it in cat_sel.compact],
+            counted_only=cat_sel.counted_only, summary=summary,
+        )
+
+    if on_selected is not None:
+        empty = SectionSummary(themes=[], events=[], impact=[], bottom_line=[], method="extractive")
+        on_selected(Digest(
+            day=day, kind=kind, language=language, stats=selection.stats, health=health,
+            sections=[section(cs, empty, [""] * len(cs.top)) for cs in selection.categories],
+        ))
+
     drafts = await summarize_sections(
         selection.categories, day=day, kind=kind, language=language, config=config, llm=llm, health=health,
         corpus=[c.item for c in items], taxonomy=taxonomy,
     )
-
-    sections: list[CategorySection] = []
-    for cat_sel, draft in zip(selection.categories, drafts, strict=True):
-        cat = taxonomy[cat_sel.category]
-        entries = [
-            _entry(i + 1, it, cat_sel.category, score, draft.tldrs[i])
-            for i, (it, score) in enumerate(cat_sel.top)
-        ]
-        sections.append(
-            CategorySection(
-                category=cat.id, name=cat.display_name(language), emoji=cat.emoji, total=cat_sel.total,
-                entries=entries,
-                more=[CompactEntry(key=it.key, title=it.title, url=it.url, popularity=_popularity(it)) for it in cat_sel.compact],
-                counted_only=cat_sel.counted_only, summary=draft.summary,
-            )
-        )
+    sections = [section(cs, draft.summary, draft.tldrs) for cs, draft in zip(selection.categories, drafts, strict=True)]
 
     from .summarize.tldr import extractive_tldr
 

@@ -27,6 +27,15 @@ def file_names(digest: Digest) -> tuple[str, str, str]:
     return f"{word}_{d}_report.md", f"{digest.kind}_{d}.png", f"{word}_{d}.json"
 
 
+def prepare_chart(digest: Digest, out_dir: Path) -> None:
+    """Draw the chart of `digest` now, so that `write_all` finds it drawn (a chart shows only categories, counts
+    and top titles: the pipeline draws it in a thread while the LLM writes the summaries). Nothing is written;
+    an unchanged chart already in `out_dir` is not drawn at all."""
+    from .chart import digest_chart
+
+    digest_chart(digest, previous=Path(out_dir) / digest.day.isoformat() / file_names(digest)[1])
+
+
 def write_all(digest: Digest, out_dir: Path) -> ReportPaths:
     day_dir = Path(out_dir) / digest.day.isoformat()
     day_dir.mkdir(parents=True, exist_ok=True)

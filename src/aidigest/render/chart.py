@@ -18,6 +18,7 @@ import io
 import json
 import os
 import struct
+import threading
 import unicodedata
 import zlib
 from functools import lru_cache
@@ -34,6 +35,9 @@ FALLBACK_FAMILY = "DejaVu Sans"
 LABEL_WIDTH = 22  # display columns per category-label line
 TITLE_WIDTH = 74  # display columns of the top-item title beside each bar
 KEY_FIELD = "aidigest-chart"  # PNG text chunk holding the chart's input key (see digest_chart)
+
+_draw_lock = threading.Lock()  # matplotlib's rc settings are global: one chart at a time, whatever the thread
+_drawn: dict[str, bytes] = {}  # key -> PNG of the last charts this process drew (see digest_chart)
 
 
 def korean_font_files() -> list[str]:
@@ -105,29 +109,21 @@ def wrap(text: str, width: int, max_lines: int = 2) -> str:
     return "\n".join(fit(x, width) for x in lines)
 
 
-def warm_up() -> None:
-    """Import matplotlib and register the fonts now, what the first chart of a process pays (~0.5 s): the
-    pipeline runs this in a thread while it waits for the LLM's summaries."""
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: F401
-    from matplotlib.figure import Figure  # noqa: F401
-
-    _setup_fonts()
-
-
-def chart_key(*inputs: object) -> str:
-    """A key of everything that decides a chart's bytes: its inputs, this module's code, the versions of
-    matplotlib and of the font wheel. Same key, same PNG (the chart is deterministic)."""
+@lru_cache(maxsize=1)
+def _renderer_id() -> str:
     versions = []
     for dist in ("matplotlib", "koreanize-matplotlib"):
         try:
             versions.append(importlib.metadata.version(dist))
         except importlib.metadata.PackageNotFoundError:
             versions.append("")
-    code = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
-    payload = json.dumps([code, versions, inputs], ensure_ascii=False, default=str)
+    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest() + ":" + ":".join(versions)
+
+
+def chart_key(*inputs: object) -> str:
+    """A key of everything that decides a chart's bytes: its inputs, this module's code, the versions of
+    matplotlib and of the font wheel. Same key, same PNG (the chart is deterministic)."""
+    payload = json.dumps([_renderer_id(), inputs], ensure_ascii=False, default=str)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
@@ -206,7 +202,8 @@ def digest_chart(digest: Digest, previous: Path | None = None) -> bytes | None:
 
     `previous`: the chart file already written for this report, if any. When it was drawn from the same
     inputs (its key matches), its bytes are returned without drawing, or even importing matplotlib (~1 s):
-    a rerun of a day redraws nothing that has not changed."""
+    a rerun of a day redraws nothing that has not changed. A chart this process drew already (the pipeline
+    draws it early, see aidigest.render.prepare_chart) is not drawn again either. Thread-safe."""
     if not digest.sections:
         return None
     t = strings(digest.language)
@@ -216,6 +213,8 @@ def digest_chart(digest: Digest, previous: Path | None = None) -> bytes | None:
     key = chart_key(title, t.chart_top, [
         (s.name, s.category, s.total, s.entries[0].title if s.entries else "") for s in (digest.sections[i] for i in order)
     ])
+    if key in _drawn:
+        return _drawn[key]
     if previous is not None and previous.is_file():
         old = previous.read_bytes()
         if png_text(old, KEY_FIELD) == key:
@@ -228,4 +227,9 @@ def digest_chart(digest: Digest, previous: Path | None = None) -> bytes | None:
         labels.append(name if sum(ch.isalpha() for ch in name) * 2 >= letters else sec.category)
         counts.append(sec.total)
         tops.append(sec.entries[0].title if sec.entries else "")
-    return chart_png(labels, counts, tops, title, t.chart_top, key=key)
+    with _draw_lock:
+        png = _drawn.get(key) or chart_png(labels, counts, tops, title, t.chart_top, key=key)
+        while len(_drawn) >= 8:
+            del _drawn[next(iter(_drawn))]
+        _drawn[key] = png
+    return png

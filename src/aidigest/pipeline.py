@@ -1,6 +1,10 @@
 """One day's flow, top to bottom: collect -> merge near-duplicates -> classify -> per kind: select,
 summarize, render -> remember what was reported.
 
+A day is bounded below by its LLM round trips (categorize, then summarize): whatever can overlap them does
+(the LLM's mode discovery runs while collecting, both kinds share one summary round, charts are drawn while
+the summaries are written). bench/e2e.py measures how close a day gets to that floor.
+
 Everything a user sees about the run's health (sources, fallbacks, LLM usage) is gathered in one
 `RunHealth` and printed at the end of each report.
 """
@@ -20,6 +24,7 @@ from .digest import build_digest, reported_rows, write_report
 from .http import HttpClient
 from .llm import make_llm
 from .models import CollectResult, LLMTotals, RunHealth
+from .render import prepare_chart
 from .store import Store
 from .taxonomy import load_taxonomy
 
@@ -53,8 +58,8 @@ async def run_day(
     run_id = store.start_run(day, "run")
     health = RunHealth(llm=LLMTotals(provider=config.llm.provider))
     llm = make_llm(config, store, run_id, health.llm)
-    # while the sources are fetched, the LLM gets ready (client; the structured-output mode of a new endpoint),
-    # so the first classification round does not also wait for that
+    # while the sources are fetched, a new LLM endpoint's structured-output mode is learned with one tiny call
+    # (else the first real call learns it while the others wait for it: an extra round of LLM latency)
     warm_up = asyncio.create_task(llm.warm_up()) if llm is not None and hasattr(llm, "warm_up") else None
     try:
         # 1. collect every source (failures isolated), merged by canonical key / arXiv id, stored
@@ -78,10 +83,19 @@ async def run_day(
         summary = RunSummary(day=day, run_id=run_id, collect=collected, health=health)
         by_kind = {kind: [c for c in classified if c.item.kind == kind] for kind in KINDS}
         summary.items_by_kind = {kind: len(v) for kind, v in by_kind.items()}
+        # a chart shows only the selection (categories, counts, top titles): each is drawn in a thread as soon as
+        # its kind is selected, while the LLM writes the summaries, and write_report finds it drawn
+        charts: list[asyncio.Task] = []
+
+        def draw_chart(preview) -> None:
+            charts.append(asyncio.create_task(asyncio.to_thread(prepare_chart, preview, out_dir)))
+
         # both kinds summarized concurrently: the LLM round for summaries is shared, not doubled
-        digests = await asyncio.gather(
-            *(build_digest(day, kind, by_kind[kind], store, taxonomy, config, llm, health, language) for kind in KINDS)
-        )
+        digests = await asyncio.gather(*(
+            build_digest(day, kind, by_kind[kind], store, taxonomy, config, llm, health, language, on_selected=draw_chart)
+            for kind in KINDS
+        ))
+        await asyncio.gather(*charts, return_exceptions=True)  # a chart problem is reported when the report is written
         for digest in digests:
             kind = digest.kind
             paths = write_report(digest, out_dir)

@@ -14,7 +14,8 @@ One `complete()`:
 6. the structured-output mode: the strongest the endpoint accepts, discovered on the first schema call per
    (provider, base URL, model) — a 4xx, or a 500 twice in a row (llama.cpp answers json_schema with 500),
    moves one step down the ladder — then remembered in memory and in the store (`warm_up()` learns it with
-   one tiny call while the caller does other work, so the first real round is not also a discovery round);
+   one tiny call while the caller does other work; calls made meanwhile try the strongest mode themselves
+   rather than wait, so a day's first round is not also a discovery round);
 7. validation against the pydantic model; invalid output (bad JSON, empty, refusal, schema mismatch) is
    retried once with the error fed back, then `LLMError`;
 8. accounting into the run's `LLMTotals` and one row in `llm_calls` per `complete()`.

@@ -146,9 +146,24 @@ def worker_run(args: argparse.Namespace) -> dict:
             async with HttpClient.create(cfg.http, replay=REPLAY, latency_s=args.source_latency) as http:
                 return await pipeline.run_day(day, cfg, store, http, Path(args.out_dir))
 
+    prof = None
+    if args.profile:
+        import cProfile
+
+        prof = cProfile.Profile()
+        prof.enable()
     t0 = time.monotonic()
     summary = asyncio.run(go())
     t1 = time.monotonic()
+    profile_text = ""
+    if prof is not None:
+        import io
+        import pstats
+
+        prof.disable()
+        buf = io.StringIO()
+        pstats.Stats(prof, stream=buf).sort_stats("tottime").print_stats(25)
+        profile_text = buf.getvalue()
     h = summary.health
     sections = {}
     for kind, paths in summary.reports.items():
@@ -162,7 +177,7 @@ def worker_run(args: argparse.Namespace) -> dict:
             }
     return {
         "t_start": t_start, "t_imported": t_imported, "t_run0": t0, "t_run1": t1,
-        "wall_s": t1 - t0, "imports_s": t_imported - t_start, "concurrency": concurrency,
+        "wall_s": t1 - t0, "imports_s": t_imported - t_start, "concurrency": concurrency, "profile": profile_text,
         "llm": h.llm.model_dump(mode="json"),
         "fallbacks": dict(h.fallbacks),
         "outcomes": [{"source": o.source, "status": o.status, "items": o.items, "duration_s": o.duration_s} for o in h.outcomes],
@@ -234,7 +249,7 @@ def analyse(res: dict, log: list[dict], process_s: float) -> dict:
 
 def measure(ctx: BenchContext, progress=print, source_latency: float = SOURCE_LATENCY_S,
             llm_latency: float = LLM_LATENCY_S, tokens_per_s: float = TOKENS_PER_S, concurrency: int = CONCURRENCY,
-            llamacpp: bool = True, default_concurrency: bool = False) -> dict:
+            llamacpp: bool = True, default_concurrency: bool = False, profile_if_missed: bool = False) -> dict:
     from fake_llm import Responder, TimedFakeOpenAI
 
     if not (REPLAY / "index.json").is_file():
@@ -247,10 +262,13 @@ def measure(ctx: BenchContext, progress=print, source_latency: float = SOURCE_LA
         prep, prep_s = _spawn(ctx, ["prepare", str(tmpd)], None, tmpd)
         out["prepare"] = {"items": prep["items"], "seconds": round(prep_s, 2)}
 
-        def run_with(server: TimedFakeOpenAI, name: str, store_dir: Path, conc: int = concurrency) -> dict:
+        def run_with(server: TimedFakeOpenAI, name: str, store_dir: Path, conc: int = concurrency,
+                     profile: bool = False) -> dict:
             store_dir.mkdir(exist_ok=True)
             args = ["run", name, "--db", str(store_dir / "store.db"), "--out-dir", str(store_dir / "out"),
                     "--source-latency", str(source_latency), "--concurrency", str(conc)]
+            if profile:
+                args.append("--profile")
             server.reset()
             res, process_s = _spawn(ctx, args, server.base_url, tmpd)
             return analyse(res, server.log(), process_s)
@@ -267,6 +285,10 @@ def measure(ctx: BenchContext, progress=print, source_latency: float = SOURCE_LA
             if default_concurrency:
                 progress("e2e: first run again with the config's default llm.concurrency (fresh store)...")
                 out["default_concurrency"] = run_with(srv, "default-concurrency", tmpd / "c", 0)
+            if profile_if_missed and (out["first"]["ratio"] > TARGET_RATIO or out["rerun"]["wall_s"] >= TARGET_RERUN_S):
+                progress("e2e: a time target was missed: first run and rerun again under cProfile (fresh store)...")
+                out["profiled_first"] = run_with(srv, "profiled-first", tmpd / "p", profile=True)
+                out["profiled_rerun"] = run_with(srv, "profiled-rerun", tmpd / "p", profile=True)
         out["unmapped_titles"] = responder.unmapped
         if llamacpp:
             responder2 = Responder(prep["categories"], prep["reported_ids"])
@@ -307,7 +329,7 @@ def _timeline(r: dict) -> str:
 def run(ctx: BenchContext, progress=print) -> SectionResult:
     t0 = time.perf_counter()
     # quick: the first run and its rerun only (the discovery and default-concurrency variants add ~25 s)
-    m = measure(ctx, progress, llamacpp=not ctx.quick, default_concurrency=not ctx.quick)
+    m = measure(ctx, progress, llamacpp=not ctx.quick, default_concurrency=not ctx.quick, profile_if_missed=True)
     wall = time.perf_counter() - t0
     first, rerun = m["first"], m["rerun"]
     rows = [_row("first run", first), _row("rerun", rerun)]
@@ -353,16 +375,27 @@ def run(ctx: BenchContext, progress=print) -> SectionResult:
                      f"remember the mode; chain: {_chain(lc)}")
     if ctx.quick:
         notes.append("quick run: the llama.cpp-like and default-concurrency variants are skipped")
-    for name in ("first", "rerun", "default_concurrency", "llamacpp"):
+    profile = None
+    if "profiled_first" in m:
+        parts = []
+        for name in ("profiled_first", "profiled_rerun"):
+            r = m[name]
+            lines = [ln for ln in r["profile"].splitlines() if ln.strip()]
+            parts.append(f"cProfile of the event-loop thread, {name.split('_')[1]} ({r['wall_s']:.2f} s under the "
+                         "profiler; time in epoll/select = waiting), by own time:\n" + "\n".join(lines[:32]))
+        profile = "\n\n".join(parts)
+    for name in ("first", "rerun", "default_concurrency", "llamacpp", "profiled_first", "profiled_rerun"):
         r = m.get(name)
-        if r and r["fallbacks"]:
+        if r and r["fallbacks"] and not name.startswith("profiled"):
             notes.append(f"{name}: fallbacks {r['fallbacks']}")
         if r:
             r.pop("phases", None)
+            if not r.get("profile"):
+                r.pop("profile", None)
     return SectionResult(
         name="e2e",
         title=f"End to end: one day (news + papers) on the recorded {DAY}, fake OpenAI-compatible LLM on loopback",
-        columns=COLUMNS, rows=rows, targets=targets, notes=notes, data={**m, "wall_s": wall},
+        columns=COLUMNS, rows=rows, targets=targets, notes=notes, profile=profile, data={**m, "wall_s": wall},
     )
 
 
@@ -378,6 +411,7 @@ def main() -> None:
     ap.add_argument("--concurrency", type=int, default=CONCURRENCY, help="llm.concurrency for the runs (0: the config's default)")
     ap.add_argument("--default-concurrency", action="store_true", help="also a first run with the config's llm.concurrency")
     ap.add_argument("--no-llamacpp", action="store_true", help="skip the llama.cpp-like discovery variant")
+    ap.add_argument("--profile", action="store_true", help="internal: run the day under cProfile (main thread)")
     a = ap.parse_args()
     if a.worker:
         res = worker_prepare(Path(a.worker[1])) if a.worker[0] == "prepare" else worker_run(a)

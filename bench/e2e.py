@@ -43,8 +43,9 @@ REPLAY = REPO / "demo" / "replay" / DAY
 SOURCE_LATENCY_S = 0.3
 LLM_LATENCY_S = 1.0
 TOKENS_PER_S = 100.0
-# llm.concurrency for the bench runs: the fake answers any number of calls in parallel, like a hosted API; a day
-# has ~10-15 categories across both kinds, and the default of 8 would split the summaries into two rounds
+# llm.concurrency for the bench runs: the fake answers any number of calls in parallel, like a hosted API, so the
+# runs use the hosted default (16: a day's ~10-15 summary calls in one round). Left unset, the fake's loopback URL
+# would get the local-server default (4), which the 'default concurrency' row shows.
 CONCURRENCY = 16
 MODEL = "fake-model"
 TARGET_RATIO = 1.3
@@ -139,7 +140,7 @@ def worker_run(args: argparse.Namespace) -> dict:
     cfg.llm.provider = f"openai:{MODEL}"
     if args.concurrency:
         cfg.llm.concurrency = args.concurrency
-    concurrency = cfg.llm.concurrency
+    concurrency = cfg.llm.concurrency or "auto"
 
     async def go():
         with Store(args.db) as store:
@@ -352,7 +353,7 @@ def run(ctx: BenchContext, progress=print) -> SectionResult:
         f"OpenAI; {m['prepare']['items']} items after merging (news {first['items_by_kind'].get('news', 0)}, papers "
         f"{first['items_by_kind'].get('paper', 0)}); LLM calls of the first run by kind: {first['calls_by_kind']} "
         "(other = the one-token structured-output probe of a new endpoint, sent while the sources are fetched)",
-        f"llm.concurrency is set to {CONCURRENCY} for these runs (the config default is 8): a day has ~10-15 summary "
+        f"llm.concurrency is set to {CONCURRENCY} for these runs (the default for a hosted API; unset, a loopback URL gets 4): a day has ~10-15 summary "
         "calls across both kinds and the fake, like a hosted API, answers them all at once"
         + ("; the 'default concurrency' row shows the extra summary round the default costs"
            if "default_concurrency" in m else ""),

@@ -233,3 +233,24 @@ def test_official_openai_request_parameters():
         assert kw["max_completion_tokens"] == 300 and "max_tokens" not in kw
         assert ("temperature" in kw) is has_temp
         assert kw["response_format"]["json_schema"]["strict"] is True
+
+
+@pytest.mark.parametrize(
+    "spec,env,setting,expected",
+    [
+        ("openai:gpt-4o-mini", {"OPENAI_API_KEY": "sk-x"}, None, 16),  # hosted: a day's summaries in one round
+        ("openai:m", {"OPENAI_BASE_URL": "http://127.0.0.1:8080/v1"}, None, 4),  # local server: it queues
+        ("ollama:llama3.2", {}, None, 4),
+        ("openai:gpt-4o-mini", {"OPENAI_API_KEY": "sk-x"}, 3, 3),  # an explicit setting is kept
+    ],
+)
+def test_llm_concurrency_auto_default(spec, env, setting, expected):
+    from aidigest.config import Config
+    from aidigest.llm import make_llm
+    from aidigest.models import LLMTotals
+
+    cfg = Config()
+    cfg.llm.provider = spec
+    cfg.llm.concurrency = setting
+    make_llm(cfg, None, None, LLMTotals(), env=env)
+    assert cfg.llm.concurrency == expected

@@ -106,7 +106,7 @@ class LLMConfig(_Strict):
     provider: str = "none"  # none | openai:<model> | together:<model> | ollama:<model> | anthropic:<model>
     timeout_s: float = 120.0
     retries: int = 3
-    concurrency: int = 8
+    concurrency: int | None = None  # LLM calls in flight; None = auto: 16 for hosted APIs, 4 for local servers
     batch_size: int = 25  # items per categorization call
     temperature: float = 0.0
     max_output_tokens: int = 1500

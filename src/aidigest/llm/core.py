@@ -231,7 +231,7 @@ class BaseLLM:
     def _loop_state(self, make_client: bool = True) -> _LoopState:
         loop = asyncio.get_running_loop()
         if self._state is None or self._state.loop is not loop:
-            self._state = _LoopState(loop, None, asyncio.Semaphore(max(1, self.config.concurrency)), asyncio.Lock())
+            self._state = _LoopState(loop, None, asyncio.Semaphore(max(1, self.config.concurrency or 1)), asyncio.Lock())
         if make_client and self._state.client is None:
             self._state.client = self._make_client()
         return self._state

@@ -47,6 +47,10 @@ class Endpoint:
     api_key: str = field(repr=False)
 
 
+HOSTED_CONCURRENCY = 16
+LOCAL_CONCURRENCY = 4
+
+
 def parse_provider_spec(spec: str | None) -> tuple[str, str] | None:
     """`"openai:gpt-4o-mini"` -> ("openai", "gpt-4o-mini"); none/empty -> None. Raises LLMConfigError."""
     s = (spec or "").strip()
@@ -141,6 +145,8 @@ def make_llm(
     if ep is None:
         return None
     cls = AnthropicLLM if ep.provider == "anthropic" else OpenAICompatLLM
+    if config.llm.concurrency is None:  # auto: a hosted API takes a day's summaries in one round; a local server queues
+        config.llm.concurrency = LOCAL_CONCURRENCY if is_local_url(ep.base_url) else HOSTED_CONCURRENCY
     totals.provider = f"{ep.provider}:{ep.model}"
     return cls(
         model=ep.model, base_url=ep.base_url, config=config.llm, store=store, run_id=run_id, totals=totals,

@@ -85,7 +85,7 @@ async def summarize_sections(
             dfs.append(DocFreq.from_items(corpus) if corpus else None)
         return dfs[0]
 
-    sem = asyncio.Semaphore(max(1, config.llm.concurrency))
+    sem = asyncio.Semaphore(max(1, config.llm.concurrency or 1))
 
     async def one(sel) -> SectionDraft:
         items = [it for it, _ in sel.top]

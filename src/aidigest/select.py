@@ -134,23 +134,27 @@ def select_items(
         raise ValueError("digest.per_category must be at least 1")
     stats = SelectionStats(classified=len(classified), repeat_window_days=repeat_window_days)
     score_of = _scorer(day)
+    report = {cid: taxonomy[cid].report for cid in taxonomy.ids}  # one dict lookup per item
     by_cat: dict[str, list[tuple[Item, float]]] = {}
     returning: list[tuple[float, Returning]] = []
     seen: set[str] = set()
+    duplicates = unknown = others = 0  # counted here, stored once (stats is a pydantic model)
     for c in classified:
         it = c.item
-        if it.key in seen:  # the same item twice (should be merged upstream): shown once, counted
-            stats.duplicates += 1
+        key = it.key
+        if key in seen:  # the same item twice (should be merged upstream): shown once, counted
+            duplicates += 1
             continue
-        seen.add(it.key)
-        if c.category not in taxonomy:
-            stats.unknown_category += 1
+        seen.add(key)
+        shown = report.get(c.category)
+        if shown is None:
+            unknown += 1
             continue
-        if not taxonomy[c.category].report:
-            stats.others += 1
+        if not shown:
+            others += 1
             continue
         score = score_of(it)
-        if it.key in reported:
+        if key in reported:
             day_then, pop_then = reported[it.key]
             now = popularity(it)
             if it.key not in already_returned and grew(pop_then, now):
@@ -162,6 +166,9 @@ def select_items(
                 stats.repeated_skipped += 1
             continue
         by_cat.setdefault(c.category, []).append((it, score))
+    stats.duplicates += duplicates
+    stats.unknown_category += unknown
+    stats.others += others
 
     returning.sort(key=lambda r: (-r[0], r[1].item.key))
     stats.repeated_skipped += max(len(returning) - returning_max, 0)

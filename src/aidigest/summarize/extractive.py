@@ -201,7 +201,7 @@ def _ascii_table() -> bytes:
 _ASCII_TABLE = _ascii_table()
 # a "-" or "'" belongs to a word only between two letters/digits (the [-'] of _WORD); any other one is a gap
 _LONE_JOINERS = (b" -", b"- ", b" '", b"' ", b"--", b"-'", b"'-", b"''")
-_SEEN_MAX = 50_000  # texts whose token ids _count_terms remembers (a 1,200-character snippet: ~1 KB)
+_SEEN_MAX = 50_000  # snippets whose token ids _count_terms remembers (1,200 characters: ~1 KB)
 
 
 def _clause_tokens(low: str) -> list[str]:
@@ -279,18 +279,23 @@ def _count_terms(items: list[Item], terms: set[str]) -> Counter:
     end = array("i", [0]).tobytes()  # after each text: pairs never span two texts
     ids = bytearray()  # int32 token ids of a run of items, and the number of ids per item
     lengths: list[int] = []
-    seen: dict[str, bytes] = {}  # text -> its ids: a snippet that comes again is not tokenized again
+    seen: dict[str, bytes] = {}  # snippet -> its ids: a snippet that comes again is not tokenized again
+
+    def tokens(text: str) -> bytes:
+        toks = _clause_tokens(text.lower())
+        return array("i", map(get, toks, repeat(0, len(toks)))).tobytes() + end
+
     for it in items:
         start = len(ids)
-        for text in (it.title, it.snippet):
-            if text:
-                text_ids = seen.get(text)
-                if text_ids is None:
-                    toks = _clause_tokens(text.lower())
-                    text_ids = array("i", map(get, toks, repeat(0, len(toks)))).tobytes() + end
-                    if len(seen) < _SEEN_MAX:
-                        seen[text] = text_ids
-                ids += text_ids
+        if it.title:
+            ids += tokens(it.title)
+        if it.snippet:
+            text_ids = seen.get(it.snippet)
+            if text_ids is None:
+                text_ids = tokens(it.snippet)
+                if len(seen) < _SEEN_MAX:
+                    seen[it.snippet] = text_ids
+            ids += text_ids
         lengths.append((len(ids) - start) // 4)
         if len(ids) >= 8_000_000:  # bounded memory (2M ids): count this run, start the next
             flush(ids, lengths)

@@ -15,8 +15,11 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e .
 	touch $@
 
-# Test install adds pytest and the llama.cpp server (compiled once, then reused from pip's wheel cache).
-$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+# Test install adds pytest and the llama.cpp server. llama-cpp-python is compiled once with portable CPU
+# flags (never -march=native) into a wheelhouse named after those flags, never through pip's wheel cache:
+# see scripts/llama-wheel.sh for why (a natively built wheel segfaults on another CPU).
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed scripts/llama-wheel.sh
+	scripts/llama-wheel.sh $(BIN)/pip
 	$(BIN)/pip install --quiet -e '.[test,llamacpp]'
 	touch $@
 

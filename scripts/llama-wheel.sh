@@ -16,6 +16,9 @@ FLAGS="-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=
 TAG=portable-avx2-fma-f16c
 CACHE=${AIDIGEST_WHEELHOUSE:-${XDG_CACHE_HOME:-$HOME/.cache}/aidigest/wheels}
 DIR="$CACHE/llama-cpp-python-$VERSION-$TAG"
+mkdir -p "$CACHE"
+exec 9>"$CACHE/.lock"
+flock 9  # two set-ups at once (two clones, CI beside a developer) build it once: the second waits
 if ! ls "$DIR"/llama_cpp_python-"$VERSION"-*.whl >/dev/null 2>&1; then
   echo "building llama-cpp-python $VERSION ($TAG) from source, once: 6-20 min on 2 cores" >&2
   mkdir -p "$DIR.tmp"

@@ -28,4 +28,5 @@ if ! ls "$DIR"/llama_cpp_python-"$VERSION"-*.whl >/dev/null 2>&1; then
   echo "$FLAGS" > "$DIR.tmp/CMAKE_ARGS"
   rm -rf "$DIR" && mv "$DIR.tmp" "$DIR"
 fi
-"$PIP" install --quiet --no-index --find-links "$DIR" "llama-cpp-python==$VERSION"
+# only this wheel from this folder; its dependencies (numpy, jinja2, ...) come with the next pip install
+"$PIP" install --quiet --no-deps --no-index --find-links "$DIR" "llama-cpp-python==$VERSION"

@@ -121,6 +121,8 @@ class LLMTotals(BaseModel):
     cost_usd: float = 0.0
     budget_stopped: bool = False  # --budget-usd / --max-tokens reached: later work went offline
     unpriced: bool = False  # the model is not in the price table: cost_usd is 0, not an estimate
+    # why the LLM was switched off for the rest of the run (bad key, circuit breaker, run deadline), if it was
+    offline: str | None = None
 
 
 class RunHealth(BaseModel):

@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from ..config import Config
 from ..digest import SectionSummary, SummaryPoint
-from ..llm.base import LLM, BudgetExceeded, LLMError, LLMFatal, LLMResult, Message
+from ..llm.base import LLM, BudgetExceeded, LLMError, LLMFatal, LLMResult, LLMUnavailable, Message
 from ..llm.prompts import UNTRUSTED_INSTRUCTION, wrap_untrusted
 from ..llm.schema import parse_json_text, validation_message
 from ..models import Item
@@ -165,6 +165,8 @@ async def llm_summary(
             raise SummaryFailed("budget", "LLM budget reached") from None
         except LLMFatal as e:
             raise SummaryFailed("llm-fatal", type(e).__name__) from None
+        except LLMUnavailable as e:  # circuit breaker open / run deadline passed: no second try
+            raise SummaryFailed("llm-offline", truncate(str(e), 160)) from None
         except SummaryFailed as e:
             last = e
         except LLMError as e:

@@ -123,6 +123,7 @@ class LLMTotals(BaseModel):
     unpriced: bool = False  # the model is not in the price table: cost_usd is 0, not an estimate
     # why the LLM was switched off for the rest of the run (bad key, circuit breaker, run deadline), if it was
     offline: str | None = None
+    fatal: bool = False  # ... because of a configuration mistake the provider reported (bad key 401/403, unknown model)
 
 
 class RunHealth(BaseModel):

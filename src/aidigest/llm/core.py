@@ -502,6 +502,7 @@ class BaseLLM:
                     self._fatal = error
                     if self.totals.offline is None:
                         self.totals.offline = error
+                        self.totals.fatal = True
                 if isinstance(e, LLMError):
                     raise type(e)(error) from None
                 raise LLMError(error) from None

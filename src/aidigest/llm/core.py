@@ -372,6 +372,7 @@ class BaseLLM:
 
     def _go_offline(self, why: str) -> None:
         """Switch the LLM off for the rest of the run (once), and say why in the run's totals."""
+        why = why if why.startswith(self.name) else f"{self.name}: {why}"
         if self.totals.offline is None:
             self.totals.offline = why
             log.warning("%s: LLM switched off for the rest of the run: %s", self.name, why)
@@ -612,8 +613,10 @@ class BaseLLM:
         return text, data
 
     def _deadline_passed(self) -> None:
-        if self._run_left() <= 0:
+        """The call ran out of time: when the run's LLM deadline is what ran out, the LLM goes offline."""
+        if self._run_left() <= 0.001:
             self._go_offline(f"the run's LLM deadline of {self.config.run_deadline_s:g}s (run_deadline_s) passed")
+            raise LLMUnavailable(self._offline or "run deadline passed")
 
     async def _call(
         self,

@@ -325,3 +325,15 @@ def test_duplicate_submissions_of_one_url_merge_their_signals(tmp_path):
     (it,) = [i for i in res.items if i.url == first["url"]]
     assert it.hn_points == first["points"] + 40 and it.hn_comments == first["num_comments"] + 7
     assert {s.discussion_url for s in it.sightings} == {hn.discussion_url(first["objectID"]), hn.discussion_url(dup["objectID"])}
+
+
+def test_a_1mb_title_is_capped_at_parse_time(tmp_path):
+    """The real response with one title blown up to 1 MB: that item keeps 300 characters, the others are intact."""
+    from aidigest.models import MAX_TITLE_CHARS
+
+    data = json.loads(data_bytes(*REAL_30))
+    data["hits"][2]["title"] = "Huge " + "A" * 1_000_000
+    res = _fetch_mutated(tmp_path, json.dumps(data).encode())
+    assert len(res.items) == 30
+    assert max(len(it.title) for it in res.items) <= MAX_TITLE_CHARS
+    assert all(len(s.title) <= MAX_TITLE_CHARS for it in res.items for s in it.sightings)

@@ -216,13 +216,25 @@ class ReplayTransport(httpx.AsyncBaseTransport):
 class RecordingTransport(httpx.AsyncBaseTransport):
     """Passes requests to `inner` (the real network) and saves each response into a Recording."""
 
-    def __init__(self, directory: str | Path, inner: httpx.AsyncBaseTransport | None = None):
+    def __init__(self, directory: str | Path, inner: httpx.AsyncBaseTransport | None = None,
+                 max_bytes: int = 64_000_000):
         self.recording = Recording(directory)
         self.inner = inner or httpx.AsyncHTTPTransport()
+        self.max_bytes = max_bytes  # never hold more than this of one body (the client applies its own cap too)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         response = await self.inner.handle_async_request(request)
-        body = await response.aread()
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            async for chunk in response.aiter_bytes():  # decoded, chunk by chunk
+                size += len(chunk)
+                if size > self.max_bytes:
+                    raise ResponseTooLarge(f"{request.url}: response exceeds the {self.max_bytes}-byte recording cap")
+                chunks.append(chunk)
+        finally:
+            await response.aclose()
+        body = b"".join(chunks)
         headers = dict(response.headers)
         headers.pop("content-encoding", None)  # httpx already decoded the body
         headers.pop("content-length", None)
@@ -298,7 +310,8 @@ class HttpClient:
         if replay:
             return cls(config, transport=ReplayTransport(replay, latency_s=latency_s), offline=True)
         if record:
-            return cls(config, transport=RecordingTransport(record), validators=None)
+            cap = max(config.max_bytes, 50_000_000)  # the largest per-source cap (Hugging Face's default)
+            return cls(config, transport=RecordingTransport(record, max_bytes=cap), validators=None)
         return cls(config, validators=validators)
 
     async def aclose(self) -> None:

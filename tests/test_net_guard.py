@@ -9,7 +9,9 @@ and a 302 to the cloud metadata address, a server that drips one byte at a time.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import gzip
+import ipaddress
 import json
 import os
 import socket
@@ -31,8 +33,6 @@ from aidigest.sources.base import FetchContext
 from aidigest.sources.hf_papers import HFPapersSource
 from aidigest.sources.snippets import enrich_snippets
 from aidigest.urls import canonical_key
-
-import ipaddress
 
 from conftest import data_bytes
 
@@ -224,7 +224,7 @@ def test_snippets_never_fetch_internal_links(internal):
 
         async def go():
             async with HttpClient.create(cfg.http) as http:
-                return await enrich_snippets(items, FetchContext(__import__("datetime").date(2026, 8, 2), http, cfg)), http.stats
+                return await enrich_snippets(items, FetchContext(dt.date(2026, 8, 2), http, cfg)), http.stats
 
         counts, stats = run(go())
         assert counts["blocked"] == 4 and counts["fetched"] == 1
@@ -327,7 +327,7 @@ def test_a_dripping_article_is_counted_timed_out():
 
         async def go():
             async with HttpClient.create(cfg.http) as http:
-                return await enrich_snippets(items, FetchContext(__import__("datetime").date(2026, 8, 2), http, cfg))
+                return await enrich_snippets(items, FetchContext(dt.date(2026, 8, 2), http, cfg))
 
         t0 = time.monotonic()
         counts = run(go())
@@ -406,7 +406,7 @@ def test_a_1000_paper_hf_day_passes_its_own_cap(tmp_path):
 
     async def go():
         async with HttpClient.create(cfg.http, replay=tmp_path / "rec") as http:
-            return await HFPapersSource().fetch(FetchContext(__import__("datetime").date(2026, 8, 2), http, cfg))
+            return await HFPapersSource().fetch(FetchContext(dt.date(2026, 8, 2), http, cfg))
 
     res = run(go())
     assert len(res.items) == 1000

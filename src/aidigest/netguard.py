@@ -12,6 +12,9 @@ Two layers, both used by `aidigest.http.HttpClient`:
   a check and the connect (DNS rebinding) cannot slip through.
 
 IPv4-mapped (`::ffff:127.0.0.1`), 6to4 and Teredo IPv6 addresses are judged by the IPv4 address inside.
+Limitation: behind an HTTP proxy configured in the environment (HTTP(S)_PROXY) the proxy makes the
+connections, so only the first layer applies to names (literal addresses are still refused).
+
 The policy: `[http] allow_private = true` allows everything (an intranet deployment); `[http] allow_networks`
 lists CIDR networks allowed anyway (tests that serve pages from 127.0.0.1 use `["127.0.0.1/32"]`).
 """

@@ -23,6 +23,7 @@ import re
 from dataclasses import dataclass
 
 from ..digest import SectionSummary
+from ..injection import normalize_lookalikes
 from .i18n import language_check
 from .text import clean, ngrams, split_sentences, words
 
@@ -168,8 +169,6 @@ def check_urls(summary: SectionSummary, tldrs: list[str], source_urls: list[str]
     allowed = {_url_key(u) for u in source_urls if u}
     texts = [p.text for part in summary.parts() for p in part] + list(tldrs)
     for text in texts:
-        from ..injection import normalize_lookalikes
-
         for m in _URL_RE.finditer(normalize_lookalikes(text)):
             if _url_key(m.group(0)) not in allowed:
                 return [CheckFailure("url", f"the text contains a link that is not one of the sources: {m.group(0)[:80]}")]

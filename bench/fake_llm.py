@@ -38,7 +38,10 @@ _SOURCES = re.compile(r"Sources \((\d+),")
 
 
 def norm_title(title: str) -> str:
-    return " ".join(title.casefold().split())
+    """Titles as keys: look-alikes folded the way prompts carry them (aidigest.llm.prompts.wrap_untrusted)."""
+    from aidigest.injection import normalize_lookalikes
+
+    return " ".join(normalize_lookalikes(title).casefold().split())
 
 
 def request_schema(body: dict) -> dict:

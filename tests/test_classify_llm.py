@@ -30,6 +30,8 @@ from aidigest.taxonomy import load_taxonomy
 
 from conftest import DATA
 
+from aidigest.injection import normalize_lookalikes
+
 TAX = load_taxonomy()
 
 # real titles (test period, see tests/data/classify) and the category a careful reader gives them
@@ -42,6 +44,8 @@ TRUTH = {
     "Unix core utilities implemented in Haskell": "software",
     "AI for real-time fusion plasma behavior prediction and manipulation": "science",
 }
+# the prompt carries titles normalized by wrap_untrusted (look-alike dashes -> "-"): the fake reads them so
+TRUTH_IN_PROMPT = {normalize_lookalikes(t): c for t, c in TRUTH.items()}
 
 
 def _items() -> list[Item]:
@@ -85,7 +89,7 @@ class ScriptedLLM:
 
 
 def truthful(idx: list[int], titles: list[str]) -> dict:
-    return {"items": [{"index": i, "category": TRUTH[t]} for i, t in zip(idx, titles)]}
+    return {"items": [{"index": i, "category": TRUTH_IN_PROMPT[t]} for i, t in zip(idx, titles)]}
 
 
 def config(batch_size: int, concurrency: int = 1) -> Config:
@@ -150,7 +154,7 @@ def test_invalid_and_missing_answers_are_retried_once_then_go_offline():
     items = _items()
 
     def first(idx, titles):  # item 1: invalid id; item 2: missing; the rest right
-        return {"items": [{"index": i, "category": "cybersecurity" if i == 1 else TRUTH[t]}
+        return {"items": [{"index": i, "category": "cybersecurity" if i == 1 else TRUTH_IN_PROMPT[t]}
                           for i, t in zip(idx, titles) if i != 2]}
 
     def retry(idx, titles):  # item 1 answered now; item 2 still invalid

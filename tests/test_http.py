@@ -83,7 +83,8 @@ def client(**kw) -> tuple[HttpClient, list[float]]:
     async def fake_sleep(s: float) -> None:  # records backoff waits instead of sleeping them
         sleeps.append(s)
 
-    cfg = HttpConfig(**{"timeout_s": 2.0, "retries": 3, **kw})
+    # the scripted server is on 127.0.0.1, which the SSRF guard refuses unless allowed explicitly
+    cfg = HttpConfig(**{"timeout_s": 2.0, "retries": 3, "allow_networks": ["127.0.0.1/32"], **kw})
     return HttpClient(cfg, sleep=fake_sleep), sleeps
 
 
@@ -199,7 +200,7 @@ def test_conditional_request_uses_etag(server):
 
 def test_record_then_replay_without_network(server, tmp_path):
     server.script["/api"] = [(200, {"Content-Type": "application/json"}, b'{"x": 1}', 0)]
-    rec = HttpClient.create(HttpConfig(), record=tmp_path / "rec")
+    rec = HttpClient.create(HttpConfig(allow_networks=["127.0.0.1/32"]), record=tmp_path / "rec")
 
     async def record():
         async with rec:
@@ -210,7 +211,7 @@ def test_record_then_replay_without_network(server, tmp_path):
     index = json.loads((tmp_path / "rec" / "index.json").read_text())
     assert len(index["entries"]) == 1 and index["entries"][0]["status"] == 200
 
-    rep = HttpClient.create(HttpConfig(), replay=tmp_path / "rec")
+    rep = HttpClient.create(HttpConfig(allow_networks=["127.0.0.1/32"]), replay=tmp_path / "rec")
 
     async def replay():
         async with rep:

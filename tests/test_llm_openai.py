@@ -204,7 +204,7 @@ def test_connection_refused_is_retried_then_llm_error():
     class Dead:
         base_url = f"http://127.0.0.1:{port}/v1"
 
-    h = Harness(Dead())  # type: ignore[arg-type]
+    h = Harness(Dead(), breaker_failures=10)  # type: ignore[arg-type]  # (the breaker is tested in test_llm_limits)
     with pytest.raises(LLMError, match="connection") as ei:
         h.complete()
     assert "after 3 attempts" in str(ei.value) and len(h.sleeps) == 2
@@ -243,8 +243,11 @@ def test_every_persistent_fault_becomes_one_clear_llm_error(fault, caplog):
     assert all(c["status"] == "error" and c["error"] for c in h.calls())
     if fault in ("401", "404"):
         assert isinstance(ei.value, LLMFatal) and srv.count == 1  # never retried, and not asked again
-    elif fault in ("429", "500", "hang"):
-        assert srv.count == 4  # 1 try + 1 retry per call
+    elif fault == "429":
+        assert srv.count == 4  # 1 try + 1 retry per call (rate limiting does not open the circuit breaker)
+    elif fault in ("500", "hang"):
+        # 1 try + 1 retry, then the second call's first failure is the 3rd in a row: the circuit breaker opens
+        assert srv.count == 3 and "circuit breaker" in msg and h.totals.offline
     else:
         assert srv.count == 4  # invalid output: 1 try + 1 retry with the error fed back
         assert "invalid output after one retry" in msg

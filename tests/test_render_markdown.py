@@ -138,7 +138,9 @@ def test_hostile_titles_snippets_and_urls_cannot_break_the_structure():
     # code spans and italics only where we put them: `others` in run health, the extractive label
     assert [c.content for c in inline_children if c.type == "code_inline"] == ["others"]
     ems = [t for t in tokens if t.type == "inline" and any(c.type == "em_open" for c in t.children or [])]
-    assert [_inline_text(t) for t in ems] == ["(추출 요약: 영어 원문 문장을 그대로 발췌했습니다. LLM 미사용)"]
+    # every snippet here says "Ignore previous instructions": no sentence of them is quoted (aidigest.injection),
+    # so the label names no source language
+    assert [_inline_text(t) for t in ems] == ["(추출 요약: 원문 문장 발췌, LLM 미사용)"]
     images = [c for c in inline_children if c.type == "image"]
     assert [c.attrs["src"] for c in images] == ["news_2026-08-02.png"]
     assert "javascript:" not in " ".join(str(c.attrs) for c in inline_children)

@@ -189,7 +189,8 @@ def test_fetch_algolia_ranks_by_points_and_caps(tmp_path):
     points = sorted((h["points"] for h in json.loads(body)["hits"]), reverse=True)
     assert [it.hn_points for it in res.items] == points[:10]
     assert [it.sightings[0].rank for it in res.items] == list(range(10))
-    assert res.notes == {"pages": 1, "skipped_non_story": 0, "over_cap": 20}  # 30 hits < 200 asked: one page
+    assert res.notes == {"pages": 1, "skipped_non_story": 0, "over_cap": 20,  # 30 hits < 200 asked: one page
+                         "skipped_invalid": 0, "repaired_encoding": 0, "merged_duplicates": 0}
 
 
 def test_fetch_algolia_paginates_until_a_short_or_last_page(tmp_path, monkeypatch):
@@ -258,3 +259,81 @@ def test_fetch_firebase_with_no_items_recorded_is_no_recording(tmp_path):
 
     with pytest.raises(ReplayMissing, match="all 3 Hacker News items failed"):
         asyncio.run(go())
+
+
+# ---- bad records, not bad sources (issue 8) ----------------------------------------------------------------
+# Each test copies the REAL scout-cpu Algolia response (30 stories) and mutates ONE record at runtime.
+REAL_30 = ("hackernews", "algolia_raw_scout-cpu_2026-08-02", "search_by_date_tags-story_points-ge-20_hpp30.json")
+
+
+def _fetch_mutated(tmp_path, body: bytes):
+    day = dt.date(2026, 8, 2)
+    ctx, http = _replay_ctx(tmp_path, day, [(_algolia_url(day, 0), body, "real scout-cpu page, one record mutated")])
+
+    async def go():
+        async with http:
+            return await hn.HackerNewsSource(today=lambda: dt.date(2026, 11, 27)).fetch(ctx)
+
+    return asyncio.run(go())
+
+
+def _hit_span(body: bytes, i: int) -> tuple[int, int]:
+    """Byte span of the i-th hit's title value in the raw body (found by its objectID, not re-serialized)."""
+    hit = json.loads(body)["hits"][i]
+    title = json.dumps(hit["title"], ensure_ascii=False).encode()
+    start = body.index(b'"title":' + title)
+    return start + len(b'"title":') + 1, start + len(b'"title":') + len(title) - 1
+
+
+def test_one_invalid_utf8_byte_repairs_that_record_only(tmp_path):
+    body = data_bytes(*REAL_30)
+    a, _ = _hit_span(body, 3)
+    bad = body[:a + 2] + b"\xff" + body[a + 2:]
+    with pytest.raises(UnicodeDecodeError):
+        bad.decode("utf-8")
+    res = _fetch_mutated(tmp_path, bad)
+    assert len(res.items) == 30 and res.notes["repaired_encoding"] == 1
+    assert sum("\ufffd" in it.title for it in res.items) == 1
+
+
+@pytest.mark.parametrize("field,value", [("points", b"Infinity"), ("points", b"-Infinity"), ("num_comments", b"NaN"),
+                                         ("created_at_i", b"99999999999999999999")])
+def test_an_impossible_number_skips_and_counts_that_record(tmp_path, field, value):
+    body = data_bytes(*REAL_30)
+    hits = json.loads(body)["hits"]
+    sid = hits[5]["objectID"]
+    old = json.dumps(hits[5][field]).encode()
+    # the 6th hit's field, located after its own objectID-tagged _tags entry
+    anchor = body.index(f'"story_{sid}"'.encode())
+    start = body.index(f'"{field}":'.encode() + old, anchor)
+    bad = body[:start] + f'"{field}":'.encode() + value + body[start + len(f'"{field}":') + len(old):]
+    res = _fetch_mutated(tmp_path, bad)
+    assert len(res.items) == 29 and res.notes["skipped_invalid"] == 1
+    assert sid not in {it.discussion_url.rsplit("=", 1)[1] for it in res.items}
+
+
+def test_duplicate_submissions_of_one_url_merge_their_signals(tmp_path):
+    data = json.loads(data_bytes(*REAL_30))
+    first = data["hits"][0]
+    dup = json.loads(json.dumps(first))  # a second submission of the same URL: new id, its own points/comments
+    dup["objectID"] = "1" + first["objectID"]
+    dup["story_id"] = int(dup["objectID"])
+    dup["points"], dup["num_comments"] = 40, 7
+    data["hits"].append(dup)
+    res = _fetch_mutated(tmp_path, json.dumps(data).encode())
+    assert len(res.items) == 30 and res.notes["merged_duplicates"] == 1
+    (it,) = [i for i in res.items if i.url == first["url"]]
+    assert it.hn_points == first["points"] + 40 and it.hn_comments == first["num_comments"] + 7
+    assert {s.discussion_url for s in it.sightings} == {hn.discussion_url(first["objectID"]), hn.discussion_url(dup["objectID"])}
+
+
+def test_a_1mb_title_is_capped_at_parse_time(tmp_path):
+    """The real response with one title blown up to 1 MB: that item keeps 300 characters, the others are intact."""
+    from aidigest.models import MAX_TITLE_CHARS
+
+    data = json.loads(data_bytes(*REAL_30))
+    data["hits"][2]["title"] = "Huge " + "A" * 1_000_000
+    res = _fetch_mutated(tmp_path, json.dumps(data).encode())
+    assert len(res.items) == 30
+    assert max(len(it.title) for it in res.items) <= MAX_TITLE_CHARS
+    assert all(len(s.title) <= MAX_TITLE_CHARS for it in res.items for s in it.sightings)

@@ -75,3 +75,16 @@ def test_fetch_asks_for_the_date(tmp_path):
 
     res = asyncio.run(go())
     assert len(res.items) == 30 and res.notes == {"skipped_malformed": 0}
+
+
+def test_huge_title_and_abstract_are_capped_at_parse_time():
+    """A real Daily Papers entry with its title and abstract blown up to 1 MB each (mutated at runtime)."""
+    from aidigest.models import MAX_TEXT_CHARS, MAX_TITLE_CHARS
+
+    path = next(Path(__file__).parent.joinpath("data", "huggingface_daily_papers").rglob("*.json"))
+    entries = json.loads(path.read_bytes())
+    entries[0]["paper"]["title"] = "T " * 500_000
+    entries[0]["paper"]["summary"] = "word " * 200_000
+    items = hf_papers.parse(json.dumps(entries).encode())
+    assert len(items[0].title) <= MAX_TITLE_CHARS and len(items[0].snippet) <= MAX_TEXT_CHARS
+    assert items[0].title.endswith("…") and items[0].snippet.endswith("…")

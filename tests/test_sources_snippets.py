@@ -72,6 +72,8 @@ def _news(url: str, points: int = 10, snippet: str = "") -> Item:
 
 
 def _run(items, cfg: Config, replay=None):
+    cfg.http.allow_networks = ["127.0.0.1/32"]  # the page server is on loopback: allowed explicitly (SSRF guard)
+
     async def go():
         async with HttpClient.create(cfg.http, replay=replay) as http:
             return await enrich_snippets(items, FetchContext(dt.date(2023, 6, 29), http, cfg))
@@ -116,7 +118,8 @@ def test_enrich_over_real_sockets(server):
     ]
     counts = _run(items, cfg)
     assert counts == {"has_snippet": 1, "fetched": 1, "missing": 0, "skipped_pdf": 2, "skipped_link": 2,
-                      "skipped_non_html": 1, "too_large": 0, "empty": 0, "failed": 1, "over_cap": 1}
+                      "skipped_non_html": 1, "too_large": 0, "empty": 0, "failed": 1, "over_cap": 1,
+                      "blocked": 0, "timed_out": 0}
     assert items[0].snippet == extract_snippet(PAGE, 600)
     assert items[7].snippet == "already has one" and items[8].snippet == "" and items[9].snippet == ""
     assert sorted(server.requested) == ["/article.html", "/feed.xml", "/missing.html", "/served-pdf"]

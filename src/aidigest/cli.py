@@ -210,6 +210,7 @@ def run(
         cfg = _config(config, db, llm, budget_usd=budget_usd, max_tokens=max_tokens)
         language = lang or cfg.general.language
         target = Path(out_dir or cfg.general.out)
+        _warn_unpriced_budget(cfg)  # before the first LLM call
 
         async def go():
             with Store(cfg.general.db) as store:
@@ -234,8 +235,28 @@ def run(
         real = [o for o in h.outcomes if o.source != "snippets"]
         if real and all(o.status in ("failed", "no_recording") for o in real):
             raise RunFailed("every source failed: " + "; ".join(f"{o.source}: {o.error}" for o in real))
+        if h.llm.offline:
+            if h.llm.fatal:  # bad key / unknown model: the reports were written offline; exit 2 so cron notices
+                raise UserError(f"LLM stopped: {h.llm.offline} (the reports above were written offline)")
+            err.print("[yellow]warning:[/] ", end="")
+            err.print(f"LLM switched off, offline fallbacks used: {h.llm.offline}", markup=False, highlight=False)
 
     _run(body)
+
+
+def _warn_unpriced_budget(cfg: Config) -> None:
+    """--budget-usd with a model missing from the price table cannot stop anything: say so before the first call."""
+    if cfg.llm.budget_usd is None:
+        return
+    from .llm.factory import parse_provider_spec
+    from .llm.pricing import find_price
+
+    parsed = parse_provider_spec(cfg.llm.provider)
+    if parsed is not None and find_price(parsed[1], cfg.llm.prices, parsed[0]) is None:
+        from .pipeline import unpriced_budget_note
+
+        err.print("[yellow]warning:[/] ", end="")
+        err.print(unpriced_budget_note(cfg), markup=False, highlight=False)
 
 
 @app.command()

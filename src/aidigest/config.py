@@ -40,6 +40,9 @@ class HttpConfig(_Strict):
     backoff_base_s: float = 0.5
     backoff_max_s: float = 30.0
     max_bytes: int = 5_000_000
+    deadline_s: float = 60.0  # total time for one request (all reads, redirects and retries)
+    allow_private: bool = False  # let requests reach loopback/private/link-local addresses (no SSRF guard)
+    allow_networks: list[str] = Field(default_factory=list)  # CIDR networks allowed anyway, e.g. ["10.1.2.0/24"]
     user_agent: str = "aidigest/0.1 (daily AI news digest; +https://pypi.org/project/aidigest/)"
 
 
@@ -51,6 +54,7 @@ class HackerNewsConfig(_Strict):
 
 class HFPapersConfig(_Strict):
     enabled: bool = True
+    max_bytes: int = 50_000_000  # a 1,000-paper day is ~5.6 MB
 
 
 class ArxivConfig(_Strict):
@@ -105,6 +109,10 @@ class LLMPrice(_Strict):
 class LLMConfig(_Strict):
     provider: str = "none"  # none | openai:<model> | together:<model> | ollama:<model> | anthropic:<model>
     timeout_s: float = 120.0
+    call_deadline_s: float = 180.0  # one call in total, retries and waits included
+    run_deadline_s: float = 240.0  # all LLM work of one run; after it the rest of the run goes offline
+    breaker_failures: int = 3  # consecutive timeouts/5xx/connection errors that switch the LLM off for the run
+    max_retry_after_s: float = 60.0  # a Retry-After longer than this fails the call instead of waiting
     retries: int = 3
     concurrency: int | None = None  # LLM calls in flight; None = auto: 16 for hosted APIs, 4 for local servers
     batch_size: int = 25  # items per categorization call

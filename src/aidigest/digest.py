@@ -205,7 +205,7 @@ async def build_digest(
         cat = taxonomy[r.category]
         returning.append(
             ReturningEntry(
-                entry=_entry(len(returning) + 1, r.item, r.category, r.score, extractive_tldr(r.item)),
+                entry=_entry(len(returning) + 1, r.item, r.category, r.score, extractive_tldr(r.item, language=language)),
                 category_name=cat.display_name(language), emoji=cat.emoji,
                 reported_day=r.reported_day, popularity_then=r.popularity_then,
             )

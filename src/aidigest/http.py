@@ -1,9 +1,15 @@
 """The HTTP layer every source shares.
 
-- async httpx client with a per-request timeout, a descriptive User-Agent and bounded concurrency
-  (a global limit and one per host);
-- retries with exponential backoff + full jitter on 429, 5xx and connection errors, honouring Retry-After;
-- a response-size cap (the body is streamed and the request fails once it passes `max_bytes`);
+- async httpx client with a per-read timeout (`timeout_s`), a total deadline per request (`deadline_s`:
+  connect, every read, redirects and retries; a server dripping one byte at a time cannot hold a run), a
+  descriptive User-Agent and bounded concurrency (a global limit and one per host);
+- retries with exponential backoff + full jitter on 429, 5xx and connection errors, honouring Retry-After
+  up to `backoff_max_s` (a longer Retry-After fails the request at once instead of sleeping);
+- no SSRF (aidigest.netguard): every request and redirect hop is checked, and connections go only to
+  resolved addresses the policy allows (public unicast unless `allow_private` / `allow_networks`); a refused
+  request raises `Blocked` and is listed in `stats.blocked`;
+- a response-size cap (the body is streamed and the request fails once it passes `max_bytes`), the same for
+  replayed bodies (streamed in small chunks, so a compressed recording is never decoded whole);
 - conditional requests (ETag / Last-Modified) through an optional validator cache;
 - record/replay: `RecordingTransport` saves every response to a directory, `ReplayTransport` serves a
   directory with no network at all. Both are httpx transports, so tests and replay swap the network the
@@ -34,6 +40,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import httpx
 
 from .config import HttpConfig
+from .netguard import AddressPolicy, BlockedAddress, GuardedBackend
 
 RETRY_STATUS = {429, 500, 502, 503, 504}
 
@@ -48,6 +55,14 @@ class ReplayMissing(FetchError):
 
 class ResponseTooLarge(FetchError):
     pass
+
+
+class Blocked(FetchError):
+    """The URL (or a redirect hop) points at an address the SSRF policy refuses; never retried."""
+
+
+class DeadlineExceeded(FetchError):
+    """The request did not complete within `deadline_s`."""
 
 
 @dataclass
@@ -158,6 +173,20 @@ class Recording:
         tmp.replace(self.index_path)
 
 
+REPLAY_CHUNK = 4096  # replayed bodies are streamed in chunks this small: gzip inflates a chunk ~1000x at most
+
+
+class _FileStream(httpx.AsyncByteStream):
+    def __init__(self, path: Path, chunk: int = REPLAY_CHUNK):
+        self.path = path
+        self.chunk = chunk
+
+    async def __aiter__(self):
+        with open(self.path, "rb") as f:
+            while block := f.read(self.chunk):
+                yield block
+
+
 class ReplayTransport(httpx.AsyncBaseTransport):
     """Serves a Recording; never touches the network. `latency_s` delays every answer (benchmarks)."""
 
@@ -176,21 +205,36 @@ class ReplayTransport(httpx.AsyncBaseTransport):
         if self.latency_s:
             await asyncio.sleep(self.latency_s)
         self.served.append(url)
+        # streamed, like a live body: the client's size cap stops a huge (or compressed-huge) body early
+        headers = {k: v for k, v in entry.get("headers", {}).items() if k.lower() != "content-length"}
         return httpx.Response(
-            entry["status"], headers=entry.get("headers", {}), content=self.recording.body(entry), request=request
+            entry["status"], headers=headers, stream=_FileStream(self.recording.dir / entry["body_file"]),
+            request=request,
         )
 
 
 class RecordingTransport(httpx.AsyncBaseTransport):
     """Passes requests to `inner` (the real network) and saves each response into a Recording."""
 
-    def __init__(self, directory: str | Path, inner: httpx.AsyncBaseTransport | None = None):
+    def __init__(self, directory: str | Path, inner: httpx.AsyncBaseTransport | None = None,
+                 max_bytes: int = 64_000_000):
         self.recording = Recording(directory)
         self.inner = inner or httpx.AsyncHTTPTransport()
+        self.max_bytes = max_bytes  # never hold more than this of one body (the client applies its own cap too)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         response = await self.inner.handle_async_request(request)
-        body = await response.aread()
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            async for chunk in response.aiter_bytes():  # decoded, chunk by chunk
+                size += len(chunk)
+                if size > self.max_bytes:
+                    raise ResponseTooLarge(f"{request.url}: response exceeds the {self.max_bytes}-byte recording cap")
+                chunks.append(chunk)
+        finally:
+            await response.aclose()
+        body = b"".join(chunks)
         headers = dict(response.headers)
         headers.pop("content-encoding", None)  # httpx already decoded the body
         headers.pop("content-length", None)
@@ -211,6 +255,7 @@ class HttpStats:
     failures: int = 0
     not_modified: int = 0
     bytes: int = 0
+    blocked: list[str] = field(default_factory=list)  # "url: reason" for each request the SSRF policy refused
 
 
 @dataclass
@@ -225,11 +270,28 @@ class HttpClient:
     stats: HttpStats = field(default_factory=HttpStats)
 
     def __post_init__(self) -> None:
+        self.policy = AddressPolicy(self.config.allow_private, self.config.allow_networks)
+        transport = self.transport
+        if transport is None:
+            transport = httpx.AsyncHTTPTransport()
+            pool = getattr(transport, "_pool", None)
+            if pool is None or not hasattr(pool, "_network_backend"):  # pragma: no cover - httpx internals moved
+                raise RuntimeError("this httpx version has no network backend hook: the SSRF guard cannot be installed")
+            pool._network_backend = GuardedBackend(self.policy, pool._network_backend)
+        elif isinstance(transport, RecordingTransport):
+            inner = getattr(transport.inner, "_pool", None)
+            if inner is not None and hasattr(inner, "_network_backend"):
+                inner._network_backend = GuardedBackend(self.policy, inner._network_backend)
+
+        async def check_hop(request: httpx.Request) -> None:  # every request, every redirect hop
+            self.policy.check_url(str(request.url))
+
         self._client = httpx.AsyncClient(
-            transport=self.transport,
+            transport=transport,
             timeout=httpx.Timeout(self.config.timeout_s),
             headers={"User-Agent": self.config.user_agent},
             follow_redirects=True,
+            event_hooks={"request": [check_hop]},
         )
         self._global = asyncio.Semaphore(self.config.max_concurrency)
         self._hosts: dict[str, asyncio.Semaphore] = {}
@@ -248,7 +310,8 @@ class HttpClient:
         if replay:
             return cls(config, transport=ReplayTransport(replay, latency_s=latency_s), offline=True)
         if record:
-            return cls(config, transport=RecordingTransport(record), validators=None)
+            cap = max(config.max_bytes, 50_000_000)  # the largest per-source cap (Hugging Face's default)
+            return cls(config, transport=RecordingTransport(record, max_bytes=cap), validators=None)
         return cls(config, validators=validators)
 
     async def aclose(self) -> None:
@@ -289,12 +352,31 @@ class HttpClient:
             if last_mod:
                 req_headers["If-Modified-Since"] = last_mod
         last_error = ""
+        loop = asyncio.get_running_loop()
+        deadline_at: float | None = None  # the clock starts with the first attempt (not while queued)
         for attempt in range(attempts):
             wait: float | None = None
             try:
                 async with self._global, self._host_sem(full_url):
+                    if deadline_at is None:
+                        deadline_at = loop.time() + self.config.deadline_s
+                    remaining = deadline_at - loop.time()
+                    if remaining <= 0:
+                        last_error += f"; the {self.config.deadline_s:g}s deadline passed"
+                        break
                     self.stats.requests += 1
-                    resp = await self._fetch(full_url, req_headers, cap)
+                    try:
+                        async with asyncio.timeout(remaining):
+                            resp = await self._fetch(full_url, req_headers, cap)
+                    except TimeoutError:
+                        self.stats.failures += 1
+                        raise DeadlineExceeded(
+                            f"{full_url}: no complete answer within the {self.config.deadline_s:g}s deadline"
+                        ) from None
+            except BlockedAddress as e:
+                self.stats.failures += 1
+                self.stats.blocked.append(f"{e.url if e.url.startswith('http') else full_url}: {e.reason}")
+                raise Blocked(f"{full_url}: refused, {e.reason}" + ("" if e.url == full_url else f" (at {e.url})")) from None
             except ResponseTooLarge:
                 self.stats.failures += 1
                 raise
@@ -316,15 +398,24 @@ class HttpClient:
                     return resp
                 last_error = f"HTTP {resp.status}"
                 wait = parse_retry_after(resp.headers.get("retry-after"))
+                if wait is not None and wait > self.config.backoff_max_s and attempt + 1 < attempts:
+                    self.stats.failures += 1
+                    raise FetchError(
+                        f"{full_url}: HTTP {resp.status} asks to retry after {wait:g}s, more than backoff_max_s="
+                        f"{self.config.backoff_max_s:g}s: not waiting"
+                    )
             if attempt + 1 < attempts:
-                self.stats.retries += 1
                 if wait is None:
                     wait = backoff_delay(attempt, self.config.backoff_base_s, self.config.backoff_max_s)
                 wait = min(wait, self.config.backoff_max_s)
+                if deadline_at is not None and not self.offline and loop.time() + wait >= deadline_at:
+                    last_error += f"; no time left for a retry within the {self.config.deadline_s:g}s deadline"
+                    break
+                self.stats.retries += 1
                 if not self.offline:
                     await self.sleep(wait)
         self.stats.failures += 1
-        raise FetchError(f"{full_url}: {last_error} (after {attempts} attempts)")
+        raise FetchError(f"{full_url}: {last_error} (after {attempt + 1} attempts)")
 
     async def _fetch(self, url: str, headers: dict[str, str], cap: int) -> Response:
         async with self._client.stream("GET", url, headers=headers) as r:

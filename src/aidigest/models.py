@@ -9,9 +9,23 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 Kind = Literal["news", "paper"]
+
+# Caps applied when a record is built (parse time), so one huge field cannot grow memory or time downstream
+# (the encoder, the summarizer, the chart): a 1 MB title is kept as its first MAX_TITLE_CHARS characters.
+MAX_TITLE_CHARS = 300
+MAX_TEXT_CHARS = 5000  # snippets and abstracts (arXiv caps abstracts at 1,920 characters)
+MAX_AUTHORS = 100
+MAX_NAME_CHARS = 200
+
+
+def cap_text(value: object, limit: int) -> object:
+    """`value` cut to `limit` characters (ending in "…" when cut); non-strings are left to pydantic."""
+    if isinstance(value, str) and len(value) > limit:
+        return value[: limit - 1].rstrip() + "…"
+    return value
 SourceStatus = Literal["ok", "empty", "failed", "no_recording", "skipped"]
 
 
@@ -26,6 +40,11 @@ class Sighting(BaseModel):
     discussion_url: str | None = None  # e.g. https://news.ycombinator.com/item?id=...
     upvotes: int | None = None  # Hugging Face Daily Papers upvotes
     rank: int | None = None  # position in the source's own listing (0 = top)
+
+    @field_validator("title", mode="before")
+    @classmethod
+    def _cap_title(cls, v: object) -> object:
+        return cap_text(v, MAX_TITLE_CHARS)
 
 
 class Item(BaseModel):
@@ -42,6 +61,23 @@ class Item(BaseModel):
     primary_category: str | None = None  # arXiv primary category, e.g. "cs.CL"
     authors: list[str] = Field(default_factory=list)
     sightings: list[Sighting] = Field(default_factory=list)
+
+    @field_validator("title", mode="before")
+    @classmethod
+    def _cap_title(cls, v: object) -> object:
+        return cap_text(v, MAX_TITLE_CHARS)
+
+    @field_validator("snippet", mode="before")
+    @classmethod
+    def _cap_snippet(cls, v: object) -> object:
+        return cap_text(v, MAX_TEXT_CHARS)
+
+    @field_validator("authors", mode="before")
+    @classmethod
+    def _cap_authors(cls, v: object) -> object:
+        if isinstance(v, list):
+            return [cap_text(a, MAX_NAME_CHARS) for a in v[:MAX_AUTHORS]]
+        return v
 
     # ---- derived signals -------------------------------------------------------------
     @property
@@ -121,6 +157,9 @@ class LLMTotals(BaseModel):
     cost_usd: float = 0.0
     budget_stopped: bool = False  # --budget-usd / --max-tokens reached: later work went offline
     unpriced: bool = False  # the model is not in the price table: cost_usd is 0, not an estimate
+    # why the LLM was switched off for the rest of the run (bad key, circuit breaker, run deadline), if it was
+    offline: str | None = None
+    fatal: bool = False  # ... because of a configuration mistake the provider reported (bad key 401/403, unknown model)
 
 
 class RunHealth(BaseModel):

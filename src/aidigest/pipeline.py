@@ -45,6 +45,23 @@ class RunSummary:
     items_by_kind: dict[str, int] = field(default_factory=dict)
 
 
+def add_guard_notes(health: RunHealth, http: HttpClient, config: Config) -> None:
+    """Run-health notes for what the safety limits did: links refused by the SSRF guard, the LLM switched off
+    (bad key, circuit breaker, run deadline), a USD budget that cannot be enforced."""
+    if http.stats.blocked:
+        shown = "; ".join(http.stats.blocked[:10]) + (" …" if len(http.stats.blocked) > 10 else "")
+        health.notes.append(f"links refused (non-public address, not fetched): {len(http.stats.blocked)}: {shown}")
+    if health.llm.offline:
+        health.notes.append(f"LLM switched off for the rest of the run (offline fallbacks used): {health.llm.offline}")
+    if config.llm.budget_usd is not None and health.llm.unpriced:
+        health.notes.append(unpriced_budget_note(config))
+
+
+def unpriced_budget_note(config: Config) -> str:
+    return (f"--budget-usd {config.llm.budget_usd:g} cannot be enforced: {config.llm.provider} has no price "
+            "(add it under [llm.prices], or cap tokens with --max-tokens N)")
+
+
 async def run_day(
     day: dt.date,
     config: Config,
@@ -96,6 +113,7 @@ async def run_day(
             for kind in KINDS
         ))
         await asyncio.gather(*charts, return_exceptions=True)  # a chart problem is reported when the report is written
+        add_guard_notes(health, http, config)
         for digest in digests:
             kind = digest.kind
             paths = write_report(digest, out_dir)

@@ -6,7 +6,8 @@
     result.tokens_in, result.tokens_out, result.cost_usd, result.cached
 
 Errors: `LLMFatal` (bad key, unknown model: never retried), `BudgetExceeded` (run budget reached: the caller
-takes the offline path), `LLMError` (anything else after retries, including output that never validated).
+takes the offline path), `LLMUnavailable` (circuit breaker open or the run's LLM deadline passed: offline for
+the rest of the run), `LLMError` (anything else after retries, including output that never validated).
 """
 
 from __future__ import annotations
@@ -51,6 +52,12 @@ class LLMError(Exception):
 
 class LLMFatal(LLMError):
     """Authentication / model-not-found / bad configuration: fail fast, never retry."""
+
+
+class LLMUnavailable(LLMError):
+    """The LLM is switched off for the rest of the run: the circuit breaker opened (repeated timeouts / 5xx /
+    connection errors, or a Retry-After longer than `max_retry_after_s`) or the run's LLM deadline passed.
+    Callers take the offline paths; `LLMTotals.offline` says why."""
 
 
 class BudgetExceeded(LLMError):

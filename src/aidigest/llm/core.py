@@ -9,8 +9,12 @@ One `complete()`:
    returned at once, free, even past the budget;
 3. the budget (`budget_usd`, `max_tokens`): once reached no new call starts -> `BudgetExceeded`;
 4. the concurrency limit (`concurrency`, a semaphore per event loop);
-5. the request, with a per-call timeout and retries (exponential backoff + full jitter, Retry-After
-   honoured) on 429, 5xx, timeouts and connection errors; 401/403 and model-not-found -> `LLMFatal` at once;
+5. the request, with a per-attempt timeout (`timeout_s`), a total deadline per call (`call_deadline_s`) and
+   per run (`run_deadline_s`), and retries (exponential backoff + full jitter, Retry-After honoured up to
+   `max_retry_after_s`, a longer one fails the call) on 429, 5xx, timeouts and connection errors; 401/403 and
+   model-not-found -> `LLMFatal` at once, and every later call fails without a request; a circuit breaker
+   switches the LLM off for the run after `breaker_failures` timeouts/5xx/connection errors in a row
+   (`LLMUnavailable`; the reason goes to `LLMTotals.offline`, the callers take the offline paths);
 6. the structured-output mode: the strongest the endpoint accepts, discovered on the first schema call per
    (provider, base URL, model) — a 4xx, or a 500 twice in a row (llama.cpp answers json_schema with 500),
    moves one step down the ladder — then remembered in memory and in the store (`warm_up()` learns it with
@@ -19,6 +23,9 @@ One `complete()`:
 7. validation against the pydantic model; invalid output (bad JSON, empty, refusal, schema mismatch) is
    retried once with the error fed back, then `LLMError`;
 8. accounting into the run's `LLMTotals` and one row in `llm_calls` per `complete()`.
+
+The API key is scrubbed from every answer before it is validated, cached or returned (a server that echoes
+the key back cannot get it into a report, an export or the cache).
 """
 
 from __future__ import annotations
@@ -42,7 +49,7 @@ from ..http import backoff_delay, parse_retry_after
 from ..models import LLMTotals
 from ..store import Store
 from . import cache as cache_mod
-from .base import BudgetExceeded, LLMError, LLMFatal, LLMResult, Message
+from .base import BudgetExceeded, LLMError, LLMFatal, LLMResult, LLMUnavailable, Message
 from .pricing import cost_usd, find_price
 from .prompts import feedback_message, text_feedback_message
 from .schema import json_schema_for, parse_json_text, schema_name, validation_message
@@ -153,6 +160,7 @@ class _Acc:
     attempts: int = 0
     tokens_in: int = 0
     tokens_out: int = 0
+    deadline_at: float | None = None  # loop time by which this call must be over (call and run deadlines)
 
 
 @dataclass
@@ -205,6 +213,9 @@ class BaseLLM:
         self._rng = rng or random.Random()
         self._state: _LoopState | None = None
         self._fatal: str | None = None  # after a bad key / unknown model every later call fails at once
+        self._offline: str | None = None  # circuit breaker open / run deadline passed: every later call fails at once
+        self._failures_in_a_row = 0  # timeouts, 5xx and connection errors since the last answer
+        self._run_deadline_at = time.monotonic() + config.run_deadline_s  # made at the start of a run
         self.name = f"{self.provider}:{model}"
         self.price = find_price(model, config.prices, self.provider)
         if self.price is None:
@@ -355,6 +366,39 @@ class BaseLLM:
         self._log(purpose, key, "budget", mode=mode, error=reason)
         raise BudgetExceeded(reason)
 
+    # ---- circuit breaker and run deadline ------------------------------------------------------------------
+    def _run_left(self) -> float:
+        return self._run_deadline_at - time.monotonic()
+
+    def _go_offline(self, why: str) -> None:
+        """Switch the LLM off for the rest of the run (once), and say why in the run's totals."""
+        why = why if why.startswith(self.name) else f"{self.name}: {why}"
+        if self.totals.offline is None:
+            self.totals.offline = why
+            log.warning("%s: LLM switched off for the rest of the run: %s", self.name, why)
+        if self._offline is None:
+            self._offline = why
+
+    def _check_offline(self, purpose: str, key: str | None, mode: str | None) -> None:
+        if self._offline is None and self._run_left() <= 0:
+            self._go_offline(f"the run's LLM deadline of {self.config.run_deadline_s:g}s (run_deadline_s) passed")
+        if self._offline is not None:
+            self.totals.failed += 1
+            self._log(purpose, key, "error", mode=mode, error=self._offline)
+            raise LLMUnavailable(self._offline)
+
+    def _scrub_reply(self, reply: RawReply) -> RawReply:
+        """The key never leaves an answer: a server that echoes it back cannot get it into a report or the cache."""
+        reply.text = self.scrub(reply.text or "")
+        if reply.refusal:
+            reply.refusal = self.scrub(reply.refusal)
+        if reply.tool_args is not None:
+            dumped = json.dumps(reply.tool_args, ensure_ascii=False)
+            clean = self.scrub(dumped)
+            if clean != dumped:
+                reply.tool_args = json.loads(clean)
+        return reply
+
     # ---- the call --------------------------------------------------------------------------------------
     def _log(self, purpose: str, key: str | None, status: str, **kw: Any) -> None:
         if self.store is None:
@@ -424,12 +468,15 @@ class BaseLLM:
             self.totals.failed += 1
             self._log(purpose, key, "error", mode=mode, error=self._fatal)
             raise LLMFatal(self._fatal)
+        self._check_offline(purpose, key, mode)
         self._check_budget(purpose, key, mode)
 
         state = self._loop_state()
         acc = _Acc()
         async with state.sem:
             self._check_budget(purpose, key, mode)  # others may have spent it while we waited
+            self._check_offline(purpose, key, mode)
+            acc.deadline_at = time.monotonic() + min(self.config.call_deadline_s, self._run_left())
             try:
                 if mode is None:
                     discovered = False
@@ -454,6 +501,9 @@ class BaseLLM:
                 log.warning("%s [%s]: %s", self.name, purpose or "-", error)
                 if isinstance(e, LLMFatal):
                     self._fatal = error
+                    if self.totals.offline is None:
+                        self.totals.offline = error
+                        self.totals.fatal = True
                 if isinstance(e, LLMError):
                     raise type(e)(error) from None
                 raise LLMError(error) from None
@@ -562,6 +612,12 @@ class BaseLLM:
             raise _InvalidOutput(f"the JSON does not match the schema: {validation_message(e)}{cut}") from None
         return text, data
 
+    def _deadline_passed(self) -> None:
+        """The call ran out of time: when the run's LLM deadline is what ran out, the LLM goes offline."""
+        if self._run_left() <= 0.001:
+            self._go_offline(f"the run's LLM deadline of {self.config.run_deadline_s:g}s (run_deadline_s) passed")
+            raise LLMUnavailable(self._offline or "run deadline passed")
+
     async def _call(
         self,
         messages: list[Message],
@@ -579,13 +635,21 @@ class BaseLLM:
         server_errors = 0
         last = ""
         for attempt in range(attempts):
+            if self._offline is not None:  # another call opened the breaker (or the run deadline passed)
+                raise LLMUnavailable(self._offline)
+            left = (acc.deadline_at - time.monotonic()) if acc.deadline_at is not None else self.config.timeout_s
+            if left <= 0:
+                self._deadline_passed()
+                raise LLMError(f"{self.name}: no answer within the call deadline of {self.config.call_deadline_s:g}s"
+                               + (f" ({last})" if last else ""))
+            timeout = min(self.config.timeout_s, left)
             acc.attempts += 1
             try:
                 reply = await asyncio.wait_for(
-                    self._request(messages, sent, name, mode, temperature, max_tokens), timeout=self.config.timeout_s
+                    self._request(messages, sent, name, mode, temperature, max_tokens), timeout=timeout
                 )
             except (asyncio.TimeoutError, TimeoutError):
-                err = Transient(f"no answer within {self.config.timeout_s:g}s")
+                err = Transient(f"no answer within {timeout:g}s")
             except Transient as e:
                 err = e
             except Rejected as e:
@@ -597,10 +661,23 @@ class BaseLLM:
                             "`aidigest cache clear` makes it rediscover the mode]")
                 raise LLMError(f"{self.name}: request rejected: {self.scrub(str(e))}{hint}") from None
             else:
+                self._failures_in_a_row = 0
                 acc.tokens_in += max(0, int(reply.tokens_in or 0))
                 acc.tokens_out += max(0, int(reply.tokens_out or 0))
-                return reply
+                return self._scrub_reply(reply)
             last = self.scrub(str(err))
+            if err.retry_after is not None and err.retry_after > self.config.max_retry_after_s:
+                self._go_offline(f"{self.base_url} asks to retry after {err.retry_after:g}s (HTTP {err.status}), more "
+                                 f"than max_retry_after_s={self.config.max_retry_after_s:g}s")
+                raise LLMUnavailable(self._offline or last)
+            # the breaker counts timeouts and connection errors, and 5xx outside mode discovery (llama.cpp answers
+            # an unsupported mode with 500); a 429 with a short Retry-After is rate limiting, not an outage
+            if err.status is None or (err.status >= 500 and not discovering):
+                self._failures_in_a_row += 1
+                if self._failures_in_a_row >= self.config.breaker_failures:
+                    self._go_offline(f"circuit breaker: {self._failures_in_a_row} timeouts/server errors in a row at "
+                                     f"{self.base_url} (last: {last})")
+                    raise LLMUnavailable(self._offline or last)
             if discovering and err.status is not None and err.status >= 500 and err.status not in (502, 503, 504, 529):
                 server_errors += 1
                 if server_errors >= 2:
@@ -609,7 +686,11 @@ class BaseLLM:
                 wait = err.retry_after
                 if wait is None:
                     wait = backoff_delay(attempt, BACKOFF_BASE_S, BACKOFF_MAX_S, self._rng)
-                wait = min(max(0.0, wait), BACKOFF_MAX_S)
+                wait = min(max(0.0, wait), BACKOFF_MAX_S, self.config.max_retry_after_s)
+                if acc.deadline_at is not None and time.monotonic() + wait >= acc.deadline_at:
+                    self._deadline_passed()
+                    raise LLMError(f"{self.name}: {last}; no time left for a retry within the call deadline of "
+                                   f"{self.config.call_deadline_s:g}s")
                 log.info("%s: %s; retry %d/%d in %.1fs", self.name, last, attempt + 1, attempts - 1, wait)
                 await self._sleep(wait)
         raise LLMError(f"{self.name}: {last} (after {attempts} attempts)")

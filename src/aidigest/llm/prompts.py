@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 import re
 
+from ..injection import normalize_lookalikes
+
 TAG = "untrusted-text"
 
 UNTRUSTED_INSTRUCTION = (
@@ -27,6 +29,8 @@ _LABEL_RE = re.compile(r"[^\w .:/#-]", re.U)
 def wrap_untrusted(label: str, text: str, note: bool = True) -> str:
     """`text` inside `<untrusted-text label="...">` ... `</untrusted-text>`.
 
+    - the text is normalized first (`aidigest.injection.normalize_lookalikes`: NFKC, zero-width characters
+      and soft hyphens removed, Unicode dashes mapped to `-`), so look-alike delimiters are caught;
     - a delimiter inside `text` (`</untrusted-text>`, any case/spacing) is defused (`<` becomes `&lt;`),
       so the block always ends where we end it;
     - control characters are dropped; the label is reduced to a safe set of characters;
@@ -34,7 +38,9 @@ def wrap_untrusted(label: str, text: str, note: bool = True) -> str:
       system prompt already carries `UNTRUSTED_INSTRUCTION`, e.g. for batches of many items).
     """
     safe_label = _LABEL_RE.sub("", label or "").strip()[:60] or "text"
-    body = _CONTROL_RE.sub("", text or "")
+    # look-alikes first (fullwidth ＜／untrusted‐text＞, zero-width characters, soft hyphens, Unicode dashes),
+    # so a disguised delimiter is a delimiter by the time it is defused
+    body = _CONTROL_RE.sub("", normalize_lookalikes(text or ""))
     body = _TAG_RE.sub(lambda m: "&lt;" + m.group(1) + m.group(2), body)
     block = f'<{TAG} label="{safe_label}">\n{body}\n</{TAG}>'
     if note:

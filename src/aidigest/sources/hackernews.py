@@ -11,6 +11,12 @@ Two paths:
 Ask HN / text posts without a URL use the discussion link (https://news.ycombinator.com/item?id=<id>) as
 their URL and the post text as snippet.
 
+Bad records, not bad sources: a hit whose numbers are not finite (`"points": Infinity`) or whose timestamp is
+out of range is skipped and counted (`skipped_invalid`); a body with invalid UTF-8 is decoded with U+FFFD in
+place of the bad bytes and the records that carried them are counted (`repaired_encoding`); several
+submissions of one URL (different story ids) are merged into one item whose points and comments are their
+sums (`merged_duplicates`; every discussion link is kept as a sighting).
+
 `parse(raw)` reads every Hacker News body we have recordings of: Algolia responses (current format and the
 2017 one, whose search results also hold comments, skipped), single Firebase items (pretty or minified) and
 lists of Firebase items. Id lists (`topstories.json`, `updates.json`) go through `parse_ids`.
@@ -21,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -44,6 +51,21 @@ def discussion_url(story_id: int | str) -> str:
     return DISCUSSION_URL.format(id=story_id)
 
 
+class _BadRecord(ValueError):
+    pass
+
+
+def _load_json_lenient(raw: bytes | str, what: str) -> tuple[object, bool]:
+    """(data, repaired): invalid UTF-8 bytes become U+FFFD instead of failing the whole body."""
+    if isinstance(raw, (bytes, bytearray)):
+        try:
+            text = bytes(raw).decode("utf-8")
+        except UnicodeDecodeError:
+            return _load_json(bytes(raw).decode("utf-8", errors="replace"), what), True
+        return _load_json(text, what), False
+    return _load_json(raw, what), False
+
+
 def _load_json(raw: bytes | str, what: str):
     try:
         return json.loads(raw)
@@ -55,10 +77,15 @@ def _load_json(raw: bytes | str, what: str):
 def _as_int(v) -> int | None:
     if v is None or isinstance(v, bool):
         return None
+    if isinstance(v, float) and not math.isfinite(v):
+        raise _BadRecord(f"not a finite number: {v}")
     try:
         return int(v)
     except (TypeError, ValueError):
         return None
+
+
+_RECORD_ERRORS = (_BadRecord, ValueError, TypeError, OverflowError, OSError)
 
 
 def _make_item(
@@ -95,6 +122,8 @@ class AlgoliaPage:
     page: int
     nb_pages: int
     skipped: int = 0  # hits that are not stories (comments in the old format, untitled entries)
+    invalid: int = 0  # hits with impossible values (non-finite numbers, out-of-range timestamps): skipped
+    repaired: int = 0  # hits whose text had invalid UTF-8 bytes (replaced by U+FFFD)
 
 
 def _hit_to_item(hit: dict, rank: int) -> Item | None:
@@ -110,7 +139,7 @@ def _hit_to_item(hit: dict, rank: int) -> Item | None:
 
 
 def parse_algolia_page(raw: bytes | str) -> AlgoliaPage:
-    data = _load_json(raw, "Hacker News (Algolia)")
+    data, repaired_body = _load_json_lenient(raw, "Hacker News (Algolia)")
     if not isinstance(data, dict):
         raise ParseError(f"Hacker News (Algolia): expected a JSON object, got {type(data).__name__}")
     if "hits" not in data:
@@ -121,14 +150,24 @@ def parse_algolia_page(raw: bytes | str) -> AlgoliaPage:
     if not isinstance(hits, list):
         raise ParseError("Hacker News (Algolia): 'hits' is not a list")
     items: list[Item] = []
-    skipped = 0
+    skipped = invalid = repaired = 0
     for hit in hits:
-        it = _hit_to_item(hit, len(items)) if isinstance(hit, dict) else None
+        try:
+            it = _hit_to_item(hit, len(items)) if isinstance(hit, dict) else None
+        except _RECORD_ERRORS:
+            invalid += 1
+            continue
         if it is None:
             skipped += 1
-        else:
-            items.append(it)
-    return AlgoliaPage(items, len(hits), _as_int(data.get("page")) or 0, _as_int(data.get("nbPages")) or 0, skipped)
+            continue
+        if repaired_body and "\ufffd" in json.dumps(hit, ensure_ascii=False):
+            repaired += 1
+        items.append(it)
+    try:
+        page, nb_pages = _as_int(data.get("page")) or 0, _as_int(data.get("nbPages")) or 0
+    except _BadRecord:
+        page, nb_pages = 0, 0
+    return AlgoliaPage(items, len(hits), page, nb_pages, skipped, invalid, repaired)
 
 
 def day_range(day: dt.date) -> tuple[int, int]:
@@ -163,12 +202,16 @@ def parse_ids(raw: bytes | str) -> list[int]:
 @dataclass
 class FirebaseItems:
     items: list[Item]
-    skipped: dict[str, int] = field(default_factory=dict)  # reason -> count (job, comment, deleted, ...)
+    skipped: dict[str, int] = field(default_factory=dict)  # reason -> count (job, comment, deleted, invalid, ...)
 
 
 def parse_firebase_items(raw: bytes | str | dict | list | None, first_rank: int = 0) -> FirebaseItems:
     """One Firebase item object, `null` (a deleted item), or a list of items."""
-    data = raw if isinstance(raw, (dict, list)) or raw is None else _load_json(raw, "Hacker News (Firebase item)")
+    repaired_body = False
+    if isinstance(raw, (dict, list)) or raw is None:
+        data = raw
+    else:
+        data, repaired_body = _load_json_lenient(raw, "Hacker News (Firebase item)")
     objs = data if isinstance(data, list) else [data]
     out = FirebaseItems([])
     for obj in objs:
@@ -187,14 +230,48 @@ def parse_firebase_items(raw: bytes | str | dict | list | None, first_rank: int 
         if reason:
             out.skipped[reason] = out.skipped.get(reason, 0) + 1
             continue
-        out.items.append(
-            _make_item(
+        try:
+            item = _make_item(
                 int(obj["id"]), str(obj["title"]), obj.get("url"), _as_int(obj.get("score")),
                 _as_int(obj.get("descendants")), _as_int(obj.get("time")), obj.get("text"),
                 first_rank + len(out.items),
             )
-        )
+        except _RECORD_ERRORS:
+            out.skipped["invalid"] = out.skipped.get("invalid", 0) + 1
+            continue
+        if repaired_body and "\ufffd" in json.dumps(obj, ensure_ascii=False):
+            out.skipped["repaired_encoding"] = out.skipped.get("repaired_encoding", 0) + 1
+        out.items.append(item)
     return out
+
+
+def merge_submissions(items: list[Item]) -> tuple[list[Item], int, int]:
+    """One item per URL. The same story seen twice (it moved between pages while paginating) is dropped;
+    different submissions of one URL are merged: points and comments summed into the first (highest-ranked)
+    sighting, the other discussion links kept as sightings. Returns (items, merged, repeated)."""
+    by_key: dict[str, Item] = {}
+    out: list[Item] = []
+    merged = repeated = 0
+    for it in items:
+        first = by_key.get(it.key)
+        if first is None:
+            by_key[it.key] = it
+            out.append(it)
+            continue
+        new = it.sightings[0]
+        if any(s.discussion_url == new.discussion_url for s in first.sightings):
+            repeated += 1
+            continue
+        head = first.sightings[0]
+        if new.points is not None:
+            head.points = (head.points or 0) + new.points
+        if new.comments is not None:
+            head.comments = (head.comments or 0) + new.comments
+        first.sightings.append(new.model_copy(update={"points": None, "comments": None}))
+        if not first.snippet and it.snippet:
+            first.snippet = it.snippet
+        merged += 1
+    return out, merged, repeated
 
 
 def parse(raw: bytes | str) -> list[Item]:
@@ -243,7 +320,8 @@ class HackerNewsSource:
     async def fetch_algolia(self, ctx: FetchContext) -> FetchResult:
         cfg = ctx.config.sources.hackernews
         items: list[Item] = []
-        notes = {"pages": 0, "skipped_non_story": 0, "over_cap": 0}
+        notes = {"pages": 0, "skipped_non_story": 0, "over_cap": 0, "skipped_invalid": 0, "repaired_encoding": 0,
+                 "merged_duplicates": 0}
         for page in range(MAX_PAGES):
             params = algolia_params(ctx.day, cfg.min_points, page, HITS_PER_PAGE)
             resp = await ctx.http.get(ALGOLIA_URL, params=params)
@@ -251,12 +329,14 @@ class HackerNewsSource:
             p = parse_algolia_page(resp.body)
             notes["pages"] += 1
             notes["skipped_non_story"] += p.skipped
+            notes["skipped_invalid"] += p.invalid
+            notes["repaired_encoding"] += p.repaired
             items.extend(p.items)
             if p.hits < HITS_PER_PAGE or page + 1 >= p.nb_pages:
                 break
-        # one item per story even if a story moved between pages while paginating
-        seen: set[str] = set()
-        unique = [it for it in items if not (it.key in seen or seen.add(it.key))]
+        # one item per story even if a story moved between pages while paginating; resubmissions merged
+        items.sort(key=lambda it: -(it.hn_points or 0))
+        unique, notes["merged_duplicates"], _ = merge_submissions(items)
         unique.sort(key=lambda it: -(it.hn_points or 0))
         if len(unique) > cfg.max_items:
             notes["over_cap"] = len(unique) - cfg.max_items
@@ -270,7 +350,8 @@ class HackerNewsSource:
         resp = await ctx.http.get(f"{FIREBASE_URL}/topstories.json")
         _raise_for_status(resp, "Firebase")
         ids = parse_ids(resp.body)[: cfg.max_items]
-        notes = {"item_errors": 0, "skipped_non_story": 0, "below_min_points": 0}
+        notes = {"item_errors": 0, "skipped_non_story": 0, "below_min_points": 0, "skipped_invalid": 0,
+                 "repaired_encoding": 0, "merged_duplicates": 0}
         errors: list[Exception] = []
 
         async def one(rank: int, sid: int) -> list[Item]:
@@ -282,6 +363,8 @@ class HackerNewsSource:
                 notes["item_errors"] += 1
                 errors.append(e)
                 return []
+            notes["skipped_invalid"] += got.skipped.pop("invalid", 0)
+            notes["repaired_encoding"] += got.skipped.pop("repaired_encoding", 0)
             notes["skipped_non_story"] += sum(got.skipped.values())
             return got.items
 
@@ -289,11 +372,11 @@ class HackerNewsSource:
         if ids and notes["item_errors"] == len(ids):
             msg = f"all {len(ids)} Hacker News items failed; first: {errors[0]}"
             raise ReplayMissing(msg) if all(isinstance(e, ReplayMissing) for e in errors) else FetchError(msg)
+        merged_items, notes["merged_duplicates"], _ = merge_submissions([it for batch in batches for it in batch])
         items: list[Item] = []
-        for batch in batches:
-            for it in batch:
-                if (it.hn_points or 0) < cfg.min_points:
-                    notes["below_min_points"] += 1
-                else:
-                    items.append(it)
+        for it in merged_items:
+            if (it.hn_points or 0) < cfg.min_points:
+                notes["below_min_points"] += 1
+            else:
+                items.append(it)
         return FetchResult(items, notes)

@@ -103,7 +103,7 @@ class HFPapersSource:
 
     async def fetch(self, ctx: FetchContext) -> FetchResult:
         url, params = request_url(ctx.day)
-        resp = await ctx.http.get(url, params=params)
+        resp = await ctx.http.get(url, params=params, max_bytes=ctx.config.sources.hf_papers.max_bytes)
         if resp.status >= 400:
             try:
                 parse(resp.body)  # an API error body names the problem

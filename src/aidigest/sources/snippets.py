@@ -6,7 +6,10 @@ cut at a sentence boundary. It never raises for one page: every outcome is count
 
 Pages that are not fetched at all: PDFs (by URL), arXiv / Hugging Face paper pages and Hacker News
 discussion links (their text is not an article), and everything past `max_per_day` (counted `over_cap`,
-the highest-scored items are fetched first).
+the highest-scored items are fetched first). Links to loopback, private, link-local or other non-public
+addresses — directly, through DNS or through a redirect — are refused by the HTTP layer (counted `blocked`,
+named in run health; see aidigest.netguard); a page that does not arrive within `[http] deadline_s` is
+counted `timed_out`.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import re
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
-from ..http import FetchError, ReplayMissing, ResponseTooLarge
+from ..http import Blocked, DeadlineExceeded, FetchError, ReplayMissing, ResponseTooLarge
 from ..models import Item
 from ..urls import arxiv_id_from_url, host_of
 from .base import FetchContext
@@ -106,7 +109,7 @@ def clip_text(text: str, max_chars: int) -> str:
 _NO_ARTICLE_HOSTS = {"news.ycombinator.com", "huggingface.co", "hf.co"}
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 COUNTERS = ("has_snippet", "fetched", "missing", "skipped_pdf", "skipped_link", "skipped_non_html", "too_large", "empty",
-            "failed", "over_cap")
+            "failed", "over_cap", "blocked", "timed_out")
 
 
 def _is_pdf_url(url: str) -> bool:
@@ -158,6 +161,10 @@ async def enrich_snippets(items: list[Item], ctx: FetchContext) -> dict[str, int
             return "missing"
         except ResponseTooLarge:
             return "too_large"
+        except Blocked:  # a link (or a redirect hop) to a loopback/private/link-local address: see aidigest.netguard
+            return "blocked"
+        except DeadlineExceeded:
+            return "timed_out"
         except FetchError:
             return "failed"
         except Exception:  # noqa: BLE001 - e.g. an invalid URL from a feed: one failed snippet, counted

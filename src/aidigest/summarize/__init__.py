@@ -7,8 +7,11 @@
 Categories are summarized concurrently, at most `config.llm.concurrency` LLM calls in flight
 (asyncio.Semaphore). Every failed LLM section is counted in `health.fallbacks` as
 "summary <kind>/<category>: llm → extractive (<reason>)" with reason one of budget, llm-fatal, llm-error,
-invalid-json, parts, empty, citations, language, copy, filler, tldr, tldr_language, tldr_copy.
+invalid-json, parts, empty, citations, language, copy, filler, tldr, tldr_language, tldr_copy, url (a link that
+is not one of the sources), llm-offline (circuit breaker open or the run's LLM deadline passed).
 Every section passes `checks.final_guard` before it is returned: an empty section cannot be written.
+An item whose text gives instructions to AI systems (aidigest.injection) is named in `health.notes`; the
+extractive path does not quote it (see extractive.py).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from dataclasses import dataclass
 
 from ..config import Config
 from ..digest import SectionSummary, SummaryPoint
+from ..injection import instruction_like
 from ..llm.base import LLM
 from ..models import Item, RunHealth
 from ..taxonomy import Taxonomy
@@ -92,6 +96,11 @@ async def summarize_sections(
 
     async def one(sel) -> SectionDraft:
         items = [it for it, _ in sel.top]
+        for it in items:
+            phrase = instruction_like(f"{it.title}\n{it.snippet}")
+            if phrase:
+                health.notes.append(f"instructions to AI systems in the text of {kind}/{sel.category} item {it.url} "
+                                    f"(\"{phrase[:60]}\"): flagged, not quoted by the extractive summary")
         draft: SectionDraft | None = None
         if llm is not None:
             cat = taxonomy[sel.category] if taxonomy is not None and sel.category in taxonomy else None

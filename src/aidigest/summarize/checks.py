@@ -10,6 +10,8 @@
              or ≥ 2 impact points opening with such a domain label ("경제: ...", "Social impact: ...")
   tldr       not exactly one non-empty TL;DR per source
   tldr_language, tldr_copy   TL;DRs not in the report language / copied from the item's own text
+  url        a URL (http(s)://..., www...., or host.tld/path) in a point or TL;DR that is not one of the
+             section's source links (a model obeying injected text must not publish a phishing link)
 
 `final_guard` is the last line of defence for EVERY section (LLM or extractive): four non-empty parts,
 valid citations. It raises `SectionInvariantError`; the orchestrator makes sure it never fires.
@@ -21,6 +23,7 @@ import re
 from dataclasses import dataclass
 
 from ..digest import SectionSummary
+from ..injection import normalize_lookalikes
 from .i18n import language_check
 from .text import clean, ngrams, split_sentences, words
 
@@ -150,10 +153,34 @@ def check_tldrs(tldrs: list[str], n_sources: int, language: str, source_texts: l
     return []
 
 
+_URL_RE = re.compile(
+    r"(?i)\b(?:https?://|www\.)[^\s<>()\[\]{}\"'`]+|\b(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}/[^\s<>()\[\]{}\"'`]*"
+)
+
+
+def _url_key(url: str) -> str:
+    u = url.strip().rstrip(".,;:!?…").lower()
+    u = re.sub(r"^https?://", "", u)
+    u = re.sub(r"^www\.", "", u)
+    return u.rstrip("/")
+
+
+def check_urls(summary: SectionSummary, tldrs: list[str], source_urls: list[str]) -> list[CheckFailure]:
+    allowed = {_url_key(u) for u in source_urls if u}
+    texts = [p.text for part in summary.parts() for p in part] + list(tldrs)
+    for text in texts:
+        for m in _URL_RE.finditer(normalize_lookalikes(text)):
+            if _url_key(m.group(0)) not in allowed:
+                return [CheckFailure("url", f"the text contains a link that is not one of the sources: {m.group(0)[:80]}")]
+    return []
+
+
 def check_summary(
-    summary: SectionSummary, tldrs: list[str], n_sources: int, language: str, source_texts: list[str]
+    summary: SectionSummary, tldrs: list[str], n_sources: int, language: str, source_texts: list[str],
+    source_urls: list[str] | None = None,
 ) -> list[CheckFailure]:
-    """All failures of an LLM-written section (empty list = pass). `source_texts[i]` = text of source [i+1]."""
+    """All failures of an LLM-written section (empty list = pass). `source_texts[i]` = text of source [i+1];
+    `source_urls`: every link of the section's sources (item, sighting and discussion URLs)."""
     structural = check_parts(summary)
     if structural:
         return structural
@@ -163,6 +190,7 @@ def check_summary(
         lambda: check_copy(summary, source_texts),
         lambda: check_filler(summary),
         lambda: check_tldrs(tldrs, n_sources, language, source_texts),
+        lambda: check_urls(summary, tldrs, source_urls or []),
     ):
         failures = check()
         if failures:

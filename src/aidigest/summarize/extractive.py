@@ -12,6 +12,9 @@ their centrality is the summed cosine similarity to the category's other sentenc
                            item with the most attention (HN points / HF upvotes / sources) — never generic filler
   최종 요약 / Bottom line  how many items the category had today + the day's most central sentence
 
+An item whose text gives instructions to AI systems (aidigest.injection) is never quoted: its sentences are
+left out, its event and TL;DR say it was withheld, its title is not used as a quote.
+
 The quoted sentences stay in their source language; the report labels the section as extractive and names
 that language (see render). Connective text comes from `i18n.strings(language)`.
 """
@@ -28,6 +31,7 @@ from itertools import repeat
 import numpy as np
 
 from ..digest import SectionSummary, SummaryPoint
+from ..injection import instruction_like, withheld_text
 from ..models import Item
 from ..urls import host_of
 from .i18n import guess_text_language, strings
@@ -328,9 +332,11 @@ class _Sent:
     tokens: list[str]
 
 
-def _sentences(items: list[Item]) -> list[_Sent]:
+def _sentences(items: list[Item], skip: set[int] | frozenset[int] = frozenset()) -> list[_Sent]:
     out: list[_Sent] = []
     for i, it in enumerate(items):
+        if i in skip:
+            continue
         pos = 0
         for s in split_sentences(it.snippet):
             if not SENTENCE_MIN_CHARS <= len(s) <= SENTENCE_RAW_MAX_CHARS or looks_like_boilerplate(s):
@@ -377,7 +383,8 @@ def extractive_summary(
         raise ValueError("extractive_summary needs at least one item")
     t = strings(language)
     corpus_df = corpus_df or DocFreq.from_items(items)
-    sents = _sentences(items)
+    flagged = {i for i, it in enumerate(items) if instruction_like(f"{it.title}\n{it.snippet}")}
+    sents = _sentences(items, flagged)
     cen, sim = _centrality(sents) if sents else (np.zeros(0), np.zeros((0, 0)))
     used: set[int] = set()
     quoted: list[tuple[str, str]] = []  # (text, item language) of every quoted sentence / title
@@ -389,6 +396,8 @@ def extractive_summary(
         return s.text
 
     def title_of(i: int) -> str:
+        if i in flagged:
+            return withheld_text(language)
         quoted.append((items[i].title, items[i].language))
         return truncate(clean(items[i].title), 200)
 
@@ -504,4 +513,4 @@ def extractive_summary(
         themes=themes, events=events, impact=impact, bottom_line=bottom, method="extractive",
         source_language=source_language,
     )
-    return summary, [extractive_tldr(it) for it in items]
+    return summary, [extractive_tldr(it, language=language) for it in items]

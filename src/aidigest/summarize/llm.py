@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from ..config import Config
 from ..digest import SectionSummary, SummaryPoint
-from ..llm.base import LLM, BudgetExceeded, LLMError, LLMFatal, LLMResult, Message
+from ..llm.base import LLM, BudgetExceeded, LLMError, LLMFatal, LLMResult, LLMUnavailable, Message
 from ..llm.prompts import UNTRUSTED_INSTRUCTION, wrap_untrusted
 from ..llm.schema import parse_json_text, validation_message
 from ..models import Item
@@ -143,6 +143,8 @@ async def llm_summary(
         Message(role="user", content=user_prompt(items, category_name, category_description, day, language)),
     ]
     source_texts = [it.snippet or "" for it in items]
+    source_urls = [u for it in items for u in (it.url, *(s.url for s in it.sightings),
+                                                 *(s.discussion_url or "" for s in it.sightings))]
     # a Korean section of 8 sources needs ~1,500 output tokens; never ask for less than that
     max_out = max(config.llm.max_output_tokens, 700 + 180 * len(items))
     messages = base
@@ -157,7 +159,7 @@ async def llm_summary(
             answer_text = result.text or ""
             answer = _answer_of(result)
             summary, tldrs = to_summary(answer, len(items), result.model)
-            failures = check_summary(summary, tldrs, len(items), language, source_texts)
+            failures = check_summary(summary, tldrs, len(items), language, source_texts, source_urls)
             if not failures:
                 return summary, tldrs
             last = SummaryFailed(failures[0].code, "; ".join(f.detail for f in failures))
@@ -165,6 +167,8 @@ async def llm_summary(
             raise SummaryFailed("budget", "LLM budget reached") from None
         except LLMFatal as e:
             raise SummaryFailed("llm-fatal", type(e).__name__) from None
+        except LLMUnavailable as e:  # circuit breaker open / run deadline passed: no second try
+            raise SummaryFailed("llm-offline", truncate(str(e), 160)) from None
         except SummaryFailed as e:
             last = e
         except LLMError as e:

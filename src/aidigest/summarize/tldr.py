@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..injection import instruction_like, withheld_text
 from ..models import Item
 from .i18n import strings
 from .text import clean, looks_like_boilerplate, split_sentences, truncate
@@ -9,8 +10,11 @@ from .text import clean, looks_like_boilerplate, split_sentences, truncate
 TLDR_MAX_CHARS = 180
 
 
-def extractive_tldr(item: Item, max_chars: int = TLDR_MAX_CHARS) -> str:
-    """First real sentence of the snippet/abstract, truncated; the title when there is no text."""
+def extractive_tldr(item: Item, max_chars: int = TLDR_MAX_CHARS, language: str = "en") -> str:
+    """First real sentence of the snippet/abstract, truncated; the title when there is no text; a "withheld"
+    note when the item's text gives instructions to AI systems (aidigest.injection)."""
+    if instruction_like(f"{item.title}\n{item.snippet}"):
+        return withheld_text(language)
     for s in split_sentences(item.snippet):
         if len(s) >= 20 and not looks_like_boilerplate(s):
             return truncate(s, max_chars)

@@ -368,7 +368,7 @@ def where(config: ConfigOpt = None, db: DbOpt = None) -> None:
             ("default day", str(last_complete_day(cfg.general.timezone))),
         ]
         for k, v in rows:
-            out.print(f"{k + ":":<17} {v}", highlight=False, markup=False, soft_wrap=True)
+            out.print(f"{k + ':':<17} {v}", highlight=False, markup=False, soft_wrap=True)
 
     _run(body)
 

@@ -48,8 +48,9 @@ def setup(verbosity: int = 0, console=None) -> None:
     root.addHandler(handler)
     root.setLevel(level)
     root.propagate = False
-    # apprise logs each send; its warnings say why a target failed (aidigest.deliver repeats them, redacted)
-    logging.getLogger("apprise").setLevel(logging.CRITICAL if verbosity < 2 else logging.DEBUG)
+    alog = logging.getLogger("apprise")
+    alog.setLevel(logging.WARNING)
+    alog.propagate = False  # its lines may name a target URL with a secret; aidigest.deliver reports failures redacted
     _state["console"] = console if console.is_terminal and verbosity >= 0 else None
     _state["live"] = None
 

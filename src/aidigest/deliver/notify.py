@@ -189,15 +189,15 @@ def _send_one(target: Target, short: ShortForm, store: Store, env: dict[str, str
         _record(store, day, kind, tid, shown, "failed", 0, 0, error)
         return Delivery(day, kind, shown, "failed", error=redact(error, secrets + [url]))
     plugin = a[0]
-    shown = redact(f"#{target.index} {plugin.url(privacy=True)}", secrets)
+    shown = redact(f"#{target.index} {plugin.url(privacy=True).split('?')[0]}", secrets)
     prev = _previous(store, day, kind, tid)
     if prev is not None and prev["status"] == "sent":
         return Delivery(day, kind, shown, "skipped")
     fmt = _format_for(plugin)
     title = short.title
     limit = int(getattr(plugin, "body_maxlen", 0) or 0)
-    if limit and getattr(plugin, "title_maxlen", 1) <= 0:
-        limit -= len(title) + 16  # the title is put into the body (and a " (2/3)" part number)
+    if limit and fmt != "email":
+        limit -= len(title) + 16  # chat plugins count the title (and a " (2/3)" part number) in the body's limit
     try:
         bodies = pack(short, fmt, limit)
     except ValueError as e:
@@ -207,6 +207,9 @@ def _send_one(target: Target, short: ShortForm, store: Store, env: dict[str, str
     start = start if start < len(bodies) else 0
     capture = _Capture()
     alog = logging.getLogger("apprise")
+    saved = (alog.level, alog.propagate)
+    alog.setLevel(min(alog.level or logging.WARNING, logging.WARNING))
+    alog.propagate = False  # apprise's own lines may hold a URL: only the redacted reason is shown
     alog.addHandler(capture)
     sent = start
     error = None
@@ -223,6 +226,8 @@ def _send_one(target: Target, short: ShortForm, store: Store, env: dict[str, str
         error = f"{type(e).__name__}: {e}"
     finally:
         alog.removeHandler(capture)
+        alog.setLevel(saved[0])
+        alog.propagate = saved[1]
     status = "sent" if error is None else "failed"
     if error is not None:
         error = redact(error, secrets + [url])
@@ -250,7 +255,7 @@ def notify_day(
             d = _send_one(target, short, store, env)
             result.deliveries.append(d)
             if d.status == "failed":
-                log.warning("delivery %s %s to %s failed: %s", day, kind, d.target, d.error)
+                log.info("delivery %s %s to %s failed: %s", day, kind, d.target, d.error)
             else:
                 log.info("delivery %s %s to %s: %s", day, kind, d.target, d.status)
     return result

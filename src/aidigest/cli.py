@@ -161,10 +161,27 @@ def main(
 def init(
     path: Annotated[Path, typer.Option("--path", help="Where to write the config.")] = Path(DEFAULT_CONFIG_NAME),
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+    github_actions: Annotated[
+        bool, typer.Option("--github-actions", help="Instead: write .github/workflows/aidigest.yml (daily run, Pages, notify).")
+    ] = False,
+    package: Annotated[str, typer.Option("--package", help="With --github-actions: what the workflow pip-installs.")] = "aidigest",
+    config: ConfigOpt = None,
 ) -> None:
-    """Write a commented default aidigest.toml (the config reference)."""
+    """Write a commented default aidigest.toml (the config reference), or with --github-actions the workflow."""
 
     def body():
+        if github_actions:
+            from .render.atomic import write_text_atomic
+            from .schedule import WORKFLOW_PATH, github_workflow, utc_cron
+
+            cfg = _config(config)
+            target = Path(WORKFLOW_PATH)
+            if target.exists() and not force:
+                raise UserError(f"{target} already exists (use --force to overwrite)")
+            write_text_atomic(target, github_workflow(cfg.schedule.time, cfg.general.timezone, package))
+            cron, note = utc_cron(cfg.schedule.time, cfg.general.timezone)
+            out.print(f"wrote {target}: daily cron \"{cron}\" = {note}", highlight=False, markup=False, soft_wrap=True)
+            return
         if path.exists() and not force:
             raise UserError(f"{path} already exists (use --force to overwrite)")
         from .render.atomic import write_text_atomic

@@ -8,6 +8,7 @@ import datetime as dt
 import json
 import os
 import re
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -109,7 +110,7 @@ def test_failing_target_does_not_block_others_is_retried_and_nothing_is_sent_twi
         r1 = aidigest("notify", "--date", "2026-08-02", "--db", str(db), "--out", str(out), cwd=tmp_path, env=env)
         assert r1.returncode == 3, r1.stderr
         assert "FAILED" in r1.stdout and "500" in r1.stdout and "retried on the next run" in r1.stderr
-        assert SECRET not in r1.stdout + r1.stderr and "/down/***" in r1.stdout
+        assert SECRET not in r1.stdout + r1.stderr and f"json://127.0.0.1:{hooks.port}/…" in r1.stdout
         assert len(hooks.to("/up")) == 2 and len(hooks.to("/down")) >= 2  # the failure did not stop /up
 
         # rerun while still down: /up is not resent, /down is tried again
@@ -127,6 +128,48 @@ def test_failing_target_does_not_block_others_is_retried_and_nothing_is_sent_twi
         assert r4.returncode == 0 and len(hooks.requests) == n and r4.stdout.count("already sent") == 4
     rows = sqlite3.connect(db).execute("SELECT status, attempts FROM deliveries ORDER BY attempts").fetchall()
     assert rows == [("sent", 1), ("sent", 1), ("sent", 3), ("sent", 3)]
+
+
+def test_a_failed_delivery_is_retried_by_the_next_days_run(demo_day, tmp_path):
+    """A daily schedule never asks for day D again: the run of D+1 retries what failed for D."""
+    _, demo_out, _, _, _ = demo_day
+    out = tmp_path / "reports"
+    shutil.copytree(demo_out / "2026-08-02", out / "2026-08-02")
+    # the next day's report: the demo day's export under the next date (only the news kind)
+    nxt = load_digest(out / "2026-08-02" / "News_2026-08-02.json").model_copy(update={"day": DAY + dt.timedelta(days=1)})
+    (out / "2026-08-03").mkdir()
+    (out / "2026-08-03" / "News_2026-08-03.json").write_text(nxt.model_dump_json(), encoding="utf-8")
+    db = tmp_path / "d.db"
+    with HookServer() as hooks:
+        hooks.status["/down"] = 500
+        env = {"AIDIGEST_NOTIFY": f"json://127.0.0.1:{hooks.port}/down json://127.0.0.1:{hooks.port}/up"}
+        r1 = aidigest("notify", "--date", "2026-08-02", "--db", str(db), "--out", str(out), cwd=tmp_path, env=env)
+        assert r1.returncode == 3
+        hooks.status.clear()
+        r2 = aidigest("notify", "--date", "2026-08-03", "--db", str(db), "--out", str(out), cwd=tmp_path, env=env)
+        assert r2.returncode == 0, r2.stdout + r2.stderr
+        titles = lambda prefix: sorted(q.json["title"] for q in hooks.to(prefix))  # noqa: E731
+        # /up: 08-02 twice (news, papers) on the first run, 08-03 once; nothing resent
+        assert titles("/up") == ["AI 다이제스트 2026-08-02 · 논문", "AI 다이제스트 2026-08-02 · 뉴스", "AI 다이제스트 2026-08-03 · 뉴스"]
+        # /down: both 08-02 kinds failed once, then were retried with 08-03's run, plus 08-03 itself
+        assert titles("/down").count("AI 다이제스트 2026-08-02 · 뉴스") == 2
+        assert titles("/down").count("AI 다이제스트 2026-08-03 · 뉴스") == 1
+        assert "2026-08-02 paper" in r2.stdout and "2026-08-03 news" in r2.stdout
+        # everything delivered: a third run sends nothing
+        n = len(hooks.requests)
+        r3 = aidigest("notify", "--date", "2026-08-03", "--db", str(db), "--out", str(out), cwd=tmp_path, env=env)
+        assert r3.returncode == 0 and len(hooks.requests) == n
+
+
+def test_a_literal_url_from_the_environment_is_never_shown(demo_day, tmp_path):
+    _, out, _, _, _ = demo_day
+    literal = "literal-webhook-token-9f8e7d"
+    with HookServer() as hooks:
+        hooks.status["/down"] = 500
+        env = {"AIDIGEST_NOTIFY": f"json://127.0.0.1:{hooks.port}/down/{literal}?key={literal}x"}
+        r = aidigest("notify", "--date", "2026-08-02", "--db", str(tmp_path / "d.db"), "--out", str(out), cwd=tmp_path, env=env)
+    assert r.returncode == 3 and len(hooks.to("/down")) == 2
+    assert literal not in r.stdout + r.stderr and literal.encode() not in (tmp_path / "d.db").read_bytes()
 
 
 def test_unset_variable_names_it_and_fails_only_that_target(demo_day, tmp_path):

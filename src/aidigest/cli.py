@@ -268,6 +268,11 @@ def run(
                 raise UserError(str(e)) from None
         else:
             days = [_parse_day(date, cfg)]
+        if notify:
+            from .deliver import configured_targets
+
+            if not configured_targets(cfg):
+                raise UserError("--notify: no delivery targets; set [notify] targets in the config or AIDIGEST_NOTIFY (apprise URLs)")
         language = lang or cfg.general.language
         target = Path(cfg.general.out)
         log = logging.getLogger("aidigest.run")
@@ -334,9 +339,13 @@ def _notify(cfg: Config, day: dt.date, out_dir: Path) -> list[str]:
 
     if not configured_targets(cfg):
         raise UserError("no delivery targets: set [notify] targets in the config or AIDIGEST_NOTIFY (apprise URLs)")
-    if not report_files(out_dir, day):
-        raise UserError(f"no report for {day} in {out_dir} (run `aidigest run --date {day}` first)")
+    from .deliver.notify import pending_retries
+
     with Store(cfg.general.db) as store:
+        if not report_files(out_dir, day):
+            if not pending_retries(store, day):
+                raise UserError(f"no report for {day} in {out_dir} (run `aidigest run --date {day}` first)")
+            err.print(f"[yellow]warning:[/] no report for {day} in {out_dir}; retrying earlier failed deliveries only", highlight=False)
         res = notify_day(day, out_dir, cfg, store)
     for d in res.deliveries:
         style = {"sent": "green", "skipped": "dim"}.get(d.status, "red")

@@ -78,7 +78,6 @@ jobs:
       url: ${{{{ steps.deploy.outputs.page_url }}}}
     env:
       AIDIGEST_HOME: ${{{{ github.workspace }}}}/.aidigest
-      AIDIGEST_CONFIG: aidigest.toml
       AIDIGEST_OUT: reports
       AIDIGEST_DATE: ${{{{ inputs.date }}}}
     steps:

@@ -42,7 +42,8 @@ class TargetError(Exception):
 @dataclass
 class Target:
     index: int  # 1-based position among the configured targets
-    template: str  # as configured, ${VAR} unexpanded: safe to show
+    template: str  # as configured, ${VAR} unexpanded
+    from_env: bool = False  # given literally in $AIDIGEST_NOTIFY: the whole URL may be a secret
 
     def expand(self, env: dict[str, str]) -> tuple[str, list[str]]:
         """(the URL with every ${VAR} replaced, the values substituted: the secrets to keep out of messages)."""
@@ -84,13 +85,13 @@ class NotifyResult:
 
 def configured_targets(config: Config, env: dict[str, str] | None = None) -> list[Target]:
     env = dict(os.environ) if env is None else env
-    raw = list(config.notify.targets) + env.get("AIDIGEST_NOTIFY", "").split()
-    seen: list[str] = []
-    for t in raw:
+    raw = [(t, False) for t in config.notify.targets] + [(t, True) for t in env.get("AIDIGEST_NOTIFY", "").split()]
+    seen: dict[str, bool] = {}
+    for t, from_env in raw:
         t = t.strip()
         if t and t not in seen:
-            seen.append(t)
-    return [Target(i + 1, t) for i, t in enumerate(seen)]
+            seen[t] = from_env
+    return [Target(i + 1, t, from_env) for i, (t, from_env) in enumerate(seen.items())]
 
 
 def target_id(url: str) -> str:
@@ -103,6 +104,12 @@ def redact(text: str, secrets: list[str]) -> str:
         if len(s) >= 3:
             text = text.replace(s, "***")
     return text
+
+
+def _parts(url: str) -> list[str]:
+    """Path segments and query values of a URL given literally in the environment (each may be a token)."""
+    rest = url.split("://", 1)[-1]
+    return [p for p in re.split(r"[/?&=]", rest.split("/", 1)[1] if "/" in rest else "") if len(p) >= 8]
 
 
 def report_files(out_dir: Path, day: dt.date) -> dict[str, Path]:
@@ -187,9 +194,12 @@ def _send_one(target: Target, short: ShortForm, store: Store, env: dict[str, str
     if not a.add(url) or len(a) != 1:
         error = f"target #{target.index} ({target.template.split(':', 1)[0]}:…) is not a valid apprise URL"
         _record(store, day, kind, tid, shown, "failed", 0, 0, error)
-        return Delivery(day, kind, shown, "failed", error=redact(error, secrets + [url]))
+        return Delivery(day, kind, shown, "failed", error=redact(error, secrets + [url] + _parts(url)))
     plugin = a[0]
-    shown = redact(f"#{target.index} {plugin.url(privacy=True).split('?')[0]}", secrets)
+    private = plugin.url(privacy=True).split("?")[0]
+    if target.from_env:  # a literal URL from the environment: its path may be the secret (webhook tokens)
+        private = re.sub(r"^([a-z0-9+.-]+://[^/]*)/.+$", r"\1/…", private, flags=re.I)
+    shown = redact(f"#{target.index} {private}", secrets + ([url] if target.from_env else []))
     prev = _previous(store, day, kind, tid)
     if prev is not None and prev["status"] == "sent":
         return Delivery(day, kind, shown, "skipped")
@@ -230,9 +240,29 @@ def _send_one(target: Target, short: ShortForm, store: Store, env: dict[str, str
         alog.propagate = saved[1]
     status = "sent" if error is None else "failed"
     if error is not None:
-        error = redact(error, secrets + [url])
+        error = redact(error, secrets + [url] + (_parts(url) if target.from_env else []))
     _record(store, day, kind, tid, shown, status, len(bodies), sent, error)
     return Delivery(day, kind, shown, status, parts=sent - start, error=error)
+
+
+RETRY_DAYS = 7  # failed deliveries of this many earlier days are retried by the next run
+
+
+def pending_retries(store: Store, day: dt.date, window_days: int = RETRY_DAYS) -> list[tuple[dt.date, str, str]]:
+    """(day, kind, target hash) of failed deliveries of the `window_days` days before `day`."""
+    _ensure_table(store)
+    rows = store.conn.execute(
+        "SELECT day, kind, target FROM deliveries WHERE status = 'failed' AND day < ? AND day >= ? ORDER BY day, kind",
+        (day.isoformat(), (day - dt.timedelta(days=window_days)).isoformat()),
+    ).fetchall()
+    return [(dt.date.fromisoformat(r[0]), r[1], r[2]) for r in rows]
+
+
+def _target_hash(target: Target, env: dict[str, str]) -> str | None:
+    try:
+        return target_id(target.expand(env)[0])
+    except TargetError:
+        return None
 
 
 def notify_day(
@@ -242,16 +272,31 @@ def notify_day(
     store: Store,
     env: dict[str, str] | None = None,
     kinds: tuple[str, ...] = KINDS,
+    retry_days: int = RETRY_DAYS,
 ) -> NotifyResult:
-    """Send the day's reports found in `out_dir` to every target not yet served. Never raises for a target."""
+    """Send the day's reports found in `out_dir` to every target not yet served, then retry the deliveries that
+    failed on the `retry_days` days before (a daily schedule never asks for those days again). Never raises
+    for a target."""
     env = dict(os.environ) if env is None else env
     _ensure_table(store)
     result = NotifyResult()
     targets = configured_targets(config, env)
-    files = {k: p for k, p in report_files(out_dir, day).items() if k in kinds}
-    for kind, path in files.items():
+    jobs: list[tuple[dt.date, str, Path, list[Target]]] = [
+        (day, k, p, targets) for k, p in report_files(out_dir, day).items() if k in kinds
+    ]
+    if retry_days > 0:
+        by_hash = {h: t for t in targets if (h := _target_hash(t, env)) is not None}
+        for old_day, kind, tid in pending_retries(store, day, retry_days):
+            path = report_files(out_dir, old_day).get(kind)
+            if path is None or tid not in by_hash or kind not in kinds:
+                continue  # report gone or target no longer configured: stays failed in the store
+            if jobs and jobs[-1][:2] == (old_day, kind):
+                jobs[-1][3].append(by_hash[tid])
+            else:
+                jobs.append((old_day, kind, path, [by_hash[tid]]))
+    for day, kind, path, these in jobs:
         short = build_short_form(load_digest(path), top=config.notify.top, site_url=config.notify.site_url)
-        for target in targets:
+        for target in these:
             d = _send_one(target, short, store, env)
             result.deliveries.append(d)
             if d.status == "failed":

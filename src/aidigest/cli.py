@@ -46,7 +46,7 @@ class DeliveryFailed(Exception):
 # ---- shared options ---------------------------------------------------------------------------
 DateOpt = Annotated[
     Optional[str],
-    typer.Option("--date", help="Day: YYYY-MM-DD, today, yesterday or -Nd, in [general] timezone. Default: the last complete day there."),
+    typer.Option("--date", help="Day: YYYY-MM-DD, today, yesterday or -Nd, in the configured time zone (general.timezone). Default: the last complete day there."),
 ]
 ConfigOpt = Annotated[
     Optional[Path],
@@ -241,12 +241,12 @@ def run(
     llm: LlmOpt = None,
     budget_usd: Annotated[Optional[float], typer.Option("--budget-usd", help="Stop new LLM calls at this estimated cost.")] = None,
     max_tokens: Annotated[Optional[int], typer.Option("--max-tokens", help="Stop new LLM calls after this many tokens.")] = None,
-    notify: Annotated[bool, typer.Option("--notify", help="Then send each day's digest to the [notify] targets (once per target).")] = False,
+    notify: Annotated[bool, typer.Option("--notify", help="Then send each day's digest to the notify.targets (once per target).")] = False,
     config: ConfigOpt = None,
 ) -> None:
     """Collect + categorize + summarize + write the day's News and Papers reports (any past date works).
 
-    Without --date: the last complete day in [general] timezone. --from/--to runs each day of a range in turn
+    Without --date: the last complete day in the configured time zone (general.timezone). --from/--to runs each day of a range in turn
     (each is idempotent); a failed day is named, the others are done, and the exit status is 1.
     """
 
@@ -272,7 +272,7 @@ def run(
             from .deliver import configured_targets
 
             if not configured_targets(cfg):
-                raise UserError("--notify: no delivery targets; set [notify] targets in the config or AIDIGEST_NOTIFY (apprise URLs)")
+                raise UserError("--notify: no delivery targets; set notify.targets in the config or AIDIGEST_NOTIFY (apprise URLs)")
         language = lang or cfg.general.language
         target = Path(cfg.general.out)
         log = logging.getLogger("aidigest.run")
@@ -338,7 +338,7 @@ def _notify(cfg: Config, day: dt.date, out_dir: Path) -> list[str]:
     from .store import Store
 
     if not configured_targets(cfg):
-        raise UserError("no delivery targets: set [notify] targets in the config or AIDIGEST_NOTIFY (apprise URLs)")
+        raise UserError("no delivery targets: set notify.targets in the config or AIDIGEST_NOTIFY (apprise URLs)")
     from .deliver.notify import pending_retries
 
     with Store(cfg.general.db) as store:
@@ -361,7 +361,7 @@ def notify(
     out_dir: Annotated[Optional[Path], typer.Option("--out", help="Reports directory the day's JSON export is read from.")] = None,
     config: ConfigOpt = None,
 ) -> None:
-    """Send the day's digest (short form) to every [notify] target not yet served: email, Slack, Discord,
+    """Send the day's digest (short form) to every notify.targets entry not yet served: email, Slack, Discord,
     Telegram, JSON webhooks (apprise URLs). A rerun does not resend; a failed target is retried (exit status 3)."""
 
     def body():

@@ -206,5 +206,5 @@ def load_config(path: str | Path | None = None, env: dict[str, str] | None = Non
     try:
         zone(cfg.general.timezone)
     except DayError as e:
-        raise ConfigError(f"[general] timezone: {e}") from None
+        raise ConfigError(f"general.timezone: {e}") from None
     return cfg

@@ -180,6 +180,19 @@ def test_unset_variable_names_it_and_fails_only_that_target(demo_day, tmp_path):
     assert r.returncode == 3 and "NOT_SET_ANYWHERE is not set" in r.stdout and len(hooks.to("/up")) == 2
 
 
+def test_an_unreadable_export_fails_that_report_only(demo_day, tmp_path):
+    _, demo_out, _, _, _ = demo_day
+    out = tmp_path / "reports"
+    shutil.copytree(demo_out / "2026-08-02", out / "2026-08-02")
+    (out / "2026-08-02" / "Papers_2026-08-02.json").write_text('{"day": "2026-08-02", "kind": "paper"', encoding="utf-8")
+    with HookServer() as hooks:
+        env = {"AIDIGEST_NOTIFY": f"json://127.0.0.1:{hooks.port}/up"}
+        r = aidigest("notify", "--date", "2026-08-02", "--db", str(tmp_path / "d.db"), "--out", str(out), cwd=tmp_path, env=env)
+    assert r.returncode == 3 and "Traceback" not in r.stderr
+    assert "Papers_2026-08-02.json is not a readable digest export" in r.stdout
+    assert [q.json["title"] for q in hooks.requests] == ["AI 다이제스트 2026-08-02 · 뉴스"]
+
+
 def test_notify_without_report_or_targets_is_one_line(tmp_path):
     r = aidigest("notify", "--date", "2026-08-02", "--db", str(tmp_path / "d.db"), "--out", str(tmp_path), cwd=tmp_path,
                  env={"AIDIGEST_NOTIFY": "json://127.0.0.1:9/x"})

@@ -295,7 +295,13 @@ def notify_day(
             else:
                 jobs.append((old_day, kind, path, [by_hash[tid]]))
     for day, kind, path, these in jobs:
-        short = build_short_form(load_digest(path), top=config.notify.top, site_url=config.notify.site_url)
+        try:
+            short = build_short_form(load_digest(path), top=config.notify.top, site_url=config.notify.site_url)
+        except (OSError, ValueError) as e:  # unreadable or not a digest export: nothing sent, said per target
+            why = f"{path.name} is not a readable digest export ({type(e).__name__})"
+            result.deliveries += [Delivery(day, kind, f"#{t.index}", "failed", error=why) for t in these]
+            log.info("delivery %s %s: %s", day, kind, why)
+            continue
         for target in these:
             d = _send_one(target, short, store, env)
             result.deliveries.append(d)

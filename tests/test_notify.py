@@ -172,6 +172,20 @@ def test_a_literal_url_from_the_environment_is_never_shown(demo_day, tmp_path):
     assert literal not in r.stdout + r.stderr and literal.encode() not in (tmp_path / "d.db").read_bytes()
 
 
+def test_a_pending_failed_delivery_is_named_in_the_next_reports_run_health(demo_day, tmp_path):
+    _, out, _, _, _ = demo_day
+    db = tmp_path / "d.db"
+    with HookServer() as hooks:
+        hooks.status["/down"] = 500
+        env = {"AIDIGEST_NOTIFY": f"json://127.0.0.1:{hooks.port}/down"}
+        assert aidigest("notify", "--date", "2026-08-02", "--db", str(db), "--out", str(out), cwd=tmp_path, env=env).returncode == 3
+    r = aidigest("run", "--date", "2026-08-02", "--replay", str(DEMO), "--db", str(db), "--out", str(tmp_path / "r"),
+                 "--llm", "none", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    md = (tmp_path / "r" / "2026-08-02" / "News_2026-08-02_report.md").read_text()
+    assert "deliveries that failed and are retried by the next notify: 2 (2026-08-02 news, 2026-08-02 paper)" in md
+
+
 def test_unset_variable_names_it_and_fails_only_that_target(demo_day, tmp_path):
     _, out, _, _, _ = demo_day
     with HookServer() as hooks:

@@ -66,6 +66,10 @@ async def run_day(
         # 1. collect every source (failures isolated), merged by canonical key / arXiv id, stored
         collected = await collect_day(day, config, store, http, command="run", run_id=run_id)
         health.outcomes = collected.outcomes
+        from .deliver.notify import failed_note  # deliveries of earlier runs still failing are named in run health
+
+        if note := failed_note(store, day):
+            health.notes.append(note)
 
         # 2. everything stored for the day (a rerun sees the same set), near-duplicates folded
         items = store.items_for_day(day)

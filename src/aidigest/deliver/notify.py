@@ -248,14 +248,26 @@ def _send_one(target: Target, short: ShortForm, store: Store, env: dict[str, str
 RETRY_DAYS = 7  # failed deliveries of this many earlier days are retried by the next run
 
 
-def pending_retries(store: Store, day: dt.date, window_days: int = RETRY_DAYS) -> list[tuple[dt.date, str, str]]:
-    """(day, kind, target hash) of failed deliveries of the `window_days` days before `day`."""
+def pending_retries(
+    store: Store, day: dt.date, window_days: int = RETRY_DAYS, include_day: bool = False
+) -> list[tuple[dt.date, str, str]]:
+    """(day, kind, target hash) of failed deliveries of the `window_days` days before `day` (and of `day`)."""
     _ensure_table(store)
     rows = store.conn.execute(
-        "SELECT day, kind, target FROM deliveries WHERE status = 'failed' AND day < ? AND day >= ? ORDER BY day, kind",
+        f"SELECT day, kind, target FROM deliveries WHERE status = 'failed' AND day {'<=' if include_day else '<'} ?"
+        " AND day >= ? ORDER BY day, kind",
         (day.isoformat(), (day - dt.timedelta(days=window_days)).isoformat()),
     ).fetchall()
     return [(dt.date.fromisoformat(r[0]), r[1], r[2]) for r in rows]
+
+
+def failed_note(store: Store, day: dt.date) -> str | None:
+    """A run-health line naming deliveries that failed and wait for a retry (None when there are none)."""
+    pending = pending_retries(store, day, include_day=True)
+    if not pending:
+        return None
+    what = sorted({f"{d} {k}" for d, k, _ in pending})
+    return f"deliveries that failed and are retried by the next notify: {len(pending)} ({', '.join(what)})"
 
 
 def _target_hash(target: Target, env: dict[str, str]) -> str | None:

@@ -43,7 +43,7 @@ def sections(md: str) -> list[str]:
 def test_help_lists_every_command(tmp_path):
     r = aidigest("--help", cwd=tmp_path)
     assert r.returncode == 0
-    for cmd in ("init", "collect", "run", "sources", "classify", "eval", "cache"):
+    for cmd in ("init", "collect", "run", "notify", "where", "sources", "classify", "eval", "cache"):
         assert re.search(rf"\b{cmd}\b", r.stdout), cmd
 
 
@@ -51,7 +51,7 @@ def test_help_lists_every_command(tmp_path):
     "args,needle",
     [
         (["collect", "--date", "2026-13-45"], "YYYY-MM-DD"),
-        (["run", "--date", "yesterday"], "YYYY-MM-DD"),
+        (["run", "--date", "someday"], "YYYY-MM-DD"),  # "yesterday" is a valid day since issue 11
         (["collect", "--date", DAY, "--replay", "no/such/dir"], "no recording"),
         (["run", "--date", DAY, "--llm", "gpt4"], "gpt4"),
         (["run", "--date", DAY, "--llm", "openai:gpt-4o-mini", "--replay", str(DEMO)], "OPENAI_API_KEY"),

@@ -39,10 +39,20 @@ class RunFailed(Exception):
     """The run could not do its job (every source failed): printed as one line, exit code 1."""
 
 
+class DeliveryFailed(Exception):
+    """Reports were written but some delivery target failed (retried next run): one line, exit code 3."""
+
+
 # ---- shared options ---------------------------------------------------------------------------
-DateOpt = Annotated[Optional[str], typer.Option("--date", help="Day to process, YYYY-MM-DD (UTC). Default: today.")]
-ConfigOpt = Annotated[Optional[Path], typer.Option("--config", help="Config file (default ./aidigest.toml if present).")]
-DbOpt = Annotated[Optional[Path], typer.Option("--db", help="SQLite store path (default from config: aidigest.sqlite3).")]
+DateOpt = Annotated[
+    Optional[str],
+    typer.Option("--date", help="Day: YYYY-MM-DD, today, yesterday or -Nd, in the configured time zone (general.timezone). Default: the last complete day there."),
+]
+ConfigOpt = Annotated[
+    Optional[Path],
+    typer.Option("--config", help="Config file (default: ./aidigest.toml if present, else the user config; see `aidigest where`)."),
+]
+DbOpt = Annotated[Optional[Path], typer.Option("--db", help="SQLite store path (default: config, else the user data dir; see `aidigest where`).")]
 ReplayOpt = Annotated[Optional[Path], typer.Option("--replay", help="Serve responses from a recording directory; no network.")]
 RecordOpt = Annotated[Optional[Path], typer.Option("--record", help="Save every response into a recording directory.")]
 LlmOpt = Annotated[
@@ -51,19 +61,26 @@ LlmOpt = Annotated[
 ]
 
 
-def _parse_day(value: str | None) -> dt.date:
-    if not value:
-        return dt.datetime.now(dt.timezone.utc).date()
+def _parse_day(value: str | None, cfg: Config) -> dt.date:
+    from .days import DayError, parse_day
+
     try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise UserError(f"--date {value!r} is not a date in the form YYYY-MM-DD") from None
+        return parse_day(value, cfg.general.timezone)
+    except DayError as e:
+        raise UserError(f"--date: {e}") from None
 
 
-def _config(path: Path | None, db: Path | None = None, llm: str | None = None, **llm_overrides) -> Config:
+def _config(path: Path | None, db: Path | None = None, llm: str | None = None, out_dir: Path | None = None, **llm_overrides) -> Config:
+    import logging
+
     cfg = load_config(path)
     if db is not None:
         cfg.general.db = str(db)
+    if out_dir is not None:
+        cfg.general.out = str(out_dir)
+    logging.getLogger("aidigest.cli").info(
+        "config: %s; store: %s; output: %s", cfg.source_file or "none (defaults)", cfg.general.db, cfg.general.out
+    )
     if llm is not None:
         cfg.llm.provider = llm
     for key, value in llm_overrides.items():
@@ -91,6 +108,9 @@ def _run(fn, *args, **kwargs):
     except RunFailed as e:
         err.print(f"[bold red]error:[/] {e}", highlight=False)
         raise typer.Exit(1) from None
+    except DeliveryFailed as e:
+        err.print(f"[bold red]error:[/] {e}", highlight=False)
+        raise typer.Exit(3) from None
     except KeyboardInterrupt:
         err.print("[bold red]interrupted[/]")
         raise typer.Exit(130) from None
@@ -126,7 +146,12 @@ def _warn_failures(outcomes) -> None:
 @app.callback(invoke_without_command=True)
 def main(
     version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
+    verbose: Annotated[int, typer.Option("-v", "--verbose", count=True, help="More on stderr: -v paths, progress and the final line; -vv debug.")] = 0,
+    quiet: Annotated[bool, typer.Option("-q", "--quiet", help="Only errors on stderr (no warnings, no progress bar).")] = False,
 ) -> None:
+    from . import progress
+
+    progress.setup(-1 if quiet else verbose, console=err)
     if version:
         out.print(f"aidigest {__version__}")
         raise typer.Exit(0)
@@ -136,10 +161,27 @@ def main(
 def init(
     path: Annotated[Path, typer.Option("--path", help="Where to write the config.")] = Path(DEFAULT_CONFIG_NAME),
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+    github_actions: Annotated[
+        bool, typer.Option("--github-actions", help="Instead: write .github/workflows/aidigest.yml (daily run, Pages, notify).")
+    ] = False,
+    package: Annotated[str, typer.Option("--package", help="With --github-actions: what the workflow pip-installs.")] = "aidigest",
+    config: ConfigOpt = None,
 ) -> None:
-    """Write a commented default aidigest.toml (the config reference)."""
+    """Write a commented default aidigest.toml (the config reference), or with --github-actions the workflow."""
 
     def body():
+        if github_actions:
+            from .render.atomic import write_text_atomic
+            from .schedule import WORKFLOW_PATH, github_workflow, utc_cron
+
+            cfg = _config(config)
+            target = Path(WORKFLOW_PATH)
+            if target.exists() and not force:
+                raise UserError(f"{target} already exists (use --force to overwrite)")
+            write_text_atomic(target, github_workflow(cfg.schedule.time, cfg.general.timezone, package))
+            cron, note = utc_cron(cfg.schedule.time, cfg.general.timezone)
+            out.print(f"wrote {target}: daily cron \"{cron}\" = {note}", highlight=False, markup=False, soft_wrap=True)
+            return
         if path.exists() and not force:
             raise UserError(f"{path} already exists (use --force to overwrite)")
         from .render.atomic import write_text_atomic
@@ -164,9 +206,9 @@ def collect(
         from .collect import collect_day
         from .store import Store
 
-        day = _parse_day(date)
         _check_replay(replay, record)
         cfg = _config(config, db)
+        day = _parse_day(date, cfg)
 
         async def go():
             with Store(cfg.general.db) as store:
@@ -189,57 +231,176 @@ def collect(
 @app.command()
 def run(
     date: DateOpt = None,
+    from_: Annotated[Optional[str], typer.Option("--from", help="Backfill from this day (same forms as --date), one day at a time.")] = None,
+    to: Annotated[Optional[str], typer.Option("--to", help="Backfill up to this day, inclusive (default: the last complete day).")] = None,
     replay: ReplayOpt = None,
     record: RecordOpt = None,
     db: DbOpt = None,
-    out_dir: Annotated[Optional[Path], typer.Option("--out", help="Reports directory (default from config: reports).")] = None,
+    out_dir: Annotated[Optional[Path], typer.Option("--out", help="Reports directory (default: config, else the user data dir).")] = None,
     lang: Annotated[Optional[str], typer.Option("--lang", help="Report language, e.g. ko (default) or en.")] = None,
     llm: LlmOpt = None,
     budget_usd: Annotated[Optional[float], typer.Option("--budget-usd", help="Stop new LLM calls at this estimated cost.")] = None,
     max_tokens: Annotated[Optional[int], typer.Option("--max-tokens", help="Stop new LLM calls after this many tokens.")] = None,
+    notify: Annotated[bool, typer.Option("--notify", help="Then send each day's digest to the notify.targets (once per target).")] = False,
     config: ConfigOpt = None,
 ) -> None:
-    """Collect + categorize + summarize + write the day's News and Papers reports (any past date works)."""
+    """Collect + categorize + summarize + write the day's News and Papers reports (any past date works).
+
+    Without --date: the last complete day in the configured time zone (general.timezone). --from/--to runs each day of a range in turn
+    (each is idempotent); a failed day is named, the others are done, and the exit status is 1.
+    """
 
     def body():
+        import logging
+
+        from .days import DayError, day_range
         from .pipeline import NothingCollected, run_day
         from .store import Store
 
-        day = _parse_day(date)
         _check_replay(replay, record)
-        cfg = _config(config, db, llm, budget_usd=budget_usd, max_tokens=max_tokens)
+        if date and (from_ or to):
+            raise UserError("--date cannot be combined with --from/--to")
+        cfg = _config(config, db, llm, out_dir, budget_usd=budget_usd, max_tokens=max_tokens)
+        if from_ or to:
+            try:
+                days = day_range(from_, to, cfg.general.timezone)
+            except DayError as e:
+                raise UserError(str(e)) from None
+        else:
+            days = [_parse_day(date, cfg)]
+        if notify:
+            from .deliver import configured_targets
+
+            if not configured_targets(cfg):
+                raise UserError("--notify: no delivery targets; set notify.targets in the config or AIDIGEST_NOTIFY (apprise URLs)")
         language = lang or cfg.general.language
-        target = Path(out_dir or cfg.general.out)
+        target = Path(cfg.general.out)
+        log = logging.getLogger("aidigest.run")
         _warn_unpriced_budget(cfg)  # before the first LLM call
 
-        async def go():
-            with Store(cfg.general.db) as store:
-                async with _http(cfg, store, replay, record) as http:
-                    return await run_day(day, cfg, store, http, target, language)
+        def one_day(day):
+            async def go():
+                with Store(cfg.general.db) as store:
+                    async with _http(cfg, store, replay, record) as http:
+                        return await run_day(day, cfg, store, http, target, language)
 
-        try:
-            summary = asyncio.run(go())
-        except NothingCollected as e:
-            raise RunFailed(f"every source failed or was empty, no report written: {e}") from None
-        _print_outcomes(summary.health.outcomes)
-        _warn_failures(summary.health.outcomes)
-        h = summary.health
-        for what, n in sorted(h.fallbacks.items()):
-            err.print(f"[yellow]fallback:[/] {what} ×{n}", highlight=False)
-        out.print(
-            f"LLM: {h.llm.provider} — {h.llm.calls} calls, {h.llm.cached} cached, "
-            f"{h.llm.tokens_in + h.llm.tokens_out} tokens, ${h.llm.cost_usd:.4f}"
-        )
-        for kind, paths in summary.reports.items():
-            out.print(f"[bold]{kind}[/] ({summary.items_by_kind.get(kind, 0)} items): " + ", ".join(map(str, paths)))
-        real = [o for o in h.outcomes if o.source != "snippets"]
-        if real and all(o.status in ("failed", "no_recording") for o in real):
-            raise RunFailed("every source failed: " + "; ".join(f"{o.source}: {o.error}" for o in real))
-        if h.llm.offline:
-            if h.llm.fatal:  # bad key / unknown model: the reports were written offline; exit 2 so cron notices
-                raise UserError(f"LLM stopped: {h.llm.offline} (the reports above were written offline)")
-            err.print("[yellow]warning:[/] ", end="")
-            err.print(f"LLM switched off, offline fallbacks used: {h.llm.offline}", markup=False, highlight=False)
+            try:
+                summary = asyncio.run(go())
+            except NothingCollected as e:
+                raise RunFailed(f"every source failed or was empty, no report written: {e}") from None
+            _print_outcomes(summary.health.outcomes)
+            _warn_failures(summary.health.outcomes)
+            h = summary.health
+            for what, n in sorted(h.fallbacks.items()):
+                err.print(f"[yellow]fallback:[/] {what} ×{n}", highlight=False)
+            out.print(
+                f"LLM: {h.llm.provider} — {h.llm.calls} calls, {h.llm.cached} cached, "
+                f"{h.llm.tokens_in + h.llm.tokens_out} tokens, ${h.llm.cost_usd:.4f}"
+            )
+            for kind, paths in summary.reports.items():
+                out.print(f"[bold]{kind}[/] ({summary.items_by_kind.get(kind, 0)} items): " + ", ".join(map(str, paths)), highlight=False)
+            real = [o for o in h.outcomes if o.source != "snippets"]
+            failed_sources = [o.source for o in real if o.status in ("failed", "no_recording")]
+            log.info(
+                "run %s done: %d items (%s), %d source(s) failed%s; reports in %s; store %s",
+                day, sum(summary.items_by_kind.values()),
+                ", ".join(f"{k} {n}" for k, n in summary.items_by_kind.items()), len(failed_sources),
+                f" ({', '.join(failed_sources)})" if failed_sources else "", target / day.isoformat(), cfg.general.db,
+            )
+            if real and all(o.status in ("failed", "no_recording") for o in real):
+                raise RunFailed("every source failed: " + "; ".join(f"{o.source}: {o.error}" for o in real))
+            if h.llm.offline:
+                if h.llm.fatal:  # bad key / unknown model: the reports were written offline; exit 2 so cron notices
+                    raise UserError(f"LLM stopped: {h.llm.offline} (the reports above were written offline)")
+                err.print("[yellow]warning:[/] ", end="")
+                err.print(f"LLM switched off, offline fallbacks used: {h.llm.offline}", markup=False, highlight=False)
+
+        failed_days: list[str] = []
+        delivery_failures: list[str] = []
+        for day in days:
+            if len(days) > 1:
+                out.print(f"[bold]── {day} ──[/]")
+            try:
+                one_day(day)
+            except RunFailed as e:
+                if len(days) == 1:
+                    raise
+                failed_days.append(str(day))
+                err.print(f"[bold red]error:[/] {day}: {e}", highlight=False)
+                continue
+            if notify:
+                delivery_failures += _notify(cfg, day, target)
+        if failed_days:
+            raise RunFailed(f"{len(failed_days)} of {len(days)} day(s) failed: {', '.join(failed_days)} (the others were done)")
+        if delivery_failures:
+            raise DeliveryFailed(f"delivery failed for {'; '.join(delivery_failures)} (retried on the next run)")
+
+    _run(body)
+
+
+def _notify(cfg: Config, day: dt.date, out_dir: Path) -> list[str]:
+    """Send the day's reports; print one line per delivery; return the failed ones as 'day kind target'."""
+    from .deliver import configured_targets, notify_day, report_files
+    from .store import Store
+
+    if not configured_targets(cfg):
+        raise UserError("no delivery targets: set notify.targets in the config or AIDIGEST_NOTIFY (apprise URLs)")
+    from .deliver.notify import pending_retries
+
+    with Store(cfg.general.db) as store:
+        if not report_files(out_dir, day):
+            if not pending_retries(store, day):
+                raise UserError(f"no report for {day} in {out_dir} (run `aidigest run --date {day}` first)")
+            err.print(f"[yellow]warning:[/] no report for {day} in {out_dir}; retrying earlier failed deliveries only", highlight=False)
+        res = notify_day(day, out_dir, cfg, store)
+    for d in res.deliveries:
+        style = {"sent": "green", "skipped": "dim"}.get(d.status, "red")
+        what = {"sent": f"sent ({d.parts} message(s))", "skipped": "already sent"}.get(d.status, f"FAILED: {d.error}")
+        out.print(f"delivery {d.day} {d.kind} → {d.target}: {what}", highlight=False, markup=False, style=style)
+    return [f"{d.day} {d.kind} {d.target}" for d in res.failed]
+
+
+@app.command()
+def notify(
+    date: DateOpt = None,
+    db: DbOpt = None,
+    out_dir: Annotated[Optional[Path], typer.Option("--out", help="Reports directory the day's JSON export is read from.")] = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Send the day's digest (short form) to every notify.targets entry not yet served: email, Slack, Discord,
+    Telegram, JSON webhooks (apprise URLs). A rerun does not resend; a failed target is retried (exit status 3)."""
+
+    def body():
+        cfg = _config(config, db, None, out_dir)
+        day = _parse_day(date, cfg)
+        failures = _notify(cfg, day, Path(cfg.general.out))
+        if failures:
+            raise DeliveryFailed(f"delivery failed for {'; '.join(failures)} (retried on the next run)")
+
+    _run(body)
+
+
+@app.command()
+def where(config: ConfigOpt = None, db: DbOpt = None) -> None:
+    """Print where aidigest reads its config and keeps its store and reports, and which day a run would take."""
+
+    def body():
+        from . import paths
+        from .days import last_complete_day
+
+        cfg = _config(config, db)
+        d = paths.dirs()
+        rows = [
+            ("config file", cfg.source_file or f"none (defaults; would read {d.config_file} if it existed)"),
+            ("store", cfg.general.db),
+            ("output", cfg.general.out),
+            ("user config dir", f"{d.config_dir} ({d.origin})"),
+            ("user data dir", f"{d.data_dir} ({d.origin})"),
+            ("timezone", cfg.general.timezone),
+            ("default day", str(last_complete_day(cfg.general.timezone))),
+        ]
+        for k, v in rows:
+            out.print(f"{k + ':':<17} {v}", highlight=False, markup=False, soft_wrap=True)
 
     _run(body)
 

@@ -10,6 +10,7 @@ import asyncio
 import datetime as dt
 import time
 
+from . import progress
 from .config import Config
 from .dedupe.merge import merge_items
 from .http import FetchError, HttpClient, ReplayMissing
@@ -61,14 +62,23 @@ async def collect_day(
     sources = build_sources(config) if sources is None else sources
     run_id = store.start_run(day, command) if run_id is None else run_id
     ctx = FetchContext(day=day, http=http, config=config)
-    pairs = await asyncio.gather(*(_run_source(s, ctx) for s in sources))
+    with progress.task("sources", total=len(sources)) as bar:
+
+        async def run_one(s: Source) -> tuple[SourceOutcome, list[Item]]:
+            pair = await _run_source(s, ctx)
+            bar.advance()
+            progress.log.info("source %s: %s, %d items in %.1fs", s.name, pair[0].status, pair[0].items, pair[0].duration_s)
+            return pair
+
+        pairs = await asyncio.gather(*(run_one(s) for s in sources))
     outcomes = [o for o, _ in pairs]
     raw: list[Item] = [it for _, items in pairs for it in items]
     items, merged = merge_items(raw)
 
     # Snippets for news links (the old system categorized by title only).
     if config.sources.snippets.enabled:
-        notes = await enrich_snippets(items, ctx)
+        with progress.task("article pages"):
+            notes = await enrich_snippets(items, ctx)
         outcomes.append(
             SourceOutcome(
                 source="snippets", kind="news", status="ok" if notes.get("fetched", 0) else "empty",

@@ -13,7 +13,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
 DEFAULT_CONFIG_NAME = "aidigest.toml"
 
@@ -28,8 +28,9 @@ class _Strict(BaseModel):
 
 class GeneralConfig(_Strict):
     language: str = "ko"  # report language (ISO 639-1)
-    db: str = "aidigest.sqlite3"
-    out: str = "reports"
+    db: str = ""  # empty = the standard location (aidigest.paths; `aidigest where` prints it)
+    out: str = ""  # empty = the standard location
+    timezone: str = "Asia/Seoul"  # decides which day `aidigest run` picks (aidigest.days)
 
 
 class HttpConfig(_Strict):
@@ -123,12 +124,29 @@ class LLMConfig(_Strict):
     prices: dict[str, LLMPrice] = Field(default_factory=dict)
 
 
+class NotifyConfig(_Strict):
+    targets: list[str] = Field(default_factory=list)  # apprise URLs; ${VAR} is expanded from the environment
+    site_url: str = ""  # base URL of the published site; messages link <site_url>/<YYYY-MM-DD>/<kind>.html
+    top: int = 3  # items per category in the message
+
+
+class ScheduleConfig(_Strict):
+    time: str = "10:30"  # local time (in [general] timezone) of the daily run written by the schedule recipes
+
+
 class Config(_Strict):
     general: GeneralConfig = Field(default_factory=GeneralConfig)
     http: HttpConfig = Field(default_factory=HttpConfig)
     sources: SourcesConfig = Field(default_factory=SourcesConfig)
     digest: DigestConfig = Field(default_factory=DigestConfig)
     llm: LLMConfig = Field(default_factory=LLMConfig)
+    notify: NotifyConfig = Field(default_factory=NotifyConfig)
+    schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)
+    _source_file: str | None = PrivateAttr(default=None)  # the config file read (None: defaults only)
+
+    @property
+    def source_file(self) -> str | None:
+        return self._source_file
 
 
 # Environment variables that override the file: name -> (section, key, type)
@@ -141,6 +159,8 @@ ENV_OVERRIDES: dict[str, tuple[str, str, type]] = {
     "AIDIGEST_MAX_TOKENS": ("llm", "max_tokens", int),
     "AIDIGEST_LLM_CONCURRENCY": ("llm", "concurrency", int),
     "AIDIGEST_HTTP_TIMEOUT": ("http", "timeout_s", float),
+    "AIDIGEST_TIMEZONE": ("general", "timezone", str),
+    "AIDIGEST_SITE_URL": ("notify", "site_url", str),
 }
 
 
@@ -149,19 +169,27 @@ def default_config_text() -> str:
 
 
 def load_config(path: str | Path | None = None, env: dict[str, str] | None = None) -> Config:
-    """Load the config file (if any), then apply environment overrides.
+    """Load the config file (if any), then apply environment overrides; fill in the standard store/output paths.
 
-    `path=None` reads ./aidigest.toml when it exists (or $AIDIGEST_CONFIG); a path given explicitly must exist.
+    Which file (aidigest.paths.find_config): `path`, else $AIDIGEST_CONFIG, else ./aidigest.toml when it exists,
+    else the user config file ($AIDIGEST_HOME/aidigest.toml or ~/.config/aidigest/aidigest.toml) when it exists.
+    A path given explicitly must exist. Relative `db`/`out` in the file are relative to the file's directory.
     """
+    from . import paths
+
     env = dict(os.environ) if env is None else env
-    explicit = path is not None or "AIDIGEST_CONFIG" in env
-    p = Path(path if path is not None else env.get("AIDIGEST_CONFIG", DEFAULT_CONFIG_NAME))
+    p, explicit = paths.find_config(path, env)
     data: dict = {}
-    if p.exists():
+    if p is not None and p.exists():
         try:
             data = tomllib.loads(p.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
             raise ConfigError(f"{p}: not valid TOML ({e})") from None
+        general = data.get("general")
+        if isinstance(general, dict):
+            for key in ("db", "out"):
+                if isinstance(general.get(key), str) and general[key]:
+                    general[key] = str(paths.resolve(general[key], p, Path()))
     elif explicit:
         raise ConfigError(f"config file {p} does not exist (run `aidigest init` to write one)")
     for name, (section, key, typ) in ENV_OVERRIDES.items():
@@ -172,8 +200,19 @@ def load_config(path: str | Path | None = None, env: dict[str, str] | None = Non
                 raise ConfigError(f"{name}={env[name]!r} is not a valid {typ.__name__}") from None
             data.setdefault(section, {})[key] = value
     try:
-        return Config.model_validate(data)
+        cfg = Config.model_validate(data)
     except ValidationError as e:
         first = e.errors()[0]
         where = ".".join(str(x) for x in first["loc"])
         raise ConfigError(f"{p}: [{where}] {first['msg']}") from None
+    d = paths.dirs(env)
+    cfg.general.db = cfg.general.db or str(d.store)
+    cfg.general.out = cfg.general.out or str(d.reports)
+    cfg._source_file = str(p) if p is not None and p.exists() else None
+    from .days import DayError, zone
+
+    try:
+        zone(cfg.general.timezone)
+    except DayError as e:
+        raise ConfigError(f"general.timezone: {e}") from None
+    return cfg

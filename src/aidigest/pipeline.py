@@ -16,6 +16,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import progress
 from .classify import classify_items
 from .collect import collect_day
 from .config import Config
@@ -82,6 +83,10 @@ async def run_day(
         # 1. collect every source (failures isolated), merged by canonical key / arXiv id, stored
         collected = await collect_day(day, config, store, http, command="run", run_id=run_id)
         health.outcomes = collected.outcomes
+        from .deliver.notify import failed_note  # deliveries of earlier runs still failing are named in run health
+
+        if note := failed_note(store, day):
+            health.notes.append(note)
 
         # 2. everything stored for the day (a rerun sees the same set), near-duplicates folded
         items = store.items_for_day(day)
@@ -93,7 +98,8 @@ async def run_day(
             health.notes.append(f"near-duplicates merged: {near}")
 
         # 3. categorize every item (LLM when configured, else the offline classifier)
-        classified = await classify_items(items, taxonomy, llm, health, config)
+        with progress.task(f"categorize {len(items)} items ({'LLM calls' if llm is not None else 'embedding'})"):
+            classified = await classify_items(items, taxonomy, llm, health, config)
 
         # 4. one digest per kind; reports are written once both are built, so each report's
         #    run-health section shows the whole run (both kinds' fallbacks, all LLM calls)
@@ -108,10 +114,16 @@ async def run_day(
             charts.append(asyncio.create_task(asyncio.to_thread(prepare_chart, preview, out_dir)))
 
         # both kinds summarized concurrently: the LLM round for summaries is shared, not doubled
-        digests = await asyncio.gather(*(
-            build_digest(day, kind, by_kind[kind], store, taxonomy, config, llm, health, language, on_selected=draw_chart)
-            for kind in KINDS
-        ))
+        with progress.task(f"summaries ({'LLM calls' if llm is not None else 'extractive'})", total=len(KINDS)) as bar:
+
+            async def built(kind):
+                d = await build_digest(
+                    day, kind, by_kind[kind], store, taxonomy, config, llm, health, language, on_selected=draw_chart
+                )
+                bar.advance()
+                return d
+
+            digests = await asyncio.gather(*(built(kind) for kind in KINDS))
         await asyncio.gather(*charts, return_exceptions=True)  # a chart problem is reported when the report is written
         add_guard_notes(health, http, config)
         for digest in digests:

@@ -118,6 +118,23 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (provider, base_url, model)
     );
     """,
+    # 3: deliveries of the day's digest (aidigest.deliver): one row per (day, kind, target); target is a hash of
+    #    the target URL, never the URL (it may hold a secret)
+    """
+    CREATE TABLE deliveries (
+        day         TEXT NOT NULL,
+        kind        TEXT NOT NULL,
+        target      TEXT NOT NULL,
+        label       TEXT NOT NULL,           -- the target as shown: position + apprise privacy URL
+        status      TEXT NOT NULL,           -- sent | failed
+        parts       INTEGER NOT NULL DEFAULT 0,
+        parts_sent  INTEGER NOT NULL DEFAULT 0,
+        attempts    INTEGER NOT NULL DEFAULT 0,
+        error       TEXT,
+        updated_at  REAL NOT NULL,
+        PRIMARY KEY (day, kind, target)
+    );
+    """,
 ]
 
 

@@ -1,0 +1,324 @@
+"""Send the day's short form to every configured target (apprise URLs), once per (day, kind, target).
+
+Targets: `[notify] targets = [...]` in the config plus `$AIDIGEST_NOTIFY` (whitespace-separated). `${VAR}` in a
+target is replaced by the environment variable VAR, so secrets (SMTP passwords, bot tokens, webhook URLs) live
+only in the environment; a target whose variable is unset fails with a message naming the variable.
+
+Each send is recorded in the store's `deliveries` table under a hash of the expanded URL, never the URL:
+a target already sent for (day, kind) is skipped on a rerun; a failed one is retried on the next run (from the
+first part that did not go out, when a message was split) and does not stop the others. Log lines and errors
+name a target by its position and apprise's privacy form of the URL (secrets masked), and any expanded secret
+that would still appear in an error text is replaced by `***`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import os
+import re
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .shortform import Format, ShortForm, build_short_form, load_digest, pack
+
+if TYPE_CHECKING:
+    from ..config import Config
+    from ..store import Store
+
+log = logging.getLogger("aidigest.notify")
+
+KINDS = ("news", "paper")
+_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+class TargetError(Exception):
+    """A target that cannot be used as configured (unset variable, not an apprise URL)."""
+
+
+@dataclass
+class Target:
+    index: int  # 1-based position among the configured targets
+    template: str  # as configured, ${VAR} unexpanded
+    from_env: bool = False  # given literally in $AIDIGEST_NOTIFY: the whole URL may be a secret
+
+    def expand(self, env: dict[str, str]) -> tuple[str, list[str]]:
+        """(the URL with every ${VAR} replaced, the values substituted: the secrets to keep out of messages)."""
+        secrets: list[str] = []
+
+        def sub(m: re.Match) -> str:
+            name = m.group(1)
+            value = env.get(name, "")
+            if not value:
+                raise TargetError(f"target #{self.index}: environment variable {name} is not set")
+            secrets.append(value)
+            return value
+
+        return _VAR.sub(sub, self.template), secrets
+
+
+@dataclass
+class Delivery:
+    day: dt.date
+    kind: str
+    target: str  # shown name: "#2 tgram://1...9/"
+    status: str  # sent | skipped (sent before) | failed
+    parts: int = 0
+    error: str | None = None
+
+
+@dataclass
+class NotifyResult:
+    deliveries: list[Delivery] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list[Delivery]:
+        return [d for d in self.deliveries if d.status == "failed"]
+
+    @property
+    def sent(self) -> list[Delivery]:
+        return [d for d in self.deliveries if d.status == "sent"]
+
+
+def configured_targets(config: Config, env: dict[str, str] | None = None) -> list[Target]:
+    env = dict(os.environ) if env is None else env
+    raw = [(t, False) for t in config.notify.targets] + [(t, True) for t in env.get("AIDIGEST_NOTIFY", "").split()]
+    seen: dict[str, bool] = {}
+    for t, from_env in raw:
+        t = t.strip()
+        if t and t not in seen:
+            seen[t] = from_env
+    return [Target(i + 1, t, from_env) for i, (t, from_env) in enumerate(seen.items())]
+
+
+def target_id(url: str) -> str:
+    """The identity recorded in the store: a hash of the expanded URL (never the URL itself)."""
+    return hashlib.sha256(url.encode("utf-8")).hexdigest()[:32]
+
+
+def redact(text: str, secrets: list[str]) -> str:
+    for s in sorted(secrets, key=len, reverse=True):
+        if len(s) >= 3:
+            text = text.replace(s, "***")
+    return text
+
+
+def _parts(url: str) -> list[str]:
+    """Path segments and query values of a URL given literally in the environment (each may be a token)."""
+    rest = url.split("://", 1)[-1]
+    return [p for p in re.split(r"[/?&=]", rest.split("/", 1)[1] if "/" in rest else "") if len(p) >= 8]
+
+
+def report_files(out_dir: Path, day: dt.date) -> dict[str, Path]:
+    """kind -> the day's JSON export (only the kinds that were written)."""
+    from ..render.markdown import report_kind_word
+
+    d = day.isoformat()
+    found = {}
+    for kind in KINDS:
+        p = Path(out_dir) / d / f"{report_kind_word(kind)}_{d}.json"
+        if p.exists():
+            found[kind] = p
+    return found
+
+
+def _format_for(plugin) -> Format:
+    from apprise.common import NotifyFormat
+    from apprise.plugins.email.base import NotifyEmail
+
+    if isinstance(plugin, NotifyEmail):
+        return "email"
+    formats = plugin.notify_format if isinstance(plugin.notify_format, tuple) else (plugin.notify_format,)
+    if formats[0] == NotifyFormat.HTML:
+        return "html"
+    if NotifyFormat.MARKDOWN in formats:
+        return "markdown"
+    return "text"
+
+
+_APPRISE_FORMAT = {"email": "html", "html": "html", "markdown": "markdown", "text": "text"}
+
+
+class _Capture(logging.Handler):
+    """Apprise says why a send failed only in its log: keep its warnings of one send."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+def _ensure_table(store: Store) -> None:
+    # the table comes from the store's migration list; this only guards against an older store object
+    store.conn.execute("SELECT 1 FROM deliveries LIMIT 0")
+
+
+def _previous(store: Store, day: dt.date, kind: str, tid: str):
+    return store.conn.execute(
+        "SELECT status, parts_sent, attempts FROM deliveries WHERE day = ? AND kind = ? AND target = ?",
+        (day.isoformat(), kind, tid),
+    ).fetchone()
+
+
+def _record(store: Store, day: dt.date, kind: str, tid: str, label: str, status: str, parts: int, parts_sent: int,
+            error: str | None) -> None:
+    now = time.time()
+    with store.conn:
+        store.conn.execute(
+            "INSERT INTO deliveries (day, kind, target, label, status, parts, parts_sent, attempts, error, updated_at)"
+            " VALUES (?,?,?,?,?,?,?,1,?,?)"
+            " ON CONFLICT(day, kind, target) DO UPDATE SET label=excluded.label, status=excluded.status,"
+            " parts=excluded.parts, parts_sent=excluded.parts_sent, attempts=attempts+1, error=excluded.error,"
+            " updated_at=excluded.updated_at",
+            (day.isoformat(), kind, tid, label, status, parts, parts_sent, error, now),
+        )
+
+
+def _send_one(target: Target, short: ShortForm, store: Store, env: dict[str, str]) -> Delivery:
+    import apprise
+
+    day, kind = short.day, short.kind
+    shown = f"#{target.index}"
+    try:
+        url, secrets = target.expand(env)
+    except TargetError as e:
+        # not recorded under a hash: there is no URL yet; it is tried again next run once the variable is set
+        return Delivery(day, kind, shown, "failed", error=str(e))
+    tid = target_id(url)
+    a = apprise.Apprise()
+    if not a.add(url) or len(a) != 1:
+        error = f"target #{target.index} ({target.template.split(':', 1)[0]}:…) is not a valid apprise URL"
+        _record(store, day, kind, tid, shown, "failed", 0, 0, error)
+        return Delivery(day, kind, shown, "failed", error=redact(error, secrets + [url] + _parts(url)))
+    plugin = a[0]
+    private = plugin.url(privacy=True).split("?")[0]
+    if target.from_env:  # a literal URL from the environment: its path may be the secret (webhook tokens)
+        private = re.sub(r"^([a-z0-9+.-]+://[^/]*)/.+$", r"\1/…", private, flags=re.I)
+    shown = redact(f"#{target.index} {private}", secrets + ([url] if target.from_env else []))
+    prev = _previous(store, day, kind, tid)
+    if prev is not None and prev["status"] == "sent":
+        return Delivery(day, kind, shown, "skipped")
+    fmt = _format_for(plugin)
+    title = short.title
+    limit = int(getattr(plugin, "body_maxlen", 0) or 0)
+    if limit and fmt != "email":
+        limit -= len(title) + 16  # chat plugins count the title (and a " (2/3)" part number) in the body's limit
+    try:
+        bodies = pack(short, fmt, limit)
+    except ValueError as e:
+        _record(store, day, kind, tid, shown, "failed", 0, 0, str(e))
+        return Delivery(day, kind, shown, "failed", error=redact(str(e), secrets))
+    start = int(prev["parts_sent"]) if prev is not None and prev["parts_sent"] else 0
+    start = start if start < len(bodies) else 0
+    capture = _Capture()
+    alog = logging.getLogger("apprise")
+    saved = (alog.level, alog.propagate)
+    alog.setLevel(min(alog.level or logging.WARNING, logging.WARNING))
+    alog.propagate = False  # apprise's own lines may hold a URL: only the redacted reason is shown
+    alog.addHandler(capture)
+    sent = start
+    error = None
+    try:
+        for i in range(start, len(bodies)):
+            part_title = title if len(bodies) == 1 else f"{title} ({i + 1}/{len(bodies)})"
+            ok = a.notify(body=bodies[i], title=part_title, body_format=_APPRISE_FORMAT[fmt])
+            if not ok:
+                why = capture.messages[-1] if capture.messages else "apprise reported a failure"
+                error = f"part {i + 1}/{len(bodies)}: {why}"
+                break
+            sent = i + 1
+    except Exception as e:  # a plugin bug must not stop the other targets
+        error = f"{type(e).__name__}: {e}"
+    finally:
+        alog.removeHandler(capture)
+        alog.setLevel(saved[0])
+        alog.propagate = saved[1]
+    status = "sent" if error is None else "failed"
+    if error is not None:
+        error = redact(error, secrets + [url] + (_parts(url) if target.from_env else []))
+    _record(store, day, kind, tid, shown, status, len(bodies), sent, error)
+    return Delivery(day, kind, shown, status, parts=sent - start, error=error)
+
+
+RETRY_DAYS = 7  # failed deliveries of this many earlier days are retried by the next run
+
+
+def pending_retries(
+    store: Store, day: dt.date, window_days: int = RETRY_DAYS, include_day: bool = False
+) -> list[tuple[dt.date, str, str]]:
+    """(day, kind, target hash) of failed deliveries of the `window_days` days before `day` (and of `day`)."""
+    _ensure_table(store)
+    rows = store.conn.execute(
+        f"SELECT day, kind, target FROM deliveries WHERE status = 'failed' AND day {'<=' if include_day else '<'} ?"
+        " AND day >= ? ORDER BY day, kind",
+        (day.isoformat(), (day - dt.timedelta(days=window_days)).isoformat()),
+    ).fetchall()
+    return [(dt.date.fromisoformat(r[0]), r[1], r[2]) for r in rows]
+
+
+def failed_note(store: Store, day: dt.date) -> str | None:
+    """A run-health line naming deliveries that failed and wait for a retry (None when there are none)."""
+    pending = pending_retries(store, day, include_day=True)
+    if not pending:
+        return None
+    what = sorted({f"{d} {k}" for d, k, _ in pending})
+    return f"deliveries that failed and are retried by the next notify: {len(pending)} ({', '.join(what)})"
+
+
+def _target_hash(target: Target, env: dict[str, str]) -> str | None:
+    try:
+        return target_id(target.expand(env)[0])
+    except TargetError:
+        return None
+
+
+def notify_day(
+    day: dt.date,
+    out_dir: Path,
+    config: Config,
+    store: Store,
+    env: dict[str, str] | None = None,
+    kinds: tuple[str, ...] = KINDS,
+    retry_days: int = RETRY_DAYS,
+) -> NotifyResult:
+    """Send the day's reports found in `out_dir` to every target not yet served, then retry the deliveries that
+    failed on the `retry_days` days before (a daily schedule never asks for those days again). Never raises
+    for a target."""
+    env = dict(os.environ) if env is None else env
+    _ensure_table(store)
+    result = NotifyResult()
+    targets = configured_targets(config, env)
+    jobs: list[tuple[dt.date, str, Path, list[Target]]] = [
+        (day, k, p, targets) for k, p in report_files(out_dir, day).items() if k in kinds
+    ]
+    if retry_days > 0:
+        by_hash = {h: t for t in targets if (h := _target_hash(t, env)) is not None}
+        for old_day, kind, tid in pending_retries(store, day, retry_days):
+            path = report_files(out_dir, old_day).get(kind)
+            if path is None or tid not in by_hash or kind not in kinds:
+                continue  # report gone or target no longer configured: stays failed in the store
+            if jobs and jobs[-1][:2] == (old_day, kind):
+                jobs[-1][3].append(by_hash[tid])
+            else:
+                jobs.append((old_day, kind, path, [by_hash[tid]]))
+    for day, kind, path, these in jobs:
+        try:
+            short = build_short_form(load_digest(path), top=config.notify.top, site_url=config.notify.site_url)
+        except (OSError, ValueError) as e:  # unreadable or not a digest export: nothing sent, said per target
+            why = f"{path.name} is not a readable digest export ({type(e).__name__})"
+            result.deliveries += [Delivery(day, kind, f"#{t.index}", "failed", error=why) for t in these]
+            log.info("delivery %s %s: %s", day, kind, why)
+            continue
+        for target in these:
+            d = _send_one(target, short, store, env)
+            result.deliveries.append(d)
+            if d.status == "failed":
+                log.info("delivery %s %s to %s failed: %s", day, kind, d.target, d.error)
+            else:
+                log.info("delivery %s %s to %s: %s", day, kind, d.target, d.status)
+    return result

@@ -1,0 +1,211 @@
+"""The day's short form: what a mail or chat message says about one report (kind) of one day.
+
+Built from the `Digest` model (the day's JSON export, `<out>/<day>/{News|Papers}_<day>.json`): a title, per
+category the TL;DR line of the top items with their links, the link to the day's page on the site when a site
+URL is configured, and one health line when something fell back. Rendered per channel format (email HTML,
+chat HTML, Markdown, plain text) and packed into messages no longer than the channel allows: a message is split
+between lines, and a line that alone is too long loses the end of its text, never a character of its link.
+
+Fetched text (titles, TL;DRs) is untrusted: escaped for HTML and Markdown, never interpreted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from ..digest import Digest
+
+Format = Literal["email", "html", "markdown", "text"]
+
+_WORDS = {
+    "ko": {"title": "AI 다이제스트", "news": "뉴스", "paper": "논문", "page": "전체 보기", "health": "상태",
+           "part": "부분", "failed": "실패", "fallback": "대체", "budget": "LLM 예산 도달"},
+    "en": {"title": "AI digest", "news": "News", "paper": "Papers", "page": "Full report", "health": "Health",
+           "part": "part", "failed": "failed", "fallback": "fell back", "budget": "LLM budget reached"},
+}
+
+
+def site_page_url(base: str, day: dt.date, kind: str) -> str | None:
+    """The day's page of `kind` on the published site (`aidigest site`): `<base>/<YYYY-MM-DD>/<kind>.html`.
+    The one place that knows the site's layout."""
+    if not base:
+        return None
+    return f"{base.rstrip('/')}/{day.isoformat()}/{kind}.html"
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line of a message: `text` (untrusted) and an optional link that is never shortened."""
+
+    role: Literal["heading", "item", "page", "health"]
+    text: str
+    url: str | None = None
+
+
+@dataclass
+class ShortForm:
+    day: dt.date
+    kind: str
+    language: str
+    title: str
+    lines: list[Line] = field(default_factory=list)
+
+    @property
+    def urls(self) -> list[str]:
+        return [ln.url for ln in self.lines if ln.url]
+
+
+def _words(language: str) -> dict[str, str]:
+    return _WORDS.get(language, _WORDS["en"])
+
+
+def health_note(digest: Digest) -> str | None:
+    """One line when something went wrong or fell back (failed sources, fallbacks, LLM budget), else None."""
+    h = digest.health
+    w = _words(digest.language)
+    parts: list[str] = []
+    failed = [o.source for o in h.outcomes if o.status in ("failed", "no_recording")]
+    if failed:
+        parts.append(f"{w['failed']}: {', '.join(sorted(failed))}")
+    if h.fallbacks:
+        n = sum(h.fallbacks.values())
+        parts.append(f"{w['fallback']} ×{n} ({', '.join(sorted(h.fallbacks))})")
+    if h.llm.budget_stopped:
+        parts.append(w["budget"])
+    return "; ".join(parts) if parts else None
+
+
+def build_short_form(digest: Digest, top: int = 3, site_url: str = "") -> ShortForm:
+    w = _words(digest.language)
+    sf = ShortForm(
+        day=digest.day, kind=digest.kind, language=digest.language,
+        title=f"{w['title']} {digest.day.isoformat()} · {w.get(digest.kind, digest.kind)}",
+    )
+    for sec in digest.sections:
+        if not sec.entries:
+            continue
+        sf.lines.append(Line("heading", f"{sec.emoji} {sec.name} ({sec.total})"))
+        for e in sec.entries[: max(top, 0)]:
+            text = " ".join((e.tldr or e.title).split())
+            sf.lines.append(Line("item", text, e.url))
+    page = site_page_url(site_url, digest.day, digest.kind)
+    if page:
+        sf.lines.append(Line("page", w["page"], page))
+    note = health_note(digest)
+    if note:
+        sf.lines.append(Line("health", f"⚠ {w['health']}: {note}"))
+    return sf
+
+
+def load_digest(path: Path) -> Digest:
+    return Digest.model_validate_json(Path(path).read_text(encoding="utf-8"))
+
+
+# ---- rendering ---------------------------------------------------------------------------------------
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>~|])")
+
+
+def _md(text: str) -> str:
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def _md_url(url: str) -> str:
+    # a link destination in (...): percent-encode what would end it early (same URL for every browser)
+    for ch, enc in (("(", "%28"), (")", "%29"), (" ", "%20"), ("<", "%3C"), (">", "%3E"), ("\n", "")):
+        url = url.replace(ch, enc)
+    return url
+
+
+def _h(text: str) -> str:
+    return html.escape(text, quote=True)
+
+
+def render_line(line: Line, fmt: Format) -> str:
+    t, u = line.text, line.url
+    if fmt == "email":
+        if line.role == "heading":
+            return f"<h3>{_h(t)}</h3>"
+        if line.role == "item":
+            return f'<p>• {_h(t)}<br><a href="{_h(u)}">{_h(u)}</a></p>'
+        if line.role == "page":
+            return f'<p><b>{_h(t)}:</b> <a href="{_h(u)}">{_h(u)}</a></p>'
+        return f"<p><i>{_h(t)}</i></p>"
+    if fmt == "html":  # chat HTML (Telegram): b, i, a and newlines only
+        if line.role == "heading":
+            return f"\n<b>{_h(t)}</b>"
+        if line.role == "item":
+            return f'• {_h(t)} <a href="{_h(u)}">↗</a>'
+        if line.role == "page":
+            return f'\n<a href="{_h(u)}">{_h(t)}</a>'
+        return f"<i>{_h(t)}</i>"
+    if fmt == "markdown":
+        if line.role == "heading":
+            return f"\n**{_md(t)}**"
+        if line.role == "item":
+            return f"- {_md(t)} [↗]({_md_url(u)})"
+        if line.role == "page":
+            return f"\n[{_md(t)}]({_md_url(u)})"
+        return f"_{_md(t)}_"
+    # plain text
+    if line.role == "heading":
+        return f"\n{t}"
+    if line.role == "item":
+        return f"- {t}\n  {u}"
+    if line.role == "page":
+        return f"\n{t}: {u}"
+    return t
+
+
+def render_body(lines: list[Line], fmt: Format, title: str = "") -> str:
+    body = "\n".join(render_line(ln, fmt) for ln in lines).strip("\n")
+    if fmt == "email":
+        return (
+            '<!DOCTYPE html><html><head><meta charset="utf-8"></head><body>'
+            f"<h2>{_h(title)}</h2>\n{body}\n</body></html>"
+        )
+    return body
+
+
+def _shorten(line: Line, fmt: Format, room: int) -> Line:
+    """`line` with its text cut (at a word where possible, with …) so that its rendering fits `room`
+    characters; the link is kept whole. The text may end up empty, never the link."""
+    if len(render_line(line, fmt)) <= room:
+        return line
+    text = line.text
+    lo, hi = 0, len(text)
+    while lo < hi:  # longest prefix that fits
+        mid = (lo + hi + 1) // 2
+        cand = Line(line.role, text[:mid].rstrip() + "…", line.url)
+        if len(render_line(cand, fmt)) <= room:
+            lo = mid
+        else:
+            hi = mid - 1
+    cut = text[:lo]
+    if " " in cut[len(cut) // 2:]:
+        cut = cut[: cut.rindex(" ")]
+    return Line(line.role, (cut.rstrip() + "…") if cut else "…", line.url)
+
+
+def pack(sf: ShortForm, fmt: Format, limit: int) -> list[str]:
+    """Render `sf` as one or more message bodies, each at most `limit` characters (0 = no limit)."""
+    if limit <= 0 or len(render_body(sf.lines, fmt, sf.title)) <= limit:
+        return [render_body(sf.lines, fmt, sf.title)]
+    chunks: list[list[Line]] = [[]]
+    for ln in sf.lines:
+        trial = chunks[-1] + [ln]
+        if len(render_body(trial, fmt, sf.title)) <= limit:
+            chunks[-1] = trial
+            continue
+        if chunks[-1]:
+            chunks.append([])
+        overhead = len(render_body([], fmt, sf.title)) + 1
+        ln = _shorten(ln, fmt, limit - overhead)
+        if len(render_body([ln], fmt, sf.title)) > limit:
+            raise ValueError(f"a link alone does not fit a {limit}-character message: {ln.url}")
+        chunks[-1].append(ln)
+    return [render_body(c, fmt, sf.title) for c in chunks if c]

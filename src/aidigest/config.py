@@ -115,12 +115,21 @@ class LLMConfig(_Strict):
     prices: dict[str, LLMPrice] = Field(default_factory=dict)
 
 
+class SiteConfig(_Strict):
+    out: str = "site"  # the static web archive (`aidigest site`)
+    base_url: str = ""  # public URL of the site, for absolute links in the Atom feeds; empty = relative links
+    templates: str = ""  # folder of template overrides (same names as aidigest/templates/*.j2); empty = built-in
+    title: str = ""  # site name; empty = "AI 다이제스트" (or the language's equivalent)
+    feed_days: int = 30  # days (entries) per Atom feed
+
+
 class Config(_Strict):
     general: GeneralConfig = Field(default_factory=GeneralConfig)
     http: HttpConfig = Field(default_factory=HttpConfig)
     sources: SourcesConfig = Field(default_factory=SourcesConfig)
     digest: DigestConfig = Field(default_factory=DigestConfig)
     llm: LLMConfig = Field(default_factory=LLMConfig)
+    site: SiteConfig = Field(default_factory=SiteConfig)
 
 
 # Environment variables that override the file: name -> (section, key, type)

@@ -74,6 +74,7 @@ JSON_WORD = {"news": "News", "paper": "Papers"}  # reports/D/News_D.json, Papers
 PNG_WORD = {"news": "news", "paper": "paper"}  # reports/D/news_D.png, paper_D.png
 PAGE_NAME = {"news": "news.html", "paper": "papers.html"}
 FEED_NAME = {"news": "news.xml", "paper": "papers.xml"}
+HOME_TOP = 3  # items per category on the home page (the day page has them all)
 RECENT_DAYS = 30  # a category page shows this many days; older items are on its month pages
 TREND_WINDOWS = (30, 90)
 DAY_DIR = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -448,7 +449,8 @@ class _Builder:
                 for e in latest_exports
             ]
             return self.page("index.html", "home.html.j2", latest_day=latest and latest.isoformat(), latest=latest_view,
-                             months=list(months.items()), charts=charts, categories=cats, page_title=self.title)
+                             months=list(months.items()), charts=charts, categories=cats, page_title=self.title,
+                             home_top=HOME_TOP)
 
         return Output("index.html", key, produce)
 

@@ -61,6 +61,7 @@ class SiteStrings:
     discussion: str
     sources_seen: str
     items: str  # {n}
+    all_items: str  # {n}
     no_items: str
     chart_alt: str  # {kind} {day}
     skip: str
@@ -79,7 +80,7 @@ _KO = SiteStrings(
     prev_day="← 이전 날", next_day="다음 날 →", categories="카테고리", recent_days="최근 {n}일", months="월별 보관",
     full_digest="요약 전체 보기", feeds="Atom 피드", trend_caption="{kind}: 최근 {n}일 카테고리별 하루 항목 수",
     trend_table="늘어난 분야 (앞 절반 대비 뒤 절반)", grew="증가", earlier="앞 {n}일", recent="뒤 {n}일", change="변화",
-    total="합계", discussion="HN 토론", sources_seen="수집 출처", items="{n}건", no_items="아직 다이제스트가 없습니다.",
+    total="합계", discussion="HN 토론", sources_seen="수집 출처", items="{n}건", all_items="{n}건 모두 보기 →", no_items="아직 다이제스트가 없습니다.",
     chart_alt="카테고리별 항목 수 — {kind} {day}", skip="본문으로 건너뛰기", kind_day="{kind} — {day}",
     category_of="{name}", month_of="{month}", updated="갱신",
 )
@@ -94,7 +95,7 @@ _EN = SiteStrings(
     full_digest="Full digest with summaries", feeds="Atom feeds", trend_caption="{kind}: items per category per day, last {n} days",
     trend_table="Categories that grew (second half vs first half)", grew="grew", earlier="first {n} days",
     recent="last {n} days", change="change", total="total", discussion="HN discussion", sources_seen="seen on",
-    items="{n} items", no_items="No digest yet.", chart_alt="Items per category — {kind} {day}", skip="Skip to content",
+    items="{n} items", all_items="all {n} →", no_items="No digest yet.", chart_alt="Items per category — {kind} {day}", skip="Skip to content",
     kind_day="{kind} — {day}", category_of="{name}", month_of="{month}", updated="updated",
 )
 

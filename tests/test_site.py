@@ -81,6 +81,11 @@ def snapshot(d: Path) -> dict[str, tuple[int, int, bytes]]:
     return out
 
 
+def day_of(link: str) -> str:
+    """The day of a day page's link: .../day/2026-08-02-news.html -> 2026-08-02."""
+    return re.search(r"/day/(\d{4}-\d{2}-\d{2})-", link).group(1)
+
+
 def opts(reports: Path, out: Path, db: Path | None, **kw) -> SiteOptions:
     return SiteOptions(reports=reports, out=out, db=db, **kw)
 
@@ -100,8 +105,8 @@ def test_every_page_exists_and_every_internal_link_resolves(built):
     assert res.days == 5 and not res.skipped
     days = [*(d.isoformat() for d in KOREAN_DAYS), OLD_DAY.isoformat(), DEMO_DAY.isoformat()]
     for d in days:
-        assert (site / "day" / d / "news.html").is_file() and (site / "day" / d / "papers.html").is_file()
-    assert (site / "day" / "2026-08-02" / "news_2026-08-02.png").is_file()
+        assert (site / "day" / f"{d}-news.html").is_file() and (site / "day" / f"{d}-papers.html").is_file()
+    assert (site / "day" / "news_2026-08-02.png").is_file()
     for page in ("index.html", "trends.html", "search.html", "feeds/news.xml", "feeds/papers.xml", "category/llm.html",
                  "category/llm/2026-08.html", "category/llm/2026-07.html", "search/2026-08.js", "search/2024-10.js",
                  "static/site.css", "static/search.js"):
@@ -139,7 +144,7 @@ def test_every_page_exists_and_every_internal_link_resolves(built):
 def test_day_page_shows_what_the_report_shows(built):
     reports, _, site, _ = built
     digest = json.loads((reports / "2026-08-02" / "News_2026-08-02.json").read_text(encoding="utf-8"))
-    html = (site / "day" / "2026-08-02" / "news.html").read_text(encoding="utf-8")
+    html = (site / "day" / "2026-08-02-news.html").read_text(encoding="utf-8")
     for sec in digest["sections"]:
         assert f'id="cat-{sec["category"]}"' in html
         for e in sec["entries"]:
@@ -151,17 +156,17 @@ def test_day_page_shows_what_the_report_shows(built):
     assert 'class="cite" href="#' in html  # citations link to their sources
     assert '<details class="health"' in html and "실행 상태" in html  # run health folded away
     assert 'src="news_2026-08-02.png"' in html
-    assert 'rel="prev" href="../../day/2026-07-13/news.html"' in html
-    papers = (site / "day" / "2026-08-02" / "papers.html").read_text(encoding="utf-8")
+    assert 'rel="prev" href="../day/2026-07-13-news.html"' in html
+    papers = (site / "day" / "2026-08-02-papers.html").read_text(encoding="utf-8")
     assert "HF 추천" in papers  # HF upvotes
     home = (site / "index.html").read_text(encoding="utf-8")
-    assert "2026-08-02" in home and 'href="day/2024-10-15/news.html"' in home  # archive reaches the oldest day
+    assert "2026-08-02" in home and 'href="day/2024-10-15-news.html"' in home  # archive reaches the oldest day
     assert 'id="m-2024-10"' in home and 'id="m-2026-07"' in home  # by month
 
 
 def test_hostile_item_stays_text(built):
     _, _, site, _ = built
-    html = (site / "day" / "2026-07-13" / "news.html").read_text(encoding="utf-8")
+    html = (site / "day" / "2026-07-13-news.html").read_text(encoding="utf-8")
     assert "&lt;script&gt;alert(&#34;xss&#34;)&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;" in html
     assert "<script>alert" not in html and "<img src=x" not in html
     lower = html.lower()
@@ -176,7 +181,7 @@ def test_hostile_item_stays_text(built):
     hostile = [r for r in rows if r[3] == HOSTILE_TITLE]
     assert hostile and hostile[0][6] == ""  # its javascript: URL was not kept
     feed = feedparser.parse(str(site / "feeds" / "news.xml"))
-    entry = next(e for e in feed.entries if e.link.endswith("2026-07-13/news.html"))
+    entry = next(e for e in feed.entries if e.link.endswith("2026-07-13-news.html"))
     content = entry.content[0].value
     assert "&lt;script&gt;" in content and "<script" not in content and "javascript:" not in content.replace(
         "[click](javascript:alert(2))", "")
@@ -192,9 +197,9 @@ def test_feeds_are_valid_one_entry_per_day_with_stable_ids(built, tmp_path):
         assert f.feed.language == "ko"
         days = sorted(p.parent.name for p in reports.glob(f"*/{'News' if kind == 'news' else 'Papers'}_*.json"))
         assert len(f.entries) == len(days) == 5
-        assert [e.link.split("/")[-2] for e in f.entries] == sorted(days, reverse=True)  # newest first
+        assert [day_of(e.link) for e in f.entries] == sorted(days, reverse=True)  # newest first
         assert len({e.id for e in f.entries}) == 5 and all(e.id.startswith("urn:uuid:") for e in f.entries)
-        first[kind] = {e.link.split("/")[-2]: (e.id, e.updated) for e in f.entries}
+        first[kind] = {day_of(e.link): (e.id, e.updated) for e in f.entries}
     # `updated` of a day = when its run finished, from the store
     with sqlite3.connect(db) as conn:
         finished = dict(conn.execute("SELECT day, MAX(finished_at) FROM runs WHERE status='ok' GROUP BY day"))
@@ -204,7 +209,7 @@ def test_feeds_are_valid_one_entry_per_day_with_stable_ids(built, tmp_path):
     # another site from the same reports, with a base URL: the same ids
     other = build_site(opts(reports, tmp_path / "other", db, base_url="https://example.org/digest"))
     f2 = feedparser.parse(str(other.out / "feeds" / "news.xml"))
-    assert {e.link.split("/")[-2]: e.id for e in f2.entries} == {d: v[0] for d, v in first["news"].items()}
+    assert {day_of(e.link): e.id for e in f2.entries} == {d: v[0] for d, v in first["news"].items()}
     assert all(e.link.startswith("https://example.org/digest/day/") for e in f2.entries)
     assert f2.feed.link == "https://example.org/digest/index.html"
 
@@ -224,11 +229,11 @@ def test_rerun_of_a_day_updates_its_entry_not_duplicates(tmp_path):
         conn.execute("INSERT INTO runs (day, command, started_at, finished_at, status, summary) VALUES (?,?,?,?,?,?)",
                      ("2026-07-13", "run", later - 5, later, "ok", "{}"))
     res = build_site(opts(reports, out, db))
-    assert "day/2026-07-13/news.html" in res.written and "feeds/news.xml" in res.written
+    assert "day/2026-07-13-news.html" in res.written and "feeds/news.xml" in res.written
     after = {e.id: e for e in feedparser.parse(str(out / "feeds" / "news.xml")).entries}
     assert after.keys() == before.keys()  # same ids, nothing added
     changed = [i for i in after if after[i].updated != before[i].updated]
-    assert len(changed) == 1 and after[changed[0]].link.endswith("2026-07-13/news.html")
+    assert len(changed) == 1 and after[changed[0]].link.endswith("2026-07-13-news.html")
     assert dt.datetime.fromisoformat(after[changed[0]].updated) == dt.datetime.fromtimestamp(int(later), dt.timezone.utc)
     assert after[changed[0]].published == before[changed[0]].published
     assert "다시 실행한 날의 한 줄 요약" in after[changed[0]].content[0].value
@@ -244,9 +249,9 @@ def test_new_day_rerenders_only_what_changed_and_noop_writes_nothing(tmp_path):
     res = build_site(opts(reports, out, db))
     written = set(res.written)
     d = NEW_DAY.isoformat()
-    assert {f"day/{d}/news.html", f"day/{d}/papers.html", f"day/{d}/news_{d}.png", "index.html", "trends.html",
+    assert {f"day/{d}-news.html", f"day/{d}-papers.html", f"day/news_{d}.png", "index.html", "trends.html",
             "feeds/news.xml", "feeds/papers.xml", "search/2026-08.js"} <= written
-    assert "day/2026-08-02/news.html" in written  # its "next day" link now points to the new day
+    assert "day/2026-08-02-news.html" in written  # its "next day" link now points to the new day
     # nothing about the older days was touched: same inode, same mtime, same bytes
     untouched = [p for p in before if p.startswith(("day/2024-", "day/2026-07-13", "search/2024-10", "static/"))]
     assert untouched and all(snapshot_one(out / p) == before[p] for p in untouched)
@@ -281,7 +286,7 @@ def test_a_failing_build_leaves_the_old_site_untouched(tmp_path, monkeypatch):
     src = (ROOT / "src" / "aidigest" / "templates" / "day.html.j2").read_text(encoding="utf-8")
     (tpl / "day.html.j2").write_text(src.replace("{% block main %}", "{% block main %}{% if day == '2026-08-18' %}{{ no_such_name }}{% endif %}"),
                                      encoding="utf-8")
-    with pytest.raises(SiteError, match=r"day/2026-08-18/news.html: template day.html.j2: .*no_such_name"):
+    with pytest.raises(SiteError, match=r"day/2026-08-18-news.html: template day.html.j2: .*no_such_name"):
         build_site(opts(reports, out, db, templates=tpl))
     assert snapshot(out) == before
     # 2. a crash at the very last step (the swap): the old site is still whole, no staging folder left
@@ -312,7 +317,7 @@ def test_a_failing_build_leaves_the_old_site_untouched(tmp_path, monkeypatch):
     monkeypatch.undo()
     # and the next build completes
     res = build_site(opts(reports, out, db))
-    assert res.swapped and (out / "day" / "2026-08-18" / "news.html").is_file()
+    assert res.swapped and (out / "day" / "2026-08-18-news.html").is_file()
 
 
 def test_out_folder_that_is_not_a_site_is_refused(tmp_path):
@@ -340,8 +345,8 @@ def test_a_removed_day_removes_its_pages(tmp_path):
     build_site(opts(reports, out, db))
     shutil.rmtree(reports / "2024-10-16")
     res = build_site(opts(reports, out, db))
-    assert "day/2024-10-16/news.html" in res.removed
-    assert not (out / "day" / "2024-10-16").exists()
+    assert "day/2024-10-16-news.html" in res.removed
+    assert not list((out / "day").glob("2024-10-16*"))
     assert "2024-10-16" not in (out / "index.html").read_text(encoding="utf-8")
 
 
@@ -372,8 +377,8 @@ def test_a_bad_export_is_skipped_and_reported(tmp_path):
     res = build_site(opts(reports, tmp_path / "site", db))
     assert len(res.skipped) == 2
     assert "News_2026-07-20.json: not JSON" in res.skipped[0] and "Papers_2026-07-20.json: not a digest export" in res.skipped[1]
-    assert res.days == 5 and (tmp_path / "site" / "day" / "2026-08-02" / "news.html").is_file()
-    assert not (tmp_path / "site" / "day" / "2026-07-20").exists()
+    assert res.days == 5 and (tmp_path / "site" / "day" / "2026-08-02-news.html").is_file()
+    assert not list((tmp_path / "site" / "day").glob("2026-07-20*"))
 
 
 # ---- trend data -----------------------------------------------------------------------------------------------

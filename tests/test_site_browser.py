@@ -168,7 +168,7 @@ def test_crawl_every_page_no_console_errors_and_every_link_resolves(how, site, b
     assert len(html_pages) >= 25, len(html_pages)
     for u in pages:
         assert _exists(u, prefix, site), u
-    for needed in ("trends.html", "search.html", "day/2024-10-15/news.html", "day/2026-08-02/papers.html",
+    for needed in ("trends.html", "search.html", "day/2024-10-15-news.html", "day/2026-08-02-papers.html",
                    "category/llm.html", "feeds/news.xml"):
         assert prefix + needed in pages, needed
 
@@ -192,7 +192,7 @@ def test_search_finds_an_item_from_an_older_day(site, browser, server):
         assert "건 찾음" in browser.find_element(By.ID, "status").text
         link = results[0].find_element(By.CSS_SELECTOR, "a.title")
         link.click()
-        WebDriverWait(browser, 20).until(lambda d: "day/2024-10-15/news.html" in d.current_url)
+        WebDriverWait(browser, 20).until(lambda d: "day/2024-10-15-news.html" in d.current_url)
         assert _errors(browser) == []
         # typing in the search page's own box updates the results
         browser.get(prefix + "search.html")
@@ -223,7 +223,7 @@ def test_hostile_title_shows_as_text_and_runs_nothing(site, browser, server):
     from selenium.webdriver.common.by import By
 
     for prefix in (site.as_uri() + "/", server):
-        for page in ("day/2026-07-13/news.html", "category/llm.html", "category/llm/2026-07.html",
+        for page in ("day/2026-07-13-news.html", "category/llm.html", "category/llm/2026-07.html",
                      "search.html?q=onerror"):
             browser.get(prefix + page)
             if page.startswith("search"):
@@ -248,7 +248,7 @@ def test_site_reads_without_javascript(site, server):
         d.get(server + "index.html")
         assert d.find_elements(By.CSS_SELECTOR, "section.kind li a.title")  # the latest items are there
         assert d.find_elements(By.CSS_SELECTOR, "svg.trend-chart rect")  # the trend chart is not script-drawn
-        d.get(server + "day/2024-10-15/news.html")
+        d.get(server + "day/2024-10-15-news.html")
         assert "생추어리" in d.find_element(By.TAG_NAME, "body").text
         d.get(server + "search.html?q=agent")
         assert "JavaScript" in d.find_element(By.CSS_SELECTOR, "p.nojs").text

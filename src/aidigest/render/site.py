@@ -2,8 +2,8 @@
 and the store (run times for the feeds' `updated`).
 
     site/index.html                     home: the latest day's digests, 30-day trends, every earlier day by month
-    site/day/YYYY-MM-DD/news.html       a day's digest as the Markdown report shows it (+ its chart PNG beside it)
-    site/day/YYYY-MM-DD/papers.html
+    site/day/YYYY-MM-DD-news.html       a day's digest as the Markdown report shows it
+    site/day/YYYY-MM-DD-papers.html     (its chart beside it: day/news_YYYY-MM-DD.png, day/paper_YYYY-MM-DD.png)
     site/category/<id>.html             a category's items of the last 30 days, newest first, + its months
     site/category/<id>/YYYY-MM.html     a category's items of one month
     site/trends.html                    items per category per day, last 30 and 90 days, and what grew
@@ -60,9 +60,9 @@ from ..digest import Digest
 from ..summarize.i18n import strings
 from ..taxonomy import Taxonomy, load_taxonomy
 from . import webfont
-from .escape import one_line, safe_url
+from .escape import one_line
 from .feed import FeedEntry, atom_feed
-from .templating import TemplateProblem, make_env, render, site_strings, templates_key
+from .templating import TemplateProblem, make_env, render, safe_href, site_strings, templates_key
 from .trend import CategoryInfo, trend_chart
 
 log = logging.getLogger("aidigest.render")
@@ -75,7 +75,7 @@ PNG_WORD = {"news": "news", "paper": "paper"}  # reports/D/news_D.png, paper_D.p
 PAGE_NAME = {"news": "news.html", "paper": "papers.html"}
 FEED_NAME = {"news": "news.xml", "paper": "papers.xml"}
 HOME_TOP = 3  # items per category on the home page (the day page has them all)
-RECENT_DAYS = 30  # a category page shows this many days; older items are on its month pages
+RECENT_DAYS = 14  # a category page shows this many days; older items are on its month pages
 TREND_WINDOWS = (30, 90)
 DAY_DIR = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 STATIC = Path(__file__).resolve().parent.parent / "static"
@@ -126,7 +126,7 @@ class Export:
 
     @property
     def page(self) -> str:
-        return f"day/{self.day.isoformat()}/{PAGE_NAME[self.kind]}"
+        return f"day/{self.day.isoformat()}-{PAGE_NAME[self.kind]}"
 
 
 @dataclass
@@ -197,15 +197,15 @@ def summarize_digest(digest: Digest) -> DaySummary:
 
     for sec in digest.sections:
         for e in sec.entries:
-            items.append(SumItem(c=sec.category, t=one_line(e.title), u=safe_url(e.url) or "", s=one_line(e.tldr),
-                                 a=f"{sec.category}-{e.n}", g=sig(e), h=safe_url(e.discussion_url or "") or ""))
+            items.append(SumItem(c=sec.category, t=one_line(e.title), u=safe_href(e.url) or "", s=one_line(e.tldr),
+                                 a=f"{sec.category}-{e.n}", g=sig(e), h=safe_href(e.discussion_url or "") or ""))
         for i, m in enumerate(sec.more, start=1):
-            items.append(SumItem(c=sec.category, t=one_line(m.title), u=safe_url(m.url) or "", s="",
+            items.append(SumItem(c=sec.category, t=one_line(m.title), u=safe_href(m.url) or "", s="",
                                  a=f"{sec.category}-m{i}", g="", h=""))
     for r in digest.returning:
         e = r.entry
-        items.append(SumItem(c=e.category, t=one_line(e.title), u=safe_url(e.url) or "", s=one_line(e.tldr),
-                             a=f"ret-{e.n}", g=sig(e), h=safe_url(e.discussion_url or "") or ""))
+        items.append(SumItem(c=e.category, t=one_line(e.title), u=safe_href(e.url) or "", s=one_line(e.tldr),
+                             a=f"ret-{e.n}", g=sig(e), h=safe_href(e.discussion_url or "") or ""))
     return DaySummary(
         day=digest.day.isoformat(), kind=digest.kind, language=lang,
         sections=[[s.category, s.name, s.emoji, s.total] for s in digest.sections], items=items,
@@ -243,10 +243,12 @@ def run_times(db: Path | None) -> dict[str, float]:
 
 
 def scan_exports(
-    reports: Path, cache: dict, times: dict[str, float], skipped: list[str]
+    reports: Path, cache: dict, times: dict[str, float], skipped: list[str], parsed: dict | None = None
 ) -> tuple[list[Export], dict[str, dict]]:
     """Every readable export under `reports`, sorted by (day, kind); bad files are listed in `skipped`
-    (one line each) and left out. `cache`: the previous state's exports (summaries are reused by hash)."""
+    (one line each) and left out. `cache`: the previous state's exports (summaries are reused by hash).
+    `parsed`, if given, receives (Digest, raw dict) of every export read in full (new or changed ones), so the
+    build does not read them twice."""
     exports: list[Export] = []
     new_cache: dict[str, dict] = {}
     if not reports.is_dir():
@@ -258,26 +260,46 @@ def scan_exports(
             continue
         for kind in KINDS:
             path = day_dir / f"{JSON_WORD[kind]}_{day_dir.name}.json"
-            if not path.is_file():
+            try:
+                st = path.stat()
+            except FileNotFoundError:
                 continue
-            data = path.read_bytes()
-            sha = _sha(data)
             chart = day_dir / f"{PNG_WORD[kind]}_{day_dir.name}.png"
-            chart_sha = _sha(chart.read_bytes()) if chart.is_file() else None
+            try:
+                cst = chart.stat()
+                chart_stat = [cst.st_size, cst.st_mtime_ns, cst.st_ino]
+            except FileNotFoundError:
+                chart_stat = None
+            stat = [st.st_size, st.st_mtime_ns, st.st_ino]
             ident = f"{day_dir.name}/{kind}"
             prev = cache.get(ident)
+            # unchanged files (same size, mtime and inode as last time: the pipeline writes by rename) are not re-read
+            data = None
+            if prev and prev.get("stat") == stat:
+                sha = prev["sha"]
+            else:
+                data = path.read_bytes()
+                sha = _sha(data)
+            if chart_stat is None:
+                chart_sha = None
+            elif prev and prev.get("chart_stat") == chart_stat and prev.get("chart_sha"):
+                chart_sha = prev["chart_sha"]
+            else:
+                chart_sha = _sha(chart.read_bytes())
             if prev and prev.get("sha") == sha:
                 summary = prev["summary"]
                 updated = dt.datetime.fromisoformat(prev["updated"])
                 published = dt.datetime.fromisoformat(prev["published"])
             else:
                 try:
-                    digest, _ = parse_export(data, path)
+                    digest, raw = parse_export(path.read_bytes() if data is None else data, path)
                     if digest.day != day or digest.kind != kind:
                         raise ValueError(f"{path}: holds {digest.kind} of {digest.day}, not {kind} of {day}")
                 except ValueError as e:
                     skipped.append(str(e))
                     continue
+                if parsed is not None:
+                    parsed[ident] = (digest, raw)
                 summary = summarize_digest(digest)
                 made = times.get(day_dir.name) or path.stat().st_mtime
                 updated = dt.datetime.fromtimestamp(made, dt.timezone.utc).replace(microsecond=0)
@@ -289,7 +311,8 @@ def scan_exports(
                 else:
                     published = updated
             exports.append(Export(day, kind, path, sha, chart if chart_sha else None, chart_sha, summary, updated, published))
-            new_cache[ident] = {"sha": sha, "updated": _iso(updated), "published": _iso(published), "summary": summary}
+            new_cache[ident] = {"sha": sha, "stat": stat, "chart_sha": chart_sha, "chart_stat": chart_stat,
+                                "updated": _iso(updated), "published": _iso(published), "summary": summary}
     return exports, new_cache
 
 
@@ -308,9 +331,12 @@ class SiteOptions:
 
 
 class _Builder:
-    def __init__(self, opts: SiteOptions, state: dict):
+    def __init__(self, opts: SiteOptions, state: dict, parsed: dict | None = None):
         self.o = opts
         self.state = state
+        self.parsed = parsed or {}
+        self.entries_old: dict[str, dict] = state.get("feed_entries", {})
+        self.entries_new: dict[str, dict] = {}  # rendered feed entries kept for the next build (see _feed)
         try:
             self.env = make_env(opts.templates)
         except TemplateProblem as e:
@@ -405,15 +431,15 @@ class _Builder:
             chart_name = e.chart.name
             chart_path = e.chart
             chart_bytes_key = e.chart_sha
-            outs.append(Output(f"day/{e.day.isoformat()}/{chart_name}", _key("chart", chart_bytes_key),
+            outs.append(Output(f"day/{chart_name}", _key("chart", chart_bytes_key),
                                lambda p=chart_path: p.read_bytes()))
             with open(chart_path, "rb") as f:
                 size = _png_size(f.read(32))
         path = e.page
-        rel = lambda x: "../../" + x.page if x else None  # noqa: E731
+        rel = lambda x: _root(path) + x.page if x else None  # noqa: E731
 
         def produce() -> bytes:
-            digest, raw = parse_export(e.path.read_bytes(), e.path)
+            digest, raw = self.digest(e)
             t = strings(digest.language)
             kind_label = _kind_label(e.kind, self.lang)
             return self.page(
@@ -436,7 +462,7 @@ class _Builder:
         latest_exports = [by_day[latest][k] for k in KINDS if k in by_day[latest]] if latest else []
         months: dict[str, list[tuple[str, list[tuple[str, str]]]]] = defaultdict(list)
         for d in reversed(days):
-            links = [(_kind_label(k, self.lang), f"day/{d.isoformat()}/{PAGE_NAME[k]}") for k in KINDS if k in by_day[d]]
+            links = [(_kind_label(k, self.lang), by_day[d][k].page) for k in KINDS if k in by_day[d]]
             months[d.strftime("%Y-%m")].append((d.isoformat(), links))
         charts = self.trend_charts(counts, cats, latest, (TREND_WINDOWS[0],)) if latest else []
         key = _key(self.renderer, "home", [e.sha for e in latest_exports],
@@ -486,6 +512,7 @@ class _Builder:
         end = days[-1] if days else None
         # category -> month -> [{day, kind, label, page, entries}], newest day first
         groups: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
+        shas = {(e.day.isoformat(), e.kind): e.sha for e in exports}
         for e in sorted(exports, key=lambda x: (x.day, KINDS.index(x.kind)), reverse=True):
             per_cat: dict[str, list[SumItem]] = defaultdict(list)
             for it in e.summary["items"]:
@@ -503,11 +530,15 @@ class _Builder:
                 for m in month_list:
                     recent += [g for g in months[m] if g["day"] >= start]
             path = f"category/{c.id}.html"
-            outs.append(Output(path, _key(self.renderer, "cat", c, recent, month_list),
+
+            def ids(groups: list) -> list:  # what the groups are made from: their exports' contents
+                return [(g["day"], g["kind"], shas[(g["day"], g["kind"])]) for g in groups]
+
+            outs.append(Output(path, _key(self.renderer, "cat", c, ids(recent), month_list),
                                self._category_page(path, c, recent, month_list, cats, None)))
             for m in month_list:
                 mpath = f"category/{c.id}/{m}.html"
-                outs.append(Output(mpath, _key(self.renderer, "catmonth", c, months[m], month_list),
+                outs.append(Output(mpath, _key(self.renderer, "catmonth", c, ids(months[m]), month_list),
                                    self._category_page(mpath, c, months[m], month_list, cats, m)))
         return outs
 
@@ -558,17 +589,38 @@ class _Builder:
     def _link(self, target: str, from_path: str) -> str:
         return self.base + target if self.base else _root(from_path) + target
 
+    def digest(self, e: Export) -> tuple[Digest, dict]:
+        got = self.parsed.get(e.id)
+        return got if got is not None else parse_export(e.path.read_bytes(), e.path)
+
+    def _entry_html(self, e: Export, link: str, path: str) -> str:
+        """A feed entry's content; kept in the state by (renderer, export, link): a new day renders one entry."""
+        key = _key(self.renderer, "entry", e.sha, link)
+        old = self.entries_old.get(e.id)
+        if old and old.get("key") == key:
+            self.entries_new[e.id] = old
+            return old["html"]
+        digest, raw = self.digest(e)
+        try:
+            html = render(self.env, "feed_entry.html.j2", digest=digest, raw=raw, t=strings(digest.language),
+                          page=link, s=self.s, lang=self.lang, kind=e.kind)
+        except TemplateProblem as err:
+            raise SiteError(f"{path}: {err}") from None
+        self.entries_new[e.id] = {"key": key, "html": html}
+        return html
+
+    def keep_entries(self, exports: list[Export]) -> None:
+        """Carry the cached entries of feeds that are not re-rendered into the next state."""
+        for e in exports:
+            if e.id in self.entries_old and e.id not in self.entries_new:
+                self.entries_new[e.id] = self.entries_old[e.id]
+
     def _feed(self, kind: str, recent: list[Export], path: str) -> bytes:
         label = _kind_label(kind, self.lang)
         entries = []
         for e in recent:
-            digest, raw = parse_export(e.path.read_bytes(), e.path)
             link = self._link(e.page, path)
-            try:
-                html = render(self.env, "feed_entry.html.j2", digest=digest, raw=raw, t=strings(digest.language),
-                              page=link, s=self.s, lang=self.lang, kind=kind)
-            except TemplateProblem as err:
-                raise SiteError(f"{path}: {err}") from None
+            html = self._entry_html(e, link, path)
             entries.append(FeedEntry(kind=kind, day=e.day, title=f"{self.title} {label} — {e.day.isoformat()}",
                                      link=link, content_html=html, updated=e.updated, published=e.published))
         epoch = dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)
@@ -636,8 +688,22 @@ def _write_file(path: Path, data: bytes) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
     with os.fdopen(fd, "wb") as f:
         f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
+
+
+def _sync(d: Path) -> None:
+    """Flush the files written into the staging folder to disk: one syncfs() of its filesystem (Linux; one call
+    instead of an fsync per file), else sync()."""
+    fd = os.open(d, os.O_RDONLY)
+    try:
+        try:
+            fn = ctypes.CDLL(None, use_errno=True).syncfs
+        except (OSError, AttributeError):
+            os.sync()
+            return
+        if fn(fd) != 0:
+            os.sync()
+    finally:
+        os.close(fd)
 
 
 def _exchange(a: Path, b: Path) -> bool:
@@ -683,8 +749,9 @@ def build_site(opts: SiteOptions, progress: Callable[[str], None] | None = None)
             shutil.rmtree(stale, ignore_errors=True)
         state = _load_state(out)
         skipped: list[str] = []
-        exports, export_cache = scan_exports(reports, state.get("exports", {}), run_times(opts.db), skipped)
-        builder = _Builder(opts, state)
+        parsed: dict = {}
+        exports, export_cache = scan_exports(reports, state.get("exports", {}), run_times(opts.db), skipped, parsed)
+        builder = _Builder(opts, state, parsed)
         outputs = builder.outputs(exports)
         old_outputs: dict[str, dict] = state.get("outputs", {})
         result = SiteResult(out=out, days=len({e.day for e in exports}), exports=len(exports), skipped=skipped)
@@ -706,7 +773,10 @@ def build_site(opts: SiteOptions, progress: Callable[[str], None] | None = None)
                 continue
             writes[o.path] = data
         removed = sorted(p for p in old_outputs if p not in new_outputs)
-        new_state = {"version": STATE_VERSION, "exports": export_cache, "outputs": new_outputs}
+        feed_days = {e.id for k in KINDS for e in list(reversed([x for x in exports if x.kind == k]))[: max(0, opts.feed_days)]}
+        builder.keep_entries([e for e in exports if e.id in feed_days])
+        new_state = {"version": STATE_VERSION, "exports": export_cache, "outputs": new_outputs,
+                     "feed_entries": {k: v for k, v in builder.entries_new.items() if k in feed_days}}
         if not writes and not removed and new_state == state:
             result.seconds = time.perf_counter() - t0
             return result
@@ -725,6 +795,7 @@ def build_site(opts: SiteOptions, progress: Callable[[str], None] | None = None)
             for rel, data in writes.items():
                 _write_file(staging / rel, data)
             _write_file(staging / STATE_NAME, json.dumps(new_state, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+            _sync(staging)  # everything on disk before the new site becomes the site
             _swap_in(staging, out)
         finally:
             shutil.rmtree(staging, ignore_errors=True)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import jinja2
@@ -106,9 +107,15 @@ def site_strings(language: str) -> SiteStrings:
     return SITE_STRINGS.get(language, _EN)
 
 
+@lru_cache(maxsize=1 << 17)
+def safe_href(url: str) -> str | None:
+    """escape.safe_url, memoized: a site prints the same URLs on many pages (day, category, home, feeds)."""
+    return safe_url(url)
+
+
 def _href(url: object) -> str | None:
     """An http(s) URL for an href attribute, or None (then the template prints the text without a link)."""
-    return safe_url(url) if isinstance(url, str) else None
+    return safe_href(url) if isinstance(url, str) else None
 
 
 def _signals(entry, language: str) -> str:

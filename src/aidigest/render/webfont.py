@@ -8,7 +8,8 @@ Korean font). The family inside the file is renamed ("aidigest-ko"): a subset is
 original's names stay with the original (its copyright line is kept).
 
 The font sits in the site folder (no request leaves the site). Making it costs a few seconds: it is made
-once per process and, in a site that has it already, never again (see aidigest.render.site).
+once per machine (kept in ~/.cache/aidigest, see cache_path) and, in a site that has it already, never copied
+again (see aidigest.render.site).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import hashlib
 import importlib.metadata
 import io
 import logging
+import os
 from functools import lru_cache
 from pathlib import Path
 
@@ -59,10 +61,38 @@ def font_key() -> str | None:
     return h.hexdigest()
 
 
+def cache_path() -> Path | None:
+    """Where the subset is kept between builds: $XDG_CACHE_HOME/aidigest (default ~/.cache/aidigest), named
+    after its key; None when there is no font to subset."""
+    key = font_key()
+    if key is None:
+        return None
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "aidigest"
+    return base / f"{FAMILY}-{key[:20]}.woff"
+
+
 @lru_cache(maxsize=1)
 def subset_woff() -> bytes | None:
     """The subset as WOFF bytes (None when the source font or fontTools is missing, or subsetting failed:
-    the site then uses the reader's fonts only)."""
+    the site then uses the reader's fonts only). Made once per machine: kept in `cache_path()` (a cache only —
+    when it cannot be written, the font is made again next time)."""
+    cached = cache_path()
+    if cached is not None and cached.is_file():
+        data = cached.read_bytes()
+        if data[:4] == b"wOFF":
+            return data
+    data = _make_subset()
+    if data is not None and cached is not None:
+        try:
+            from .atomic import write_bytes_atomic
+
+            write_bytes_atomic(cached, data)
+        except OSError as e:
+            log.info("web font not cached at %s: %s", cached, e)
+    return data
+
+
+def _make_subset() -> bytes | None:
     src = source_font()
     if src is None:
         return None

@@ -303,12 +303,12 @@ def test_a_failing_build_leaves_the_old_site_untouched(tmp_path, monkeypatch):
     real = site_mod._write_file
     calls = {"n": 0}
 
-    def dies_halfway(path, data):
+    def dies_halfway(path, data, fsync=False):
         calls["n"] += 1
         if calls["n"] == 5:
             path.write_bytes(data[: len(data) // 2])
             raise KeyboardInterrupt
-        real(path, data)
+        real(path, data, fsync)
 
     monkeypatch.setattr(site_mod, "_write_file", dies_halfway)
     with pytest.raises(KeyboardInterrupt):

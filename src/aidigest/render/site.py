@@ -77,6 +77,7 @@ FEED_NAME = {"news": "news.xml", "paper": "papers.xml"}
 HOME_TOP = 3  # items per category on the home page (the day page has them all)
 RECENT_DAYS = 14  # a category page shows this many days; older items are on its month pages
 TREND_WINDOWS = (30, 90)
+FSYNC_EACH_MAX = 64  # up to this many changed files: fsync each; more: one syncfs
 DAY_DIR = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 STATIC = Path(__file__).resolve().parent.parent / "static"
 CODE = [Path(__file__)] + [Path(__file__).with_name(n) for n in ("templating.py", "trend.py", "feed.py", "palette.py")]
@@ -681,13 +682,16 @@ def _link_tree(src: Path, dst: Path) -> None:
                 shutil.copy2(s, t, follow_symlinks=False)
 
 
-def _write_file(path: Path, data: bytes) -> None:
+def _write_file(path: Path, data: bytes, fsync: bool = False) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.exists() or path.is_symlink():
         path.unlink()  # a hard link to the old site's file: never write through it
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
     with os.fdopen(fd, "wb") as f:
         f.write(data)
+        if fsync:
+            f.flush()
+            os.fsync(f.fileno())
 
 
 def _sync(d: Path) -> None:
@@ -792,10 +796,15 @@ def build_site(opts: SiteOptions, progress: Callable[[str], None] | None = None)
                 if p.is_file() or p.is_symlink():
                     p.unlink()
                 _prune_empty(p.parent, staging)
+            # everything must be on disk before the new site becomes the site: a few files are fsynced one by one
+            # (a syncfs would also wait for whatever else is being written on that disk), many with one syncfs
+            one_by_one = len(writes) <= FSYNC_EACH_MAX
             for rel, data in writes.items():
-                _write_file(staging / rel, data)
-            _write_file(staging / STATE_NAME, json.dumps(new_state, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
-            _sync(staging)  # everything on disk before the new site becomes the site
+                _write_file(staging / rel, data, fsync=one_by_one)
+            _write_file(staging / STATE_NAME, json.dumps(new_state, ensure_ascii=False, separators=(",", ":")).encode("utf-8"),
+                        fsync=one_by_one)
+            if not one_by_one:
+                _sync(staging)
             _swap_in(staging, out)
         finally:
             shutil.rmtree(staging, ignore_errors=True)

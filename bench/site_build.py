@@ -1,7 +1,7 @@
 """Bench section `site`: the static web archive (aidigest.render.site) over a year of days.
 
     python bench/run.py --sections site            # 365 days (+ one more for the incremental build)
-    python bench/site.py                           # the same, printed, nothing written to bench/results
+    python bench/site_build.py                     # the same, printed, nothing written to bench/results
 
 The days: 365 consecutive days (2025-08-03 .. 2026-08-02) of News and Papers exports, written as the pipeline
 writes them (the `Digest` model's JSON export + a chart PNG beside each). Their items are the REAL titles, URLs,

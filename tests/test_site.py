@@ -432,6 +432,8 @@ def test_cli_site_builds_and_reports_errors_in_one_line(tmp_path):
     assert (tmp_path / "web" / "index.html").is_file() and (tmp_path / "web" / STATE_NAME).is_file()
     r2 = run("--reports", str(reports), "--db", str(db), "--out", "web", "--base-url", "https://example.org/")
     assert r2.returncode == 0 and "0 files written" in r2.stdout
+    h = subprocess.run([sys.executable, "-m", "aidigest.cli", "--help"], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert re.search(r"\bsite\b", h.stdout)
     r3 = run("--reports", str(tmp_path / "missing"), "--out", "web2")
     assert r3.returncode == 2 and "Traceback" not in r3.stderr and "does not exist" in r3.stderr
     assert len([x for x in r3.stderr.splitlines() if x.strip()]) <= 2

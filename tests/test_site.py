@@ -437,3 +437,26 @@ def test_cli_site_builds_and_reports_errors_in_one_line(tmp_path):
     r3 = run("--reports", str(tmp_path / "missing"), "--out", "web2")
     assert r3.returncode == 2 and "Traceback" not in r3.stderr and "does not exist" in r3.stderr
     assert len([x for x in r3.stderr.splitlines() if x.strip()]) <= 2
+
+
+def test_state_from_other_code_rereads_exports_keeps_feed_times(tmp_path):
+    """The state's export summaries are tied to the code that made them: after an upgrade every export is read
+    again, and since nothing in them changed, no page and no feed time changes."""
+    reports, db = make_days(tmp_path / "in")
+    out = tmp_path / "site"
+    build_site(opts(reports, out, None))  # no store: `updated` comes from the files' times
+    feed = (out / "feeds" / "news.xml").read_bytes()
+    state_path = out / STATE_NAME
+    state = json.loads(state_path.read_text(encoding="utf-8"))
+    state["code"] = "older-code"
+    for v in state["exports"].values():
+        v["summary"]["items"] = []  # what an older summarize_digest might have kept
+    state_path.write_text(json.dumps(state), encoding="utf-8")
+    for p in reports.rglob("*.json"):
+        os.utime(p)  # the files look touched (as after a copy), their content is the same
+    res = build_site(opts(reports, out, None))
+    assert res.written == [] and res.removed == []
+    assert (out / "feeds" / "news.xml").read_bytes() == feed
+    new_state = json.loads(state_path.read_text(encoding="utf-8"))
+    assert new_state["code"] != "older-code" and all(v["summary"]["items"] for k, v in new_state["exports"].items()
+                                                      if k.endswith("news") and v["summary"]["sections"])

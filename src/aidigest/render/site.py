@@ -81,6 +81,7 @@ FSYNC_EACH_MAX = 64  # up to this many changed files: fsync each; more: one sync
 DAY_DIR = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 STATIC = Path(__file__).resolve().parent.parent / "static"
 CODE = [Path(__file__)] + [Path(__file__).with_name(n) for n in ("templating.py", "trend.py", "feed.py", "palette.py")]
+CODE_KEY = hashlib.sha256(b"".join(p.read_bytes() for p in CODE)).hexdigest()  # the state's summaries are this code's
 
 
 class SiteError(Exception):
@@ -304,7 +305,10 @@ def scan_exports(
                 summary = summarize_digest(digest)
                 made = times.get(day_dir.name) or path.stat().st_mtime
                 updated = dt.datetime.fromtimestamp(made, dt.timezone.utc).replace(microsecond=0)
-                if prev:  # content changed: its entry must move forward in time
+                if prev and prev.get("sha") is None and prev.get("content") == sha:  # same content, re-read by new code
+                    updated = dt.datetime.fromisoformat(prev["updated"])
+                    published = dt.datetime.fromisoformat(prev["published"])
+                elif prev:  # content changed: its entry must move forward in time
                     before = dt.datetime.fromisoformat(prev["updated"])
                     if updated <= before:
                         updated = before + dt.timedelta(seconds=1)
@@ -754,7 +758,10 @@ def build_site(opts: SiteOptions, progress: Callable[[str], None] | None = None)
         state = _load_state(out)
         skipped: list[str] = []
         parsed: dict = {}
-        exports, export_cache = scan_exports(reports, state.get("exports", {}), run_times(opts.db), skipped, parsed)
+        cache = state.get("exports", {})
+        if state.get("code") != CODE_KEY:  # summaries made by other code: re-read every export (times are kept)
+            cache = {k: {**v, "sha": None, "stat": None, "content": v.get("sha")} for k, v in cache.items()}
+        exports, export_cache = scan_exports(reports, cache, run_times(opts.db), skipped, parsed)
         builder = _Builder(opts, state, parsed)
         outputs = builder.outputs(exports)
         old_outputs: dict[str, dict] = state.get("outputs", {})
@@ -779,7 +786,7 @@ def build_site(opts: SiteOptions, progress: Callable[[str], None] | None = None)
         removed = sorted(p for p in old_outputs if p not in new_outputs)
         feed_days = {e.id for k in KINDS for e in list(reversed([x for x in exports if x.kind == k]))[: max(0, opts.feed_days)]}
         builder.keep_entries([e for e in exports if e.id in feed_days])
-        new_state = {"version": STATE_VERSION, "exports": export_cache, "outputs": new_outputs,
+        new_state = {"version": STATE_VERSION, "code": CODE_KEY, "exports": export_cache, "outputs": new_outputs,
                      "feed_entries": {k: v for k, v in builder.entries_new.items() if k in feed_days}}
         if not writes and not removed and new_state == state:
             result.seconds = time.perf_counter() - t0

@@ -27,12 +27,17 @@ install: $(VENV)/.installed
 
 demo: $(VENV)/.installed
 	$(BIN)/aidigest run --date $(DEMO_DAY) --replay demo/replay/$(DEMO_DAY) --db .aidigest/demo.sqlite3 --out reports --llm none
+	$(BIN)/aidigest site --reports reports --db .aidigest/demo.sqlite3 --out site
+	@echo "site: open site/index.html in a browser (or: $(BIN)/python -m http.server -d site 8000)"
 
+# scripts/system-deps.sh: Chromium + chromedriver for the site's browser tests (apt-get, only when missing)
 test: $(VENV)/.installed-test
+	scripts/system-deps.sh
 	$(BIN)/python -m pytest -q
 
 # Everything but the llama.cpp integration test.
 test-fast: $(VENV)/.installed-test
+	scripts/system-deps.sh
 	$(BIN)/python -m pytest -q -m 'not llamacpp'
 
 bench: $(VENV)/.installed-test
@@ -42,4 +47,4 @@ bench-quick: $(VENV)/.installed-test
 	$(BIN)/python bench/run.py --quick
 
 clean:
-	rm -rf $(VENV) .aidigest reports
+	rm -rf $(VENV) .aidigest reports site

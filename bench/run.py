@@ -38,6 +38,7 @@ from common import (  # noqa: E402
 SECTIONS: dict[str, str] = {
     "scale": "scale",
     "e2e": "e2e",  # end-to-end pipeline run: to be added as bench/e2e.py
+    "site": "site_build",  # the static web archive over 365 days (bench/site_build.py; "site" would shadow the stdlib module)
 }
 
 

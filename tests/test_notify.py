@@ -95,7 +95,7 @@ def test_email_has_both_parts_korean_links_and_dated_subject(demo_day, tmp_path)
         for e in sec.entries[:3]:
             assert e.url in plain  # every link whole in the plain part
             assert f'href="{e.url.replace("&", "&amp;")}"' in html_part
-    page = "https://me.github.io/digest/2026-08-02/news.html"
+    page = "https://me.github.io/digest/day/2026-08-02-news.html"
     assert page in plain and f'href="{page}"' in html_part
     assert "전체 보기" in plain
 
@@ -314,7 +314,7 @@ def test_fetched_text_is_escaped():
 
 
 def test_site_page_url_convention():
-    assert site_page_url("https://me.github.io/digest/", DAY, "paper") == "https://me.github.io/digest/2026-08-02/paper.html"
+    assert site_page_url("https://me.github.io/digest/", DAY, "paper") == "https://me.github.io/digest/day/2026-08-02-papers.html"
     assert site_page_url("", DAY, "news") is None
 
 

@@ -421,6 +421,41 @@ def _warn_unpriced_budget(cfg: Config) -> None:
 
 
 @app.command()
+def site(
+    out_dir: Annotated[Optional[Path], typer.Option("--out", help="Site folder (default from config: site).")] = None,
+    reports: Annotated[Optional[Path], typer.Option("--reports", help="Reports folder to publish (default from config: reports).")] = None,
+    base_url: Annotated[Optional[str], typer.Option("--base-url", help="Public URL of the site, for absolute links in the feeds.")] = None,
+    db: DbOpt = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Build or update the static web archive (pages, trends, search, Atom feeds) from the reports; incremental."""
+
+    def body():
+        from .render.site import SiteError, SiteOptions, build_site
+        from .taxonomy import load_taxonomy
+
+        cfg = _config(config, db)
+        opts = SiteOptions(
+            reports=Path(reports or cfg.general.out), out=Path(out_dir or cfg.site.out), db=Path(cfg.general.db),
+            base_url=cfg.site.base_url if base_url is None else base_url, templates=Path(cfg.site.templates) if cfg.site.templates else None,
+            language=cfg.general.language, title=cfg.site.title, feed_days=cfg.site.feed_days,
+            taxonomy=load_taxonomy(cfg.digest.taxonomy or None),
+        )
+        try:
+            res = build_site(opts)
+        except SiteError as e:
+            raise UserError(str(e)) from None
+        for line in res.skipped:
+            err.print(f"[yellow]warning:[/] skipped {line}", highlight=False)
+        out.print(
+            f"site: {res.days} days, {len(res.written)} files written, {len(res.removed)} removed, "
+            f"{res.unchanged} unchanged in {res.seconds:.1f}s → {res.index}", highlight=False,
+        )
+
+    _run(body)
+
+
+@app.command()
 def sources(db: DbOpt = None, config: ConfigOpt = None) -> None:
     """List the configured sources and their last outcome."""
 

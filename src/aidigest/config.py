@@ -126,12 +126,18 @@ class LLMConfig(_Strict):
 
 class NotifyConfig(_Strict):
     targets: list[str] = Field(default_factory=list)  # apprise URLs; ${VAR} is expanded from the environment
-    site_url: str = ""  # base URL of the published site; messages link <site_url>/<YYYY-MM-DD>/<kind>.html
+    site_url: str = ""  # base URL of the published site (empty: [site] base_url); messages link its day page
     top: int = 3  # items per category in the message
 
 
 class ScheduleConfig(_Strict):
     time: str = "10:30"  # local time (in [general] timezone) of the daily run written by the schedule recipes
+class SiteConfig(_Strict):
+    out: str = "site"  # the static web archive (`aidigest site`)
+    base_url: str = ""  # public URL of the site, for absolute links in the Atom feeds; empty = relative links
+    templates: str = ""  # folder of template overrides (same names as aidigest/templates/*.j2); empty = built-in
+    title: str = ""  # site name; empty = "AI 다이제스트" (or the language's equivalent)
+    feed_days: int = 30  # days (entries) per Atom feed
 
 
 class Config(_Strict):
@@ -143,6 +149,8 @@ class Config(_Strict):
     notify: NotifyConfig = Field(default_factory=NotifyConfig)
     schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)
     _source_file: str | None = PrivateAttr(default=None)  # the config file read (None: defaults only)
+
+    site: SiteConfig = Field(default_factory=SiteConfig)
 
     @property
     def source_file(self) -> str | None:

@@ -308,7 +308,7 @@ def notify_day(
                 jobs.append((old_day, kind, path, [by_hash[tid]]))
     for day, kind, path, these in jobs:
         try:
-            short = build_short_form(load_digest(path), top=config.notify.top, site_url=config.notify.site_url)
+            short = build_short_form(load_digest(path), top=config.notify.top, site_url=config.notify.site_url or config.site.base_url)
         except (OSError, ValueError) as e:  # unreadable or not a digest export: nothing sent, said per target
             why = f"{path.name} is not a readable digest export ({type(e).__name__})"
             result.deliveries += [Delivery(day, kind, f"#{t.index}", "failed", error=why) for t in these]

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Literal
 
 from ..digest import Digest
+from ..render.layout import day_page_path
 
 Format = Literal["email", "html", "markdown", "text"]
 
@@ -31,11 +32,11 @@ _WORDS = {
 
 
 def site_page_url(base: str, day: dt.date, kind: str) -> str | None:
-    """The day's page of `kind` on the published site (`aidigest site`): `<base>/<YYYY-MM-DD>/<kind>.html`.
-    The one place that knows the site's layout."""
+    """The day's page of `kind` on the published site (`aidigest site`, whose render.layout.day_page_path knows
+    the layout): `<base>/day/<YYYY-MM-DD>-news.html`."""
     if not base:
         return None
-    return f"{base.rstrip('/')}/{day.isoformat()}/{kind}.html"
+    return f"{base.rstrip('/')}/{day_page_path(day, kind)}"
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from pathlib import Path
 from ..digest import Digest
 from ..summarize.i18n import strings
 from .escape import one_line
+from .palette import category_colour
 
 WIDTH_PX = 1200
 DPI = 100
@@ -117,7 +118,8 @@ def _renderer_id() -> str:
             versions.append(importlib.metadata.version(dist))
         except importlib.metadata.PackageNotFoundError:
             versions.append("")
-    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest() + ":" + ":".join(versions)
+    code = Path(__file__).read_bytes() + Path(__file__).with_name("palette.py").read_bytes()
+    return hashlib.sha256(code).hexdigest() + ":" + ":".join(versions)
 
 
 def chart_key(*inputs: object) -> str:
@@ -149,9 +151,9 @@ def png_text(png: bytes, keyword: str) -> str | None:
 
 
 def chart_png(labels: list[str], counts: list[int], tops: list[str], title: str, top_header: str = "",
-              key: str | None = None) -> bytes:
+              key: str | None = None, colors: list[str] | None = None) -> bytes:
     """A horizontal bar chart as PNG bytes (deterministic for the same input); `key` is stored in a
-    `aidigest-chart` text chunk (see digest_chart)."""
+    `aidigest-chart` text chunk (see digest_chart); `colors`: one "#rrggbb" per bar (default: tab20 in order)."""
     import matplotlib
 
     matplotlib.use("Agg", force=False)
@@ -169,7 +171,7 @@ def chart_png(labels: list[str], counts: list[int], tops: list[str], title: str,
         bottom_margin = 0.45 / height_in
         ax = fig.add_axes((0.19, bottom_margin, 0.33, 1 - top_margin - bottom_margin))
         ys = list(range(len(labels)))
-        colors = [matplotlib.colormaps["tab20"](i % 20) for i in ys]
+        colors = colors or [matplotlib.colormaps["tab20"](i % 20) for i in ys]
         ax.barh(ys, counts, color=colors, height=0.7)
         ax.set_yticks(ys, labels=[wrap(drawable(lb), LABEL_WIDTH) for lb in labels], fontsize=10)
         ax.invert_yaxis()
@@ -219,7 +221,7 @@ def digest_chart(digest: Digest, previous: Path | None = None) -> bytes | None:
         old = previous.read_bytes()
         if png_text(old, KEY_FIELD) == key:
             return old
-    labels, counts, tops = [], [], []
+    labels, counts, tops, colors = [], [], [], []
     for i in order:
         sec = digest.sections[i]
         name = drawable(sec.name)
@@ -227,8 +229,9 @@ def digest_chart(digest: Digest, previous: Path | None = None) -> bytes | None:
         labels.append(name if sum(ch.isalpha() for ch in name) * 2 >= letters else sec.category)
         counts.append(sec.total)
         tops.append(sec.entries[0].title if sec.entries else "")
+        colors.append(category_colour(sec.category))  # a category's colour in every chart (see render/palette.py)
     with _draw_lock:
-        png = _drawn.get(key) or chart_png(labels, counts, tops, title, t.chart_top, key=key)
+        png = _drawn.get(key) or chart_png(labels, counts, tops, title, t.chart_top, key=key, colors=colors)
         while len(_drawn) >= 8:
             del _drawn[next(iter(_drawn))]
         _drawn[key] = png

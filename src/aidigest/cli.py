@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
 import os
+import signal
+import sqlite3
 import sys
+import tempfile
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from . import __version__
 from .config import DEFAULT_CONFIG_NAME, Config, ConfigError, default_config_text, load_config
@@ -39,6 +44,33 @@ class RunFailed(Exception):
     """The run could not do its job (every source failed): printed as one line, exit code 1."""
 
 
+# Text from outside (API errors, titles, paths, config keys like [general.langauge]) is printed literally:
+# never parsed as rich markup, never wrapped onto a second line.
+def _say(console: Console, label: str, style: str, message: object) -> None:
+    console.print(Text.assemble((label, style), " ", str(message)), highlight=False, soft_wrap=True)
+
+
+def _error(message: object) -> None:
+    _say(err, "error:", "bold red", message)
+
+
+def _warning(message: object, label: str = "warning:") -> None:
+    _say(err, label, "yellow", message)
+
+
+_state: dict = {"db": None, "terminated": False}  # the store the command uses (named in store errors); SIGTERM seen
+
+
+def _on_sigterm(signum, frame) -> None:
+    """SIGTERM stops a command as Ctrl-C does: the run is marked failed in the store and the command says so."""
+    _state["terminated"] = True
+    handler = signal.getsignal(signal.SIGINT)
+    if callable(handler):  # Python's default (raises KeyboardInterrupt) or asyncio's (cancels the main task)
+        handler(signal.SIGINT, frame)
+        return
+    raise KeyboardInterrupt
+
+
 # ---- shared options ---------------------------------------------------------------------------
 DateOpt = Annotated[Optional[str], typer.Option("--date", help="Day to process, YYYY-MM-DD (UTC). Default: today.")]
 ConfigOpt = Annotated[Optional[Path], typer.Option("--config", help="Config file (default ./aidigest.toml if present).")]
@@ -61,6 +93,8 @@ def _parse_day(value: str | None) -> dt.date:
 
 
 def _config(path: Path | None, db: Path | None = None, llm: str | None = None, **llm_overrides) -> Config:
+    from pydantic import ValidationError
+
     cfg = load_config(path)
     if db is not None:
         cfg.general.db = str(db)
@@ -68,7 +102,11 @@ def _config(path: Path | None, db: Path | None = None, llm: str | None = None, *
         cfg.llm.provider = llm
     for key, value in llm_overrides.items():
         if value is not None:
-            setattr(cfg.llm, key, value)
+            try:
+                setattr(cfg.llm, key, value)  # validated like the file's value
+            except ValidationError as e:
+                raise UserError(f"--{key.replace('_', '-')} {value}: {e.errors()[0]['msg']}") from None
+    _state["db"] = cfg.general.db
     return cfg
 
 
@@ -77,23 +115,79 @@ def _check_replay(replay: Path | None, record: Path | None) -> None:
         raise UserError("--replay and --record cannot be used together")
     if replay and not (replay / "index.json").exists():
         raise UserError(f"--replay {replay}: no recording there (expected {replay / 'index.json'})")
+    if replay:
+        index = replay / "index.json"
+        try:
+            data = json.loads(index.read_bytes())
+            entries = data["entries"]
+            if not isinstance(entries, list) or not all(
+                isinstance(e, dict) and isinstance(e.get("url"), str) and isinstance(e.get("body_file"), str)
+                for e in entries
+            ):
+                raise ValueError("every entry needs a \"url\" and a \"body_file\"")
+        except (OSError, ValueError, KeyError, TypeError, RecursionError) as e:
+            what = f"{type(e).__name__}: {e}" if not isinstance(e, ValueError) else str(e)
+            raise UserError(f"--replay {replay}: {index} is not a readable recording index ({what})") from None
+
+
+def _check_out_dir(target: Path) -> None:
+    """Fail before the run, not after it: the reports folder must be a folder we can write in."""
+    if target.exists() and not target.is_dir():
+        raise UserError(f"--out {target} is a file, not a folder; pass a folder for the reports")
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=target):
+            pass
+    except OSError as e:
+        raise UserError(f"--out {target}: cannot write reports there ({e.strerror or e})") from None
 
 
 def _run(fn, *args, **kwargs):
-    """Run a command body; user mistakes become one-line errors, never tracebacks."""
-    from .llm.base import LLMFatal
+    """Run a command body; user mistakes and bad state become one-line errors, never tracebacks.
 
+    Exit codes: 1 the run failed (every source failed, bad input lines, disk full or unwritable files),
+    2 a usage/config mistake or a store that cannot be used, 3 refused: another run holds the day or the store,
+    130 interrupted (Ctrl-C), 143 terminated (SIGTERM)."""
+    from .llm.base import LLMFatal
+    from .store import StoreBusy, StoreError, explain
+
+    _state["terminated"] = False
+    previous = None
+    try:
+        previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    except ValueError:  # not the main thread (embedded use): SIGTERM keeps its default
+        pass
     try:
         return fn(*args, **kwargs)
     except (UserError, ConfigError, LLMFatal) as e:
-        err.print(f"[bold red]error:[/] {e}", highlight=False)
+        _error(e)
         raise typer.Exit(2) from None
     except RunFailed as e:
-        err.print(f"[bold red]error:[/] {e}", highlight=False)
+        _error(e)
+        raise typer.Exit(1) from None
+    except StoreBusy as e:
+        _error(e)
+        raise typer.Exit(3) from None
+    except StoreError as e:
+        _error(e)
+        raise typer.Exit(2) from None
+    except sqlite3.Error as e:  # during the run: the transaction was rolled back, the reports are whole files
+        message = explain(_state["db"] or "?", e)
+        _error(message)
+        raise typer.Exit(3 if message.startswith(f"store {_state['db']} is busy") else 1) from None
+    except OSError as e:
+        where = f"{e.filename}: " if e.filename else ""
+        _error(f"{where}{e.strerror or e} (nothing was half-written; fix it and rerun)")
         raise typer.Exit(1) from None
     except KeyboardInterrupt:
-        err.print("[bold red]interrupted[/]")
+        if _state["terminated"]:
+            _error("terminated (SIGTERM): the run stopped and is marked failed in the store; no file was half-written")
+            raise typer.Exit(143) from None
+        _error("interrupted: the run stopped and is marked failed in the store; no file was half-written")
         raise typer.Exit(130) from None
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 def _http(cfg: Config, store, replay: Path | None, record: Path | None):
@@ -112,14 +206,15 @@ def _print_outcomes(outcomes) -> None:
     for o in outcomes:
         style = {"ok": "green", "empty": "yellow"}.get(o.status, "red")
         detail = o.error or ", ".join(f"{k}={v}" for k, v in o.notes.items() if v)
-        t.add_row(o.source, f"[{style}]{o.status}[/]", str(o.items), f"{o.duration_s:.1f}s", detail, style=None)
+        t.add_row(Text(o.source), Text(o.status, style=style), str(o.items), f"{o.duration_s:.1f}s", Text(detail),
+                  style=None)
     out.print(t)
 
 
 def _warn_failures(outcomes) -> None:
     for o in outcomes:
         if o.status in ("failed", "no_recording"):
-            err.print(f"[yellow]warning:[/] source {o.source} {o.status.replace('_', ' ')}: {o.error}", highlight=False)
+            _warning(f"source {o.source} {o.status.replace('_', ' ')}: {o.error}")
 
 
 # ---- commands ---------------------------------------------------------------------------------
@@ -144,8 +239,11 @@ def init(
             raise UserError(f"{path} already exists (use --force to overwrite)")
         from .render.atomic import write_text_atomic
 
-        write_text_atomic(path, default_config_text())
-        out.print(f"wrote {path}")
+        try:
+            write_text_atomic(path, default_config_text())
+        except OSError as e:
+            raise UserError(f"--path {path}: cannot write the config there ({e.strerror or e}: {e.filename or path})") from None
+        out.print(Text(f"wrote {path}"), highlight=False)
 
     _run(body)
 
@@ -170,6 +268,7 @@ def collect(
 
         async def go():
             with Store(cfg.general.db) as store:
+                store.day_lock(day, "collect")
                 async with _http(cfg, store, replay, record) as http:
                     return await collect_day(day, cfg, store, http)
 
@@ -198,6 +297,9 @@ def run(
     budget_usd: Annotated[Optional[float], typer.Option("--budget-usd", help="Stop new LLM calls at this estimated cost.")] = None,
     max_tokens: Annotated[Optional[int], typer.Option("--max-tokens", help="Stop new LLM calls after this many tokens.")] = None,
     config: ConfigOpt = None,
+    replace: Annotated[
+        bool, typer.Option("--replace", help="Overwrite a published report even when this run shows fewer items.")
+    ] = False,
 ) -> None:
     """Collect + categorize + summarize + write the day's News and Papers reports (any past date works)."""
 
@@ -210,11 +312,13 @@ def run(
         cfg = _config(config, db, llm, budget_usd=budget_usd, max_tokens=max_tokens)
         language = lang or cfg.general.language
         target = Path(out_dir or cfg.general.out)
+        _check_out_dir(target)
 
         async def go():
             with Store(cfg.general.db) as store:
+                store.day_lock(day, "run")
                 async with _http(cfg, store, replay, record) as http:
-                    return await run_day(day, cfg, store, http, target, language)
+                    return await run_day(day, cfg, store, http, target, language, replace=replace)
 
         try:
             summary = asyncio.run(go())
@@ -224,13 +328,17 @@ def run(
         _warn_failures(summary.health.outcomes)
         h = summary.health
         for what, n in sorted(h.fallbacks.items()):
-            err.print(f"[yellow]fallback:[/] {what} ×{n}", highlight=False)
+            _warning(f"{what} ×{n}", label="fallback:")
+        for kind, (path, old, new) in sorted(summary.kept.items()):
+            _warning(f"kept the published {path} ({old} items): this run would show only {new}; "
+                     "pass --replace to overwrite it")
         out.print(
             f"LLM: {h.llm.provider} — {h.llm.calls} calls, {h.llm.cached} cached, "
             f"{h.llm.tokens_in + h.llm.tokens_out} tokens, ${h.llm.cost_usd:.4f}"
         )
         for kind, paths in summary.reports.items():
-            out.print(f"[bold]{kind}[/] ({summary.items_by_kind.get(kind, 0)} items): " + ", ".join(map(str, paths)))
+            out.print(Text.assemble((kind, "bold"), f" ({summary.items_by_kind.get(kind, 0)} items): "
+                                    + ", ".join(map(str, paths))), highlight=False)
         real = [o for o in h.outcomes if o.source != "snippets"]
         if real and all(o.status in ("failed", "no_recording") for o in real):
             raise RunFailed("every source failed: " + "; ".join(f"{o.source}: {o.error}" for o in real))
@@ -256,7 +364,8 @@ def sources(db: DbOpt = None, config: ConfigOpt = None) -> None:
             t.add_column(col)
         for s in build_sources(cfg):
             day, o = last.get(s.name, ("—", None))
-            t.add_row(s.name, s.kind, day, o.status if o else "never run", str(o.items) if o else "", (o.error or "") if o else "")
+            t.add_row(Text(s.name), s.kind, day, o.status if o else "never run", str(o.items) if o else "",
+                      Text((o.error or "") if o else ""))
         out.print(t)
 
     _run(body)
@@ -282,14 +391,14 @@ def classify(llm: LlmOpt = None, config: ConfigOpt = None, db: DbOpt = None) -> 
             store = Store(cfg.general.db)
             llm_obj = make_llm(cfg, store, None, LLMTotals(provider=cfg.llm.provider))
         try:
-            bad = classify_jsonl(sys.stdin, sys.stdout, taxonomy, llm=llm_obj, config=cfg)
+            bad = classify_jsonl(sys.stdin.buffer, sys.stdout, taxonomy, llm=llm_obj, config=cfg)
         finally:
             if llm_obj is not None:
                 asyncio.run(llm_obj.aclose())
             if store is not None:
                 store.close()
         if bad:
-            err.print(f"[yellow]warning:[/] {bad} input line(s) skipped (see messages above)")
+            _warning(f"{bad} input line(s) skipped (see messages above)")
             raise typer.Exit(1)
 
     _run(body)

@@ -137,7 +137,15 @@ MIGRATIONS: list[str] = [
     """,
 ]
 
-BUSY_TIMEOUT_S = 30.0  # how long a write waits for another process's write to finish
+BUSY_TIMEOUT_S = 30.0  # how long a write waits for another process's write to finish (env AIDIGEST_BUSY_TIMEOUT_S)
+
+
+def env_busy_timeout() -> float:
+    try:
+        value = float(os.environ.get("AIDIGEST_BUSY_TIMEOUT_S", BUSY_TIMEOUT_S))
+    except ValueError:
+        return BUSY_TIMEOUT_S
+    return value if value >= 0 else BUSY_TIMEOUT_S
 
 
 class StoreError(Exception):
@@ -223,7 +231,7 @@ def explain(path: str | Path, e: BaseException) -> str:
                 f"(mv {path} {path}.broken) and rerun to start a new one, or restore a backup")
     if "locked" in low or "busy" in low:
         return (f"store {path} is busy: held by {describe_holders(running_runs(path))} for over "
-                f"{BUSY_TIMEOUT_S:.0f} s; rerun when it has finished")
+                f"{env_busy_timeout():g} s; rerun when it has finished (AIDIGEST_BUSY_TIMEOUT_S sets the wait)")
     if "full" in low or getattr(e, "errno", None) == errno.ENOSPC:
         return f"store {path}: the disk is full ({msg}); nothing was half-written, free some space and rerun"
     if "readonly" in low or "read-only" in low or "unable to open" in low or isinstance(e, PermissionError):
@@ -233,7 +241,9 @@ def explain(path: str | Path, e: BaseException) -> str:
 
 
 class Store:
-    def __init__(self, path: str | Path = ":memory:", busy_timeout_s: float = BUSY_TIMEOUT_S):
+    def __init__(self, path: str | Path = ":memory:", busy_timeout_s: float | None = None):
+        busy_timeout_s = env_busy_timeout() if busy_timeout_s is None else busy_timeout_s
+        self.busy_timeout_s = busy_timeout_s
         self.path = str(path)
         self._lock_fd: int | None = None
         memory = self.path == ":memory:"

@@ -184,7 +184,8 @@ def test_full_disk_for_the_reports(tmp_path):
     r, res = in_namespace({"mount": [tmpfs(out, "40k")], "cwd": str(tmp_path), "inspect": str(out),
                            "args": ["run", "--date", DAY, "--replay", str(DEMO), "--db", str(db), "--out", str(out)]})
     assert r.returncode == 1
-    one_line_error(r, "No space left on device", "nothing was half-written")
+    line = one_line_error(r, "No space left on device", "nothing was half-written", str(out / DAY))
+    assert ".tmp" not in line  # names the report it could not write, not a temp file
     files = {name: bytes.fromhex(h) for name, h in res["files"].items()}
     assert not [f for f in files if f.endswith(".tmp")]
     for name, data in files.items():  # whatever was written is whole
@@ -205,6 +206,13 @@ def test_out_pointing_at_a_file(tmp_path):
     assert r.returncode == 2
     one_line_error(r, "--out", "is a file")
     assert not (tmp_path / "s.db").exists()  # refused before the run, not after it
+
+
+def test_db_that_is_a_directory(tmp_path):
+    (tmp_path / "store").mkdir()
+    r = aidigest(*COLLECT, "--db", str(tmp_path / "store"), cwd=tmp_path)
+    assert r.returncode == 2
+    one_line_error(r, "store", "is a directory")
 
 
 def test_config_that_is_a_directory(tmp_path):

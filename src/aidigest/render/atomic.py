@@ -28,11 +28,13 @@ def write_bytes_atomic(path: Path, data: bytes) -> Path:
             os.fsync(f.fileno())
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as e:
         try:
             os.unlink(tmp)
         except FileNotFoundError:
             pass
+        if isinstance(e, OSError) and e.filename in (None, tmp):  # name the file being written, not its temp
+            raise OSError(e.errno, e.strerror, str(path)) from None
         raise
     return path
 

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import json
 import os
-import signal
 import sqlite3
 import sys
-import tempfile
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -19,6 +16,7 @@ from rich.table import Table
 from rich.text import Text
 
 from . import __version__
+from .cli_guard import Signals, out_dir_problem, replay_index_problem, say
 from .config import DEFAULT_CONFIG_NAME, Config, ConfigError, default_config_text, load_config
 
 app = typer.Typer(
@@ -44,31 +42,15 @@ class RunFailed(Exception):
     """The run could not do its job (every source failed): printed as one line, exit code 1."""
 
 
-# Text from outside (API errors, titles, paths, config keys like [general.langauge]) is printed literally:
-# never parsed as rich markup, never wrapped onto a second line.
-def _say(console: Console, label: str, style: str, message: object) -> None:
-    console.print(Text.assemble((label, style), " ", str(message)), highlight=False, soft_wrap=True)
-
-
-def _error(message: object) -> None:
-    _say(err, "error:", "bold red", message)
+def _error(message: object) -> None:  # outside text is printed literally (cli_guard.say), on one line
+    say(err, "error:", "bold red", message)
 
 
 def _warning(message: object, label: str = "warning:") -> None:
-    _say(err, label, "yellow", message)
+    say(err, label, "yellow", message)
 
 
-_state: dict = {"db": None, "terminated": False}  # the store the command uses (named in store errors); SIGTERM seen
-
-
-def _on_sigterm(signum, frame) -> None:
-    """SIGTERM stops a command as Ctrl-C does: the run is marked failed in the store and the command says so."""
-    _state["terminated"] = True
-    handler = signal.getsignal(signal.SIGINT)
-    if callable(handler):  # Python's default (raises KeyboardInterrupt) or asyncio's (cancels the main task)
-        handler(signal.SIGINT, frame)
-        return
-    raise KeyboardInterrupt
+_state: dict = {"db": None}  # the store the command uses (named when a store error happens mid-run)
 
 
 # ---- shared options ---------------------------------------------------------------------------
@@ -115,31 +97,8 @@ def _check_replay(replay: Path | None, record: Path | None) -> None:
         raise UserError("--replay and --record cannot be used together")
     if replay and not (replay / "index.json").exists():
         raise UserError(f"--replay {replay}: no recording there (expected {replay / 'index.json'})")
-    if replay:
-        index = replay / "index.json"
-        try:
-            data = json.loads(index.read_bytes())
-            entries = data["entries"]
-            if not isinstance(entries, list) or not all(
-                isinstance(e, dict) and isinstance(e.get("url"), str) and isinstance(e.get("body_file"), str)
-                for e in entries
-            ):
-                raise ValueError("every entry needs a \"url\" and a \"body_file\"")
-        except (OSError, ValueError, KeyError, TypeError, RecursionError) as e:
-            what = f"{type(e).__name__}: {e}" if not isinstance(e, ValueError) else str(e)
-            raise UserError(f"--replay {replay}: {index} is not a readable recording index ({what})") from None
-
-
-def _check_out_dir(target: Path) -> None:
-    """Fail before the run, not after it: the reports folder must be a folder we can write in."""
-    if target.exists() and not target.is_dir():
-        raise UserError(f"--out {target} is a file, not a folder; pass a folder for the reports")
-    try:
-        target.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=target):
-            pass
-    except OSError as e:
-        raise UserError(f"--out {target}: cannot write reports there ({e.strerror or e})") from None
+    if replay and (problem := replay_index_problem(replay)):
+        raise UserError(f"--replay {replay}: {problem}")
 
 
 def _run(fn, *args, **kwargs):
@@ -151,14 +110,10 @@ def _run(fn, *args, **kwargs):
     from .llm.base import LLMFatal
     from .store import StoreBusy, StoreError, explain
 
-    _state["terminated"] = False
-    previous = None
+    signals = Signals()
     try:
-        previous = signal.signal(signal.SIGTERM, _on_sigterm)
-    except ValueError:  # not the main thread (embedded use): SIGTERM keeps its default
-        pass
-    try:
-        return fn(*args, **kwargs)
+        with signals:
+            return fn(*args, **kwargs)
     except (UserError, ConfigError, LLMFatal) as e:
         _error(e)
         raise typer.Exit(2) from None
@@ -180,14 +135,9 @@ def _run(fn, *args, **kwargs):
         _error(f"{where}{e.strerror or e} (nothing was half-written; fix it and rerun)")
         raise typer.Exit(1) from None
     except KeyboardInterrupt:
-        if _state["terminated"]:
-            _error("terminated (SIGTERM): the run stopped and is marked failed in the store; no file was half-written")
-            raise typer.Exit(143) from None
-        _error("interrupted: the run stopped and is marked failed in the store; no file was half-written")
-        raise typer.Exit(130) from None
-    finally:
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
+        what, code = ("terminated (SIGTERM)", 143) if signals.terminated else ("interrupted", 130)
+        _error(f"{what}: stopped; a run in progress is marked failed in the store; no file was half-written")
+        raise typer.Exit(code) from None
 
 
 def _http(cfg: Config, store, replay: Path | None, record: Path | None):
@@ -312,7 +262,8 @@ def run(
         cfg = _config(config, db, llm, budget_usd=budget_usd, max_tokens=max_tokens)
         language = lang or cfg.general.language
         target = Path(out_dir or cfg.general.out)
-        _check_out_dir(target)
+        if problem := out_dir_problem(target):
+            raise UserError(f"--out {target} {problem}" if problem.startswith("is") else f"--out {target}: {problem}")
 
         async def go():
             with Store(cfg.general.db) as store:

@@ -101,6 +101,22 @@ def test_two_dates_collected_at_once_on_a_fresh_store(tmp_path, trial):
     assert [r["status"] for r in runs(db)] == ["ok", "ok"]
 
 
+def test_two_full_runs_of_two_dates_at_once_both_publish(tmp_path):
+    other = dt.date(2026, 8, 1)
+    rec = recording_for(other, tmp_path / "rec")
+    db, out = tmp_path / "fresh.sqlite3", tmp_path / "out"
+    procs = [start("run", "--date", d, "--replay", str(r), "--db", str(db), "--out", str(out), cwd=tmp_path)
+             for d, r in ((DAY, DEMO), (other.isoformat(), rec))]
+    for p in procs:
+        _, errs = p.communicate(timeout=600)
+        assert p.returncode == 0, errs
+        assert "Traceback" not in errs
+    for d in (DAY, other.isoformat()):
+        for name in (f"News_{d}_report.md", f"Papers_{d}_report.md", f"News_{d}.json", f"Papers_{d}.json"):
+            assert (out / d / name).stat().st_size > 0, name
+    assert sorted(r["status"] for r in runs(db)) == ["ok", "ok"]
+
+
 def test_a_second_run_of_the_same_day_is_refused_naming_the_first(tmp_path):
     db, out = tmp_path / "s.sqlite3", tmp_path / "out"
     args = ("run", "--date", DAY, "--replay", str(DEMO), "--db", str(db), "--out", str(out))

@@ -101,3 +101,31 @@ def test_a_rerun_never_silently_replaces_a_report_with_an_emptier_one(published,
     assert r2.returncode == 0, r2.stderr
     assert "kept the published" not in r2.stderr
     assert shown(out, DAY, "News") < news_before  # overwritten only when asked to
+
+
+def test_the_repeat_window_never_counts_a_later_backfill_against_the_day(tmp_path):
+    """The store rule behind the CLI tests: an earlier day's row counts against D unless D's own report showed the
+    item first; rows of D itself never count; rows from before schema 3 (no time) are older than any timed row."""
+    import time
+
+    from aidigest.store import Store
+
+    d = dt.date(2026, 8, 2)
+    with Store(tmp_path / "s.sqlite3") as s:
+        s.mark_reported(d - dt.timedelta(days=3), [("old", "news", "llm", 5.0)])
+        time.sleep(0.01)
+        s.mark_reported(d, [("x", "news", "llm", 10.0), ("y", "news", "llm", 3.0)])
+        time.sleep(0.01)
+        s.mark_reported(d - dt.timedelta(days=1), [("x", "news", "llm", 12.0), ("z", "news", "llm", 1.0)])  # backfill
+        assert set(s.reported_before(d, 7)) == {"old", "z"}  # x was D's first; y is D's own row
+        assert s.returned_before(d, 7) == frozenset()
+        time.sleep(0.01)
+        s.mark_reported(d, [("x", "news", "llm", 10.0), ("w", "news", "llm", 2.0)])  # a rerun keeps x's first time
+        assert set(s.reported_before(d, 7)) == {"old", "z"}
+        assert set(s.reported_before(d + dt.timedelta(days=1), 7)) == {"old", "x", "z", "w"}  # later days: all count
+        s.conn.execute("UPDATE reported SET reported_at = NULL WHERE day = ?", (d.isoformat(),))  # rows from before
+        s.conn.commit()
+        assert set(s.reported_before(d, 7)) == {"old", "z"}
+        s.conn.execute("UPDATE reported SET reported_at = NULL")  # nothing known: every earlier row counts
+        s.conn.commit()
+        assert set(s.reported_before(d, 7)) == {"old", "x", "z"}

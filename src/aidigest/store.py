@@ -478,11 +478,11 @@ class Store:
 
     # An earlier day's row counts against `day` unless `day`'s own report showed the item first (a backfill of
     # an earlier day, run after `day` was published, must not empty `day` when it is rerun). Rows of `day`
-    # itself never count. Rows written before schema 3 have no time and always count.
+    # itself never count. Rows written before schema 3 have no time: older than any row that has one.
     _EARLIER = (
         "SELECT r.key, r.day, r.score FROM reported r WHERE r.day >= ? AND r.day < ? AND NOT EXISTS ("
         " SELECT 1 FROM reported own WHERE own.day = ? AND own.key = r.key"
-        " AND own.reported_at IS NOT NULL AND r.reported_at IS NOT NULL AND own.reported_at < r.reported_at)"
+        " AND r.reported_at IS NOT NULL AND COALESCE(own.reported_at, 0) < r.reported_at)"
     )
 
     def reported_before(self, day: dt.date, window_days: int) -> dict[str, tuple[str, float]]:

@@ -108,7 +108,7 @@ def test_failing_target_does_not_block_others_is_retried_and_nothing_is_sent_twi
         targets = f"json://127.0.0.1:{hooks.port}/down/${{HOOK_TOKEN}} json://127.0.0.1:{hooks.port}/up"
         env = {"AIDIGEST_NOTIFY": targets, "HOOK_TOKEN": SECRET}
         r1 = aidigest("notify", "--date", "2026-08-02", "--db", str(db), "--out", str(out), cwd=tmp_path, env=env)
-        assert r1.returncode == 3, r1.stderr
+        assert r1.returncode == 4, r1.stderr
         assert "FAILED" in r1.stdout and "500" in r1.stdout and "retried on the next run" in r1.stderr
         assert SECRET not in r1.stdout + r1.stderr and f"json://127.0.0.1:{hooks.port}/…" in r1.stdout
         assert len(hooks.to("/up")) == 2 and len(hooks.to("/down")) >= 2  # the failure did not stop /up
@@ -116,7 +116,7 @@ def test_failing_target_does_not_block_others_is_retried_and_nothing_is_sent_twi
         # rerun while still down: /up is not resent, /down is tried again
         down_before = len(hooks.to("/down"))
         r2 = aidigest("notify", "--date", "2026-08-02", "--db", str(db), "--out", str(out), cwd=tmp_path, env=env)
-        assert r2.returncode == 3 and "already sent" in r2.stdout
+        assert r2.returncode == 4 and "already sent" in r2.stdout
         assert len(hooks.to("/up")) == 2 and len(hooks.to("/down")) > down_before
 
         # the target recovers: sent once, then a rerun sends nothing at all
@@ -144,7 +144,7 @@ def test_a_failed_delivery_is_retried_by_the_next_days_run(demo_day, tmp_path):
         hooks.status["/down"] = 500
         env = {"AIDIGEST_NOTIFY": f"json://127.0.0.1:{hooks.port}/down json://127.0.0.1:{hooks.port}/up"}
         r1 = aidigest("notify", "--date", "2026-08-02", "--db", str(db), "--out", str(out), cwd=tmp_path, env=env)
-        assert r1.returncode == 3
+        assert r1.returncode == 4
         hooks.status.clear()
         r2 = aidigest("notify", "--date", "2026-08-03", "--db", str(db), "--out", str(out), cwd=tmp_path, env=env)
         assert r2.returncode == 0, r2.stdout + r2.stderr
@@ -168,7 +168,7 @@ def test_a_literal_url_from_the_environment_is_never_shown(demo_day, tmp_path):
         hooks.status["/down"] = 500
         env = {"AIDIGEST_NOTIFY": f"json://127.0.0.1:{hooks.port}/down/{literal}?key={literal}x"}
         r = aidigest("notify", "--date", "2026-08-02", "--db", str(tmp_path / "d.db"), "--out", str(out), cwd=tmp_path, env=env)
-    assert r.returncode == 3 and len(hooks.to("/down")) == 2
+    assert r.returncode == 4 and len(hooks.to("/down")) == 2
     assert literal not in r.stdout + r.stderr and literal.encode() not in (tmp_path / "d.db").read_bytes()
 
 
@@ -178,7 +178,7 @@ def test_a_pending_failed_delivery_is_named_in_the_next_reports_run_health(demo_
     with HookServer() as hooks:
         hooks.status["/down"] = 500
         env = {"AIDIGEST_NOTIFY": f"json://127.0.0.1:{hooks.port}/down"}
-        assert aidigest("notify", "--date", "2026-08-02", "--db", str(db), "--out", str(out), cwd=tmp_path, env=env).returncode == 3
+        assert aidigest("notify", "--date", "2026-08-02", "--db", str(db), "--out", str(out), cwd=tmp_path, env=env).returncode == 4
     r = aidigest("run", "--date", "2026-08-02", "--replay", str(DEMO), "--db", str(db), "--out", str(tmp_path / "r"),
                  "--llm", "none", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
@@ -191,7 +191,7 @@ def test_unset_variable_names_it_and_fails_only_that_target(demo_day, tmp_path):
     with HookServer() as hooks:
         env = {"AIDIGEST_NOTIFY": f"${{NOT_SET_ANYWHERE}} json://127.0.0.1:{hooks.port}/up"}
         r = aidigest("notify", "--date", "2026-08-02", "--db", str(tmp_path / "d.db"), "--out", str(out), cwd=tmp_path, env=env)
-    assert r.returncode == 3 and "NOT_SET_ANYWHERE is not set" in r.stdout and len(hooks.to("/up")) == 2
+    assert r.returncode == 4 and "NOT_SET_ANYWHERE is not set" in r.stdout and len(hooks.to("/up")) == 2
 
 
 def test_an_unreadable_export_fails_that_report_only(demo_day, tmp_path):
@@ -202,7 +202,7 @@ def test_an_unreadable_export_fails_that_report_only(demo_day, tmp_path):
     with HookServer() as hooks:
         env = {"AIDIGEST_NOTIFY": f"json://127.0.0.1:{hooks.port}/up"}
         r = aidigest("notify", "--date", "2026-08-02", "--db", str(tmp_path / "d.db"), "--out", str(out), cwd=tmp_path, env=env)
-    assert r.returncode == 3 and "Traceback" not in r.stderr
+    assert r.returncode == 4 and "Traceback" not in r.stderr
     assert "Papers_2026-08-02.json is not a readable digest export" in r.stdout
     assert [q.json["title"] for q in hooks.requests] == ["AI 다이제스트 2026-08-02 · 뉴스"]
 

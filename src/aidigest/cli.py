@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import os
+import sqlite3
 import sys
 from pathlib import Path
 from typing import Annotated, Optional
@@ -12,8 +13,10 @@ from typing import Annotated, Optional
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from . import __version__
+from .cli_guard import Signals, out_dir_problem, replay_index_problem, say
 from .config import DEFAULT_CONFIG_NAME, Config, ConfigError, default_config_text, load_config
 
 app = typer.Typer(
@@ -40,7 +43,18 @@ class RunFailed(Exception):
 
 
 class DeliveryFailed(Exception):
-    """Reports were written but some delivery target failed (retried next run): one line, exit code 3."""
+    """Reports were written but some delivery target failed (retried next run): one line, exit code 4."""
+
+
+def _error(message: object) -> None:  # outside text is printed literally (cli_guard.say), on one line
+    say(err, "error:", "bold red", message)
+
+
+def _warning(message: object, label: str = "warning:") -> None:
+    say(err, label, "yellow", message)
+
+
+_state: dict = {"db": None}  # the store the command uses (named when a store error happens mid-run)
 
 
 # ---- shared options ---------------------------------------------------------------------------
@@ -73,6 +87,8 @@ def _parse_day(value: str | None, cfg: Config) -> dt.date:
 def _config(path: Path | None, db: Path | None = None, llm: str | None = None, out_dir: Path | None = None, **llm_overrides) -> Config:
     import logging
 
+    from pydantic import ValidationError
+
     cfg = load_config(path)
     if db is not None:
         cfg.general.db = str(db)
@@ -85,7 +101,11 @@ def _config(path: Path | None, db: Path | None = None, llm: str | None = None, o
         cfg.llm.provider = llm
     for key, value in llm_overrides.items():
         if value is not None:
-            setattr(cfg.llm, key, value)
+            try:
+                setattr(cfg.llm, key, value)  # validated like the file's value
+            except ValidationError as e:
+                raise UserError(f"--{key.replace('_', '-')} {value}: {e.errors()[0]['msg']}") from None
+    _state["db"] = cfg.general.db
     return cfg
 
 
@@ -94,26 +114,50 @@ def _check_replay(replay: Path | None, record: Path | None) -> None:
         raise UserError("--replay and --record cannot be used together")
     if replay and not (replay / "index.json").exists():
         raise UserError(f"--replay {replay}: no recording there (expected {replay / 'index.json'})")
+    if replay and (problem := replay_index_problem(replay)):
+        raise UserError(f"--replay {replay}: {problem}")
 
 
 def _run(fn, *args, **kwargs):
-    """Run a command body; user mistakes become one-line errors, never tracebacks."""
-    from .llm.base import LLMFatal
+    """Run a command body; user mistakes and bad state become one-line errors, never tracebacks.
 
+    Exit codes: 1 the run failed (every source failed, bad input lines, disk full or unwritable files),
+    2 a usage/config mistake or a store that cannot be used, 3 refused: another run holds the day or the store,
+    4 the reports were written but a delivery target failed (retried on the next run), 130 interrupted (Ctrl-C), 143 terminated (SIGTERM)."""
+    from .llm.base import LLMFatal
+    from .store import StoreBusy, StoreError, explain
+
+    signals = Signals()
     try:
-        return fn(*args, **kwargs)
+        with signals:
+            return fn(*args, **kwargs)
     except (UserError, ConfigError, LLMFatal) as e:
-        err.print(f"[bold red]error:[/] {e}", highlight=False)
+        _error(e)
         raise typer.Exit(2) from None
     except RunFailed as e:
-        err.print(f"[bold red]error:[/] {e}", highlight=False)
+        _error(e)
+        raise typer.Exit(1) from None
+    except StoreBusy as e:
+        _error(e)
+        raise typer.Exit(3) from None
+    except StoreError as e:
+        _error(e)
+        raise typer.Exit(2) from None
+    except sqlite3.Error as e:  # during the run: the transaction was rolled back, the reports are whole files
+        message = explain(_state["db"] or "?", e)
+        _error(message)
+        raise typer.Exit(3 if message.startswith(f"store {_state['db']} is busy") else 1) from None
+    except OSError as e:
+        where = f"{e.filename}: " if e.filename else ""
+        _error(f"{where}{e.strerror or e} (nothing was half-written; fix it and rerun)")
         raise typer.Exit(1) from None
     except DeliveryFailed as e:
-        err.print(f"[bold red]error:[/] {e}", highlight=False)
-        raise typer.Exit(3) from None
+        _error(e)
+        raise typer.Exit(4) from None
     except KeyboardInterrupt:
-        err.print("[bold red]interrupted[/]")
-        raise typer.Exit(130) from None
+        what, code = ("terminated (SIGTERM)", 143) if signals.terminated else ("interrupted", 130)
+        _error(f"{what}: stopped; a run in progress is marked failed in the store; no file was half-written")
+        raise typer.Exit(code) from None
 
 
 def _http(cfg: Config, store, replay: Path | None, record: Path | None):
@@ -132,14 +176,15 @@ def _print_outcomes(outcomes) -> None:
     for o in outcomes:
         style = {"ok": "green", "empty": "yellow"}.get(o.status, "red")
         detail = o.error or ", ".join(f"{k}={v}" for k, v in o.notes.items() if v)
-        t.add_row(o.source, f"[{style}]{o.status}[/]", str(o.items), f"{o.duration_s:.1f}s", detail, style=None)
+        t.add_row(Text(o.source), Text(o.status, style=style), str(o.items), f"{o.duration_s:.1f}s", Text(detail),
+                  style=None)
     out.print(t)
 
 
 def _warn_failures(outcomes) -> None:
     for o in outcomes:
         if o.status in ("failed", "no_recording"):
-            err.print(f"[yellow]warning:[/] source {o.source} {o.status.replace('_', ' ')}: {o.error}", highlight=False)
+            _warning(f"source {o.source} {o.status.replace('_', ' ')}: {o.error}")
 
 
 # ---- commands ---------------------------------------------------------------------------------
@@ -186,8 +231,11 @@ def init(
             raise UserError(f"{path} already exists (use --force to overwrite)")
         from .render.atomic import write_text_atomic
 
-        write_text_atomic(path, default_config_text())
-        out.print(f"wrote {path}")
+        try:
+            write_text_atomic(path, default_config_text())
+        except OSError as e:
+            raise UserError(f"--path {path}: cannot write the config there ({e.strerror or e}: {e.filename or path})") from None
+        out.print(Text(f"wrote {path}"), highlight=False)
 
     _run(body)
 
@@ -212,6 +260,7 @@ def collect(
 
         async def go():
             with Store(cfg.general.db) as store:
+                store.day_lock(day, "collect")
                 async with _http(cfg, store, replay, record) as http:
                     return await collect_day(day, cfg, store, http)
 
@@ -243,6 +292,9 @@ def run(
     max_tokens: Annotated[Optional[int], typer.Option("--max-tokens", help="Stop new LLM calls after this many tokens.")] = None,
     notify: Annotated[bool, typer.Option("--notify", help="Then send each day's digest to the notify.targets (once per target).")] = False,
     config: ConfigOpt = None,
+    replace: Annotated[
+        bool, typer.Option("--replace", help="Overwrite a published report even when this run shows fewer items.")
+    ] = False,
 ) -> None:
     """Collect + categorize + summarize + write the day's News and Papers reports (any past date works).
 
@@ -275,14 +327,17 @@ def run(
                 raise UserError("--notify: no delivery targets; set notify.targets in the config or AIDIGEST_NOTIFY (apprise URLs)")
         language = lang or cfg.general.language
         target = Path(cfg.general.out)
+        if problem := out_dir_problem(target):
+            raise UserError(f"--out {target} {problem}" if problem.startswith("is") else f"--out {target}: {problem}")
         log = logging.getLogger("aidigest.run")
         _warn_unpriced_budget(cfg)  # before the first LLM call
 
         def one_day(day):
             async def go():
                 with Store(cfg.general.db) as store:
+                    store.day_lock(day, "run")
                     async with _http(cfg, store, replay, record) as http:
-                        return await run_day(day, cfg, store, http, target, language)
+                        return await run_day(day, cfg, store, http, target, language, replace=replace)
 
             try:
                 summary = asyncio.run(go())
@@ -292,13 +347,17 @@ def run(
             _warn_failures(summary.health.outcomes)
             h = summary.health
             for what, n in sorted(h.fallbacks.items()):
-                err.print(f"[yellow]fallback:[/] {what} ×{n}", highlight=False)
+                _warning(f"{what} ×{n}", label="fallback:")
+            for kind, (path, old, new) in sorted(summary.kept.items()):
+                _warning(f"kept the published {path} ({old} items): this run would show only {new}; "
+                         "pass --replace to overwrite it")
             out.print(
                 f"LLM: {h.llm.provider} — {h.llm.calls} calls, {h.llm.cached} cached, "
                 f"{h.llm.tokens_in + h.llm.tokens_out} tokens, ${h.llm.cost_usd:.4f}"
             )
             for kind, paths in summary.reports.items():
-                out.print(f"[bold]{kind}[/] ({summary.items_by_kind.get(kind, 0)} items): " + ", ".join(map(str, paths)), highlight=False)
+                out.print(Text.assemble((kind, "bold"), f" ({summary.items_by_kind.get(kind, 0)} items): "
+                                        + ", ".join(map(str, paths))), highlight=False)
             real = [o for o in h.outcomes if o.source != "snippets"]
             failed_sources = [o.source for o in real if o.status in ("failed", "no_recording")]
             log.info(
@@ -312,8 +371,7 @@ def run(
             if h.llm.offline:
                 if h.llm.fatal:  # bad key / unknown model: the reports were written offline; exit 2 so cron notices
                     raise UserError(f"LLM stopped: {h.llm.offline} (the reports above were written offline)")
-                err.print("[yellow]warning:[/] ", end="")
-                err.print(f"LLM switched off, offline fallbacks used: {h.llm.offline}", markup=False, highlight=False)
+                _warning(f"LLM switched off, offline fallbacks used: {h.llm.offline}")
 
         failed_days: list[str] = []
         delivery_failures: list[str] = []
@@ -326,7 +384,7 @@ def run(
                 if len(days) == 1:
                     raise
                 failed_days.append(str(day))
-                err.print(f"[bold red]error:[/] {day}: {e}", highlight=False)
+                _error(f"{day}: {e}")
                 continue
             if notify:
                 delivery_failures += _notify(cfg, day, target)
@@ -351,7 +409,7 @@ def _notify(cfg: Config, day: dt.date, out_dir: Path) -> list[str]:
         if not report_files(out_dir, day):
             if not pending_retries(store, day):
                 raise UserError(f"no report for {day} in {out_dir} (run `aidigest run --date {day}` first)")
-            err.print(f"[yellow]warning:[/] no report for {day} in {out_dir}; retrying earlier failed deliveries only", highlight=False)
+            _warning(f"no report for {day} in {out_dir}; retrying earlier failed deliveries only")
         res = notify_day(day, out_dir, cfg, store)
     for d in res.deliveries:
         style = {"sent": "green", "skipped": "dim"}.get(d.status, "red")
@@ -368,7 +426,7 @@ def notify(
     config: ConfigOpt = None,
 ) -> None:
     """Send the day's digest (short form) to every notify.targets entry not yet served: email, Slack, Discord,
-    Telegram, JSON webhooks (apprise URLs). A rerun does not resend; a failed target is retried (exit status 3)."""
+    Telegram, JSON webhooks (apprise URLs). A rerun does not resend; a failed target is retried (exit status 4)."""
 
     def body():
         cfg = _config(config, db, None, out_dir)
@@ -416,8 +474,7 @@ def _warn_unpriced_budget(cfg: Config) -> None:
     if parsed is not None and find_price(parsed[1], cfg.llm.prices, parsed[0]) is None:
         from .pipeline import unpriced_budget_note
 
-        err.print("[yellow]warning:[/] ", end="")
-        err.print(unpriced_budget_note(cfg), markup=False, highlight=False)
+        _warning(unpriced_budget_note(cfg))
 
 
 @app.command()
@@ -446,10 +503,10 @@ def site(
         except SiteError as e:
             raise UserError(str(e)) from None
         for line in res.skipped:
-            err.print(f"[yellow]warning:[/] skipped {line}", highlight=False)
+            _warning(f"skipped {line}")
         out.print(
             f"site: {res.days} days, {len(res.written)} files written, {len(res.removed)} removed, "
-            f"{res.unchanged} unchanged in {res.seconds:.1f}s → {res.index}", highlight=False,
+            f"{res.unchanged} unchanged in {res.seconds:.1f}s → {res.index}", highlight=False, markup=False,
         )
 
     _run(body)
@@ -473,7 +530,8 @@ def sources(db: DbOpt = None, config: ConfigOpt = None) -> None:
             t.add_column(col)
         for s in build_sources(cfg):
             day, o = last.get(s.name, ("—", None))
-            t.add_row(s.name, s.kind, day, o.status if o else "never run", str(o.items) if o else "", (o.error or "") if o else "")
+            t.add_row(Text(s.name), s.kind, day, o.status if o else "never run", str(o.items) if o else "",
+                      Text((o.error or "") if o else ""))
         out.print(t)
 
     _run(body)
@@ -499,14 +557,14 @@ def classify(llm: LlmOpt = None, config: ConfigOpt = None, db: DbOpt = None) -> 
             store = Store(cfg.general.db)
             llm_obj = make_llm(cfg, store, None, LLMTotals(provider=cfg.llm.provider))
         try:
-            bad = classify_jsonl(sys.stdin, sys.stdout, taxonomy, llm=llm_obj, config=cfg)
+            bad = classify_jsonl(sys.stdin.buffer, sys.stdout, taxonomy, llm=llm_obj, config=cfg)
         finally:
             if llm_obj is not None:
                 asyncio.run(llm_obj.aclose())
             if store is not None:
                 store.close()
         if bad:
-            err.print(f"[yellow]warning:[/] {bad} input line(s) skipped (see messages above)")
+            _warning(f"{bad} input line(s) skipped (see messages above)")
             raise typer.Exit(1)
 
     _run(body)

@@ -59,8 +59,17 @@ async def collect_day(
     command: str = "collect",
     run_id: int | None = None,
 ) -> CollectResult:
+    if run_id is None:  # a run of its own (`aidigest collect`): marked finished, or failed when interrupted
+        run_id = store.start_run(day, command)
+        try:
+            result = await collect_day(day, config, store, http, sources, command, run_id)
+        except BaseException as e:
+            store.finish_run(run_id, "error", {"error": "interrupted" if isinstance(
+                e, (KeyboardInterrupt, asyncio.CancelledError)) else type(e).__name__})
+            raise
+        store.finish_run(run_id, "ok", {"items": len(result.items), "new": result.new_items})
+        return result
     sources = build_sources(config) if sources is None else sources
-    run_id = store.start_run(day, command) if run_id is None else run_id
     ctx = FetchContext(day=day, http=http, config=config)
     with progress.task("sources", total=len(sources)) as bar:
 

@@ -11,7 +11,7 @@ import os
 import tomllib
 from importlib import resources
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
@@ -23,25 +23,27 @@ class ConfigError(Exception):
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # unknown keys, wrong types (strict: "8" is not a number, 1 is not a boolean) and out-of-range values are
+    # errors at load time; assignments (flags) are checked the same way
+    model_config = ConfigDict(extra="forbid", strict=True, validate_assignment=True)
 
 
 class GeneralConfig(_Strict):
-    language: str = "ko"  # report language (ISO 639-1)
+    language: str = Field("ko", min_length=1)  # report language (ISO 639-1)
     db: str = ""  # empty = the standard location (aidigest.paths; `aidigest where` prints it)
     out: str = ""  # empty = the standard location
-    timezone: str = "Asia/Seoul"  # decides which day `aidigest run` picks (aidigest.days)
+    timezone: str = Field("Asia/Seoul", min_length=1)  # decides which day `aidigest run` picks (aidigest.days)
 
 
 class HttpConfig(_Strict):
-    timeout_s: float = 20.0
-    max_concurrency: int = 8
-    per_host: int = 2
-    retries: int = 3
-    backoff_base_s: float = 0.5
-    backoff_max_s: float = 30.0
-    max_bytes: int = 5_000_000
-    deadline_s: float = 60.0  # total time for one request (all reads, redirects and retries)
+    timeout_s: float = Field(20.0, gt=0)
+    max_concurrency: int = Field(8, ge=1)
+    per_host: int = Field(2, ge=1)
+    retries: int = Field(3, ge=0)
+    backoff_base_s: float = Field(0.5, ge=0)
+    backoff_max_s: float = Field(30.0, ge=0)
+    max_bytes: int = Field(5_000_000, ge=1)
+    deadline_s: float = Field(60.0, gt=0)  # total time for one request (all reads, redirects and retries)
     allow_private: bool = False  # let requests reach loopback/private/link-local addresses (no SSRF guard)
     allow_networks: list[str] = Field(default_factory=list)  # CIDR networks allowed anyway, e.g. ["10.1.2.0/24"]
     user_agent: str = "aidigest/0.1 (daily AI news digest; +https://pypi.org/project/aidigest/)"
@@ -49,8 +51,8 @@ class HttpConfig(_Strict):
 
 class HackerNewsConfig(_Strict):
     enabled: bool = True
-    min_points: int = 20  # front-page stories only; Algolia numericFilters points>=min_points
-    max_items: int = 100
+    min_points: int = Field(20, ge=0)  # front-page stories only; Algolia numericFilters points>=min_points
+    max_items: int = Field(100, ge=1)
 
 
 class HFPapersConfig(_Strict):
@@ -63,9 +65,9 @@ class ArxivConfig(_Strict):
     categories: list[str] = Field(
         default_factory=lambda: ["cs.AI", "cs.CL", "cs.CV", "cs.LG", "cs.RO", "cs.SD", "eess.AS"]
     )
-    page_size: int = 200
-    max_results: int = 2000
-    delay_s: float = 3.0  # arXiv asks for at least 3 s between calls
+    page_size: int = Field(200, ge=1, le=2000)
+    max_results: int = Field(2000, ge=0)
+    delay_s: float = Field(3.0, ge=0)  # arXiv asks for at least 3 s between calls
 
 
 class TechReviewKrConfig(_Strict):
@@ -82,9 +84,9 @@ class FeedConfig(_Strict):
 
 class SnippetConfig(_Strict):
     enabled: bool = True
-    max_per_day: int = 60
-    max_bytes: int = 2_000_000
-    max_chars: int = 600
+    max_per_day: int = Field(60, ge=0)
+    max_bytes: int = Field(2_000_000, ge=1)
+    max_chars: int = Field(600, ge=1)
 
 
 class SourcesConfig(_Strict):
@@ -97,47 +99,49 @@ class SourcesConfig(_Strict):
 
 
 class DigestConfig(_Strict):
-    per_category: int = 8
-    repeat_window_days: int = 7
+    per_category: int = Field(8, ge=1)
+    repeat_window_days: int = Field(7, ge=0)
     taxonomy: str = ""  # path to a taxonomy TOML; empty = the built-in one
 
 
 class LLMPrice(_Strict):
-    input: float  # USD per 1M input tokens
-    output: float  # USD per 1M output tokens
+    input: float = Field(ge=0)  # USD per 1M input tokens
+    output: float = Field(ge=0)  # USD per 1M output tokens
 
 
 class LLMConfig(_Strict):
     provider: str = "none"  # none | openai:<model> | together:<model> | ollama:<model> | anthropic:<model>
-    timeout_s: float = 120.0
-    call_deadline_s: float = 180.0  # one call in total, retries and waits included
-    run_deadline_s: float = 240.0  # all LLM work of one run; after it the rest of the run goes offline
-    breaker_failures: int = 3  # consecutive timeouts/5xx/connection errors that switch the LLM off for the run
-    max_retry_after_s: float = 60.0  # a Retry-After longer than this fails the call instead of waiting
-    retries: int = 3
-    concurrency: int | None = None  # LLM calls in flight; None = auto: 16 for hosted APIs, 4 for local servers
-    batch_size: int = 25  # items per categorization call
-    temperature: float = 0.0
-    max_output_tokens: int = 1500
-    budget_usd: float | None = None
-    max_tokens: int | None = None  # total tokens (in + out) per run
+    timeout_s: float = Field(120.0, gt=0)
+    call_deadline_s: float = Field(180.0, gt=0)  # one call in total, retries and waits included
+    run_deadline_s: float = Field(240.0, gt=0)  # all LLM work of one run; after it the rest of the run goes offline
+    breaker_failures: int = Field(3, ge=1)  # consecutive timeouts/5xx/connection errors that switch the LLM off for the run
+    max_retry_after_s: float = Field(60.0, ge=0)  # a Retry-After longer than this fails the call instead of waiting
+    retries: int = Field(3, ge=0)
+    concurrency: Annotated[int, Field(ge=1)] | None = None  # LLM calls in flight; None = auto: 16 hosted, 4 local
+    batch_size: int = Field(25, ge=1)  # items per categorization call
+    temperature: float = Field(0.0, ge=0, le=2)
+    max_output_tokens: int = Field(1500, ge=1)
+    budget_usd: Annotated[float, Field(ge=0)] | None = None
+    max_tokens: Annotated[int, Field(ge=0)] | None = None  # total tokens (in + out) per run
     prices: dict[str, LLMPrice] = Field(default_factory=dict)
 
 
 class NotifyConfig(_Strict):
     targets: list[str] = Field(default_factory=list)  # apprise URLs; ${VAR} is expanded from the environment
     site_url: str = ""  # base URL of the published site (empty: [site] base_url); messages link its day page
-    top: int = 3  # items per category in the message
+    top: int = Field(3, ge=1)  # items per category in the message
 
 
 class ScheduleConfig(_Strict):
-    time: str = "10:30"  # local time (in [general] timezone) of the daily run written by the schedule recipes
+    time: str = Field("10:30", pattern=r"^([01]?\d|2[0-3]):[0-5]\d$")  # local time (in [general] timezone) of the daily run written by the schedule recipes
+
+
 class SiteConfig(_Strict):
-    out: str = "site"  # the static web archive (`aidigest site`)
+    out: str = Field("site", min_length=1)  # the static web archive (`aidigest site`)
     base_url: str = ""  # public URL of the site, for absolute links in the Atom feeds; empty = relative links
     templates: str = ""  # folder of template overrides (same names as aidigest/templates/*.j2); empty = built-in
     title: str = ""  # site name; empty = "AI 다이제스트" (or the language's equivalent)
-    feed_days: int = 30  # days (entries) per Atom feed
+    feed_days: int = Field(30, ge=1)  # days (entries) per Atom feed
 
 
 class Config(_Strict):
@@ -188,11 +192,15 @@ def load_config(path: str | Path | None = None, env: dict[str, str] | None = Non
     env = dict(os.environ) if env is None else env
     p, explicit = paths.find_config(path, env)
     data: dict = {}
+    if p is not None and p.is_dir():
+        raise ConfigError(f"config {p} is a directory, not a file (pass --config FILE)")
     if p is not None and p.exists():
         try:
             data = tomllib.loads(p.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
             raise ConfigError(f"{p}: not valid TOML ({e})") from None
+        except OSError as e:
+            raise ConfigError(f"config {p} cannot be read ({e.strerror or e})") from None
         general = data.get("general")
         if isinstance(general, dict):
             for key in ("db", "out"):
@@ -200,19 +208,21 @@ def load_config(path: str | Path | None = None, env: dict[str, str] | None = Non
                     general[key] = str(paths.resolve(general[key], p, Path()))
     elif explicit:
         raise ConfigError(f"config file {p} does not exist (run `aidigest init` to write one)")
+    from_env: dict[tuple[str, str], str] = {}
     for name, (section, key, typ) in ENV_OVERRIDES.items():
         if name in env and env[name] != "":
             try:
                 value = typ(env[name])
             except ValueError:
                 raise ConfigError(f"{name}={env[name]!r} is not a valid {typ.__name__}") from None
+            if not isinstance(data.get(section, {}), dict):
+                continue  # the file's own error is reported below
             data.setdefault(section, {})[key] = value
+            from_env[(section, key)] = name
     try:
         cfg = Config.model_validate(data)
     except ValidationError as e:
-        first = e.errors()[0]
-        where = ".".join(str(x) for x in first["loc"])
-        raise ConfigError(f"{p}: [{where}] {first['msg']}") from None
+        raise ConfigError(_describe(p, e, from_env)) from None
     d = paths.dirs(env)
     cfg.general.db = cfg.general.db or str(d.store)
     cfg.general.out = cfg.general.out or str(d.reports)
@@ -224,3 +234,22 @@ def load_config(path: str | Path | None = None, env: dict[str, str] | None = Non
     except DayError as e:
         raise ConfigError(f"general.timezone: {e}") from None
     return cfg
+
+
+def _describe(path: Path | None, e: ValidationError, from_env: dict[tuple[str, str], str]) -> str:
+    """Every problem on one line, each naming its key as written in the file (or the environment variable)."""
+    problems = []
+    for err in e.errors():
+        loc = tuple(str(x) for x in err["loc"])
+        where = f"[{'.'.join(loc)}]"
+        if loc[:2] in from_env:
+            where = f"{from_env[loc[:2]]} ({'.'.join(loc)})"
+        if err["type"] == "extra_forbidden":
+            problems.append(f"{where} is not a known setting")
+        elif err["type"] == "missing":
+            problems.append(f"{where} is required")
+        else:
+            got = err.get("input")
+            shown = "" if isinstance(got, dict | list) else f", got {got!r}"
+            problems.append(f"{where} {err['msg'][:1].lower()}{err['msg'][1:]}{shown}")
+    return f"{path or 'config'}: " + "; ".join(problems)

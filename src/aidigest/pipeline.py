@@ -25,7 +25,7 @@ from .digest import build_digest, reported_rows, write_report
 from .http import HttpClient
 from .llm import make_llm
 from .models import CollectResult, LLMTotals, RunHealth
-from .render import prepare_chart
+from .render import prepare_chart, published_report, shown_items
 from .store import Store
 from .taxonomy import load_taxonomy
 
@@ -44,6 +44,9 @@ class RunSummary:
     reports: dict[str, list[Path]] = field(default_factory=dict)  # kind -> [md, png, json]
     health: RunHealth = field(default_factory=RunHealth)
     items_by_kind: dict[str, int] = field(default_factory=dict)
+    # kind -> (published report kept, items it shows, items this run would show): a rerun never silently
+    # replaces a published report with an emptier one (run_day(replace=True) does)
+    kept: dict[str, tuple[Path, int, int]] = field(default_factory=dict)
 
 
 def add_guard_notes(health: RunHealth, http: HttpClient, config: Config) -> None:
@@ -70,6 +73,7 @@ async def run_day(
     http: HttpClient,
     out_dir: Path,
     language: str | None = None,
+    replace: bool = False,
 ) -> RunSummary:
     language = language or config.general.language
     taxonomy = load_taxonomy(config.digest.taxonomy or None)
@@ -128,11 +132,16 @@ async def run_day(
         add_guard_notes(health, http, config)
         for digest in digests:
             kind = digest.kind
+            published = published_report(digest, out_dir)
+            if published is not None and not replace and shown_items(digest) < published[1]:
+                summary.kept[kind] = (published[0], published[1], shown_items(digest))
+                continue  # the published files and the day's reported rows stay as they are
             paths = write_report(digest, out_dir)
             store.mark_reported(day, reported_rows(digest))
             summary.reports[kind] = [p for p in (paths.markdown, paths.chart, paths.json) if p]
-    except BaseException:
-        store.finish_run(run_id, "error", {"health": health.model_dump(mode="json")})
+    except BaseException as e:
+        reason = "interrupted" if isinstance(e, (KeyboardInterrupt, asyncio.CancelledError)) else type(e).__name__
+        store.finish_run(run_id, "error", {"health": health.model_dump(mode="json"), "error": reason})
         raise
     finally:
         if warm_up is not None:

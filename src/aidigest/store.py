@@ -2,15 +2,26 @@
 
 One real sqlite3 connection; the schema is created and migrated automatically (PRAGMA user_version).
 Items are upserted by canonical key, so rerunning a day never adds rows.
+
+Several processes may use one store at once (cron overlap, two dates at once, a fresh store): every write is
+one `BEGIN IMMEDIATE` transaction (the write lock is taken before anything is read, so a read-then-write can
+never race or deadlock), the migration check and its scripts run in one such transaction, and a writer waits
+for the lock up to `BUSY_TIMEOUT_S` (WAL mode: readers never wait). Two runs of the SAME day are kept apart by
+`Store.day_lock` (a kernel lock, released even when a process is killed). A store that cannot be used
+(damaged, from a newer aidigest, read-only, disk full, held too long by another run) raises `StoreError` with
+one line naming the file and what to do.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import errno
 import json
+import os
 import sqlite3
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from .dedupe.merge import merge_pair
@@ -118,7 +129,13 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (provider, base_url, model)
     );
     """,
-    # 3: deliveries of the day's digest (aidigest.deliver): one row per (day, kind, target); target is a hash of
+    # 3: concurrent runs and backfills: which process a run is (named when a run is refused), and when a day's
+    #    report first showed an item (a backfill of an earlier day, made later, does not take it from that day)
+    """
+    ALTER TABLE runs ADD COLUMN pid INTEGER;
+    ALTER TABLE reported ADD COLUMN reported_at REAL;
+    """,
+    # 4: deliveries of the day's digest (aidigest.deliver): one row per (day, kind, target); target is a hash of
     #    the target URL, never the URL (it may hold a secret)
     """
     CREATE TABLE deliveries (
@@ -137,21 +154,186 @@ MIGRATIONS: list[str] = [
     """,
 ]
 
+BUSY_TIMEOUT_S = 30.0  # how long a write waits for another process's write to finish (env AIDIGEST_BUSY_TIMEOUT_S)
+
+
+def env_busy_timeout() -> float:
+    try:
+        value = float(os.environ.get("AIDIGEST_BUSY_TIMEOUT_S", BUSY_TIMEOUT_S))
+    except ValueError:
+        return BUSY_TIMEOUT_S
+    return value if value >= 0 else BUSY_TIMEOUT_S
+
+
+class StoreError(Exception):
+    """The store cannot be used as it is: one line naming the file and what to do."""
+
+
+class StoreBusy(StoreError):
+    """Another run holds the store (the same day is being run, or a write lock was held past the timeout)."""
+
+
+def _statements(script: str) -> list[str]:
+    """Split a migration script into statements (executescript would commit: a migration is one transaction)."""
+    out, buf = [], ""
+    for line in script.splitlines(keepends=True):
+        buf += line
+        if sqlite3.complete_statement(buf):
+            out.append(buf.strip())
+            buf = ""
+    if buf.strip():
+        out.append(buf.strip())
+    return out
+
+
+def _fmt_time(ts: float | None) -> str:
+    if not ts:
+        return "?"
+    return dt.datetime.fromtimestamp(ts, dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def _pid_alive(pid: int | None) -> bool:
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def running_runs(path: str | Path, day: dt.date | None = None) -> list[dict]:
+    """Unfinished runs in the store at `path` whose process is alive (read-only; [] when unreadable)."""
+    try:
+        conn = sqlite3.connect(f"file:{Path(path).resolve()}?mode=ro", uri=True, timeout=2)
+    except sqlite3.Error:
+        return []
+    try:
+        conn.row_factory = sqlite3.Row
+        cols = {r["name"] for r in conn.execute("PRAGMA table_info(runs)")}
+        if "pid" not in cols:
+            return []
+        sql = "SELECT id, day, command, pid, started_at FROM runs WHERE finished_at IS NULL"
+        args: list = []
+        if day is not None:
+            sql += " AND day = ?"
+            args.append(day.isoformat())
+        rows = [dict(r) for r in conn.execute(sql + " ORDER BY id DESC", args)]
+    except sqlite3.Error:
+        return []
+    finally:
+        conn.close()
+    return [r for r in rows if _pid_alive(r["pid"])]
+
+
+def describe_holders(runs: list[dict]) -> str:
+    if not runs:
+        return "another aidigest process"
+    return "; ".join(
+        f"run {r['id']} (`{r['command']}` of {r['day']}, pid {r['pid']}, started {_fmt_time(r['started_at'])})"
+        for r in runs[:3]
+    )
+
+
+def explain(path: str | Path, e: BaseException) -> str:
+    """One line for a store problem: what happened to which file, and what to do."""
+    msg = str(e).strip() or type(e).__name__
+    low = msg.lower()
+    if isinstance(e, StoreError):
+        return msg
+    if "not a database" in low or "malformed" in low:
+        return (f"store {path} is damaged or not an aidigest store ({msg}); move it aside "
+                f"(mv {path} {path}.broken) and rerun to start a new one, or restore a backup")
+    if "locked" in low or "busy" in low:
+        return (f"store {path} is busy: held by {describe_holders(running_runs(path))} for over "
+                f"{env_busy_timeout():g} s; rerun when it has finished (AIDIGEST_BUSY_TIMEOUT_S sets the wait)")
+    if "full" in low or getattr(e, "errno", None) == errno.ENOSPC:
+        return f"store {path}: the disk is full ({msg}); nothing was half-written, free some space and rerun"
+    if "readonly" in low or "read-only" in low or "unable to open" in low or isinstance(e, PermissionError):
+        return (f"store {path} cannot be written ({msg}); check that the file and its folder are writable, "
+                "or pass --db PATH")
+    return f"store {path}: {msg}"
+
 
 class Store:
-    def __init__(self, path: str | Path = ":memory:"):
+    def __init__(self, path: str | Path = ":memory:", busy_timeout_s: float | None = None):
+        busy_timeout_s = env_busy_timeout() if busy_timeout_s is None else busy_timeout_s
+        self.busy_timeout_s = busy_timeout_s
         self.path = str(path)
-        if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        self.conn = sqlite3.connect(self.path)
-        self.conn.row_factory = sqlite3.Row
-        self.conn.execute("PRAGMA foreign_keys = ON")
-        if self.path != ":memory:":
-            self.conn.execute("PRAGMA journal_mode = WAL")
-        self.migrate()
+        self._lock_fd: int | None = None
+        memory = self.path == ":memory:"
+        try:
+            if not memory:
+                if Path(self.path).is_dir():
+                    raise StoreError(f"store {self.path} is a directory; pass --db FILE")
+                Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            self.conn = sqlite3.connect(self.path, timeout=busy_timeout_s)
+        except (OSError, sqlite3.Error) as e:
+            raise StoreError(explain(self.path, e)) from None
+        try:
+            self.conn.row_factory = sqlite3.Row
+            self.conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_s * 1000)}")
+            self.conn.execute("PRAGMA foreign_keys = ON")
+            self._refuse_newer(self.schema_version)  # before anything is written, even the journal mode
+            if not memory:
+                self.conn.execute("PRAGMA journal_mode = WAL")
+            self.migrate()
+        except (sqlite3.Error, OSError, StoreError) as e:
+            self.conn.close()
+            raise StoreError(explain(self.path, e)) from None
+
+    def _refuse_newer(self, version: int) -> None:
+        if version > len(MIGRATIONS):
+            raise StoreError(
+                f"store {self.path} has schema version {version}, written by a newer aidigest (this one knows up to "
+                f"{len(MIGRATIONS)}); it was not modified: upgrade aidigest, or pass --db PATH for another store"
+            )
 
     def close(self) -> None:
+        self.release_day()
         self.conn.close()
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction that takes the write lock first (BEGIN IMMEDIATE): waits up to the busy
+        timeout for another writer, then reads and writes with no one in between; rolled back on any error."""
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.rollback()
+            raise
+        self.conn.commit()
+
+    # ---- one run per day --------------------------------------------------------------------
+    def day_lock(self, day: dt.date, command: str) -> None:
+        """Hold `day` for this process until `release_day`/`close` (a kernel lock on one byte of `<db>.lock`, so a
+        killed process releases it). Raises StoreBusy naming the run that holds the day."""
+        if self.path == ":memory:" or self._lock_fd is not None:
+            return
+        import fcntl
+
+        lock_path = self.path + ".lock"
+        try:
+            fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as e:
+            raise StoreError(explain(lock_path, e)) from None
+        try:
+            fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, day.toordinal())
+        except OSError:
+            os.close(fd)
+            raise StoreBusy(
+                f"refused: {day} is being processed in store {self.path} by "
+                f"{describe_holders(running_runs(self.path, day))}; `{command}` not started (rerun when it has finished)"
+            ) from None
+        self._lock_fd = fd
+
+    def release_day(self) -> None:
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)  # closing the file releases its locks
+            self._lock_fd = None
 
     def __enter__(self) -> Store:
         return self
@@ -161,10 +343,16 @@ class Store:
 
     # ---- schema -------------------------------------------------------------------------
     def migrate(self) -> None:
-        version = self.conn.execute("PRAGMA user_version").fetchone()[0]
-        for i, script in enumerate(MIGRATIONS[version:], start=version + 1):
-            with self.conn:
-                self.conn.executescript(script)
+        """Bring the schema up to date. Safe when several processes open a fresh or old store at once: the
+        version is read again under the write lock and every missing step applied in that one transaction."""
+        if self.schema_version == len(MIGRATIONS):
+            return
+        with self.write():
+            version = self.schema_version
+            self._refuse_newer(version)
+            for i, script in enumerate(MIGRATIONS[version:], start=version + 1):
+                for statement in _statements(script):
+                    self.conn.execute(statement)
                 self.conn.execute(f"PRAGMA user_version = {i}")
 
     @property
@@ -184,7 +372,7 @@ class Store:
         new = 0
         now = time.time()
         d = day.isoformat()
-        with self.conn:
+        with self.write():  # the write lock first: no other process can insert between the lookup and the insert
             for it in items:
                 row = self.conn.execute("SELECT key, data, first_day, last_day FROM items WHERE key = ?", (it.key,)).fetchone()
                 if row is None and it.arxiv_id:
@@ -192,14 +380,17 @@ class Store:
                         "SELECT key, data, first_day, last_day FROM items WHERE arxiv_id = ?", (it.arxiv_id,)
                     ).fetchone()
                 if row is None:
-                    self.conn.execute(
+                    inserted = self.conn.execute(
                         "INSERT INTO items (key, kind, title, url, arxiv_id, data, first_day, last_day, created_at, updated_at)"
-                        " VALUES (?,?,?,?,?,?,?,?,?,?)",
+                        " VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT(key) DO NOTHING",
                         (it.key, it.kind, it.title, it.url, it.arxiv_id, it.model_dump_json(), d, d, now, now),
-                    )
-                    key = it.key
-                    new += 1
-                else:
+                    ).rowcount
+                    if inserted:
+                        key = it.key
+                        new += 1
+                    else:  # cannot happen under the write lock; merged rather than failing if it ever does
+                        row = self.conn.execute("SELECT key, data FROM items WHERE key = ?", (it.key,)).fetchone()
+                if row is not None:
                     key = row["key"]
                     merged = merge_pair(Item.model_validate_json(row["data"]), it).model_copy(update={"key": key})
                     self.conn.execute(
@@ -225,21 +416,22 @@ class Store:
 
     # ---- runs ---------------------------------------------------------------------------
     def start_run(self, day: dt.date, command: str) -> int:
-        with self.conn:
+        with self.write():
             cur = self.conn.execute(
-                "INSERT INTO runs (day, command, started_at) VALUES (?, ?, ?)", (day.isoformat(), command, time.time())
+                "INSERT INTO runs (day, command, started_at, pid) VALUES (?, ?, ?, ?)",
+                (day.isoformat(), command, time.time(), os.getpid()),
             )
         return int(cur.lastrowid)
 
     def finish_run(self, run_id: int, status: str, summary: dict | None = None) -> None:
-        with self.conn:
+        with self.write():
             self.conn.execute(
                 "UPDATE runs SET finished_at = ?, status = ?, summary = ? WHERE id = ?",
                 (time.time(), status, json.dumps(summary or {}, ensure_ascii=False), run_id),
             )
 
     def record_outcome(self, run_id: int, o: SourceOutcome) -> None:
-        with self.conn:
+        with self.write():
             self.conn.execute(
                 "INSERT OR REPLACE INTO source_outcomes (run_id, source, kind, status, items, error, duration_s, notes)"
                 " VALUES (?,?,?,?,?,?,?,?)",
@@ -282,25 +474,38 @@ class Store:
 
     # ---- reported (cross-day dedup) -------------------------------------------------------
     def mark_reported(self, day: dt.date, rows: Iterable[tuple[str, str, str, float]]) -> None:
-        """rows: (key, kind, category, score). Replaces the day's previous rows (reruns are idempotent)."""
+        """rows: (key, kind, category, score). Replaces the day's previous rows (reruns are idempotent); an item
+        the day's report showed before keeps the time it was first shown (`reported_at`)."""
         d = day.isoformat()
         rows = list(rows)
         kinds = {r[1] for r in rows}
-        with self.conn:
+        now = time.time()
+        with self.write():
+            first: dict[str, float] = {}
             for kind in kinds:
+                for r in self.conn.execute(
+                    "SELECT key, reported_at FROM reported WHERE day = ? AND kind = ?", (d, kind)
+                ):
+                    first[r["key"]] = r["reported_at"] or 0.0
                 self.conn.execute("DELETE FROM reported WHERE day = ? AND kind = ?", (d, kind))
             self.conn.executemany(
-                "INSERT OR REPLACE INTO reported (day, key, kind, category, score) VALUES (?,?,?,?,?)",
-                [(d, k, kind, c, s) for k, kind, c, s in rows],
+                "INSERT OR REPLACE INTO reported (day, key, kind, category, score, reported_at) VALUES (?,?,?,?,?,?)",
+                [(d, k, kind, c, s, first.get(k, now)) for k, kind, c, s in rows],
             )
+
+    # An earlier day's row counts against `day` unless `day`'s own report showed the item first (a backfill of
+    # an earlier day, run after `day` was published, must not empty `day` when it is rerun). Rows of `day`
+    # itself never count. Rows written before schema 3 have no time: older than any row that has one.
+    _EARLIER = (
+        "SELECT r.key, r.day, r.score FROM reported r WHERE r.day >= ? AND r.day < ? AND NOT EXISTS ("
+        " SELECT 1 FROM reported own WHERE own.day = ? AND own.key = r.key"
+        " AND r.reported_at IS NOT NULL AND COALESCE(own.reported_at, 0) < r.reported_at)"
+    )
 
     def reported_before(self, day: dt.date, window_days: int) -> dict[str, tuple[str, float]]:
         """key -> (latest earlier day it was reported on, its score then), within the window before `day`."""
         start = (day - dt.timedelta(days=window_days)).isoformat()
-        rows = self.conn.execute(
-            "SELECT key, day, score FROM reported WHERE day >= ? AND day < ? ORDER BY day",
-            (start, day.isoformat()),
-        )
+        rows = self.conn.execute(self._EARLIER + " ORDER BY r.day", (start, day.isoformat(), day.isoformat()))
         out: dict[str, tuple[str, float]] = {}
         for r in rows:
             out[r["key"]] = (r["day"], r["score"])
@@ -310,8 +515,8 @@ class Store:
         """Keys reported on two or more earlier days within the window: stories that already came back once."""
         start = (day - dt.timedelta(days=window_days)).isoformat()
         rows = self.conn.execute(
-            "SELECT key FROM reported WHERE day >= ? AND day < ? GROUP BY key HAVING COUNT(DISTINCT day) >= 2",
-            (start, day.isoformat()),
+            f"SELECT key FROM ({self._EARLIER}) GROUP BY key HAVING COUNT(DISTINCT day) >= 2",
+            (start, day.isoformat(), day.isoformat()),
         )
         return frozenset(r[0] for r in rows)
 
@@ -323,7 +528,7 @@ class Store:
     def put_validators(self, url: str, etag: str | None, last_modified: str | None, body: bytes) -> None:
         if not etag and not last_modified:
             return
-        with self.conn:
+        with self.write():
             self.conn.execute(
                 "INSERT OR REPLACE INTO http_validators (url, etag, last_modified, body, updated_at) VALUES (?,?,?,?,?)",
                 (url, etag, last_modified, body, time.time()),

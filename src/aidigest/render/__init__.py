@@ -9,11 +9,12 @@ Use `aidigest.digest.write_report` (it accepts a final RunHealth); `write_all` i
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 
 from ..digest import Digest, ReportPaths
-from .atomic import write_bytes_atomic, write_text_atomic
+from .atomic import clean_stale_temp, write_bytes_atomic, write_text_atomic
 from .export import digest_json
 from .markdown import render_markdown, report_kind_word
 
@@ -36,9 +37,29 @@ def prepare_chart(digest: Digest, out_dir: Path) -> None:
     digest_chart(digest, previous=Path(out_dir) / digest.day.isoformat() / file_names(digest)[1])
 
 
+def shown_items(digest: Digest) -> int:
+    """Items a report shows by title: full entries, one-line entries and returning stories."""
+    return digest.stats.full + digest.stats.compact + digest.stats.returning
+
+
+def published_report(digest: Digest, out_dir: Path) -> tuple[Path, int] | None:
+    """(the Markdown report already written for the digest's day and kind, items it shows), from its JSON export;
+    None when there is none (or its export cannot be read: then nothing is known to be lost by rewriting it)."""
+    md_name, _, json_name = file_names(digest)
+    day_dir = Path(out_dir) / digest.day.isoformat()
+    try:
+        stats = json.loads((day_dir / json_name).read_bytes())["stats"]
+        return day_dir / md_name, int(stats["full"]) + int(stats["compact"]) + int(stats.get("returning", 0))
+    except (OSError, ValueError, KeyError, TypeError, RecursionError):
+        return None
+
+
 def write_all(digest: Digest, out_dir: Path) -> ReportPaths:
     day_dir = Path(out_dir) / digest.day.isoformat()
     day_dir.mkdir(parents=True, exist_ok=True)
+    cleaned = clean_stale_temp(day_dir)  # left by a write that was killed before its rename
+    if cleaned:
+        log.info("removed %d temp file(s) left by an interrupted write in %s", cleaned, day_dir)
     md_name, png_name, json_name = file_names(digest)
     chart_path: Path | None = None
     try:

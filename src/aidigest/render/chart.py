@@ -164,7 +164,9 @@ def chart_png(labels: list[str], counts: list[int], tops: list[str], title: str,
     families, _ = _setup_fonts()
     n = max(len(labels), 1)
     height_in = max(3.2, 1.3 + 0.46 * n)
-    with rc_context({"font.family": list(families), "axes.unicode_minus": False, "svg.hashsalt": "aidigest"}):
+    # text.parse_math off: titles are drawn literally ("$5M at $100M" is not TeX, a stray "$" cannot drop the chart)
+    with rc_context({"font.family": list(families), "axes.unicode_minus": False, "svg.hashsalt": "aidigest",
+                     "text.parse_math": False}):
         fig = Figure(figsize=(WIDTH_PX / DPI, height_in), dpi=DPI)
         FigureCanvasAgg(fig)
         top_margin = 0.75 / height_in

@@ -148,8 +148,11 @@ def png_text(png: bytes, keyword: str) -> str | None:
     return None
 
 
+OTHER_COLOR = "#b0b0b0"  # the one bar of non-AI computing items (always last)
+
+
 def chart_png(labels: list[str], counts: list[int], tops: list[str], title: str, top_header: str = "",
-              key: str | None = None) -> bytes:
+              key: str | None = None, grey_last: bool = False) -> bytes:
     """A horizontal bar chart as PNG bytes (deterministic for the same input); `key` is stored in a
     `aidigest-chart` text chunk (see digest_chart)."""
     import matplotlib
@@ -170,6 +173,8 @@ def chart_png(labels: list[str], counts: list[int], tops: list[str], title: str,
         ax = fig.add_axes((0.19, bottom_margin, 0.33, 1 - top_margin - bottom_margin))
         ys = list(range(len(labels)))
         colors = [matplotlib.colormaps["tab20"](i % 20) for i in ys]
+        if grey_last and colors:
+            colors[-1] = OTHER_COLOR
         ax.barh(ys, counts, color=colors, height=0.7)
         ax.set_yticks(ys, labels=[wrap(drawable(lb), LABEL_WIDTH) for lb in labels], fontsize=10)
         ax.invert_yaxis()
@@ -204,15 +209,20 @@ def digest_chart(digest: Digest, previous: Path | None = None) -> bytes | None:
     inputs (its key matches), its bytes are returned without drawing, or even importing matplotlib (~1 s):
     a rerun of a day redraws nothing that has not changed. A chart this process drew already (the pipeline
     draws it early, see aidigest.render.prepare_chart) is not drawn again either. Thread-safe."""
-    if not digest.sections:
+    other = digest.stats.other_tech  # non-AI computing items: one grey bar after the AI categories
+    if not digest.sections and not other:
         return None
+    from ..summarize.header import list_strings
+
     t = strings(digest.language)
     order = sorted(range(len(digest.sections)), key=lambda i: (-digest.sections[i].total, i))
     kind = "News" if digest.kind == "news" else "Papers"
     title = t.chart_title.format(kind=kind, day=digest.day.isoformat())
+    other_label = list_strings(digest.language).other_tech.split(" ", 1)[-1]
+    other_top = digest.other_tech[0].title if digest.other_tech else ""
     key = chart_key(title, t.chart_top, [
         (s.name, s.category, s.total, s.entries[0].title if s.entries else "") for s in (digest.sections[i] for i in order)
-    ])
+    ], (other_label, other, other_top) if other else None)
     if key in _drawn:
         return _drawn[key]
     if previous is not None and previous.is_file():
@@ -227,8 +237,12 @@ def digest_chart(digest: Digest, previous: Path | None = None) -> bytes | None:
         labels.append(name if sum(ch.isalpha() for ch in name) * 2 >= letters else sec.category)
         counts.append(sec.total)
         tops.append(sec.entries[0].title if sec.entries else "")
+    if other:
+        labels.append(other_label)
+        counts.append(other)
+        tops.append(other_top)
     with _draw_lock:
-        png = _drawn.get(key) or chart_png(labels, counts, tops, title, t.chart_top, key=key)
+        png = _drawn.get(key) or chart_png(labels, counts, tops, title, t.chart_top, key=key, grey_last=bool(other))
         while len(_drawn) >= 8:
             del _drawn[next(iter(_drawn))]
         _drawn[key] = png

@@ -111,6 +111,8 @@ def render_ranked(sec: CategorySection, language: str) -> list[str]:
         star = f" ⭐ {md_text(ls.followed)}" if e.followed else ""
         disc = _discussion(e.discussion_url, language) if e.discussion_url != e.url else ""
         line = f"{e.n}. **{_link(e.title, e.url)}**"
+        if safe_url(e.url) is None:
+            line += f" ({md_text(strings(language).url_refused)})"
         tail = " · ".join(x for x in (md_text(sig) if sig else "",) if x)
         out.append(line + (f" — {tail}" if tail else "") + disc + star)
         if e.result:

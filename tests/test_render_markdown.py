@@ -143,7 +143,7 @@ def test_papers_report_in_english_with_still_trending(tmp_path):
                                           RunHealth(), "en"))
     paths = write_report(digest, tmp_path / "out")
     md = paths.markdown.read_text(encoding="utf-8")
-    assert paths.markdown.name == "Papers_2026-08-02_report.md" and paths.chart.name == "paper_2026-08-02.png"
+    assert paths.markdown.name == "Papers_2026-08-02_report_en.md" and paths.chart.name == "paper_2026-08-02_en.png"
     assert md.splitlines()[0] == "# Daily Artificial Intelligence Insights : Papers — 2026-08-02"
     assert "*Written without an LLM" in md and "**Summary:**" not in md
     assert "   - From the source: “" in md

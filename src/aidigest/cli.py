@@ -209,6 +209,10 @@ def run(
         _check_replay(replay, record)
         cfg = _config(config, db, llm, budget_usd=budget_usd, max_tokens=max_tokens)
         language = lang or cfg.general.language
+        from .summarize.i18n import LANGUAGE_NAMES_EN
+
+        if language not in LANGUAGE_NAMES_EN:
+            raise UserError(f"--lang {language!r} is not a known language code ({', '.join(sorted(LANGUAGE_NAMES_EN))})")
         target = Path(out_dir or cfg.general.out)
 
         async def go():
@@ -229,8 +233,13 @@ def run(
             f"LLM: {h.llm.provider} — {h.llm.calls} calls, {h.llm.cached} cached, "
             f"{h.llm.tokens_in + h.llm.tokens_out} tokens, ${h.llm.cost_usd:.4f}"
         )
+        for note in h.notes:  # e.g. the offline classifier fell back to zero-shot for some categories
+            if note.startswith("offline classifier:"):
+                err.print(f"[yellow]note:[/] {note}", highlight=False)
+        from .summarize.header import cli_report_line
+
         for kind, paths in summary.reports.items():
-            out.print(f"[bold]{kind}[/] ({summary.items_by_kind.get(kind, 0)} items): " + ", ".join(map(str, paths)))
+            out.print(cli_report_line(kind, summary.items_by_kind.get(kind, 0), summary.shown_by_kind.get(kind), paths))
         real = [o for o in h.outcomes if o.source != "snippets"]
         if real and all(o.status in ("failed", "no_recording") for o in real):
             raise RunFailed("every source failed: " + "; ".join(f"{o.source}: {o.error}" for o in real))
@@ -295,6 +304,42 @@ def classify(llm: LlmOpt = None, config: ConfigOpt = None, db: DbOpt = None) -> 
     _run(body)
 
 
+@app.command()
+def train(
+    labels: Annotated[Path, typer.Argument(help='JSON lines {"title": ..., "text": ..., "category": <id>}.')],
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder to write the classifier to (weights.npz + meta.json).")],
+    config: ConfigOpt = None,
+) -> None:
+    """Fit the offline classifier's head on your labelled examples (numpy, seconds); use it with [digest] classifier."""
+
+    def body():
+        from .classify.train import train_head
+        from .taxonomy import load_taxonomy
+
+        cfg = _config(config)
+        taxonomy = load_taxonomy(cfg.digest.taxonomy or None)
+        if not labels.is_file():
+            raise UserError(f"{labels}: no such file")
+        with labels.open(encoding="utf-8", errors="replace") as fh:
+            try:
+                rep = train_head(fh, taxonomy.ids, out_dir)
+            except ValueError as e:
+                raise UserError(f"{labels}: {e}") from None
+        for m in rep.messages:
+            err.print(f"error: {m}", highlight=False)
+        cv = f", 5-fold cross-validation accuracy {rep.cv_accuracy:.3f}" if rep.cv_accuracy is not None else ""
+        out.print(f"trained on {rep.examples} examples ({', '.join(f'{k} {v}' for k, v in rep.per_label.items())}) in "
+                  f"{rep.seconds:.1f} s: training accuracy {rep.train_accuracy:.3f}{cv}; written to {rep.out}. "
+                  f'Use it with [digest] classifier = "{rep.out}"', highlight=False)
+        missing = [i for i in taxonomy.ids if i not in rep.per_label]
+        if missing:
+            out.print(f"categories without examples (zero-shot for them): {', '.join(missing)}", highlight=False)
+        if rep.bad_lines:
+            raise typer.Exit(1)
+
+    _run(body)
+
+
 @eval_app.command("classify")
 def eval_classify_cmd(
     data: Annotated[
@@ -318,8 +363,11 @@ def eval_classify_cmd(
             t.add_row(fam, str(report.per_family_n.get(fam, "")), f"{acc:.3f}")
         t.add_row("[bold]all[/]", str(report.n_scored), f"[bold]{report.accuracy:.3f}[/]")
         out.print(t)
-        out.print(f"accuracy {report.accuracy:.4f} on {report.n_scored} scored papers ({report.n_skipped} not scored)")
+        out.print(f"accuracy {report.accuracy:.4f} on {report.n_scored} scored papers ({report.n_skipped} not scored); "
+                  f"text only (no arXiv categories): {report.accuracy_text_only:.4f}")
+        from .classify.eval_table import category_table
 
+        out.print(category_table(report))
     _run(body)
 
 

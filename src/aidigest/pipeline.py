@@ -43,6 +43,7 @@ class RunSummary:
     reports: dict[str, list[Path]] = field(default_factory=dict)  # kind -> [md, png, json]
     health: RunHealth = field(default_factory=RunHealth)
     items_by_kind: dict[str, int] = field(default_factory=dict)
+    shown_by_kind: dict[str, dict[str, int]] = field(default_factory=dict)  # kind -> counts of what its report shows
 
 
 async def run_day(
@@ -101,6 +102,11 @@ async def run_day(
             paths = write_report(digest, out_dir)
             store.mark_reported(day, reported_rows(digest))
             summary.reports[kind] = [p for p in (paths.markdown, paths.chart, paths.json) if p]
+            st = digest.stats
+            summary.shown_by_kind[kind] = {
+                "ai": st.full + st.compact + st.counted_only, "other_tech": st.other_tech, "returning": st.returning,
+                "repeated": st.repeated_skipped, "others": st.others + st.unknown_category, "muted": st.muted,
+            }
     except BaseException:
         store.finish_run(run_id, "error", {"health": health.model_dump(mode="json")})
         raise

@@ -116,3 +116,25 @@ def section_header(kind: str, items: list[Item], total: int, language: str) -> s
         srcs = ", ".join(f"{name} {n}" if len(counts) > 1 else name for name, n in counts.most_common())
         parts.append(t.from_sources.format(sources=srcs))
     return " · ".join(parts)
+
+
+def cli_report_line(kind: str, collected: int, shown: dict[str, int] | None, paths) -> str:
+    """What `aidigest run` prints per report: what it shows, and plainly when the day brought nothing new."""
+    where = ", ".join(map(str, paths))
+    if shown is None:
+        return f"{kind} ({collected} items): {where}"
+    new = shown["ai"] + shown["other_tech"] + shown["returning"]
+    left = [f"{shown['repeated']} already reported"] if shown["repeated"] else []
+    if shown["others"]:
+        left.append(f"{shown['others']} not about AI/computing")
+    if shown["muted"]:
+        left.append(f"{shown['muted']} muted by exclude_keywords")
+    why = f" ({'; '.join(left)})" if left else ""
+    if new == 0:
+        return f"{kind}: nothing new today — {collected} items collected{why}; report: {where}"
+    parts = [f"{shown['ai']} in AI sections"]
+    if shown["other_tech"]:
+        parts.append(f"{shown['other_tech']} other tech")
+    if shown["returning"]:
+        parts.append(f"{shown['returning']} still trending")
+    return f"{kind}: {collected} items collected, {', '.join(parts)}{why}: {where}"

@@ -24,22 +24,24 @@ from pathlib import Path
 
 import numpy as np
 
-L2 = 1e-3
+# chosen on DEV papers (one held-out fifth, embeddings only): l2=1e-3/lr=0.5 underfit (held-out 0.600),
+# l2=1e-4/lr=2.0 held-out 0.663 at 400 steps
+L2 = 1e-4
 STEPS = 400
-LR = 0.5
+LR = 2.0
 
 
 def fit_softmax(X: np.ndarray, y: np.ndarray, n_classes: int, l2: float = L2, steps: int = STEPS, lr: float = LR,
                 sample_weight: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(W (C, D), b (C,)) minimizing mean weighted cross-entropy + l2/2 * |W|^2 (numpy, deterministic)."""
     n, d = X.shape
-    X = X.astype(np.float64)
-    w = np.ones(n) if sample_weight is None else sample_weight.astype(np.float64)
+    X = X.astype(np.float32)
+    w = np.ones(n, dtype=np.float32) if sample_weight is None else sample_weight.astype(np.float32)
     w = w / w.sum()
-    Y = np.zeros((n, n_classes))
+    Y = np.zeros((n, n_classes), dtype=np.float32)
     Y[np.arange(n), y] = 1.0
-    W = np.zeros((n_classes, d))
-    b = np.zeros(n_classes)
+    W = np.zeros((n_classes, d), dtype=np.float32)
+    b = np.zeros(n_classes, dtype=np.float32)
     vW, vb = np.zeros_like(W), np.zeros_like(b)
     mu = 0.9
     for _ in range(steps):

@@ -1,27 +1,29 @@
-"""The Markdown report, in the seed's layout (see /work/shared/seed/News_2024-10-29_report.md):
+"""The Markdown report, in the seed's layout (see the seed's News_2024-10-29_report.md), with the date added:
 
-    # Daily Artificial Intelligence Insights : News
+    # Daily Artificial Intelligence Insights : News — YYYY-MM-DD
 
     ![Category Distribution Graph](news_YYYY-MM-DD.png)
 
-    ## <emoji> <category name in the report language>
+    *(offline only) a note that no LLM wrote this report*
 
-    **요약:**                       (English: **Summary:**)
-    *(extractive label)*           (only for extractive sections)
-    1. **주요 주제**:  /  2. **주요 사건**:  /  3. **영향 분석**:  /  4. **최종 요약**:
-       - claim [1][3]
+    ## <emoji> <AI category name in the report language>       (AI categories only; `software` is listed at the end)
 
-    **출처:**                       (English: **Sources:**)
-     - [1] title (url)
+    *오늘 12건 (상위 8건 아래) · 가장 많이 논의: “…” (HF 추천 283개) · 출처: …*     (facts line)
 
-    **한 줄 요약:**                  TL;DR per source, with its signals
-     - [1] one sentence — HN 132점 · 댓글 74개
+    offline (no LLM wrote the section): a ranked list
+    1. **[title](url)** — HN 132점 · 댓글 74개 · [HN 토론](https://news.ycombinator.com/item?id=…)
+       - 원문 발췌: “the item's own sentence stating its contribution or result”
+
+    LLM-written section (seed layout):
+    **요약:**  1. **주요 주제**: / 2. **주요 사건**: / 3. **영향 분석**: / 4. **최종 요약**:  - claim [1][3]
+    **출처:**   - [1] title (url) · [HN 토론](…)
+    **한 줄 요약:**   - [1] one sentence — HN 132점 · 댓글 74개
 
     **이 분야의 다른 소식:**           compact list past the cap, then "… 외 N건"
-     - title (url)
 
+    ## 💻 그 밖의 기술 소식              non-AI computing news: title, HN points, discussion link (capped by config)
     ## 🔁 계속 주목받는 소식            (returning stories, if any)
-    ## 🩺 실행 상태                     (run health, always last)
+    ## 🩺 실행 상태                     (run health in words, always last; raw errors are in the JSON export)
 
 Every piece of fetched or generated text goes through `escape.md_text`, every URL through `escape.safe_url`.
 The output has no timestamps: the same digest renders to the same bytes.

@@ -165,6 +165,7 @@ def test_run_with_openai_compatible_server_then_rerun_makes_zero_calls(tmp_path)
         assert first > 0
         md = (tmp_path / "out" / DAY / f"Papers_{DAY}_report.md").read_text()
         assert "1번 출처의 핵심 내용" in md  # the LLM's TL;DRs reached the report
+        assert "1. **주요 주제**:" in md and "LLM 없이 만든" not in md  # the four parts, only because an LLM wrote them
         health = md[md.index("🩺"):] if "🩺" in md else md[-3000:]
         assert "openai:gpt-4o-mini" in health
         calls = int(re.search(r"호출 (\d+)회", health).group(1))

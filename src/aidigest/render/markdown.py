@@ -254,7 +254,9 @@ def render_markdown(digest: Digest, chart_name: str | None) -> str:
     if chart_name:
         lines += [f"![Category Distribution Graph]({chart_name})", ""]
     if any(sec.summary is None for sec in digest.sections):
-        lines += [f"*{md_text(list_strings(digest.language).llm_note)}*", ""]
+        ls = list_strings(digest.language)
+        some_llm = any(sec.summary is not None for sec in digest.sections) or digest.health.llm.provider not in ("", "none")
+        lines += [f"*{md_text(ls.llm_partial_note if some_llm else ls.llm_note)}*", ""]
     if not digest.sections:
         lines += [md_text(t.no_items), ""]
     for sec in digest.sections:

@@ -33,6 +33,7 @@ class ListStrings:
     other_tech_note: str  # {n} {k}
     other_tech_dropped: str  # {n}: other_tech_max = 0
     llm_note: str  # offline reports: what an LLM would add
+    llm_partial_note: str  # an LLM run where some sections fell back to the list
     h_muted: str
     h_other_tech: str  # {listed} {n}
     h_zero_shot: str
@@ -52,6 +53,7 @@ _KO = ListStrings(
     other_tech_note="AI와 직접 관련 없는 컴퓨팅 소식 {n}건 중 {k}건 (HN 점수순)",
     other_tech_dropped="AI와 직접 관련 없는 컴퓨팅 소식 {n}건은 설정(other_tech_max = 0)에 따라 생략했습니다.",
     llm_note="LLM 없이 만든 보고서입니다: 항목마다 원문에서 성과·결과를 말하는 한 문장을 골라 그대로 옮겼고, 한국어 요약문은 LLM을 설정하면 생성됩니다.",
+    llm_partial_note="LLM 요약이 검사를 통과하지 못한 분야는 요약 대신 원문 발췌 목록으로 표시했습니다 (실행 상태의 대체 경로 참고).",
     h_muted="제외 키워드(exclude_keywords)로 뺀 항목",
     h_other_tech="그 밖의 기술 소식: {n}건 중 {listed}건 표시",
     h_zero_shot="분류",
@@ -71,6 +73,7 @@ _EN = ListStrings(
     other_tech_note="{k} of {n} computing items not about AI (by HN points)",
     other_tech_dropped="{n} computing items not about AI were left out (other_tech_max = 0).",
     llm_note="Written without an LLM: for each item, the one sentence of its own text that states its contribution or result is quoted as is; prose summaries need an LLM.",
+    llm_partial_note="Sections whose LLM summary failed its checks are shown as the quoted list instead (see Fallbacks in run health).",
     h_muted="Left out by exclude_keywords",
     h_other_tech="Other tech news: {listed} of {n} listed",
     h_zero_shot="Classification",

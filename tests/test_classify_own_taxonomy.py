@@ -96,6 +96,7 @@ def test_train_command_is_one_line_on_bad_input(tmp_path):
     good = tmp_path / "labels.jsonl"
     good.write_text("\n".join(_dev_labelled_lines()[:12] + ["[1, 2]"]) + "\n", encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if not k.startswith("AIDIGEST_")}
+    env["COLUMNS"] = "300"  # one line, as a terminal that wide shows it
     r = subprocess.run([sys.executable, "-m", "aidigest.cli", "train", str(good), "--out", str(tmp_path / "m")],
                        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
     assert r.returncode == 1 and "Traceback" not in r.stderr  # a bad line: exit 1, the rest trained

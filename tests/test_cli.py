@@ -43,7 +43,7 @@ def sections(md: str) -> list[str]:
 def test_help_lists_every_command(tmp_path):
     r = aidigest("--help", cwd=tmp_path)
     assert r.returncode == 0
-    for cmd in ("init", "collect", "run", "notify", "where", "sources", "classify", "eval", "cache"):
+    for cmd in ("init", "collect", "run", "notify", "where", "site", "sources", "classify", "train", "eval", "cache"):
         assert re.search(rf"\b{cmd}\b", r.stdout), cmd
 
 
@@ -56,6 +56,7 @@ def test_help_lists_every_command(tmp_path):
         (["run", "--date", DAY, "--llm", "gpt4"], "gpt4"),
         (["run", "--date", DAY, "--llm", "openai:gpt-4o-mini", "--replay", str(DEMO)], "OPENAI_API_KEY"),
         (["collect", "--config", "missing.toml"], "does not exist"),
+        (["run", "--date", DAY, "--lang", "korean", "--replay", str(DEMO)], "not a known language code"),
     ],
 )
 def test_user_errors_are_one_line(tmp_path, args, needle):
@@ -106,15 +107,29 @@ def test_run_offline_writes_both_reports_and_reruns_identically(tmp_path):
     for p in (news, papers, folder / f"news_{DAY}.png", folder / f"News_{DAY}.json", folder / f"Papers_{DAY}.json"):
         assert p.exists() and p.stat().st_size > 0, p
     md = papers.read_text()
-    assert md.startswith("# Daily Artificial Intelligence Insights : Papers")
+    assert md.startswith(f"# Daily Artificial Intelligence Insights : Papers — {DAY}\n")
     assert len(sections(md)) >= 3
-    for part in ("주요 주제", "주요 사건", "영향 분석", "최종 요약"):
-        assert md.count(part) >= len([s for s in sections(md) if not s.startswith("## 🩺")]) - 2
+    # offline: a ranked list with result sentences, no four-part imitation of an analysis
+    for part in ("주요 주제", "주요 사건", "영향 분석", "최종 요약", "핵심어"):
+        assert part not in md
+    assert md.count("   - 원문 발췌: “") >= 10
+    news_md = news.read_text()
+    heads = sections(news_md)
+    assert heads[-2:] == ["## 💻 그 밖의 기술 소식", "## 🩺 실행 상태"] and "## 💻 소프트웨어·컴퓨팅" not in heads
+    assert "news: 30 items collected, " in r.stdout and "other tech" in r.stdout
     before = {p.name: p.read_bytes() for p in folder.iterdir()}
     r2 = aidigest(*args, cwd=tmp_path)
     assert r2.returncode == 0
     after = {p.name: p.read_bytes() for p in folder.iterdir()}
     assert before == after  # same items -> same reports, byte for byte
+    # another language: files with a suffix, the Korean ones untouched
+    r3 = aidigest(*args, "--lang", "en", cwd=tmp_path)
+    assert r3.returncode == 0, r3.stderr
+    en = folder / f"News_{DAY}_report_en.md"
+    assert en.read_text().startswith(f"# Daily Artificial Intelligence Insights : News — {DAY}\n")
+    assert "## 💻 Other tech news" in en.read_text()
+    assert (folder / f"news_{DAY}_en.png").exists() and (folder / f"Papers_{DAY}_en.json").exists()
+    assert {n: b for n, b in ((p.name, p.read_bytes()) for p in folder.iterdir()) if n in before} == before
 
 
 # ---- run with an LLM (fake OpenAI-compatible server on loopback) -------------------------------------
@@ -150,6 +165,7 @@ def test_run_with_openai_compatible_server_then_rerun_makes_zero_calls(tmp_path)
         assert first > 0
         md = (tmp_path / "out" / DAY / f"Papers_{DAY}_report.md").read_text()
         assert "1번 출처의 핵심 내용" in md  # the LLM's TL;DRs reached the report
+        assert "1. **주요 주제**:" in md and "LLM 없이 만든" not in md  # the four parts, only because an LLM wrote them
         health = md[md.index("🩺"):] if "🩺" in md else md[-3000:]
         assert "openai:gpt-4o-mini" in health
         calls = int(re.search(r"호출 (\d+)회", health).group(1))

@@ -135,7 +135,7 @@ def test_chart_drawn_from_the_selection_preview_is_the_reports_chart(tmp_path, m
     with Store(":memory:") as store:
         final = asyncio.run(build_digest(dt.date(2026, 8, 2), "news", classify(hn_items(), hn_category), store,
                                          load_taxonomy(), Config(), None, RunHealth(), "ko", on_selected=previews.append))
-    assert len(previews) == 1 and all(not s.summary.events for s in previews[0].sections)
+    assert len(previews) == 1 and all(s.summary is None or not s.summary.events for s in previews[0].sections)
     assert [(s.category, s.total) for s in previews[0].sections] == [(s.category, s.total) for s in final.sections]
 
     chart._drawn.clear()

@@ -42,7 +42,25 @@ def _sections(md: str) -> list[str]:
 
 
 # ---- layout ----------------------------------------------------------------------------------------------
-def test_report_layout_matches_the_seed(tmp_path):
+TITLE_LINE = "# Daily Artificial Intelligence Insights : News — 2026-08-02"
+RANKED_LINE = re.compile(r"^(\d+)\. \*\*\[(.+)\]\((\S+)\)\*\*")
+
+
+def _as_llm(digest: Digest) -> Digest:
+    """The digest as if an LLM had written every section (render test of the LLM layout: the four parts come from
+    the extractive summarizer, relabelled; what an LLM writes is tested in test_summarize_llm.py)."""
+    from aidigest.summarize.extractive import extractive_summary
+
+    secs = []
+    for sec in digest.sections:
+        items = [it for it in hn_items() + hf_items() if it.key in {e.key for e in sec.entries}]
+        items.sort(key=lambda it: [e.key for e in sec.entries].index(it.key))
+        summary, _ = extractive_summary(items, sec.total, digest.language)
+        secs.append(sec.model_copy(update={"summary": summary.model_copy(update={"method": "llm", "model": "test"})}))
+    return digest.model_copy(update={"sections": secs})
+
+
+def test_offline_report_is_a_ranked_linked_list_with_ai_first(tmp_path):
     digest = _digest(classify(hn_items(), hn_category))
     paths = write_report(digest, tmp_path)
     assert paths.markdown == tmp_path / "2026-08-02" / "News_2026-08-02_report.md"
@@ -50,27 +68,69 @@ def test_report_layout_matches_the_seed(tmp_path):
     assert paths.json == tmp_path / "2026-08-02" / "News_2026-08-02.json"
     md = paths.markdown.read_text(encoding="utf-8")
     lines = md.splitlines()
-    assert lines[0] == "# Daily Artificial Intelligence Insights : News"
+    assert lines[0] == TITLE_LINE  # the seed's title line + the date
     assert "![Category Distribution Graph](news_2026-08-02.png)" in lines[:3]
     secs = _sections(md)
-    assert len(secs) == len(digest.sections) + 1 and secs[-1].startswith("🩺 실행 상태")
+    # AI sections, then the non-AI list, then run health
+    assert [s.split("\n", 1)[0] for s in secs] == [f"{sec.emoji} {md_text(sec.name)}" for sec in digest.sections] + [
+        "💻 그 밖의 기술 소식", "🩺 실행 상태"]
+    assert all(sec.category != "software" for sec in digest.sections)
+    for sec, text in zip(digest.sections, secs, strict=False):
+        # no imitation of an analysis without an LLM
+        assert "**요약:**" not in text and "주요 주제" not in text and "핵심어" not in text and "최종 요약" not in text
+        assert text.split("\n")[2] == f"*{md_text(sec.header)}*" and sec.header.startswith(f"오늘 {sec.total}건")
+        ranked = [RANKED_LINE.match(x) for x in text.splitlines()]
+        ranked = [m for m in ranked if m]
+        assert [int(m.group(1)) for m in ranked] == list(range(1, len(sec.entries) + 1))
+        assert [m.group(3) for m in ranked] == [safe_url(e.url) for e in sec.entries]
+        for e in sec.entries:  # the HN discussion link of every HN item
+            assert f"[HN 토론]({e.discussion_url})" in text
+            if e.result:
+                assert f"   - 원문 발췌: “{md_text(e.result)}”" in text
+    other = secs[-2]
+    assert digest.stats.other_tech > len(digest.other_tech) == 10
+    listed = [x for x in other.splitlines() if x.startswith(" - ")]
+    assert len(listed) == 10
+    for o, x in zip(digest.other_tech, listed, strict=True):
+        assert x.startswith(f" - [{md_text(o.title)}]({safe_url(o.url)}) — HN {o.hn_points}점 · [HN 토론]({o.discussion_url})")
+    assert [o.hn_points for o in digest.other_tech] == sorted((o.hn_points for o in digest.other_tech), reverse=True)
+
+
+def test_other_tech_list_can_be_dropped_by_config(tmp_path):
+    digest = _digest(classify(hn_items(), hn_category), config=Config.model_validate({"digest": {"other_tech_max": 0}}))
+    md = render_markdown(digest, None)
+    assert digest.other_tech == [] and digest.stats.other_tech > 0
+    tail = md.split("## 💻 그 밖의 기술 소식")[1].split("## 🩺")[0]
+    assert f"컴퓨팅 소식 {digest.stats.other_tech}건은 설정(other\\_tech\\_max = 0)에 따라 생략" in tail
+    assert "news.ycombinator.com" not in tail
+
+
+def test_llm_report_layout_matches_the_seed(tmp_path):
+    digest = _as_llm(_digest(classify(hn_items(), hn_category)))
+    md = render_markdown(digest, "news_2026-08-02.png")
+    lines = md.splitlines()
+    assert lines[0] == TITLE_LINE
+    assert "LLM 없이" not in md
+    secs = _sections(md)
+    assert len(secs) == len(digest.sections) + 2 and secs[-1].startswith("🩺 실행 상태")
     for sec, text in zip(digest.sections, secs, strict=False):
         assert text.startswith(f"{sec.emoji} {md_text(sec.name)}\n")
         assert "\n**요약:**\n" in text and "\n**출처:**\n" in text and "\n**한 줄 요약:**\n" in text
         assert text.index("**요약:**") < text.index("1. **주요 주제**") < text.index("2. **주요 사건**") \
             < text.index("3. **영향 분석**") < text.index("4. **최종 요약**") < text.index("**출처:**")
-        src = [SOURCE_LINE.match(x) for x in text.splitlines() if x.startswith(" - [")]
+        src = [SOURCE_LINE.match(re.sub(r" · \[HN 토론\]\(\S+\)$", "", x)) for x in text.splitlines() if x.startswith(" - [")]
         numbered = [m for m in src if m][: len(sec.entries)]
         assert [int(m.group(1)) for m in numbered] == list(range(1, len(sec.entries) + 1))
         assert [m.group(3) for m in numbered] == [safe_url(e.url) for e in sec.entries]
 
-    # the seed's own source lines have the same shape once our "[n] " is taken out
+    # the seed's own source lines have the same shape once our "[n] " and the discussion link are taken out
     seed_src = [x for x in SEED.read_text(encoding="utf-8").splitlines() if x.startswith(" - ") and "(http" in x] \
         if SEED.exists() else []
     shape = re.compile(r"^ - (.+) \((https?://\S+)\)$")
     for x in seed_src:
         assert shape.match(x)
-    ours = [x for x in lines if SOURCE_LINE.match(x)]
+    ours = [re.sub(r" · \[HN 토론\]\(\S+\)$", "", x) for x in lines]
+    ours = [x for x in ours if SOURCE_LINE.match(x)]
     assert ours and all(shape.match(re.sub(r"^ - \[\d+\] ", " - ", x)) for x in ours)
 
 
@@ -83,13 +143,16 @@ def test_papers_report_in_english_with_still_trending(tmp_path):
                                           RunHealth(), "en"))
     paths = write_report(digest, tmp_path / "out")
     md = paths.markdown.read_text(encoding="utf-8")
-    assert paths.markdown.name == "Papers_2026-08-02_report.md" and paths.chart.name == "paper_2026-08-02.png"
-    assert md.splitlines()[0] == "# Daily Artificial Intelligence Insights : Papers"
-    assert "**Summary:**" in md and "**Sources:**" in md and "1. **Key themes**:" in md and "4. **Bottom line**:" in md
+    assert paths.markdown.name == "Papers_2026-08-02_report_en.md" and paths.chart.name == "paper_2026-08-02_en.png"
+    assert md.splitlines()[0] == "# Daily Artificial Intelligence Insights : Papers — 2026-08-02"
+    assert "*Written without an LLM" in md and "**Summary:**" not in md
+    assert "   - From the source: “" in md
     assert "## 🔁 Still trending" in md
     trending = md.split("## 🔁 Still trending")[1].split("## 🩺")[0]
     assert top.title in trending and "50 when reported on 2026-07-31, 292 now" in trending
-    assert "(Extractive summary: sentences quoted from the sources, no LLM)" in md
+    llm_md = render_markdown(_as_llm(digest), None)
+    assert "**Summary:**" in llm_md and "**Sources:**" in llm_md and "1. **Key themes**:" in llm_md
+    assert "4. **Bottom line**:" in llm_md
 
 
 # ---- hostile input ---------------------------------------------------------------------------------------
@@ -121,46 +184,73 @@ def _inline_text(tok) -> str:
     return "".join(c.content if c.type in ("text", "code_inline") else "" for c in tok.children or [])
 
 
-def test_hostile_titles_snippets_and_urls_cannot_break_the_structure():
+@pytest.mark.parametrize("llm", [False, True])
+def test_hostile_titles_snippets_and_urls_cannot_break_the_structure(llm):
+    from aidigest.summarize.header import list_strings
+
     items = _hostile_items()
     classified = classify(items, lambda it: "business")
     digest = _digest(classified, config=Config.model_validate({"digest": {"per_category": 20}}))
+    if llm:
+        digest = _as_llm_items(digest, items)
     md = render_markdown(digest, "news_2026-08-02.png")
     tokens = _md().parse(md)
+    [sec] = digest.sections
 
     # exactly one h1, and h2 = the one category + run health
     assert [t.tag for t in tokens if t.type == "heading_open"] == ["h1", "h2", "h2"]
     assert sum(1 for x in md.splitlines() if x.startswith("## ")) == 2
-    # no raw HTML, no links or images besides our chart
+    # no raw HTML; links only to the entries' own (made safe) URLs and HN discussions; only our chart as image
     assert not [t for t in tokens if t.type in ("html_block", "html_inline")]
     inline_children = [c for t in tokens if t.type == "inline" for c in t.children or []]
-    assert not [c for c in inline_children if c.type in ("html_inline", "link_open", "s_open")]
-    # code spans and italics only where we put them: `others` in run health, the extractive label
+    assert not [c for c in inline_children if c.type == "s_open"]
+    ours = {safe_url(e.url) for e in sec.entries} | {e.discussion_url for e in sec.entries}
+    hrefs = [c.attrs["href"] for c in inline_children if c.type == "link_open"]
+    assert set(hrefs) <= ours and (llm or len(hrefs) >= len(sec.entries))
+    # code spans and italics only where we put them: `others` in run health, the header line, the no-LLM note
     assert [c.content for c in inline_children if c.type == "code_inline"] == ["others"]
-    ems = [t for t in tokens if t.type == "inline" and any(c.type == "em_open" for c in t.children or [])]
-    # every snippet here says "Ignore previous instructions": no sentence of them is quoted (aidigest.injection),
-    # so the label names no source language
-    assert [_inline_text(t) for t in ems] == ["(추출 요약: 원문 문장 발췌, LLM 미사용)"]
+    ems = [_inline_text(t) for t in tokens if t.type == "inline" and any(c.type == "em_open" for c in t.children or [])]
+    assert ems == ([sec.header] if llm else [list_strings("ko").llm_note, sec.header])
     images = [c for c in inline_children if c.type == "image"]
     assert [c.attrs["src"] for c in images] == ["news_2026-08-02.png"]
     assert "javascript:" not in " ".join(str(c.attrs) for c in inline_children)
-    # emphasis only where we put it: the bold labels
+
+    titles = [" ".join(e.title.split()) for e in sec.entries]
+    if not llm:  # every item one numbered line whose bold link text is its title, literally
+        item_lines = [x for x in md.splitlines() if re.match(r"^\d+\. \*\*", x)]
+        assert len(item_lines) == len(items)
+        for e, line in zip(sec.entries, item_lines, strict=True):
+            [inline] = [t for t in _md().parse(line) if t.type == "inline"]
+            kids = inline.children
+            start = [i for i, c in enumerate(kids) if c.type == "strong_open"][0]
+            end = [i for i, c in enumerate(kids) if c.type == "strong_close"][0]
+            assert "".join(c.content for c in kids[start:end] if c.type == "text") == " ".join(e.title.split())
+        refused = [x for x in item_lines if "안전하지 않은 URL" in x]
+        assert len(refused) == 1
+        assert any("https://example.com/a%20path/%28x%29%5By%5D" in x for x in item_lines)
+        return
     strong_texts = {_inline_text(t) for t in tokens if t.type == "inline" and "strong_open" in [c.type for c in t.children or []]}
     assert all(re.fullmatch(r"(\d\. )?(요약|출처|한 줄 요약|수집 출처|대체 경로|참고|주요 주제|주요 사건|영향 분석|최종 요약):", s) for s in strong_texts)
-
     # every source is one list line, numbered, showing its title literally
-    [sec] = digest.sections
     src_lines = [x for x in md.splitlines() if re.match(r"^ - \[\d+\] ", x)]
     src_lines = src_lines[: len(sec.entries)]
     assert len(src_lines) == len(items)
     rendered = [_inline_text(t) for t in _md().parse("\n".join(src_lines)) if t.type == "inline"]
-    for e, line, shown in zip(sec.entries, src_lines, rendered, strict=True):
-        title = " ".join(e.title.split())
+    for title, e, line, shown in zip(titles, sec.entries, src_lines, rendered, strict=True):
         assert shown.startswith(f"[{e.n}] {title} (")
-        assert line.count("\n") == 0
     refused = [x for x in src_lines if "안전하지 않은 URL" in x]
     assert len(refused) == 1
     assert any("https://example.com/a%20path/%28x%29%5By%5D" in x for x in src_lines)
+
+
+def _as_llm_items(digest: Digest, items) -> Digest:
+    from aidigest.summarize.extractive import extractive_summary
+
+    [sec] = digest.sections
+    by_key = {it.key: it for it in items}
+    summary, _ = extractive_summary([by_key[e.key] for e in sec.entries], sec.total, "ko")
+    return digest.model_copy(update={"sections": [sec.model_copy(update={
+        "summary": summary.model_copy(update={"method": "llm", "model": "test"})})]})
 
 
 def test_escape_units():
@@ -188,8 +278,9 @@ def test_run_health_is_read_when_the_report_is_written(tmp_path):
     health.fallback("summary paper/cv: llm → extractive (language)")
     md = write_report(digest, tmp_path).markdown.read_text(encoding="utf-8")
     h = md.split("## 🩺 실행 상태")[1]
-    assert " - arxiv (paper): 상태 failed, 항목 0, 오류: HTTP 503 \\<html\\>\\](x)" in h
-    assert " - hackernews (news): 상태 ok, 항목 30" in h
+    # in words: what failed and how, not the raw error text (that is in the JSON export)
+    assert " - arXiv (paper): 실패, 0건 — 서버가 오류 코드 503로 응답함" in h and "html" not in h
+    assert " - Hacker News (news): 정상, 30건" in h
     assert "summary paper/cv: llm → extractive (language) ×1" in h
     assert "제공자 openai:gpt-4o-mini: 호출 7회, 캐시 2회, 실패 1회, 입력 토큰 12000, 출력 토큰 3400, 비용 \\$0.0042 (가격표에 없는 모델: 비용 미상)" in h
     assert "예산 한도 도달" in h
@@ -197,7 +288,9 @@ def test_run_health_is_read_when_the_report_is_written(tmp_path):
     assert "최근 7일 안에 이미 보고되어 생략: 0" in h
     # an explicit final health replaces digest.health
     md2 = write_report(digest, tmp_path / "b", health=RunHealth()).markdown.read_text(encoding="utf-8")
-    assert "arxiv (paper)" not in md2 and " - LLM: 없음" in md2
+    assert "arXiv (paper)" not in md2 and " - LLM: 없음" in md2
+    exported = json.loads((tmp_path / "2026-08-02" / "News_2026-08-02.json").read_text(encoding="utf-8"))
+    assert [o["error"] for o in exported["health"]["outcomes"]] == [None, "HTTP 503 <html>](x)"]
 
 
 # ---- reruns, atomic writes, export --------------------------------------------------------------------
@@ -235,14 +328,13 @@ def test_empty_day_renders_a_short_report(tmp_path):
     paths = write_report(digest, tmp_path)
     md = paths.markdown.read_text(encoding="utf-8")
     assert paths.chart is None and "![" not in md
-    assert md.splitlines()[0] == "# Daily Artificial Intelligence Insights : News"
+    assert md.splitlines()[0] == TITLE_LINE
     assert "이날 보고할 항목이 없습니다." in md and "## 🩺 실행 상태" in md
 
 
 @pytest.mark.parametrize("lang", ["ja", "xx"])
 def test_other_languages_render(lang, tmp_path):
-    md = write_report(_digest(classify(hf_items()[:6], lambda it: "cv"), kind="paper", language=lang), tmp_path) \
-        .markdown.read_text(encoding="utf-8")
+    md = render_markdown(_as_llm(_digest(classify(hf_items()[:6], lambda it: "cv"), kind="paper", language=lang)), None)
     if lang == "ja":
         assert "**要約:**" in md and "1. **主なテーマ**:" in md
     else:  # no strings for this language: English, and the report says so

@@ -99,10 +99,13 @@ def test_others_are_left_out_and_counted_in_health(tmp_path):
     with Store(tmp_path / "s.sqlite3") as store:
         digest, health = _build(HN_DAY, "news", classified, store)
     shown = {e.key for s in digest.sections for e in s.entries} | {c.key for s in digest.sections for c in s.more}
+    shown |= {o.key for o in digest.other_tech}  # `software`: the short non-AI list at the end
     assert not shown & {c.item.key for c in classified if c.category == "others"}
     assert digest.stats.others == n_others
     assert health.others == 0  # the classifier's counter: build_digest does not add to it (no double count)
-    assert len(shown) == len(items) - n_others
+    # the non-AI list is capped ([digest] other_tech_max): the rest of it is counted, not shown
+    assert len(shown) + digest.stats.other_tech - digest.stats.other_tech_listed == len(items) - n_others
+    assert digest.stats.other_tech_listed == len(digest.other_tech) == Config().digest.other_tech_max
 
 
 def test_unknown_category_and_duplicates_are_counted_not_dropped_silently():
@@ -163,11 +166,13 @@ def test_growing_story_returns_once_under_still_trending(tmp_path):
     with Store(tmp_path / "s.sqlite3") as store:
         store.mark_reported(yesterday, [(rant.key, "news", "software", 40.0), (cancelling.key, "news", "business", 20.0)])
         classified = classify(items, hn_category)
-        digest, health = _build(HN_DAY, "news", classified, store)
+        every = Config.model_validate({"digest": {"other_tech_max": 100}})  # every software item listed (and reported)
+        digest, health = _build(HN_DAY, "news", classified, store, config=every)
         assert [r.entry.key for r in digest.returning] == [rant.key]
         r = digest.returning[0]
         assert r.popularity_then == 40.0 and r.entry.popularity == 132.0 and r.reported_day == yesterday
         shown = {e.key for s in digest.sections for e in s.entries} | {c.key for s in digest.sections for c in s.more}
+        shown |= {o.key for o in digest.other_tech}
         assert rant.key not in shown and cancelling.key not in shown  # Cursor did not grow enough: skipped
         assert digest.stats.repeated_skipped == 1 and digest.stats.returning == 1
         rows = {k: score for k, _, _, score in reported_rows(digest)}
@@ -175,14 +180,14 @@ def test_growing_story_returns_once_under_still_trending(tmp_path):
         store.mark_reported(HN_DAY, reported_rows(digest))
 
         # next day, same points: it does not return a second time
-        nxt, _ = _build(HN_DAY + dt.timedelta(days=1), "news", classified, store)
+        nxt, _ = _build(HN_DAY + dt.timedelta(days=1), "news", classified, store, config=every)
         assert nxt.returning == []
         assert nxt.stats.repeated_skipped == len(classified) - nxt.stats.others
 
         # even if it doubles again, a story returns only once
         store.mark_reported(HN_DAY + dt.timedelta(days=1), reported_rows(nxt))
         bigger = rant.model_copy(update={"sightings": [s.model_copy(update={"points": 500}) for s in rant.sightings]})
-        later, _ = _build(HN_DAY + dt.timedelta(days=2), "news", classify([bigger], hn_category), store)
+        later, _ = _build(HN_DAY + dt.timedelta(days=2), "news", classify([bigger], hn_category), store, config=every)
         assert later.returning == [] and later.stats.repeated_skipped == 1
 
 

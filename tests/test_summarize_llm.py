@@ -5,6 +5,7 @@ concurrency. The LLM is a scripted fake (below) — no model is involved; the it
 from __future__ import annotations
 
 import asyncio
+import re
 import datetime as dt
 from collections import Counter
 
@@ -226,10 +227,11 @@ def test_llm_summary_raises_summary_failed_directly():
 
 
 def test_digest_with_llm_mixes_llm_and_fallback_sections_and_says_which(tmp_path):
-    """Real HN stories: `business` gets a good Korean answer, `software` only English ones (falls back)."""
-    classified = classify(hn_items(), hn_category)
+    """Real HN stories: `business` gets a good Korean answer, `cv` (here: the stories the helper calls software —
+    software itself is no longer a section, it is the short non-AI list) only English ones (falls back)."""
+    classified = classify(hn_items(), lambda it: "cv" if hn_category(it) == "software" else hn_category(it))
     counts = Counter(c.category for c in classified)
-    assert counts["business"] and counts["software"]
+    assert counts["business"] and counts["cv"]
 
     class ByCategory(ScriptedLLM):
         async def complete(self, messages, schema=None, purpose="", **kw):
@@ -243,14 +245,17 @@ def test_digest_with_llm_mixes_llm_and_fallback_sections_and_says_which(tmp_path
     health = RunHealth()
     with Store(tmp_path / "s.sqlite3") as store:
         digest = asyncio.run(build_digest(DAY, "news", classified, store, TAX, Config(), llm, health, "ko"))
-    methods = {s.category: s.summary.method for s in digest.sections}
-    assert methods == {"business": "llm", "software": "extractive"}
-    assert health.fallbacks == {"summary news/software: llm → extractive (language)": 1}
-    assert Counter(c["purpose"] for c in llm.calls) == {"summarize:news:business": 1, "summarize:news:software": 2}
+    # the four-part summary only where the LLM wrote it; the fallback section is the quoted list
+    methods = {s.category: (s.summary.method if s.summary else None) for s in digest.sections}
+    assert methods == {"business": "llm", "cv": None}
+    assert health.fallbacks == {"summary news/cv: llm → extractive (language)": 1}
+    assert Counter(c["purpose"] for c in llm.calls) == {"summarize:news:business": 1, "summarize:news:cv": 2}
     md = render_markdown(digest, "news_2026-08-02.png")
-    business, software = md.split("## 💼")[1].split("## 💻")
-    assert "추출 요약" not in business and "추출 요약: 영어 원문 문장" in software
-    assert "summary news/software: llm → extractive (language) ×1" in md
+    cv, business = md.split("## 👁️")[1].split("## 💼")
+    assert "1. **주요 주제**" in business
+    assert "주요 주제" not in cv and re.search(r"^1\. \*\*\[", cv, re.M)  # a ranked, linked list
+    assert "LLM 요약이 검사를 통과하지 못한 분야는" in md and "LLM 없이 만든" not in md
+    assert "summary news/cv: llm → extractive (language) ×1" in md
 
 
 def test_answer_schema_is_bounded_and_strict_compatible(caplog):

@@ -308,6 +308,7 @@ def run(
         from .days import DayError, day_range
         from .pipeline import NothingCollected, run_day
         from .store import Store
+        from .summarize.header import cli_report_line
 
         _check_replay(replay, record)
         if date and (from_ or to):
@@ -326,6 +327,10 @@ def run(
             if not configured_targets(cfg):
                 raise UserError("--notify: no delivery targets; set notify.targets in the config or AIDIGEST_NOTIFY (apprise URLs)")
         language = lang or cfg.general.language
+        from .summarize.i18n import LANGUAGE_NAMES_EN
+
+        if language not in LANGUAGE_NAMES_EN:
+            raise UserError(f"--lang {language!r} is not a known language code ({', '.join(sorted(LANGUAGE_NAMES_EN))})")
         target = Path(cfg.general.out)
         if problem := out_dir_problem(target):
             raise UserError(f"--out {target} {problem}" if problem.startswith("is") else f"--out {target}: {problem}")
@@ -355,9 +360,12 @@ def run(
                 f"LLM: {h.llm.provider} — {h.llm.calls} calls, {h.llm.cached} cached, "
                 f"{h.llm.tokens_in + h.llm.tokens_out} tokens, ${h.llm.cost_usd:.4f}"
             )
+            for note in h.notes:  # e.g. the offline classifier fell back to zero-shot for some categories
+                if note.startswith("offline classifier:"):
+                    _warning(note, label="note:")
             for kind, paths in summary.reports.items():
-                out.print(Text.assemble((kind, "bold"), f" ({summary.items_by_kind.get(kind, 0)} items): "
-                                        + ", ".join(map(str, paths))), highlight=False)
+                out.print(cli_report_line(kind, summary.items_by_kind.get(kind, 0), summary.shown_by_kind.get(kind), paths),
+                          highlight=False, markup=False)
             real = [o for o in h.outcomes if o.source != "snippets"]
             failed_sources = [o.source for o in real if o.status in ("failed", "no_recording")]
             log.info(
@@ -570,6 +578,42 @@ def classify(llm: LlmOpt = None, config: ConfigOpt = None, db: DbOpt = None) -> 
     _run(body)
 
 
+@app.command()
+def train(
+    labels: Annotated[Path, typer.Argument(help='JSON lines {"title": ..., "text": ..., "category": <id>}.')],
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder to write the classifier to (weights.npz + meta.json).")],
+    config: ConfigOpt = None,
+) -> None:
+    """Fit the offline classifier's head on your labelled examples (numpy, seconds); use it with [digest] classifier."""
+
+    def body():
+        from .classify.train import train_head
+        from .taxonomy import load_taxonomy
+
+        cfg = _config(config)
+        taxonomy = load_taxonomy(cfg.digest.taxonomy or None)
+        if not labels.is_file():
+            raise UserError(f"{labels}: no such file")
+        with labels.open(encoding="utf-8", errors="replace") as fh:
+            try:
+                rep = train_head(fh, taxonomy.ids, out_dir)
+            except ValueError as e:
+                raise UserError(f"{labels}: {e}") from None
+        for m in rep.messages:
+            err.print(f"error: {m}", highlight=False)
+        cv = f", 5-fold cross-validation accuracy {rep.cv_accuracy:.3f}" if rep.cv_accuracy is not None else ""
+        out.print(f"trained on {rep.examples} examples ({', '.join(f'{k} {v}' for k, v in rep.per_label.items())}) in "
+                  f"{rep.seconds:.1f} s: training accuracy {rep.train_accuracy:.3f}{cv}; written to {rep.out}. "
+                  f'Use it with [digest] classifier = "{rep.out}"', highlight=False)
+        missing = [i for i in taxonomy.ids if i not in rep.per_label]
+        if missing:
+            out.print(f"categories without examples (zero-shot for them): {', '.join(missing)}", highlight=False)
+        if rep.bad_lines:
+            raise typer.Exit(1)
+
+    _run(body)
+
+
 @eval_app.command("classify")
 def eval_classify_cmd(
     data: Annotated[
@@ -593,8 +637,11 @@ def eval_classify_cmd(
             t.add_row(fam, str(report.per_family_n.get(fam, "")), f"{acc:.3f}")
         t.add_row("[bold]all[/]", str(report.n_scored), f"[bold]{report.accuracy:.3f}[/]")
         out.print(t)
-        out.print(f"accuracy {report.accuracy:.4f} on {report.n_scored} scored papers ({report.n_skipped} not scored)")
+        out.print(f"accuracy {report.accuracy:.4f} on {report.n_scored} scored papers ({report.n_skipped} not scored); "
+                  f"text only (no arXiv categories): {report.accuracy_text_only:.4f}")
+        from .classify.eval_table import category_table
 
+        out.print(category_table(report))
     _run(body)
 
 

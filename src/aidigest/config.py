@@ -102,6 +102,10 @@ class DigestConfig(_Strict):
     per_category: int = Field(8, ge=1)
     repeat_window_days: int = Field(7, ge=0)
     taxonomy: str = ""  # path to a taxonomy TOML; empty = the built-in one
+    other_tech_max: int = 10  # non-AI computing items (`software`) listed by title at the end; 0 = left out
+    include_keywords: list[str] = Field(default_factory=list)  # follow: matching items rank first (title/text)
+    exclude_keywords: list[str] = Field(default_factory=list)  # mute: matching items are left out (counted)
+    classifier: str = ""  # folder of a head trained by `aidigest train`; empty = the shipped model
 
 
 class LLMPrice(_Strict):

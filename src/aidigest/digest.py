@@ -75,6 +75,21 @@ class SourceEntry(BaseModel):
     sources: list[str] = Field(default_factory=list)
     discussion_url: str | None = None
     language: str = "en"
+    result: str = ""  # the item's own sentence stating its contribution/result (source language; "" = no text)
+    followed: bool = False  # matched [digest] include_keywords
+
+
+class OtherTechEntry(BaseModel):
+    """A non-AI computing item (`software`), listed by title at the end of the report."""
+
+    key: str
+    title: str
+    url: str
+    hn_points: int | None = None
+    hn_comments: int | None = None
+    discussion_url: str | None = None
+    popularity: float = 0.0
+    followed: bool = False
 
 
 class CompactEntry(BaseModel):
@@ -94,7 +109,8 @@ class CategorySection(BaseModel):
     entries: list[SourceEntry]
     more: list[CompactEntry] = Field(default_factory=list)
     counted_only: int = 0  # items past the compact list: only counted
-    summary: SectionSummary
+    summary: SectionSummary | None = None  # the four-part summary, only when an LLM wrote it
+    header: str = ""  # one line of facts in the report language: how many items, the most discussed, the sources
 
 
 class ReturningEntry(BaseModel):
@@ -119,6 +135,9 @@ class SelectionStats(BaseModel):
     counted_only: int = 0
     repeat_window_days: int = 7
     per_category: dict[str, int] = Field(default_factory=dict)  # category id -> items in the report
+    muted: int = 0  # matched [digest] exclude_keywords: left out
+    other_tech: int = 0  # non-AI computing items (`software`) of the day, not repeats
+    other_tech_listed: int = 0  # of those, listed by title at the end (capped by [digest] other_tech_max)
 
 
 class Digest(BaseModel):
@@ -127,6 +146,7 @@ class Digest(BaseModel):
     language: str
     sections: list[CategorySection]
     returning: list[ReturningEntry] = Field(default_factory=list)
+    other_tech: list[OtherTechEntry] = Field(default_factory=list)  # "그 밖의 기술 소식", after the AI sections
     stats: SelectionStats
     health: RunHealth
 
@@ -167,7 +187,21 @@ async def build_digest(
         day, items, taxonomy, reported,
         per_category=config.digest.per_category, repeat_window_days=config.digest.repeat_window_days,
         already_returned=store.returned_before(day, config.digest.repeat_window_days),
+        include_keywords=config.digest.include_keywords, exclude_keywords=config.digest.exclude_keywords,
     )
+    from .summarize.header import section_header
+    from .summarize.result import result_sentence
+    from .injection import instruction_like, withheld_text
+
+    other_cap = max(config.digest.other_tech_max, 0)
+    other_tech = [
+        OtherTechEntry(key=it.key, title=it.title, url=it.url, hn_points=it.hn_points, hn_comments=it.hn_comments,
+                       discussion_url=it.discussion_url, popularity=_popularity(it), followed=it.key in selection.followed)
+        # by HN points (the signal the list shows), followed items first
+        for it, _ in sorted(selection.other_tech, key=lambda p: (p[0].key not in selection.followed, -_popularity(p[0]),
+                                                                  -p[1], p[0].key))[:other_cap]
+    ]
+    selection.stats.other_tech_listed = len(other_tech)
     # health.others is the classifier's count (aidigest.classify sets it); this report's own count of
     # left-out items (`others` and any other report=false category) is digest.stats.others, shown in run health
     health.repeated_skipped += selection.stats.repeated_skipped
@@ -178,17 +212,27 @@ async def build_digest(
 
     def section(cat_sel, summary: SectionSummary, tldrs: list[str]) -> CategorySection:
         cat = taxonomy[cat_sel.category]
+        llm_wrote = summary.method == "llm"
+        entries = []
+        for i, (it, score) in enumerate(cat_sel.top):
+            result = result_sentence(it)
+            if not result and (instruction_like(it.snippet) or instruction_like(it.title)):
+                result = withheld_text(language)  # listed, never quoted (aidigest.injection)
+            # offline, the one line per item is its own result sentence (the extractive TL;DR was the opening one)
+            e = _entry(i + 1, it, cat_sel.category, score, tldrs[i] if llm_wrote else result)
+            entries.append(e.model_copy(update={"result": result, "followed": it.key in selection.followed}))
         return CategorySection(
             category=cat.id, name=cat.display_name(language), emoji=cat.emoji, total=cat_sel.total,
-            entries=[_entry(i + 1, it, cat_sel.category, score, tldrs[i]) for i, (it, score) in enumerate(cat_sel.top)],
+            entries=entries,
             more=[CompactEntry(key=it.key, title=it.title, url=it.url, popularity=_popularity(it)) for it in cat_sel.compact],
-            counted_only=cat_sel.counted_only, summary=summary,
+            counted_only=cat_sel.counted_only, summary=summary if llm_wrote else None,
+            header=section_header(kind, [it for it, _ in cat_sel.top], cat_sel.total, language),
         )
 
     if on_selected is not None:
         empty = SectionSummary(themes=[], events=[], impact=[], bottom_line=[], method="extractive")
         on_selected(Digest(
-            day=day, kind=kind, language=language, stats=selection.stats, health=health,
+            day=day, kind=kind, language=language, stats=selection.stats, health=health, other_tech=other_tech,
             sections=[section(cs, empty, [""] * len(cs.top)) for cs in selection.categories],
         ))
 
@@ -205,13 +249,14 @@ async def build_digest(
         cat = taxonomy[r.category]
         returning.append(
             ReturningEntry(
-                entry=_entry(len(returning) + 1, r.item, r.category, r.score, extractive_tldr(r.item, language=language)),
+                entry=_entry(len(returning) + 1, r.item, r.category, r.score,
+                             result_sentence(r.item) or extractive_tldr(r.item, language=language)),
                 category_name=cat.display_name(language), emoji=cat.emoji,
                 reported_day=r.reported_day, popularity_then=r.popularity_then,
             )
         )
     return Digest(
-        day=day, kind=kind, language=language, sections=sections, returning=returning,
+        day=day, kind=kind, language=language, sections=sections, returning=returning, other_tech=other_tech,
         stats=selection.stats, health=health,
     )
 
@@ -254,6 +299,8 @@ def reported_rows(digest: Digest) -> list[tuple[str, str, str, float]]:
             rows[e.key] = (e.key, digest.kind, sec.category, e.popularity)
         for c in sec.more:
             rows.setdefault(c.key, (c.key, digest.kind, sec.category, c.popularity))
+    for o in digest.other_tech:
+        rows.setdefault(o.key, (o.key, digest.kind, "software", o.popularity))
     for r in digest.returning:
         rows.setdefault(r.entry.key, (r.entry.key, digest.kind, r.entry.category, r.entry.popularity))
     return sorted(rows.values())

@@ -59,6 +59,7 @@ class Item(BaseModel):
     published: dt.datetime | None = None
     arxiv_id: str | None = None
     primary_category: str | None = None  # arXiv primary category, e.g. "cs.CL"
+    arxiv_categories: list[str] = Field(default_factory=list)  # every arXiv category, primary first (cross-lists after)
     authors: list[str] = Field(default_factory=list)
     sightings: list[Sighting] = Field(default_factory=list)
 

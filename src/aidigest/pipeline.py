@@ -44,6 +44,7 @@ class RunSummary:
     reports: dict[str, list[Path]] = field(default_factory=dict)  # kind -> [md, png, json]
     health: RunHealth = field(default_factory=RunHealth)
     items_by_kind: dict[str, int] = field(default_factory=dict)
+    shown_by_kind: dict[str, dict[str, int]] = field(default_factory=dict)  # kind -> counts of what its report shows
     # kind -> (published report kept, items it shows, items this run would show): a rerun never silently
     # replaces a published report with an emptier one (run_day(replace=True) does)
     kept: dict[str, tuple[Path, int, int]] = field(default_factory=dict)
@@ -139,6 +140,11 @@ async def run_day(
             paths = write_report(digest, out_dir)
             store.mark_reported(day, reported_rows(digest))
             summary.reports[kind] = [p for p in (paths.markdown, paths.chart, paths.json) if p]
+            st = digest.stats
+            summary.shown_by_kind[kind] = {
+                "ai": st.full + st.compact + st.counted_only, "other_tech": st.other_tech, "returning": st.returning,
+                "repeated": st.repeated_skipped, "others": st.others + st.unknown_category, "muted": st.muted,
+            }
     except BaseException as e:
         reason = "interrupted" if isinstance(e, (KeyboardInterrupt, asyncio.CancelledError)) else type(e).__name__
         store.finish_run(run_id, "error", {"health": health.model_dump(mode="json"), "error": reason})

@@ -20,12 +20,32 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .digest import SelectionStats
 from .models import Classified, Item
 from .taxonomy import Taxonomy
+
+NON_AI = frozenset({"software"})  # reported, but not AI: a short list at the end of the report, not a section
+FOLLOW_BOOST = 100.0  # added to the rank score of an item matching `include_keywords`: it ranks first
+
+
+def keyword_matcher(keywords: list[str]) -> Callable[[Item], bool]:
+    """Does an item's title or text contain one of `keywords` (case-insensitive)? A keyword made of Latin
+    letters/digits matches whole words only ("AI" does not match "said"); any other (Korean ...) as a substring."""
+    pats = []
+    for kw in keywords:
+        kw = kw.strip()
+        if not kw:
+            continue
+        esc = re.escape(kw)
+        pats.append(rf"(?<![0-9a-z]){esc}(?![0-9a-z])" if re.fullmatch(r"[0-9A-Za-z][0-9A-Za-z .+#-]*", kw) else esc)
+    if not pats:
+        return lambda item: False
+    rx = re.compile("|".join(pats), re.IGNORECASE)
+    return lambda item: bool(rx.search(item.title) or rx.search(item.snippet))
 
 COMPACT_MAX = 20  # one-line entries per category after the full ones
 RETURNING_MAX = 10  # "Still trending" entries per report
@@ -112,9 +132,11 @@ class Returning:
 
 @dataclass
 class Selection:
-    categories: list[CategorySelection]  # taxonomy order, only categories with items
+    categories: list[CategorySelection]  # taxonomy order, only AI categories with items
     returning: list[Returning]
     stats: SelectionStats
+    other_tech: list[tuple[Item, float]] = field(default_factory=list)  # NON_AI items, ranked (not capped here)
+    followed: set[str] = field(default_factory=set)  # keys matching include_keywords
 
 
 def select_items(
@@ -127,9 +149,16 @@ def select_items(
     compact_max: int = COMPACT_MAX,
     returning_max: int = RETURNING_MAX,
     already_returned: frozenset[str] = frozenset(),
+    include_keywords: list[str] | None = None,
+    exclude_keywords: list[str] | None = None,
+    non_ai: frozenset[str] = NON_AI,
 ) -> Selection:
     """Rank, cap and de-repeat one kind's classified items. `reported` is `Store.reported_before(day, window)`;
-    `already_returned` holds keys that came back once already (`Store.returned_before`): never again."""
+    `already_returned` holds keys that came back once already (`Store.returned_before`): never again.
+
+    Items of a `non_ai` category are not a section: they come back ranked in `Selection.other_tech`.
+    An item matching `exclude_keywords` is left out (`stats.muted`); one matching `include_keywords` ranks
+    first in its category and is kept even when classified `others` (then listed with the non-AI items)."""
     if per_category < 1:
         raise ValueError("digest.per_category must be at least 1")
     stats = SelectionStats(classified=len(classified), repeat_window_days=repeat_window_days)
@@ -138,7 +167,10 @@ def select_items(
     by_cat: dict[str, list[tuple[Item, float]]] = {}
     returning: list[tuple[float, Returning]] = []
     seen: set[str] = set()
-    duplicates = unknown = others = 0  # counted here, stored once (stats is a pydantic model)
+    duplicates = unknown = others = muted = 0  # counted here, stored once (stats is a pydantic model)
+    follows, mutes = keyword_matcher(include_keywords or []), keyword_matcher(exclude_keywords or [])
+    followed: set[str] = set()
+    other_tech: list[tuple[Item, float]] = []
     for c in classified:
         it = c.item
         key = it.key
@@ -146,29 +178,45 @@ def select_items(
             duplicates += 1
             continue
         seen.add(key)
-        shown = report.get(c.category)
+        if mutes(it):
+            muted += 1
+            continue
+        category = c.category
+        follow = follows(it)
+        shown = report.get(category)
         if shown is None:
             unknown += 1
             continue
         if not shown:
-            others += 1
-            continue
+            if not follow:
+                others += 1
+                continue
+            category = next(iter(non_ai), category)  # followed, but not AI/computing: listed with the non-AI items
         score = score_of(it)
+        if follow:
+            followed.add(key)
+            score += FOLLOW_BOOST
         if key in reported:
             day_then, pop_then = reported[it.key]
             now = popularity(it)
             if it.key not in already_returned and grew(pop_then, now):
                 ratio = now / max(pop_then, 1.0)
                 returning.append(
-                    (ratio, Returning(it, c.category, score, dt.date.fromisoformat(day_then), pop_then))
+                    (ratio, Returning(it, category, score, dt.date.fromisoformat(day_then), pop_then))
                 )
             else:
                 stats.repeated_skipped += 1
             continue
-        by_cat.setdefault(c.category, []).append((it, score))
+        if category in non_ai:
+            other_tech.append((it, score))
+            continue
+        by_cat.setdefault(category, []).append((it, score))
     stats.duplicates += duplicates
     stats.unknown_category += unknown
     stats.others += others
+    stats.muted += muted
+    other_tech.sort(key=lambda p: (-p[1], p[0].key))
+    stats.other_tech = len(other_tech)
 
     returning.sort(key=lambda r: (-r[0], r[1].item.key))
     stats.repeated_skipped += max(len(returning) - returning_max, 0)
@@ -188,4 +236,4 @@ def select_items(
         stats.full += len(sel.top)
         stats.compact += len(sel.compact)
         stats.counted_only += sel.counted_only
-    return Selection(categories, kept_returning, stats)
+    return Selection(categories, kept_returning, stats, other_tech=other_tech, followed=followed)

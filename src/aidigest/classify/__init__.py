@@ -58,15 +58,18 @@ def business_override(item: Item, category: str, taxonomy: Taxonomy) -> str:
     return category
 
 
-def classify_offline(items: Sequence[Item], taxonomy: Taxonomy, health: RunHealth | None = None) -> list[tuple[str, float]]:
-    """(category, confidence) per item from the offline path (zero-shot when the taxonomy is unknown to it;
-    the business rule applies to the trained model's answers only)."""
+def classify_offline(items: Sequence[Item], taxonomy: Taxonomy, health: RunHealth | None = None,
+                     classifier: str | None = None) -> list[tuple[str, float]]:
+    """(category, confidence) per item from the offline path (zero-shot for the ids the model was not trained on;
+    the business rule applies to the trained model's answers only). arXiv categories, where items have them,
+    are strong evidence (aidigest.classify.arxiv_prior). `classifier`: a folder written by `aidigest train`."""
     if not items:
         return []
-    model = offline_for(taxonomy)
+    model = offline_for(taxonomy, classifier)
     if model.note and health is not None and model.note not in health.notes:
         health.notes.append(model.note)
-    preds = model.predict([item_text(it.title, it.snippet) for it in items])
+    preds = model.predict([item_text(it.title, it.snippet) for it in items],
+                          [it.arxiv_categories or ([it.primary_category] if it.primary_category else []) for it in items])
     if isinstance(model, ZeroShotClassifier):
         return preds
     return [(business_override(it, c, taxonomy), p) for it, (c, p) in zip(items, preds)]
@@ -85,7 +88,8 @@ async def classify_items(
         clf = LLMClassifier(llm, taxonomy, config.llm.batch_size, config.llm.concurrency or 1)
         answered = await clf.classify(items)
     rest = [i for i in range(len(items)) if i not in answered]
-    offline = dict(zip(rest, classify_offline([items[i] for i in rest], taxonomy, health))) if rest else {}
+    offline = dict(zip(rest, classify_offline([items[i] for i in rest], taxonomy, health,
+                                              config.digest.classifier or None))) if rest else {}
     if llm is not None and rest:
         health.fallback(FALLBACK_KEY, len(rest))
         if clf is not None and clf.stopped:

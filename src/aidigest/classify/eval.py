@@ -10,6 +10,13 @@ correct when our category is one of the ids its arXiv primary category (= catego
 
 Other primaries (cs.AI, cs.LG, ...) are not scored (counted in n_skipped). Input text = title + abstract.
 Papers are de-duplicated by arXiv id (the files list a paper once per matching listing).
+Per category (`per_category`): precision and recall against the label the documented rules of
+aidigest.classify.labels give each test paper from its arXiv categories, title and abstract (the same rules that
+made the DEV training labels; papers they cannot label are left out), for every category with at least
+`MIN_CATEGORY_N` test papers. The classifier uses the arXiv categories too (aidigest.classify.arxiv_prior), so
+the table is printed for "text + arXiv categories" (what a run does) and "text only" (what the text model alone
+gets right): the labels come partly from the same categories, so the first column is optimistic where the rule is
+category-only (audio, robotics, science, policy) — the text-only column is the honest floor.
 This split is for evaluation only: nothing here is used to train or tune the classifier.
 """
 
@@ -31,6 +38,14 @@ FAMILIES: dict[str, tuple[str, set[str]]] = {
     "eess.AS": ("audio", {"audio", "multimodal"}),
 }
 TEST_GLOB = "dw-dengwei_*"
+MIN_CATEGORY_N = 10
+
+
+class CategoryScore(BaseModel):
+    n: int  # test papers with this label
+    predicted: int  # papers predicted as this category (among the labelled ones)
+    precision: float
+    recall: float
 
 
 class EvalReport(BaseModel):
@@ -43,6 +58,12 @@ class EvalReport(BaseModel):
     confusion: dict[str, dict[str, int]] = Field(default_factory=dict)  # family -> predicted id -> count
     files: list[str] = Field(default_factory=list)
     seconds: float = 0.0
+    n_labelled: int = 0  # unique test papers the label rules give a category
+    per_category: dict[str, CategoryScore] = Field(default_factory=dict)  # text + arXiv categories
+    per_category_text_only: dict[str, CategoryScore] = Field(default_factory=dict)
+    accuracy_labelled: float = 0.0  # share of labelled papers whose prediction equals the label (text + arXiv)
+    accuracy_labelled_text_only: float = 0.0
+    accuracy_text_only: float = 0.0  # family accuracy without the arXiv categories
 
 
 def family_of(categories: list[str]) -> tuple[str, set[str]] | None:
@@ -66,11 +87,16 @@ def split_files(folder: str | Path) -> list[Path]:
 
 
 def default_test_dir(candidates: Iterable[str | Path] | None = None) -> Path | None:
-    """Where the test split lives: /work/shared/data, ../shared/data (CI), else the copy in tests/data/classify."""
+    """Where the test split lives: $AIDIGEST_EVAL_DATA, ../shared/data (from the working directory or next to the
+    repository), else the copy in the repository's tests/data/classify. No machine-specific path."""
+    import os
+
     here = Path(__file__).resolve()
     repo = here.parents[3]  # src/aidigest/classify/eval.py -> repo root
+    env = os.environ.get("AIDIGEST_EVAL_DATA", "").strip()
     options = list(candidates) if candidates is not None else [
-        Path("/work/shared/data"),
+        *([Path(env)] if env else []),
+        Path.cwd() / "tests" / "data" / "classify",
         Path.cwd().parent / "shared" / "data",
         repo.parent / "shared" / "data",
         repo / "tests" / "data" / "classify",
@@ -130,18 +156,47 @@ def score(predictions: list[str], categories: list[list[str]]) -> EvalReport:
     )
 
 
+def category_scores(preds: list[str], truths: list[str], min_n: int = MIN_CATEGORY_N) -> dict[str, CategoryScore]:
+    """Precision/recall per category for every category with at least `min_n` true papers."""
+    out: dict[str, CategoryScore] = {}
+    for cid in sorted(set(truths)):
+        n = sum(t == cid for t in truths)
+        if n < min_n:
+            continue
+        pred_n = sum(p == cid for p in preds)
+        tp = sum(p == cid and t == cid for p, t in zip(preds, truths, strict=True))
+        out[cid] = CategoryScore(n=n, predicted=pred_n, precision=tp / pred_n if pred_n else 0.0, recall=tp / n)
+    return out
+
+
 def eval_classify(data_dir: str | Path) -> EvalReport:
-    """Offline-classifier family accuracy on the test split found under `data_dir` (see `split_files`)."""
-    from .offline import OfflineClassifier, item_text
+    """Offline-classifier scores on the test split found under `data_dir` (see `split_files`): family accuracy
+    and per-category precision/recall, with and without the arXiv categories as evidence."""
+    from .labels import paper_label
+    from .offline import OfflineClassifier, embed, item_text
 
     t0 = time.perf_counter()
     papers, dupes, files = load_split_papers(data_dir)
-    scored = [p for p in papers if family_of(p.get("categories") or []) is not None]
     model = OfflineClassifier.load()
-    preds = [c for c, _ in model.predict([item_text(p["title"], p.get("summary") or "") for p in scored])]
-    report = score(preds, [p["categories"] for p in scored])
+    texts = [item_text(p["title"], p.get("summary") or "") for p in papers]
+    cats = [p.get("categories") or [] for p in papers]
+    X = embed(texts)
+    with_cats = [c for c, _ in model.predict_embeddings(X, texts, cats)]
+    text_only = [c for c, _ in model.predict_embeddings(X, texts)]
+    scored = [i for i, p in enumerate(papers) if family_of(cats[i]) is not None]
+    report = score([with_cats[i] for i in scored], [cats[i] for i in scored])
+    report.accuracy_text_only = score([text_only[i] for i in scored], [cats[i] for i in scored]).accuracy
     report.n_skipped = len(papers) - len(scored)
     report.n_duplicates = dupes
+    labels = [paper_label(cats[i], p["title"], p.get("summary") or "") for i, p in enumerate(papers)]
+    lab = [i for i, y in enumerate(labels) if y is not None]
+    truths = [labels[i] for i in lab]
+    report.n_labelled = len(lab)
+    report.per_category = category_scores([with_cats[i] for i in lab], truths)
+    report.per_category_text_only = category_scores([text_only[i] for i in lab], truths)
+    if lab:
+        report.accuracy_labelled = sum(with_cats[i] == labels[i] for i in lab) / len(lab)
+        report.accuracy_labelled_text_only = sum(text_only[i] == labels[i] for i in lab) / len(lab)
     report.files = [str(f) for f in files]
     report.seconds = round(time.perf_counter() - t0, 2)
     return report

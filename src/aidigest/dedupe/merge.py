@@ -41,6 +41,7 @@ def merge_pair(a: Item, b: Item) -> Item:
             "snippet": snippet,
             "arxiv_id": primary.arxiv_id or other.arxiv_id,
             "primary_category": primary.primary_category or other.primary_category,
+            "arxiv_categories": primary.arxiv_categories or other.arxiv_categories,
             "authors": primary.authors or other.authors,
             "published": primary.published or other.published,
             "sightings": _merge_sightings(primary.sightings, other.sightings),

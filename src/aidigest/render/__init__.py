@@ -4,6 +4,10 @@
     <out_dir>/YYYY-MM-DD/news_YYYY-MM-DD.png           paper_YYYY-MM-DD.png        (names as in the seed)
     <out_dir>/YYYY-MM-DD/News_YYYY-MM-DD.json          Papers_YYYY-MM-DD.json
 
+Korean reports keep the seed's names; a report in any other language gets the language as a suffix
+(News_YYYY-MM-DD_report_en.md, news_YYYY-MM-DD_en.png, News_YYYY-MM-DD_en.json), so `--lang en` never
+overwrites the Korean files.
+
 Use `aidigest.digest.write_report` (it accepts a final RunHealth); `write_all` is its implementation.
 """
 
@@ -25,7 +29,8 @@ def file_names(digest: Digest) -> tuple[str, str, str]:
     """(markdown, chart, json) file names for the digest's day and kind."""
     d = digest.day.isoformat()
     word = report_kind_word(digest.kind)
-    return f"{word}_{d}_report.md", f"{digest.kind}_{d}.png", f"{word}_{d}.json"
+    sfx = "" if digest.language == "ko" else f"_{digest.language}"
+    return f"{word}_{d}_report{sfx}.md", f"{digest.kind}_{d}{sfx}.png", f"{word}_{d}{sfx}.json"
 
 
 def prepare_chart(digest: Digest, out_dir: Path) -> None:

@@ -150,6 +150,9 @@ def png_text(png: bytes, keyword: str) -> str | None:
     return None
 
 
+OTHER_COLOR = "#b0b0b0"  # the one bar of non-AI computing items (always last)
+
+
 def chart_png(labels: list[str], counts: list[int], tops: list[str], title: str, top_header: str = "",
               key: str | None = None, colors: list[str] | None = None) -> bytes:
     """A horizontal bar chart as PNG bytes (deterministic for the same input); `key` is stored in a
@@ -208,15 +211,20 @@ def digest_chart(digest: Digest, previous: Path | None = None) -> bytes | None:
     inputs (its key matches), its bytes are returned without drawing, or even importing matplotlib (~1 s):
     a rerun of a day redraws nothing that has not changed. A chart this process drew already (the pipeline
     draws it early, see aidigest.render.prepare_chart) is not drawn again either. Thread-safe."""
-    if not digest.sections:
+    other = digest.stats.other_tech  # non-AI computing items: one grey bar after the AI categories
+    if not digest.sections and not other:
         return None
+    from ..summarize.header import list_strings
+
     t = strings(digest.language)
     order = sorted(range(len(digest.sections)), key=lambda i: (-digest.sections[i].total, i))
     kind = "News" if digest.kind == "news" else "Papers"
     title = t.chart_title.format(kind=kind, day=digest.day.isoformat())
+    other_label = list_strings(digest.language).other_tech.split(" ", 1)[-1]
+    other_top = digest.other_tech[0].title if digest.other_tech else ""
     key = chart_key(title, t.chart_top, [
         (s.name, s.category, s.total, s.entries[0].title if s.entries else "") for s in (digest.sections[i] for i in order)
-    ])
+    ], (other_label, other, other_top) if other else None)
     if key in _drawn:
         return _drawn[key]
     if previous is not None and previous.is_file():
@@ -232,6 +240,11 @@ def digest_chart(digest: Digest, previous: Path | None = None) -> bytes | None:
         counts.append(sec.total)
         tops.append(sec.entries[0].title if sec.entries else "")
         colors.append(category_colour(sec.category))  # a category's colour in every chart (see render/palette.py)
+    if other:
+        labels.append(other_label)
+        counts.append(other)
+        tops.append(other_top)
+        colors.append(OTHER_COLOR)
     with _draw_lock:
         png = _drawn.get(key) or chart_png(labels, counts, tops, title, t.chart_top, key=key, colors=colors)
         while len(_drawn) >= 8:

@@ -141,6 +141,7 @@ def parse_page(raw: bytes | str, source: str = NAME) -> ArxivPage:
                 published=_time(_text(e.find("atom:published", NS))),
                 arxiv_id=aid,
                 primary_category=primary,
+                arxiv_categories=_categories(e, primary),
                 authors=[n for a in e.findall("atom:author", NS) if (n := _text(a.find("atom:name", NS)))],
                 sightings=[Sighting(source=source, url=url, title=title, rank=len(items))],
             )
@@ -159,6 +160,16 @@ def parse(raw: bytes | str) -> list[Item]:
 def window(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
     """[start, end) in UTC: from the 14:00 US-Eastern deadline of the day before to the one of `day`."""
     return _deadline(day - dt.timedelta(days=1)).astimezone(dt.UTC), _deadline(day).astimezone(dt.UTC)
+
+
+def _categories(entry, primary: str | None) -> list[str]:
+    """Every `<category term=...>` of an entry, the primary one first, no repeats."""
+    cats = [primary] if primary else []
+    for c in entry.findall("atom:category", NS):
+        term = c.get("term")
+        if term and term not in cats:
+            cats.append(term)
+    return cats
 
 
 def search_query(day: dt.date, categories: list[str]) -> str:

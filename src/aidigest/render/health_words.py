@@ -1,0 +1,58 @@
+"""Run health for the reader: what each source did, in words. The raw error text stays in the JSON export
+(`health.outcomes[].error`); the report says what kind of failure it was.
+
+    techreview_kr: 녹화본에 이 요청이 없어 가져오지 못함 (0건)
+    arxiv: 실패 — 응답 시간 초과
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..models import SourceOutcome
+from ..summarize.header import source_name
+
+_KO_STATUS = {"ok": "정상", "empty": "새 항목 없음", "failed": "실패", "no_recording": "녹화본에 없음", "skipped": "건너뜀"}
+_EN_STATUS = {"ok": "ok", "empty": "nothing new", "failed": "failed", "no_recording": "not in the recording",
+              "skipped": "skipped"}
+
+# (pattern over the raw error, Korean, English): first match wins
+_KINDS: list[tuple[re.Pattern[str], str, str]] = [
+    (re.compile(r"not in the recording", re.I), "녹화본에 이 요청의 응답이 없음", "the recording has no response for this request"),
+    (re.compile(r"timed? ?out|timeout", re.I), "응답 시간 초과", "the server did not answer in time"),
+    (re.compile(r"\b429\b|rate.?limit", re.I), "요청이 너무 많아 서버가 거절함 (429)", "rate-limited by the server (429)"),
+    (re.compile(r"\bHTTP (\d{3})\b|\bstatus(?: code)?:? (\d{3})\b|\b(5\d\d|4\d\d) [A-Z]", re.I),
+     "서버가 오류 코드 {code}로 응답함", "the server answered with error {code}"),
+    (re.compile(r"too large|size cap", re.I), "응답이 너무 커서 건너뜀", "the response was too large"),
+    (re.compile(r"connect|resolve|name or service|network|unreachable|refused", re.I),
+     "서버에 연결하지 못함", "could not connect to the server"),
+    (re.compile(r"pars|xml|json|decode|malformed|unexpected", re.I), "응답을 해석하지 못함", "could not read the response"),
+]
+
+
+def error_words(error: str | None, language: str) -> str:
+    """What kind of failure `error` (a raw message) is, in the report language."""
+    if not error:
+        return ""
+    for rx, ko, en in _KINDS:
+        m = rx.search(error)
+        if m:
+            text = ko if language == "ko" else en
+            if "{code}" in text:
+                code = next((g for g in m.groups() if g), "?")
+                text = text.format(code=code)
+            return text
+    return "알 수 없는 오류 (원문은 JSON 내보내기에 있음)" if language == "ko" else "an error (raw text in the JSON export)"
+
+
+def outcome_line(o: SourceOutcome, language: str) -> str:
+    """One plain line about a source's outcome (no raw error text, no URL)."""
+    ko = language == "ko"
+    status = (_KO_STATUS if ko else _EN_STATUS).get(o.status, o.status)
+    name = source_name(o.source) or o.source
+    count = f"{o.items}건" if ko else f"{o.items} items"
+    line = f"{name} ({o.kind}): {status}, {count}"
+    why = error_words(o.error, language)
+    if why:
+        line += f" — {why}"
+    return line

@@ -121,6 +121,13 @@ class LLMTotals(BaseModel):
     cost_usd: float = 0.0
     budget_stopped: bool = False  # --budget-usd / --max-tokens reached: later work went offline
     unpriced: bool = False  # the model is not in the price table: cost_usd is 0, not an estimate
+    items: int = 0  # the day's items (after merging) the LLM worked for: tokens per item = tokens / items
+
+    def per_item(self) -> tuple[float, float]:
+        """(prompt, completion) tokens spent per item of the day (0, 0 without items)."""
+        if not self.items:
+            return 0.0, 0.0
+        return self.tokens_in / self.items, self.tokens_out / self.items
 
 
 class RunHealth(BaseModel):

@@ -118,6 +118,33 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (provider, base_url, model)
     );
     """,
+    # 3: work already done, never redone (aidigest.reuse): sentence embeddings by text hash (per encoder),
+    #    offline predictions by text hash (per classifier fingerprint), article snippets with their fetch date
+    """
+    CREATE TABLE IF NOT EXISTS embeddings (
+        encoder     TEXT NOT NULL,
+        text_hash   TEXT NOT NULL,
+        vector      BLOB NOT NULL,           -- float32, little-endian
+        created_at  REAL NOT NULL,
+        PRIMARY KEY (encoder, text_hash)
+    ) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS offline_labels (
+        model       TEXT NOT NULL,
+        text_hash   TEXT NOT NULL,
+        category    TEXT NOT NULL,
+        confidence  REAL NOT NULL,
+        created_at  REAL NOT NULL,
+        PRIMARY KEY (model, text_hash)
+    ) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS snippets (
+        url         TEXT NOT NULL,
+        max_chars   INTEGER NOT NULL,
+        snippet     TEXT NOT NULL,
+        fetched_day TEXT NOT NULL,
+        fetched_at  REAL NOT NULL,
+        PRIMARY KEY (url, max_chars)
+    );
+    """,
 ]
 
 

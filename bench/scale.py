@@ -313,7 +313,7 @@ class Classifier:
         return self._embed(texts)
 
 
-def run_digest(classified: list, out_dir: Path) -> tuple[str, str, float]:
+def run_digest(classified: list, out_dir: Path, store_path: str | None = None) -> tuple[str, str, float]:
     """(implementation label, fallback reason, seconds of select_items alone) after producing both reports."""
     from aidigest.models import RunHealth
 
@@ -332,7 +332,7 @@ def run_digest(classified: list, out_dir: Path) -> tuple[str, str, float]:
             select_items(DAY, [c for c in classified if c.item.kind == kind], taxonomy, {},
                          per_category=config.digest.per_category)
         t_select = time.perf_counter() - t
-        with Store(":memory:") as store:
+        with Store(store_path or ":memory:") as store:  # a store file: extractive drafts reused (aidigest.reuse)
             health = RunHealth()
             for kind in ("news", "paper"):
                 digest = asyncio.run(build_digest(DAY, kind, classified, store, taxonomy, config, None, health,
@@ -426,7 +426,7 @@ def worker(n: int, profile: str | None, store_path: str | None = None, phase: st
             preds = clf.predict(X, titles)
             classified = [Classified(item=it, category=c, method="offline", confidence=p) for it, (c, p) in zip(final, preds)]
     with tempfile.TemporaryDirectory() as tmp, stage("digest"):
-        digest_impl, digest_reason, select_s = run_digest(classified, Path(tmp))
+        digest_impl, digest_reason, select_s = run_digest(classified, Path(tmp), store_path)
     total = sum(times[s] for s in STAGES)
     return {
         "size": n,

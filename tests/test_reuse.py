@@ -171,7 +171,7 @@ def test_an_older_store_gains_the_reuse_tables_and_keeps_its_rows(tmp_path):
     with Store(db) as store:
         assert store.schema_version == len(MIGRATIONS)
         tables = {r[0] for r in store.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        assert {"embeddings", "offline_labels", "snippets"} <= tables
+        assert {"embeddings", "offline_labels", "snippets", "offline_summaries"} <= tables
         assert store.conn.execute("SELECT mode FROM llm_modes").fetchone()[0] == "json_schema"
 
 
@@ -229,3 +229,47 @@ def test_llm_tokens_per_item():
     assert LLMTotals().per_item() == (0.0, 0.0)
     h = RunHealth(llm=t)
     assert RunHealth.model_validate(h.model_dump(mode="json")).llm.items == 82  # kept in the run's summary JSON
+
+
+# ---- extractive summaries reused ----------------------------------------------------------------------------
+def test_extractive_summaries_are_reused_when_their_inputs_are_unchanged(tmp_path, monkeypatch):
+    """build_digest on real HN stories (offline path) with a store file; the same day again: no extractive
+    summary is computed, the digest is identical; one changed item: only its section is computed again."""
+    import aidigest.summarize as summ
+    from test_summarize_fixtures import classify as classify_fixture
+    from test_summarize_fixtures import hn_category, hn_items
+
+    from aidigest.digest import build_digest
+
+    classified = classify_fixture(hn_items(), hn_category)
+    day, cfg = dt.date(2024, 10, 29), Config()
+
+    def digest(items, db):
+        with Store(db) as store:
+            return asyncio.run(build_digest(day, "news", items, store, TAX, cfg, None, RunHealth(), "ko"))
+
+    calls: list[int] = []
+    real = summ.extractive_summary
+
+    def counting(items, *a, **kw):
+        calls.append(len(items))
+        return real(items, *a, **kw)
+
+    monkeypatch.setattr(summ, "extractive_summary", counting)
+    first = digest(classified, tmp_path / "a.db")
+    n_sections = len(first.sections)
+    assert n_sections >= 2 and len(calls) == n_sections
+    again = digest(classified, tmp_path / "a.db")
+    assert len(calls) == n_sections  # nothing computed on the rerun
+    assert again.model_dump(exclude={"health"}) == first.model_dump(exclude={"health"})
+
+    # one item of the first section changes: that section is computed again, and only because the corpus (its
+    # document frequencies) changed too, every section misses -- the key covers the whole day's corpus
+    target = first.sections[0].entries[0].key
+    changed = [c.model_copy(update={"item": c.item.model_copy(update={"snippet": c.item.snippet + " Extra."})})
+               if c.item.key == target else c for c in classified]
+    digest(changed, tmp_path / "a.db")
+    assert len(calls) == 2 * n_sections
+    # a fresh store computes everything (nothing is shared between stores)
+    digest(classified, tmp_path / "b.db")
+    assert len(calls) == 3 * n_sections

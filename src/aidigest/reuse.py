@@ -11,7 +11,10 @@
   labels, the allowed ids and the encoder id, so retraining, another taxonomy or another encoder can never
   be served an old answer. A hit skips the embedding too;
 - snippets: key = (URL, max_chars) with the day the page was fetched: a rerun or the next day's run does not
-  fetch and parse an article page it has already read (aidigest.sources.snippets counts them `cached`).
+  fetch and parse an article page it has already read (aidigest.sources.snippets counts them `cached`);
+- extractive section summaries: key = hash of the summarizer's own source code, the language, the section's
+  items (every field), its total and the day's corpus (its document frequencies weigh the themes), so a
+  rerun of a day writes no offline summary twice, and any change to an input or to the code misses.
 
 LLM answers have their own exact cache (aidigest.llm.cache): the same idea for the LLM path.
 Every function here degrades to "no cache" when `store` is None.
@@ -216,4 +219,61 @@ class SnippetCache:
             self.store.conn.execute(
                 "INSERT OR REPLACE INTO snippets (url, max_chars, snippet, fetched_day, fetched_at) VALUES (?,?,?,?,?)",
                 (url, max_chars, snippet, day, time.time()),
+            )
+
+
+# ---- extractive section summaries ----------------------------------------------------------------------------
+_code_fp: list[str] = []
+
+
+def summarizer_fingerprint() -> str:
+    """A hash of the source of every module the extractive summary depends on (a code change misses the cache)."""
+    if not _code_fp:
+        from pathlib import Path
+
+        from . import digest, models
+        from .summarize import checks, extractive, i18n, text, tldr
+
+        h = hashlib.blake2b(digest_size=16)
+        for mod in (extractive, text, tldr, i18n, checks, digest, models):
+            h.update(Path(mod.__file__).read_bytes())
+        _code_fp.append(h.hexdigest())
+    return _code_fp[0]
+
+
+def corpus_fingerprint(texts: Sequence[str]) -> str:
+    h = hashlib.blake2b(digest_size=16)
+    for t in texts:
+        h.update(t.encode("utf-8"))
+        h.update(b"\x00")
+    return h.hexdigest()
+
+
+class SummaryCache:
+    """Extractive section drafts by the hash of everything they are computed from."""
+
+    def __init__(self, store: Store):
+        self.store = store
+
+    @staticmethod
+    def key(language: str, total: int, items_json: Sequence[str], corpus_fp: str) -> str:
+        h = hashlib.blake2b(digest_size=20)
+        for part in (summarizer_fingerprint(), language, str(total), corpus_fp, *items_json):
+            h.update(part.encode("utf-8"))
+            h.update(b"\x00")
+        return h.hexdigest()
+
+    def get(self, key: str) -> dict | None:
+        import json
+
+        row = self.store.conn.execute("SELECT draft FROM offline_summaries WHERE cache_key = ?", (key,)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def put(self, key: str, draft: dict) -> None:
+        import json
+
+        with self.store.conn:
+            self.store.conn.execute(
+                "INSERT OR REPLACE INTO offline_summaries (cache_key, draft, created_at) VALUES (?,?,?)",
+                (key, json.dumps(draft, ensure_ascii=False), time.time()),
             )

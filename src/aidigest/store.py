@@ -119,7 +119,8 @@ MIGRATIONS: list[str] = [
     );
     """,
     # 3: work already done, never redone (aidigest.reuse): sentence embeddings by text hash (per encoder),
-    #    offline predictions by text hash (per classifier fingerprint), article snippets with their fetch date
+    #    offline predictions by text hash (per classifier fingerprint), article snippets with their fetch date,
+    #    extractive section summaries by their inputs
     """
     CREATE TABLE IF NOT EXISTS embeddings (
         encoder     TEXT NOT NULL,
@@ -143,6 +144,11 @@ MIGRATIONS: list[str] = [
         fetched_day TEXT NOT NULL,
         fetched_at  REAL NOT NULL,
         PRIMARY KEY (url, max_chars)
+    );
+    CREATE TABLE IF NOT EXISTS offline_summaries (
+        cache_key   TEXT PRIMARY KEY,        -- hash of the code, language, section items, total, day's corpus
+        draft       TEXT NOT NULL,           -- JSON: {"summary": SectionSummary, "tldrs": [...]}
+        created_at  REAL NOT NULL
     );
     """,
 ]

@@ -273,3 +273,20 @@ def test_extractive_summaries_are_reused_when_their_inputs_are_unchanged(tmp_pat
     # a fresh store computes everything (nothing is shared between stores)
     digest(classified, tmp_path / "b.db")
     assert len(calls) == 3 * n_sections
+
+
+def test_zero_shot_predictions_are_cached_too(tmp_path):
+    """A taxonomy the shipped model does not know goes zero-shot: same caching, its own fingerprint."""
+    from aidigest.taxonomy import Category, Taxonomy
+
+    cats = [Category(id="agents", name="Agents", name_ko="에이전트", description="AI agents that act with tools", emoji="🤖"),
+            Category(id="others", name="Others", name_ko="기타", description="Anything else", emoji="•", report=False)]
+    zs = offline_mod.ZeroShotClassifier(Taxonomy(cats))
+    texts = [offline_mod.item_text(it.title, it.snippet) for it in _real_items(3)]
+    enc = CountingEncoder()
+    with Store(tmp_path / "s.db") as store:
+        zs._P = enc(zs.prototypes)  # prototypes through the same double, so the test needs no real encoder
+        a = predict_offline_cached(zs, texts, store, embed=enc)
+        asked = len(enc.asked)
+        b = predict_offline_cached(zs, texts, store, embed=enc)
+    assert a == b and len(enc.asked) == asked and {c for c, _ in a} <= {"agents", "others"}

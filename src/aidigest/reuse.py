@@ -128,14 +128,14 @@ def embed_cached(
 
 
 # ---- offline predictions -----------------------------------------------------------------------------------
-_fingerprints: dict[int, tuple[Any, str]] = {}
+_FP_ATTR = "_aidigest_fingerprint"
 
 
 def model_fingerprint(model: Any) -> str:
     """A hash of everything an offline prediction depends on besides the text (computed once per model object)."""
-    cached = _fingerprints.get(id(model))
-    if cached is not None and cached[0] is model:
-        return cached[1]
+    cached = getattr(model, _FP_ATTR, None)
+    if cached is not None:
+        return cached
     h = hashlib.blake2b(digest_size=16)
     h.update(encoder_id().encode())
     h.update(type(model).__name__.encode())
@@ -149,7 +149,10 @@ def model_fingerprint(model: Any) -> str:
     h.update(repr(getattr(model, "bow_scale", None)).encode())
     h.update(repr(getattr(model, "TEMPERATURE", None)).encode())
     fp = h.hexdigest()
-    _fingerprints[id(model)] = (model, fp)
+    try:
+        object.__setattr__(model, _FP_ATTR, fp)
+    except (AttributeError, TypeError):  # a model that takes no attributes: computed again next time
+        pass
     return fp
 
 
@@ -180,10 +183,10 @@ def predict_offline_cached(
         miss_texts = [texts[i] for i in todo.values()]
         X = embed_cached(miss_texts, store, embed=embed, stats=stats)
         pe = model.predict_embeddings
-        try:
-            preds = pe(X, miss_texts)
-        except TypeError:  # the zero-shot model looks at the embeddings only
-            preds = pe(X)
+        import inspect
+
+        # the trained model also reads the text (hashed words); the zero-shot one looks at the embeddings only
+        preds = pe(X, miss_texts) if len(inspect.signature(pe).parameters) >= 2 else pe(X)
         now = time.time()
         rows = []
         for h, (cat, conf) in zip(todo, preds, strict=True):

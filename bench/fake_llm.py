@@ -24,6 +24,7 @@ import hashlib
 import json
 import re
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -113,7 +114,16 @@ class Responder:
 
 
 class TimedFakeOpenAI(FakeOpenAIServer):
-    """FakeOpenAIServer that stamps every request with arrival / answer times and its nominal service time."""
+    """FakeOpenAIServer that stamps every request with arrival / answer times and its nominal service time.
+
+    `slots` (local-endpoint fake): at most that many requests are served at once, like a llama.cpp server
+    started with `--parallel N` (`n_parallel`); the others wait for a free slot. `t_arrive` is then the time
+    a slot took the request (its wait is `queued_s`), so the critical chain sees the slot-limited schedule."""
+
+    def __init__(self, *args: Any, slots: int | None = None, **kw: Any):
+        super().__init__(*args, **kw)
+        self.slots = slots
+        self._slots = threading.BoundedSemaphore(slots) if slots else None
 
     def render(self, req: RecordedRequest, reply: Reply, tokens_in: int) -> tuple[int, dict[str, str], bytes, int]:
         status, headers, body, tokens_out = super().render(req, reply, tokens_in)
@@ -122,12 +132,20 @@ class TimedFakeOpenAI(FakeOpenAIServer):
         return status, headers, body, tokens_out
 
     def _respond(self, h: Any, req: RecordedRequest) -> None:
-        req.t_arrive = time.monotonic()  # type: ignore[attr-defined]
+        t_read = time.monotonic()
+        req.t_arrive = t_read  # type: ignore[attr-defined]
+        req.queued_s = 0.0  # type: ignore[attr-defined]
         req.tokens_in = req.tokens_out = 0  # type: ignore[attr-defined]
+        if self._slots is not None:
+            self._slots.acquire()
+            req.t_arrive = time.monotonic()  # type: ignore[attr-defined]
+            req.queued_s = req.t_arrive - t_read  # type: ignore[attr-defined]
         try:
             super()._respond(h, req)
         finally:
             req.t_end = time.monotonic()  # type: ignore[attr-defined]
+            if self._slots is not None:
+                self._slots.release()
 
     def service_s(self, req: RecordedRequest) -> float:
         """The wait this fake imposes on an answered call: latency + tokens_out / tokens_per_s (0 if rejected)."""
@@ -146,7 +164,7 @@ class TimedFakeOpenAI(FakeOpenAIServer):
                 "kind": call_kind(r.body), "mode": r.mode, "status": r.answered,
                 "t_arrive": getattr(r, "t_arrive", 0.0), "t_end": getattr(r, "t_end", 0.0),
                 "tokens_in": getattr(r, "tokens_in", 0), "tokens_out": getattr(r, "tokens_out", 0),
-                "service_s": self.service_s(r),
+                "service_s": self.service_s(r), "queued_s": getattr(r, "queued_s", 0.0),
             })
         return sorted(out, key=lambda x: x["t_arrive"])
 

@@ -274,7 +274,7 @@ def test_run_health_is_read_when_the_report_is_written(tmp_path):
         SourceOutcome(source="arxiv", kind="paper", status="failed", error="HTTP 503 <html>](x)", duration_s=9.9),
     ]
     health.llm = LLMTotals(provider="openai:gpt-4o-mini", calls=7, cached=2, failed=1, tokens_in=12000,
-                           tokens_out=3400, cost_usd=0.0042, budget_stopped=True, unpriced=True)
+                           tokens_out=3400, cost_usd=0.0042, budget_stopped=True, unpriced=True, items=82)
     health.fallback("summary paper/cv: llm → extractive (language)")
     md = write_report(digest, tmp_path).markdown.read_text(encoding="utf-8")
     h = md.split("## 🩺 실행 상태")[1]
@@ -284,6 +284,7 @@ def test_run_health_is_read_when_the_report_is_written(tmp_path):
     assert "summary paper/cv: llm → extractive (language) ×1" in h
     assert "제공자 openai:gpt-4o-mini: 호출 7회, 캐시 2회, 실패 1회, 입력 토큰 12000, 출력 토큰 3400, 비용 \\$0.0042 (가격표에 없는 모델: 비용 미상)" in h
     assert "예산 한도 도달" in h
+    assert "항목당 입력 토큰 146, 출력 토큰 41 (항목 82개)" in h  # tokens per item of the day (issue 13)
     assert "AI·컴퓨팅과 무관해 제외(`others`): 6" in h
     assert "최근 7일 안에 이미 보고되어 생략: 0" in h
     # an explicit final health replaces digest.health

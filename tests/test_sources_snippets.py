@@ -117,7 +117,7 @@ def test_enrich_over_real_sockets(server):
         Item(kind="paper", title="p", url=f"{b}/article.html#p", key="arxiv:2607.28582"),  # papers keep abstracts
     ]
     counts = _run(items, cfg)
-    assert counts == {"has_snippet": 1, "fetched": 1, "missing": 0, "skipped_pdf": 2, "skipped_link": 2,
+    assert counts == {"has_snippet": 1, "fetched": 1, "cached": 0, "missing": 0, "skipped_pdf": 2, "skipped_link": 2,
                       "skipped_non_html": 1, "too_large": 0, "empty": 0, "failed": 1, "over_cap": 1,
                       "blocked": 0, "timed_out": 0}
     assert items[0].snippet == extract_snippet(PAGE, 600)

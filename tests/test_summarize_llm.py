@@ -216,6 +216,22 @@ def test_categories_run_in_parallel_bounded_by_config_concurrency():
     assert [d.tldrs[0].split(":")[0] for d in drafts] == [_short(s.top[0][0]) for s in sels]  # order kept
 
 
+def test_sections_with_the_most_sources_are_sent_first():
+    """With fewer calls in flight than sections (a local server's slots), the longest answers start first and
+    the short ones fill in behind them; the drafts come back in the selection's order."""
+    cats, sizes = ["llm", "nlp", "cv", "audio"], [2, 5, 1, 3]
+    items = hf_items()
+    sels, start = [], 0
+    for c, n in zip(cats, sizes, strict=True):
+        sels.append(_sel(items[start : start + n], c))
+        start += n
+    script = {f"summarize:paper:{c}": [korean_answer([it for it, _ in s.top])] for c, s in zip(cats, sels, strict=True)}
+    llm = ScriptedLLM(script, delay=0.01)
+    drafts, health = _run(llm, sels, config=Config.model_validate({"llm": {"concurrency": 1}}))
+    assert [c["purpose"].split(":")[-1] for c in llm.calls] == ["nlp", "audio", "llm", "cv"]  # 5, 3, 2, 1 sources
+    assert [len(d.tldrs) for d in drafts] == sizes and health.fallbacks == {}
+
+
 def test_llm_summary_raises_summary_failed_directly():
     from aidigest.summarize.llm import SummaryFailed
 

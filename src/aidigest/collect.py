@@ -17,6 +17,7 @@ from .http import FetchError, HttpClient, ReplayMissing
 from .models import CollectResult, Item, SourceOutcome
 from .sources import build_sources
 from .sources.base import FetchContext, ParseError, Source
+from .reuse import SnippetCache
 from .sources.snippets import enrich_snippets
 from .store import Store
 
@@ -87,11 +88,12 @@ async def collect_day(
     # Snippets for news links (the old system categorized by title only).
     if config.sources.snippets.enabled:
         with progress.task("article pages"):
-            notes = await enrich_snippets(items, ctx)
+            notes = await enrich_snippets(items, ctx, SnippetCache(store))
+        got = notes.get("fetched", 0) + notes.get("cached", 0)  # cached: read on an earlier run, not fetched again
         outcomes.append(
             SourceOutcome(
-                source="snippets", kind="news", status="ok" if notes.get("fetched", 0) else "empty",
-                items=notes.get("fetched", 0), notes=notes,
+                source="snippets", kind="news", status="ok" if got else "empty",
+                items=got, notes=notes,
             )
         )
     new = store.upsert_items(day, items)

@@ -238,7 +238,7 @@ async def build_digest(
 
     drafts = await summarize_sections(
         selection.categories, day=day, kind=kind, language=language, config=config, llm=llm, health=health,
-        corpus=[c.item for c in items], taxonomy=taxonomy,
+        corpus=[c.item for c in items], taxonomy=taxonomy, store=store,
     )
     sections = [section(cs, draft.summary, draft.tldrs) for cs, draft in zip(selection.categories, drafts, strict=True)]
 

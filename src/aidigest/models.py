@@ -161,6 +161,13 @@ class LLMTotals(BaseModel):
     # why the LLM was switched off for the rest of the run (bad key, circuit breaker, run deadline), if it was
     offline: str | None = None
     fatal: bool = False  # ... because of a configuration mistake the provider reported (bad key 401/403, unknown model)
+    items: int = 0  # the day's items (after merging) the LLM worked for: tokens per item = tokens / items
+
+    def per_item(self) -> tuple[float, float]:
+        """(prompt, completion) tokens spent per item of the day (0, 0 without items)."""
+        if not self.items:
+            return 0.0, 0.0
+        return self.tokens_in / self.items, self.tokens_out / self.items
 
 
 class RunHealth(BaseModel):

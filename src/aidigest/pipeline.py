@@ -99,12 +99,13 @@ async def run_day(
             reasons = "; ".join(f"{o.source}: {o.error or o.status}" for o in collected.outcomes if o.source != "snippets")
             raise NothingCollected(f"no items for {day} ({reasons})")
         items, near = merge_near_duplicates(items)
+        health.llm.items = len(items)  # run health shows LLM tokens per item of the day
         if near:
             health.notes.append(f"near-duplicates merged: {near}")
 
         # 3. categorize every item (LLM when configured, else the offline classifier)
         with progress.task(f"categorize {len(items)} items ({'LLM calls' if llm is not None else 'embedding'})"):
-            classified = await classify_items(items, taxonomy, llm, health, config)
+            classified = await classify_items(items, taxonomy, llm, health, config, store=store)
 
         # 4. one digest per kind; reports are written once both are built, so each report's
         #    run-health section shows the whole run (both kinds' fallbacks, all LLM calls)

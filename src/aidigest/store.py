@@ -152,6 +152,39 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (day, kind, target)
     );
     """,
+    # 5: work already done, never redone (aidigest.reuse): sentence embeddings by text hash (per encoder),
+    #    offline predictions by text hash (per classifier fingerprint), article snippets with their fetch date,
+    #    extractive section summaries by their inputs
+    """
+    CREATE TABLE IF NOT EXISTS embeddings (
+        encoder     TEXT NOT NULL,
+        text_hash   TEXT NOT NULL,
+        vector      BLOB NOT NULL,           -- float32, little-endian
+        created_at  REAL NOT NULL,
+        PRIMARY KEY (encoder, text_hash)
+    ) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS offline_labels (
+        model       TEXT NOT NULL,
+        text_hash   TEXT NOT NULL,
+        category    TEXT NOT NULL,
+        confidence  REAL NOT NULL,
+        created_at  REAL NOT NULL,
+        PRIMARY KEY (model, text_hash)
+    ) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS snippets (
+        url         TEXT NOT NULL,
+        max_chars   INTEGER NOT NULL,
+        snippet     TEXT NOT NULL,
+        fetched_day TEXT NOT NULL,
+        fetched_at  REAL NOT NULL,
+        PRIMARY KEY (url, max_chars)
+    );
+    CREATE TABLE IF NOT EXISTS offline_summaries (
+        cache_key   TEXT PRIMARY KEY,        -- hash of the code, language, section items, total, day's corpus
+        draft       TEXT NOT NULL,           -- JSON: {"summary": SectionSummary, "tldrs": [...]}
+        created_at  REAL NOT NULL
+    );
+    """,
 ]
 
 BUSY_TIMEOUT_S = 30.0  # how long a write waits for another process's write to finish (env AIDIGEST_BUSY_TIMEOUT_S)

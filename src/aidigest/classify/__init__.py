@@ -22,6 +22,8 @@ from typing import BinaryIO, TextIO
 from ..config import Config
 from ..llm.base import LLM
 from ..models import Classified, Item, RunHealth
+from ..reuse import predict_offline_cached
+from ..store import Store
 from ..taxonomy import Taxonomy
 from .llm import FALLBACK_KEY, LLMClassifier
 from .offline import NOT_AI, OfflineClassifier, ZeroShotClassifier, item_text, offline_for
@@ -59,24 +61,28 @@ def business_override(item: Item, category: str, taxonomy: Taxonomy) -> str:
 
 
 def classify_offline(items: Sequence[Item], taxonomy: Taxonomy, health: RunHealth | None = None,
-                     classifier: str | None = None) -> list[tuple[str, float]]:
+                     classifier: str | None = None, store: Store | None = None) -> list[tuple[str, float]]:
     """(category, confidence) per item from the offline path (zero-shot for the ids the model was not trained on;
     the business rule applies to the trained model's answers only). arXiv categories, where items have them,
-    are strong evidence (aidigest.classify.arxiv_prior). `classifier`: a folder written by `aidigest train`."""
+    are strong evidence (aidigest.classify.arxiv_prior). `classifier`: a folder written by `aidigest train`.
+    With a `store`, (text, categories) this model has classified before are answered from it and embeddings
+    are reused (aidigest.reuse)."""
     if not items:
         return []
     model = offline_for(taxonomy, classifier)
     if model.note and health is not None and model.note not in health.notes:
         health.notes.append(model.note)
-    preds = model.predict([item_text(it.title, it.snippet) for it in items],
-                          [it.arxiv_categories or ([it.primary_category] if it.primary_category else []) for it in items])
+    texts = [item_text(it.title, it.snippet) for it in items]
+    cats = [it.arxiv_categories or ([it.primary_category] if it.primary_category else []) for it in items]
+    preds = model.predict(texts, cats) if store is None else predict_offline_cached(model, texts, store, categories=cats)
     if isinstance(model, ZeroShotClassifier):
         return preds
     return [(business_override(it, c, taxonomy), p) for it, (c, p) in zip(items, preds)]
 
 
 async def classify_items(
-    items: list[Item], taxonomy: Taxonomy, llm: LLM | None, health: RunHealth, config: Config
+    items: list[Item], taxonomy: Taxonomy, llm: LLM | None, health: RunHealth, config: Config,
+    store: Store | None = None,
 ) -> list[Classified]:
     """One `Classified` per item, in input order."""
     if not items:
@@ -89,7 +95,7 @@ async def classify_items(
         answered = await clf.classify(items)
     rest = [i for i in range(len(items)) if i not in answered]
     offline = dict(zip(rest, classify_offline([items[i] for i in rest], taxonomy, health,
-                                              config.digest.classifier or None))) if rest else {}
+                                              config.digest.classifier or None, store))) if rest else {}
     if llm is not None and rest:
         health.fallback(FALLBACK_KEY, len(rest))
         if clf is not None and clf.stopped:

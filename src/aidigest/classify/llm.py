@@ -1,6 +1,7 @@
 """Categorization by an LLM, in batches, constrained to the taxonomy ids, with the offline model as fallback.
 
-One call per batch of `config.llm.batch_size` items. The answer schema (`answer_schema`) is an object
+Batches of at most `config.llm.batch_size` items, spread evenly over the concurrency within a prompt budget
+(aidigest.llm.shape). The answer schema (`answer_schema`) is an object
 `{"items": [{"index": int, "category": <one of the ids>}, ...]}` whose JSON Schema carries an `enum` of the
 taxonomy ids (so providers with structured output can only produce valid ids) and `maxItems` = batch size.
 The pydantic side accepts any string for `category` on purpose: each answer is validated here, per item, so
@@ -28,6 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 from ..llm.base import LLM, BudgetExceeded, LLMError, LLMFatal, Message
 from ..llm.prompts import UNTRUSTED_INSTRUCTION, wrap_untrusted
 from ..llm.schema import parse_json_text
+from ..llm.shape import classify_batches, estimate_tokens, extra_calls_allowed
 from ..models import Item
 from ..taxonomy import Taxonomy
 
@@ -175,7 +177,13 @@ class LLMClassifier:
 
     async def classify(self, items: Sequence[Item]) -> dict[int, str]:
         indexed = list(enumerate(items))
-        batches = [indexed[i : i + self.batch_size] for i in range(0, len(indexed), self.batch_size)]
+        batches, start = [], 0
+        # evenly over the concurrency, within the prompt budget (see aidigest.llm.shape)
+        item_tokens = sum(estimate_tokens(user_prompt([pair])) for pair in indexed)
+        extra = extra_calls_allowed(item_tokens, estimate_tokens(self.system))
+        for size in classify_batches(len(indexed), self.batch_size, self.concurrency, extra):
+            batches.append(indexed[start : start + size])
+            start += size
         out: dict[int, str] = {}
         sem = asyncio.Semaphore(self.concurrency)
 

@@ -237,6 +237,9 @@ def render_health(digest: Digest, health: RunHealth) -> list[str]:
         )
         if llm.unpriced:
             line += f" ({t.h_unpriced})"
+        if llm.items and (llm.tokens_in or llm.tokens_out):
+            tin, tout = llm.per_item()
+            line += "; " + t.h_llm_per_item.format(tin=f"{tin:.0f}", tout=f"{tout:.0f}", items=llm.items)
         out.append(f" - {t.h_llm}: {md_text(line)}")
     if llm.budget_stopped:
         out.append(f" - {t.h_llm}: {md_text(t.h_budget)}")

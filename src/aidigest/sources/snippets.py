@@ -18,12 +18,16 @@ import asyncio
 import html
 import re
 from html.parser import HTMLParser
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from ..http import Blocked, DeadlineExceeded, FetchError, ReplayMissing, ResponseTooLarge
 from ..models import Item
 from ..urls import arxiv_id_from_url, host_of
 from .base import FetchContext
+
+if TYPE_CHECKING:
+    from ..reuse import SnippetCache
 
 # ---------------------------------------------------------------------------------------------------
 # Text helpers (pure)
@@ -108,8 +112,8 @@ def clip_text(text: str, max_chars: int) -> str:
 # ---------------------------------------------------------------------------------------------------
 _NO_ARTICLE_HOSTS = {"news.ycombinator.com", "huggingface.co", "hf.co"}
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
-COUNTERS = ("has_snippet", "fetched", "missing", "skipped_pdf", "skipped_link", "skipped_non_html", "too_large", "empty",
-            "failed", "over_cap", "blocked", "timed_out")
+COUNTERS = ("has_snippet", "fetched", "cached", "missing", "skipped_pdf", "skipped_link", "skipped_non_html", "too_large",
+            "empty", "failed", "over_cap", "blocked", "timed_out")
 
 
 def _is_pdf_url(url: str) -> bool:
@@ -129,8 +133,11 @@ def extract_snippet(page: str | bytes, max_chars: int, url: str | None = None) -
     return clip_text(text, max_chars)
 
 
-async def enrich_snippets(items: list[Item], ctx: FetchContext) -> dict[str, int]:
-    """Fill `item.snippet` in place for news items that have none. Returns counters (see COUNTERS)."""
+async def enrich_snippets(items: list[Item], ctx: FetchContext, cache: SnippetCache | None = None) -> dict[str, int]:
+    """Fill `item.snippet` in place for news items that have none. Returns counters (see COUNTERS).
+
+    With a `cache` (aidigest.reuse.SnippetCache), a page read before (same URL, same max_chars) is not fetched
+    again: its stored snippet is used and counted `cached`; a page fetched now is stored with the day."""
     cfg = ctx.config.sources.snippets
     counts = dict.fromkeys(COUNTERS, 0)
     candidates: list[Item] = []
@@ -155,6 +162,11 @@ async def enrich_snippets(items: list[Item], ctx: FetchContext) -> dict[str, int
         candidates = candidates[: cfg.max_per_day]
 
     async def one(it: Item) -> str:
+        if cache is not None:
+            hit = cache.get(it.url, cfg.max_chars)
+            if hit is not None:
+                it.snippet = hit[0]
+                return "cached"
         try:
             resp = await ctx.http.get(it.url, max_bytes=cfg.max_bytes, retries=1)
         except ReplayMissing:
@@ -183,6 +195,8 @@ async def enrich_snippets(items: list[Item], ctx: FetchContext) -> dict[str, int
         if not text:
             return "empty"
         it.snippet = text
+        if cache is not None:
+            cache.put(it.url, cfg.max_chars, text, ctx.day.isoformat())
         return "fetched"
 
     for outcome in await asyncio.gather(*(one(it) for it in candidates)):

@@ -26,6 +26,8 @@ from ..digest import SectionSummary, SummaryPoint
 from ..injection import instruction_like
 from ..llm.base import LLM
 from ..models import Item, RunHealth
+from ..reuse import SummaryCache, corpus_fingerprint
+from ..store import Store
 from ..taxonomy import Taxonomy
 from .checks import SectionInvariantError, final_guard
 from .extractive import DocFreq, extractive_summary, needed_terms
@@ -76,8 +78,11 @@ async def summarize_sections(
     health: RunHealth,
     corpus: list[Item] | None = None,
     taxonomy: Taxonomy | None = None,
+    store: Store | None = None,
 ) -> list[SectionDraft]:
-    """One checked draft per category selection, in the same order."""
+    """One checked draft per category selection, in the same order. With a `store`, an extractive draft whose
+    inputs (items, total, language, the day's corpus, the summarizer's code) are unchanged is read from it
+    instead of computed again (aidigest.reuse.SummaryCache)."""
     from .llm import SummaryFailed, llm_summary
 
     dfs: list[DocFreq | None] = []
@@ -91,6 +96,26 @@ async def summarize_sections(
             terms = needed_terms([it for sel in categories for it, _ in sel.top])
             dfs.append(DocFreq.for_terms(corpus, terms) if corpus else None)
         return dfs[0]
+
+    cache = SummaryCache(store) if store is not None else None
+    corpus_fps: list[str] = []
+
+    def offline(items: list[Item], total: int) -> SectionDraft:
+        """The extractive draft, from the store when its inputs are unchanged."""
+        if cache is None:
+            return offline_draft(items, total, language, df())
+        if not corpus_fps:
+            corpus_fps.append(corpus_fingerprint([f"{it.key}\x01{it.title}\x01{it.snippet}" for it in corpus or []]))
+        key = cache.key(language, total, [it.model_dump_json() for it in items], corpus_fps[0])
+        hit = cache.get(key)
+        if hit is not None:
+            try:
+                return SectionDraft(SectionSummary.model_validate(hit["summary"]), list(hit["tldrs"]))
+            except (KeyError, TypeError, ValueError):
+                pass  # an unreadable entry: computed again and replaced
+        draft = offline_draft(items, total, language, df())
+        cache.put(key, {"summary": draft.summary.model_dump(mode="json"), "tldrs": draft.tldrs})
+        return draft
 
     sem = asyncio.Semaphore(max(1, config.llm.concurrency or 1))
 
@@ -116,14 +141,19 @@ async def summarize_sections(
                 health.fallback(f"summary {kind}/{sel.category}: llm → extractive ({e.code})")
                 log.info("summary %s/%s fell back to extractive: %s", kind, sel.category, e)
         if draft is None:
-            draft = offline_draft(items, sel.total, language, df())
+            draft = offline(items, sel.total)
         try:
             final_guard(draft.summary, draft.tldrs, len(items))
         except SectionInvariantError as e:  # LLM output that slipped past the checks: never written
             health.fallback(f"summary {kind}/{sel.category}: llm → extractive (guard)")
             log.warning("summary %s/%s failed the final guard: %s", kind, sel.category, e)
-            draft = offline_draft(items, sel.total, language, df())
+            draft = offline(items, sel.total)
             final_guard(draft.summary, draft.tldrs, len(items))
         return draft
 
-    return list(await asyncio.gather(*(one(sel) for sel in categories)))
+    # the longest answers (most sources) first: when there are more sections than calls in flight (a local
+    # server's few slots), the short ones fill in behind them instead of one long call starting last
+    order = sorted(range(len(categories)), key=lambda i: -len(categories[i].top))
+    drafts = await asyncio.gather(*(one(categories[i]) for i in order))
+    by_index = dict(zip(order, drafts, strict=True))
+    return [by_index[i] for i in range(len(categories))]

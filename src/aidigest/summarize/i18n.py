@@ -84,6 +84,7 @@ class Strings:
     chart_top: str
     no_items: str
     fallback: bool = False
+    h_llm_per_item: str = "{tin} tokens in, {tout} tokens out per item ({items} items)"
 
 
 _EN = Strings(
@@ -158,7 +159,7 @@ _KO = Strings(
     h_listed="수록: 상세 {full}건, 간단 목록 {compact}건, 개수만 {counted}건",
     h_llm="LLM",
     h_llm_line="제공자 {provider}: 호출 {calls}회, 캐시 {cached}회, 실패 {failed}회, 입력 토큰 {tin}, 출력 토큰 {tout}, 비용 ${cost}",
-    h_budget="예산 한도 도달: 이후 LLM 작업은 오프라인으로 처리", h_unpriced="가격표에 없는 모델: 비용 미상",
+    h_budget="예산 한도 도달: 이후 LLM 작업은 오프라인으로 처리", h_llm_per_item="항목당 입력 토큰 {tin}, 출력 토큰 {tout} (항목 {items}개)", h_unpriced="가격표에 없는 모델: 비용 미상",
     h_notes="참고",
     h_lang_fallback="",
     chart_title="카테고리별 항목 수 — {kind} {day}", chart_top="대표 항목", no_items="이날 보고할 항목이 없습니다.",

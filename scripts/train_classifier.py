@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Rebuild the shipped offline classifier (src/aidigest/data/classifier/) from the DEVELOPMENT split only.
 
-    .venv/bin/python scripts/train_classifier.py [--data /work/shared/data] [--out src/aidigest/data/classifier]
+    .venv/bin/python scripts/train_classifier.py [--data ../shared/data] [--out src/aidigest/data/classifier]
     .venv/bin/python scripts/train_classifier.py --grid      # model selection by dev cross-validation
 
 Training data (never the test split: labeled_papers/dw-dengwei_*, news on/after 2024-11-01):
@@ -194,7 +194,7 @@ def cross_validate(ex: list[Example], X, C: float, news_weight: float) -> dict:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[1])
-    ap.add_argument("--data", type=Path, default=Path("/work/shared/data"), help="shared data root")
+    ap.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[1].parent / "shared" / "data", help="shared data root")
     ap.add_argument("--out", type=Path, default=REPO / "src" / "aidigest" / "data" / "classifier")
     ap.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "aidigest" / "train_embeddings.npz")
     ap.add_argument("--no-cache", action="store_true")

@@ -132,7 +132,7 @@ def test_d_same_paper_on_hf_and_arxiv_is_one_item_with_all_signals(tmp_path):
 @pytest.mark.parametrize("host", ["hn.algolia.com", "huggingface.co", "export.arxiv.org"])
 def test_demo_entries_are_byte_copies_with_notes(host):
     e = _entry(DEMO_REPLAY, host)
-    assert e["note"].startswith("Real body: /work/shared/data/") and "Ours" in e["note"]
-    src = e["note"].split("Real body: /work/shared/data/", 1)[1].split(" ", 1)[0]
+    assert e["note"].startswith("Real body: ../shared/data/") and "Ours" in e["note"]
+    src = e["note"].split("Real body: ../shared/data/", 1)[1].split(" ", 1)[0]
     # tests/data holds byte copies of the shared data under the same relative paths
     assert (DEMO_REPLAY / e["body_file"]).read_bytes() == data_bytes(*src.split("/"))

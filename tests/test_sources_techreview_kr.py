@@ -1,7 +1,7 @@
 """MIT Technology Review Korea (AI section WordPress RSS).
 
 NO REAL RECORDING of technologyreview.kr exists (no raw /feed/ or HTML was found in any searchable repository,
-see /work/shared/data/SOURCES.md (b)). So:
+see SOURCES.md (b) in ../shared/data). So:
 - the feedparser-based parsing is tested on the real feed recordings we do have (rss.arxiv.org, betacat Atom);
 - Korean handling uses REAL technologyreview.kr titles and URLs (tests/data/news_items/
   finddme_news_items.techreview_kr_first5.jsonl, lines of the seed system's own reports, DEV split) PUT INTO

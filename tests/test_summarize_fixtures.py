@@ -1,5 +1,5 @@
 """Real items for the digest tests (select / summarize / render), read from byte-for-byte copies in
-tests/data/digest/ (provenance: /work/shared/data/SOURCES.md):
+tests/data/digest/ (provenance: ../shared/data/SOURCES.md):
 
 - hn_algolia_scout-cpu_2026-08-02.json        Algolia HN front-page stories of 2026-08-02 (RAW)
 - hn_algolia_EienMosu_llm_2026-08-18.json     Algolia HN "LLM OR OpenAI OR Anthropic" stories, with story_text (RAW)

@@ -1,4 +1,4 @@
-"""Rebuild this replay recording (index.json + bodies/) from the real recordings in /work/shared/data.
+"""Rebuild this replay recording (index.json + bodies/) from the real recordings in ../shared/data (the shared data folder beside the repository).
 
 2026-08-02 is the one day with real recordings of several sources (scout-cpu/personal-news-feed test
 fixtures, recorded with curl on 2026-08-02). Each entry maps the EXACT request our source sends for
@@ -40,7 +40,7 @@ def main(data: Path) -> None:
             "src": "hackernews/algolia_raw_scout-cpu_2026-08-02/search_by_date_tags-story_points-ge-20_hpp30.json",
             "body_file": "bodies/hn_algolia_search_by_date_scout-cpu_2026-08-02.json",
             "note": (
-                "Real body: /work/shared/data/hackernews/algolia_raw_scout-cpu_2026-08-02/"
+                "Real body: ../shared/data/hackernews/algolia_raw_scout-cpu_2026-08-02/"
                 "search_by_date_tags-story_points-ge-20_hpp30.json (scout-cpu/personal-news-feed tests/fixtures/hn.json "
                 "@ bfc5bfbd, curl on 2026-08-02 ~22:06 UTC). Recorded request: search_by_date?tags=story"
                 "&numericFilters=points>=20&hitsPerPage=30 (page 0, no date filter). Ours adds "
@@ -56,7 +56,7 @@ def main(data: Path) -> None:
             "src": "huggingface_daily_papers/raw_scout-cpu_2026-08-02/daily_papers_limit30.json",
             "body_file": "bodies/hf_daily_papers_scout-cpu_2026-08-02.json",
             "note": (
-                "Real body: /work/shared/data/huggingface_daily_papers/raw_scout-cpu_2026-08-02/daily_papers_limit30.json "
+                "Real body: ../shared/data/huggingface_daily_papers/raw_scout-cpu_2026-08-02/daily_papers_limit30.json "
                 "(scout-cpu/personal-news-feed tests/fixtures/hf_papers.json @ bfc5bfbd, curl on 2026-08-02). "
                 "Recorded request: daily_papers?limit=30 (the 30 latest listed papers, all submittedOnDailyAt "
                 "2026-07-31, arXiv publishedAt 2026-07-17..07-29). Ours: daily_papers?date=2026-08-02 (same schema; "
@@ -70,7 +70,7 @@ def main(data: Path) -> None:
             "src": "arxiv_api/raw_scout-cpu_2026-08-02/query_cat-cs.AI-OR-cs.LG-OR-cs.CL_submittedDate_desc_max25.xml",
             "body_file": "bodies/arxiv_api_query_scout-cpu_2026-08-02.xml",
             "note": (
-                "Real body: /work/shared/data/arxiv_api/raw_scout-cpu_2026-08-02/"
+                "Real body: ../shared/data/arxiv_api/raw_scout-cpu_2026-08-02/"
                 "query_cat-cs.AI-OR-cs.LG-OR-cs.CL_submittedDate_desc_max25.xml (scout-cpu/personal-news-feed "
                 "tests/fixtures/arxiv.xml @ bfc5bfbd, curl on 2026-08-02 22:07 UTC). Recorded request: "
                 "search_query=cat:cs.AI OR cat:cs.LG OR cat:cs.CL, sortBy=submittedDate descending, max_results=25, "
@@ -98,4 +98,4 @@ def main(data: Path) -> None:
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]) if len(sys.argv) > 1 else Path("/work/shared/data"))
+    main(Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parents[3].parent / "shared" / "data")

@@ -4,7 +4,7 @@ Parsed by the generic feed parser (aidigest.sources.rss) with language "ko": Kor
 kept exactly as the feed has them (only HTML is stripped from the excerpt). The feed is a rolling list,
 so the same date window as every feed applies (rss.WINDOW_DAYS).
 
-No recording of this feed exists anywhere we could find (see /work/shared/data/SOURCES.md (b)); the demo
+No recording of this feed exists anywhere we could find (see SOURCES.md (b) of the shared data folder); the demo
 reports it as `no_recording`.
 """
 

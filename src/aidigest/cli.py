@@ -125,7 +125,7 @@ def _run(fn, *args, **kwargs):
     2 a usage/config mistake or a store that cannot be used, 3 refused: another run holds the day or the store,
     4 the reports were written but a delivery target failed (retried on the next run), 130 interrupted (Ctrl-C), 143 terminated (SIGTERM)."""
     from .llm.base import LLMFatal
-    from .store import StoreBusy, StoreError, explain
+    from .store import StoreBusy, StoreError, StoreFull, explain
 
     signals = Signals()
     try:
@@ -140,6 +140,9 @@ def _run(fn, *args, **kwargs):
     except StoreBusy as e:
         _error(e)
         raise typer.Exit(3) from None
+    except StoreFull as e:  # a full disk fails the run (exit 1) like any other full disk; the store is intact
+        _error(e)
+        raise typer.Exit(1) from None
     except StoreError as e:
         _error(e)
         raise typer.Exit(2) from None

@@ -203,6 +203,16 @@ class StoreError(Exception):
     """The store cannot be used as it is: one line naming the file and what to do."""
 
 
+class StoreFull(StoreError):
+    """The disk under the store is full: nothing was half-written; the run failed (exit 1), the store is fine."""
+
+
+def store_error(path: str | Path, e: BaseException) -> StoreError:
+    """The StoreError (or StoreFull) for a low-level problem with the store at `path`."""
+    full = "full" in str(e).lower() or getattr(e, "errno", None) == errno.ENOSPC
+    return (StoreFull if full else StoreError)(explain(path, e))
+
+
 class StoreBusy(StoreError):
     """Another run holds the store (the same day is being run, or a write lock was held past the timeout)."""
 
@@ -296,7 +306,7 @@ class Store:
                 Path(self.path).parent.mkdir(parents=True, exist_ok=True)
             self.conn = sqlite3.connect(self.path, timeout=busy_timeout_s)
         except (OSError, sqlite3.Error) as e:
-            raise StoreError(explain(self.path, e)) from None
+            raise store_error(self.path, e) from None
         try:
             self.conn.row_factory = sqlite3.Row
             self.conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_s * 1000)}")
@@ -307,7 +317,7 @@ class Store:
             self.migrate()
         except (sqlite3.Error, OSError, StoreError) as e:
             self.conn.close()
-            raise StoreError(explain(self.path, e)) from None
+            raise store_error(self.path, e) from None
 
     def _refuse_newer(self, version: int) -> None:
         if version > len(MIGRATIONS):
@@ -344,7 +354,7 @@ class Store:
         try:
             fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
         except OSError as e:
-            raise StoreError(explain(lock_path, e)) from None
+            raise store_error(lock_path, e) from None
         try:
             fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, day.toordinal())
         except OSError:

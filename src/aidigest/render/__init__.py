@@ -43,8 +43,8 @@ def prepare_chart(digest: Digest, out_dir: Path) -> None:
 
 
 def shown_items(digest: Digest) -> int:
-    """Items a report shows by title: full entries, one-line entries and returning stories."""
-    return digest.stats.full + digest.stats.compact + digest.stats.returning
+    """Items a report shows by title: full entries, one-line entries, returning stories and the non-AI list."""
+    return digest.stats.full + digest.stats.compact + digest.stats.returning + digest.stats.other_tech_listed
 
 
 def published_report(digest: Digest, out_dir: Path) -> tuple[Path, int] | None:
@@ -54,7 +54,9 @@ def published_report(digest: Digest, out_dir: Path) -> tuple[Path, int] | None:
     day_dir = Path(out_dir) / digest.day.isoformat()
     try:
         stats = json.loads((day_dir / json_name).read_bytes())["stats"]
-        return day_dir / md_name, int(stats["full"]) + int(stats["compact"]) + int(stats.get("returning", 0))
+        shown = (int(stats["full"]) + int(stats["compact"]) + int(stats.get("returning", 0))
+                 + int(stats.get("other_tech_listed", 0)))  # counted as shown_items() counts them
+        return day_dir / md_name, shown
     except (OSError, ValueError, KeyError, TypeError, RecursionError):
         return None
 

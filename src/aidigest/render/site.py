@@ -57,6 +57,7 @@ from urllib.parse import quote
 from pydantic import ValidationError
 
 from ..digest import Digest
+from ..summarize.header import list_strings
 from ..summarize.i18n import strings
 from ..taxonomy import Taxonomy, load_taxonomy
 from . import webfont
@@ -455,7 +456,7 @@ class _Builder:
                 next=rel(nxt), next_day=nxt.day.isoformat() if nxt else None,
                 other=rel(other), other_label=_kind_label(other.kind, self.lang) if other else None,
                 page_title=self.s.kind_day.format(kind=kind_label, day=e.day.isoformat()),
-                digest_lang=digest.language,
+                digest_lang=digest.language, other_tech_heading=list_strings(digest.language).other_tech,
             )
 
         key = _key(self.renderer, "day", e.sha, e.chart_sha, size, prev and prev.day, nxt and nxt.day, other and other.kind)

@@ -403,5 +403,9 @@ def render_markdown(digest: Digest, chart_name: str | None, templates: str | Pat
     `templates`: the override folder (`[site] templates`); None: the package's report.md.j2.
     Raises TemplateProblem when the template cannot be loaded or rendered."""
     env = markdown_env(str(templates) if templates else None)
-    md = render(env, TEMPLATE, r=report_view(digest, chart_name))
+    try:
+        md = render(env, TEMPLATE, r=report_view(digest, chart_name))
+    except TemplateProblem as e:
+        where = f" (template folder {templates})" if templates and str(templates) not in str(e) else ""
+        raise TemplateProblem(f"{e}{where}") from None
     return md.rstrip("\n") + "\n"

@@ -173,10 +173,6 @@ def _target(url: str, t: Strings) -> str:
     return u if u else md_text(t.url_refused)
 
 
-def _link_line(title: str, url: str, t: Strings, prefix: str = "") -> str:
-    return f" - {prefix}{md_text(title)} ({_target(url, t)})"
-
-
 def extractive_label(summary: SectionSummary, language: str) -> str:
     t = strings(language)
     src = summary.source_language

@@ -125,13 +125,14 @@ def _run(fn, *args, **kwargs):
     2 a usage/config mistake or a store that cannot be used, 3 refused: another run holds the day or the store,
     4 the reports were written but a delivery target failed (retried on the next run), 130 interrupted (Ctrl-C), 143 terminated (SIGTERM)."""
     from .llm.base import LLMFatal
+    from .render.templating import TemplateProblem
     from .store import StoreBusy, StoreError, StoreFull, explain
 
     signals = Signals()
     try:
         with signals:
             return fn(*args, **kwargs)
-    except (UserError, ConfigError, LLMFatal) as e:
+    except (UserError, ConfigError, LLMFatal, TemplateProblem) as e:  # TemplateProblem: a broken report.md.j2 override
         _error(e)
         raise typer.Exit(2) from None
     except RunFailed as e:

@@ -277,17 +277,18 @@ def _entry(n: int, it, category: str, score: float, tldr: str) -> SourceEntry:
     )
 
 
-def write_report(digest: Digest, out_dir: Path, health: RunHealth | None = None) -> ReportPaths:
+def write_report(digest: Digest, out_dir: Path, health: RunHealth | None = None, templates=None) -> ReportPaths:
     """Write `<out_dir>/YYYY-MM-DD/{News|Papers}_YYYY-MM-DD_report.md`, the chart PNG and the JSON export.
 
     All three files are written atomically. The run-health section uses `health` when given, else
     `digest.health` (the object the pipeline kept filling). Same digest -> byte-identical files.
+    `templates`: folder of template overrides (`[site] templates`; report.md.j2 there replaces the built-in layout).
     """
     from .render import write_all
 
     if health is not None:
         digest = digest.model_copy(update={"health": health})
-    return write_all(digest, Path(out_dir))
+    return write_all(digest, Path(out_dir), templates)
 
 
 def reported_rows(digest: Digest) -> list[tuple[str, str, str, float]]:

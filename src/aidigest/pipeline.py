@@ -25,7 +25,8 @@ from .digest import build_digest, reported_rows, write_report
 from .http import HttpClient
 from .llm import make_llm
 from .models import CollectResult, LLMTotals, RunHealth
-from .render import prepare_chart, published_report, shown_items
+from .render import file_names, prepare_chart, published_report, shown_items
+from .render.markdown import check_template, render_markdown
 from .store import Store
 from .taxonomy import load_taxonomy
 
@@ -78,6 +79,8 @@ async def run_day(
 ) -> RunSummary:
     language = language or config.general.language
     taxonomy = load_taxonomy(config.digest.taxonomy or None)
+    templates = config.site.templates or None  # report.md.j2 there replaces the built-in report layout
+    check_template(templates)  # a broken override: one line before anything is fetched (TemplateProblem)
     run_id = store.start_run(day, "run")
     health = RunHealth(llm=LLMTotals(provider=config.llm.provider))
     llm = make_llm(config, store, run_id, health.llm)
@@ -132,13 +135,15 @@ async def run_day(
             digests = await asyncio.gather(*(built(kind) for kind in KINDS))
         await asyncio.gather(*charts, return_exceptions=True)  # a chart problem is reported when the report is written
         add_guard_notes(health, http, config)
+        for digest in digests:  # a template that fails on this data fails here, before either report is written
+            render_markdown(digest, file_names(digest)[1], templates)
         for digest in digests:
             kind = digest.kind
             published = published_report(digest, out_dir)
             if published is not None and not replace and shown_items(digest) < published[1]:
                 summary.kept[kind] = (published[0], published[1], shown_items(digest))
                 continue  # the published files and the day's reported rows stay as they are
-            paths = write_report(digest, out_dir)
+            paths = write_report(digest, out_dir, templates=templates)
             store.mark_reported(day, reported_rows(digest))
             summary.reports[kind] = [p for p in (paths.markdown, paths.chart, paths.json) if p]
             st = digest.stats

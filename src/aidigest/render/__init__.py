@@ -61,24 +61,32 @@ def published_report(digest: Digest, out_dir: Path) -> tuple[Path, int] | None:
         return None
 
 
-def write_all(digest: Digest, out_dir: Path) -> ReportPaths:
+def write_all(digest: Digest, out_dir: Path, templates: str | Path | None = None) -> ReportPaths:
+    """`templates`: the override folder of report.md.j2 (`[site] templates`). The report is rendered before any
+    file is written: a broken template (TemplateProblem) leaves the day's files as they were."""
     day_dir = Path(out_dir) / digest.day.isoformat()
-    day_dir.mkdir(parents=True, exist_ok=True)
-    cleaned = clean_stale_temp(day_dir)  # left by a write that was killed before its rename
-    if cleaned:
-        log.info("removed %d temp file(s) left by an interrupted write in %s", cleaned, day_dir)
     md_name, png_name, json_name = file_names(digest)
-    chart_path: Path | None = None
+    png: bytes | None = None
     try:
         from .chart import digest_chart
 
         png = digest_chart(digest, previous=day_dir / png_name)  # unchanged since the last run: not redrawn
-        if png is not None:
-            chart_path = write_bytes_atomic(day_dir / png_name, png)
     except Exception as e:  # a chart problem must not cost the report; it is said in the run health
         log.warning("chart for %s %s failed: %s: %s", digest.kind, digest.day, type(e).__name__, e)
         digest.health.notes.append(f"{digest.kind} chart not drawn ({type(e).__name__})")
-    md = render_markdown(digest, png_name if chart_path else None)
+    md = render_markdown(digest, png_name if png is not None else None, templates)
+    day_dir.mkdir(parents=True, exist_ok=True)
+    cleaned = clean_stale_temp(day_dir)  # left by a write that was killed before its rename
+    if cleaned:
+        log.info("removed %d temp file(s) left by an interrupted write in %s", cleaned, day_dir)
+    chart_path: Path | None = None
+    if png is not None:
+        try:
+            chart_path = write_bytes_atomic(day_dir / png_name, png)
+        except Exception as e:  # as above; the report is rendered again, without the chart and with the note
+            log.warning("chart for %s %s failed: %s: %s", digest.kind, digest.day, type(e).__name__, e)
+            digest.health.notes.append(f"{digest.kind} chart not drawn ({type(e).__name__})")
+            md = render_markdown(digest, None, templates)
     md_path = write_text_atomic(day_dir / md_name, md)
     json_path = write_text_atomic(day_dir / json_name, digest_json(digest))
     return ReportPaths(markdown=md_path, chart=chart_path, json=json_path)

@@ -25,11 +25,21 @@
     ## 🔁 계속 주목받는 소식            (returning stories, if any)
     ## 🩺 실행 상태                     (run health in words, always last; raw errors are in the JSON export)
 
-Every piece of fetched or generated text goes through `escape.md_text`, every URL through `escape.safe_url`.
-The output has no timestamps: the same digest renders to the same bytes.
+The layout is the Jinja2 template `report.md.j2` (shipped in aidigest/templates; a file of that name in the
+`[site] templates` folder replaces it). The template gets a view model (`ReportView`, below) in which every piece of
+fetched or generated text is already escaped (`escape.md_text`) and every URL already made safe (`escape.safe_url`,
+refused URLs replaced by a note): the template only lays the pieces out, so an override cannot un-escape anything.
+The environment has autoescape off (HTML escaping would corrupt Markdown); `md` and `md_url` filters are there for
+text an override adds itself. The output has no timestamps: the same digest renders to the same bytes.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import jinja2
 
 from ..digest import CategorySection, Digest, OtherTechEntry, SectionSummary, SourceEntry
 from ..models import RunHealth
@@ -38,12 +48,115 @@ from ..summarize.i18n import Strings, language_name, strings
 from ..summarize.tldr import signals_text
 from .escape import md_text, safe_url
 from .health_words import outcome_line
+from .templating import TemplateProblem, package_templates, render
 
 TITLE_PREFIX = "# Daily Artificial Intelligence Insights : "
+TEMPLATE = "report.md.j2"
 
 
 def report_kind_word(kind: str) -> str:
     return "News" if kind == "news" else "Papers"
+
+
+# ---- the view model: Markdown-ready strings (escaped), laid out by report.md.j2 ------------------------------
+@dataclass(frozen=True)
+class SummaryPartView:
+    number: int
+    name: str
+    points: list[str]  # "claim [1][3]", escaped
+    inline: bool  # the last part (bottom line): points on one line
+
+
+@dataclass(frozen=True)
+class SummaryView:
+    label: str  # "요약"
+    extractive_note: str  # "" or the escaped note that the summary is extracted, not written
+    parts: list[SummaryPartView]
+
+
+@dataclass(frozen=True)
+class RankedView:
+    n: int
+    link: str  # "[title](url)", or the title alone when the URL is refused or missing
+    refused: str  # "" or the escaped note that the URL was refused
+    signals: str  # "" or "HN 132점 · 댓글 74개" (escaped)
+    discussion: str  # "" or " · [HN 토론](url)"
+    followed: str  # "" or " ⭐ 팔로우한 키워드" (escaped)
+    result_label: str
+    result: str  # "" or the item's own result sentence (escaped)
+
+
+@dataclass(frozen=True)
+class SourceView:
+    n: int
+    title: str
+    target: str  # the safe URL or the escaped refused-URL note
+    discussion: str  # "" or " · [HN 토론](url)"
+    tldr: str
+    signals: str
+
+
+@dataclass(frozen=True)
+class MoreView:
+    label: str
+    lines: list[str]  # "title (url)", escaped
+    counted: str  # "" or "… 외 N건" (escaped)
+
+
+@dataclass(frozen=True)
+class SectionView:
+    category: str
+    emoji: str
+    name: str
+    header: str  # the facts line (escaped), "" when there is none
+    ranked: list[RankedView] | None  # offline section: the ranked list (None: an LLM wrote the section)
+    summary: SummaryView | None
+    sources_label: str
+    sources: list[SourceView]
+    tldr_label: str
+    more: MoreView | None
+
+
+@dataclass(frozen=True)
+class OtherTechView:
+    heading: str
+    dropped: str  # "" or the escaped note that the list was dropped by config
+    note: str
+    lines: list[str]  # "[title](url) — HN 120점 · [HN 토론](url)"
+
+
+@dataclass(frozen=True)
+class ReturningView:
+    heading: str
+    lines: list[str]
+
+
+@dataclass(frozen=True)
+class HealthView:
+    heading: str
+    language_note: str
+    sources_label: str
+    sources: list[str]
+    fallbacks_label: str
+    fallbacks: list[str]
+    counts: list[str]  # the listed/others/muted/repeats/returning/LLM lines
+    notes_label: str
+    notes: list[str]
+
+
+@dataclass(frozen=True)
+class ReportView:
+    title: str  # "Daily Artificial Intelligence Insights : News — 2026-08-02"
+    kind: str
+    day: str
+    language: str
+    chart: str | None
+    llm_note: str
+    no_items: str
+    sections: list[SectionView]
+    other_tech: OtherTechView | None
+    returning: ReturningView | None
+    health: HealthView
 
 
 def _cites(cites: list[int]) -> str:
@@ -55,10 +168,9 @@ def _point(text: str, cites: list[int]) -> str:
     return f"{md_text(text)} {c}".strip()
 
 
-def _link_line(title: str, url: str, t: Strings, prefix: str = "") -> str:
+def _target(url: str, t: Strings) -> str:
     u = safe_url(url)
-    target = u if u else md_text(t.url_refused)
-    return f" - {prefix}{md_text(title)} ({target})"
+    return u if u else md_text(t.url_refused)
 
 
 def extractive_label(summary: SectionSummary, language: str) -> str:
@@ -69,26 +181,25 @@ def extractive_label(summary: SectionSummary, language: str) -> str:
     return t.extractive_label_same
 
 
-def render_summary(summary: SectionSummary, language: str) -> list[str]:
+def summary_view(summary: SectionSummary, language: str) -> SummaryView:
     t = strings(language)
-    out = [f"**{t.summary}:**", ""]
-    if summary.method == "extractive":
-        out += [f"*{md_text(extractive_label(summary, language))}*", ""]
-    parts = summary.parts()
-    for i, (name, points) in enumerate(zip(t.parts, parts, strict=True), start=1):
-        out += [f"{i}. **{name}**:", ""]
-        if i < 4:
-            out += [f"   - {_point(p.text, p.cites)}" for p in points]
-        else:
-            out.append("   " + " ".join(_point(p.text, p.cites) for p in points))
+    note = md_text(extractive_label(summary, language)) if summary.method == "extractive" else ""
+    parts = [SummaryPartView(i, name, [_point(p.text, p.cites) for p in points], i == 4)
+             for i, (name, points) in enumerate(zip(t.parts, summary.parts(), strict=True), start=1)]
+    return SummaryView(t.summary, note, parts)
+
+
+def render_summary(summary: SectionSummary, language: str) -> list[str]:
+    """The summary block alone, as lines (the same layout report.md.j2 gives it)."""
+    v = summary_view(summary, language)
+    out = [f"**{v.label}:**", ""]
+    if v.extractive_note:
+        out += [f"*{v.extractive_note}*", ""]
+    for p in v.parts:
+        out += [f"{p.number}. **{p.name}**:", ""]
+        out += ["   " + " ".join(p.points)] if p.inline else [f"   - {x}" for x in p.points]
         out.append("")
     return out
-
-
-def _tldr_line(e: SourceEntry, language: str) -> str:
-    sig = signals_text(language, e.hn_points, e.hn_comments, e.hf_upvotes, len(e.sources))
-    line = f" - [{e.n}] {md_text(e.tldr)}"
-    return f"{line} — {md_text(sig)}" if sig else line
 
 
 def _link(text: str, url: str | None) -> str:
@@ -103,61 +214,58 @@ def _discussion(url: str | None, language: str) -> str:
     return f" · [{md_text(list_strings(language).discussion)}]({u})" if u else ""
 
 
-def render_ranked(sec: CategorySection, language: str) -> list[str]:
-    """The offline section body: the facts line, then per item its title (linked), signals, HN discussion link and
-    the one sentence of its own text that states its contribution or result (quoted, in its own language)."""
+def _signals(e: SourceEntry, language: str) -> str:
+    sig = signals_text(language, e.hn_points, e.hn_comments, e.hf_upvotes, len(e.sources))
+    return md_text(sig) if sig else ""
+
+
+def _ranked(e: SourceEntry, language: str) -> RankedView:
     ls = list_strings(language)
-    out = [f"*{md_text(sec.header)}*", ""] if sec.header else []
-    for e in sec.entries:
-        sig = signals_text(language, e.hn_points, e.hn_comments, e.hf_upvotes, len(e.sources))
-        star = f" ⭐ {md_text(ls.followed)}" if e.followed else ""
-        disc = _discussion(e.discussion_url, language) if e.discussion_url != e.url else ""
-        line = f"{e.n}. **{_link(e.title, e.url)}**"
-        if safe_url(e.url) is None:
-            line += f" ({md_text(strings(language).url_refused)})"
-        tail = " · ".join(x for x in (md_text(sig) if sig else "",) if x)
-        out.append(line + (f" — {tail}" if tail else "") + disc + star)
-        if e.result:
-            out.append(f"   - {md_text(ls.result_label)}: “{md_text(e.result)}”")
-    out.append("")
-    return out
+    return RankedView(
+        n=e.n,
+        link=_link(e.title, e.url),
+        refused=md_text(strings(language).url_refused) if safe_url(e.url) is None else "",
+        signals=_signals(e, language),
+        discussion=_discussion(e.discussion_url, language) if e.discussion_url != e.url else "",
+        followed=f" ⭐ {md_text(ls.followed)}" if e.followed else "",
+        result_label=md_text(ls.result_label),
+        result=md_text(e.result) if e.result else "",
+    )
 
 
-def render_section(sec: CategorySection, language: str) -> list[str]:
+def _source(e: SourceEntry, language: str) -> SourceView:
     t = strings(language)
-    out = [f"## {md_text(sec.emoji)} {md_text(sec.name)}", ""]
-    if sec.summary is None:  # no LLM wrote this section: a ranked, linked list, not an imitation of an analysis
-        out += render_ranked(sec, language)
-        return out + _render_more(sec, t) + [""]
-    if sec.header:
-        out += [f"*{md_text(sec.header)}*", ""]
-    out += render_summary(sec.summary, language)
-    out += [f"**{t.sources}:**", ""]
-    out += [_link_line(e.title, e.url, t, prefix=f"[{e.n}] ") + (_discussion(e.discussion_url, language)
-            if e.discussion_url and e.discussion_url != e.url else "") for e in sec.entries]
-    out += ["", f"**{t.tldr}:**", ""]
-    out += [_tldr_line(e, language) for e in sec.entries]
-    out.append("")
-    out += _render_more(sec, t)
-    out.append("")
-    return out
+    return SourceView(
+        n=e.n, title=md_text(e.title), target=_target(e.url, t),
+        discussion=_discussion(e.discussion_url, language) if e.discussion_url and e.discussion_url != e.url else "",
+        tldr=md_text(e.tldr), signals=_signals(e, language),
+    )
 
 
-def _render_more(sec: CategorySection, t: Strings) -> list[str]:
-    out: list[str] = []
-    if sec.more or sec.counted_only:
-        out += [f"**{t.more}:**", ""]
-        out += [_link_line(c.title, c.url, t) for c in sec.more]
-        if sec.counted_only:
-            out.append(" - " + md_text(t.more_count.format(n=sec.counted_only)))
-        out.append("")
-    return out
+def _more(sec: CategorySection, t: Strings) -> MoreView | None:
+    if not (sec.more or sec.counted_only):
+        return None
+    return MoreView(t.more, [f"{md_text(c.title)} ({_target(c.url, t)})" for c in sec.more],
+                    md_text(t.more_count.format(n=sec.counted_only)) if sec.counted_only else "")
+
+
+def section_view(sec: CategorySection, language: str) -> SectionView:
+    t = strings(language)
+    offline = sec.summary is None  # no LLM wrote this section: a ranked, linked list, not an imitation of an analysis
+    return SectionView(
+        category=sec.category, emoji=md_text(sec.emoji), name=md_text(sec.name),
+        header=md_text(sec.header) if sec.header else "",
+        ranked=[_ranked(e, language) for e in sec.entries] if offline else None,
+        summary=None if offline else summary_view(sec.summary, language),
+        sources_label=t.sources, sources=[] if offline else [_source(e, language) for e in sec.entries],
+        tldr_label=t.tldr, more=_more(sec, t),
+    )
 
 
 def _other_line(o: OtherTechEntry, language: str) -> str:
     t = strings(language)
     bits = [t.hn.format(points=o.hn_points)] if o.hn_points is not None else []
-    line = f" - {_link(o.title, o.url)}"
+    line = _link(o.title, o.url)
     if bits:
         line += f" — {md_text(' · '.join(bits))}"
     if o.discussion_url and o.discussion_url != o.url:
@@ -165,71 +273,53 @@ def _other_line(o: OtherTechEntry, language: str) -> str:
     return line
 
 
-def render_other_tech(digest: Digest) -> list[str]:
+def other_tech_view(digest: Digest) -> OtherTechView | None:
     """"그 밖의 기술 소식": non-AI computing items by title, HN points and discussion link, after the AI sections."""
     ls = list_strings(digest.language)
     n, listed = digest.stats.other_tech, len(digest.other_tech)
     if not n:
-        return []
-    out = [f"## {ls.other_tech}", ""]
+        return None
     if not listed:
-        return out + [md_text(ls.other_tech_dropped.format(n=n)), "", ""]
-    out += [f"*{md_text(ls.other_tech_note.format(n=n, k=listed))}*", ""]
-    out += [_other_line(o, digest.language) for o in digest.other_tech]
-    return out + ["", ""]
+        return OtherTechView(ls.other_tech, md_text(ls.other_tech_dropped.format(n=n)), "", [])
+    return OtherTechView(ls.other_tech, "", md_text(ls.other_tech_note.format(n=n, k=listed)),
+                         [_other_line(o, digest.language) for o in digest.other_tech])
 
 
 def _num(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else f"{x:g}"
 
 
-def render_returning(digest: Digest) -> list[str]:
+def returning_view(digest: Digest) -> ReturningView | None:
     if not digest.returning:
-        return []
+        return None
     t = strings(digest.language)
-    out = [f"## {t.returning}", ""]
+    lines = []
     for r in digest.returning:
         e = r.entry
         u = safe_url(e.url)
         growth = t.returning_line.format(was=_num(r.popularity_then), day=r.reported_day.isoformat(), now=_num(e.popularity))
-        out.append(
-            f" - {md_text(r.emoji)} {md_text(r.category_name)} · {md_text(e.title)} ({u or md_text(t.url_refused)})"
-            f" — {md_text(growth)}"
-        )
-    out += ["", ""]
-    return out
+        lines.append(f"{md_text(r.emoji)} {md_text(r.category_name)} · {md_text(e.title)} ({u or md_text(t.url_refused)})"
+                     f" — {md_text(growth)}")
+    return ReturningView(t.returning, lines)
 
 
-def render_health(digest: Digest, health: RunHealth) -> list[str]:
+def health_view(digest: Digest, health: RunHealth) -> HealthView:
     t = strings(digest.language)
+    ls = list_strings(digest.language)
     s = digest.stats
-    out = [f"## {t.run_health}", ""]
-    if t.fallback:
-        out += [md_text(t.h_lang_fallback.format(lang=digest.language)), ""]
-    out += [f"**{t.h_sources}:**", ""]
-    if health.outcomes:  # in words; the raw error text is in the JSON export (health.outcomes[].error)
-        for o in sorted(health.outcomes, key=lambda o: (o.kind, o.source)):
-            out.append(f" - {md_text(outcome_line(o, digest.language))}")
-    else:
-        out.append(f" - {t.h_none}")
-    out += ["", f"**{t.h_fallbacks}:**", ""]
-    if health.fallbacks:
-        out += [f" - {md_text(k)} ×{v}" for k, v in sorted(health.fallbacks.items())]
-    else:
-        out.append(f" - {t.h_none}")
-    out += [
-        "",
-        f" - {t.h_listed.format(full=s.full, compact=s.compact, counted=s.counted_only)}",
-        f" - {t.h_others}: {s.others + s.unknown_category}",
-        *([f" - {md_text(list_strings(digest.language).h_muted)}: {s.muted}"] if s.muted else []),
-        *([f" - {md_text(list_strings(digest.language).h_other_tech.format(listed=s.other_tech_listed, n=s.other_tech))}"]
-          if s.other_tech else []),
-        f" - {t.h_repeats.format(days=s.repeat_window_days)}: {s.repeated_skipped}",
-        f" - {t.h_returning}: {s.returning}",
+    sources = [md_text(outcome_line(o, digest.language)) for o in sorted(health.outcomes, key=lambda o: (o.kind, o.source))]
+    fallbacks = [f"{md_text(k)} ×{v}" for k, v in sorted(health.fallbacks.items())]
+    counts = [
+        t.h_listed.format(full=s.full, compact=s.compact, counted=s.counted_only),
+        f"{t.h_others}: {s.others + s.unknown_category}",
+        *([f"{md_text(ls.h_muted)}: {s.muted}"] if s.muted else []),
+        *([md_text(ls.h_other_tech.format(listed=s.other_tech_listed, n=s.other_tech))] if s.other_tech else []),
+        f"{t.h_repeats.format(days=s.repeat_window_days)}: {s.repeated_skipped}",
+        f"{t.h_returning}: {s.returning}",
     ]
     llm = health.llm
     if llm.provider in ("", "none") and not llm.calls and not llm.cached:
-        out.append(f" - {t.h_llm}: {t.h_none}")
+        counts.append(f"{t.h_llm}: {t.h_none}")
     else:
         line = t.h_llm_line.format(
             provider=llm.provider, calls=llm.calls, cached=llm.cached, failed=llm.failed,
@@ -240,31 +330,81 @@ def render_health(digest: Digest, health: RunHealth) -> list[str]:
         if llm.items and (llm.tokens_in or llm.tokens_out):
             tin, tout = llm.per_item()
             line += "; " + t.h_llm_per_item.format(tin=f"{tin:.0f}", tout=f"{tout:.0f}", items=llm.items)
-        out.append(f" - {t.h_llm}: {md_text(line)}")
+        counts.append(f"{t.h_llm}: {md_text(line)}")
     if llm.budget_stopped:
-        out.append(f" - {t.h_llm}: {md_text(t.h_budget)}")
-    if health.notes:
-        out += ["", f"**{t.h_notes}:**", ""]
-        out += [f" - {md_text(n)}" for n in sorted(health.notes)]
-    out.append("")
-    return out
+        counts.append(f"{t.h_llm}: {md_text(t.h_budget)}")
+    return HealthView(
+        heading=t.run_health,
+        language_note=md_text(t.h_lang_fallback.format(lang=digest.language)) if t.fallback else "",
+        sources_label=t.h_sources, sources=sources or [t.h_none],  # in words; raw errors are in the JSON export
+        fallbacks_label=t.h_fallbacks, fallbacks=fallbacks or [t.h_none],
+        counts=counts, notes_label=t.h_notes, notes=[md_text(n) for n in sorted(health.notes)],
+    )
 
 
-def render_markdown(digest: Digest, chart_name: str | None) -> str:
-    """The whole report. `chart_name`: file name of the chart next to the report (None: no chart)."""
+def report_view(digest: Digest, chart_name: str | None) -> ReportView:
+    """Everything the report shows, each piece of fetched or generated text escaped for Markdown."""
     t = strings(digest.language)
-    lines = [f"{TITLE_PREFIX}{report_kind_word(digest.kind)} — {digest.day.isoformat()}", ""]
-    if chart_name:
-        lines += [f"![Category Distribution Graph]({chart_name})", ""]
+    llm_note = ""
     if any(sec.summary is None for sec in digest.sections):
         ls = list_strings(digest.language)
         some_llm = any(sec.summary is not None for sec in digest.sections) or digest.health.llm.provider not in ("", "none")
-        lines += [f"*{md_text(ls.llm_partial_note if some_llm else ls.llm_note)}*", ""]
-    if not digest.sections:
-        lines += [md_text(t.no_items), ""]
-    for sec in digest.sections:
-        lines += render_section(sec, digest.language)
-    lines += render_other_tech(digest)
-    lines += render_returning(digest)
-    lines += render_health(digest, digest.health)
-    return "\n".join(lines).rstrip("\n") + "\n"
+        llm_note = md_text(ls.llm_partial_note if some_llm else ls.llm_note)
+    return ReportView(
+        title=f"{TITLE_PREFIX[2:]}{report_kind_word(digest.kind)} — {digest.day.isoformat()}",
+        kind=digest.kind, day=digest.day.isoformat(), language=digest.language, chart=chart_name or None,
+        llm_note=llm_note, no_items="" if digest.sections else md_text(t.no_items),
+        sections=[section_view(sec, digest.language) for sec in digest.sections],
+        other_tech=other_tech_view(digest), returning=returning_view(digest), health=health_view(digest, digest.health),
+    )
+
+
+# ---- the template ---------------------------------------------------------------------------------------------
+def _md_url(url: object) -> str:
+    """A URL made safe for "(url)" in Markdown; "" when it is not http(s)."""
+    return (safe_url(url) or "") if isinstance(url, str) else ""
+
+
+@lru_cache(maxsize=8)
+def markdown_env(override_dir: str | None = None) -> jinja2.Environment:
+    """The report's Jinja2 environment: the override folder first, then the package's templates. Autoescape is off
+    (it would HTML-escape Markdown); the view model is escaped already. TemplateProblem when the folder is missing."""
+    loaders: list[jinja2.BaseLoader] = []
+    if override_dir:
+        d = Path(override_dir)
+        if not d.is_dir():
+            raise TemplateProblem(f"template folder {d} does not exist")
+        loaders.append(jinja2.FileSystemLoader(str(d)))
+    loaders.append(jinja2.FileSystemLoader(str(package_templates())))
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader(loaders), autoescape=False, undefined=jinja2.StrictUndefined,
+        trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, auto_reload=True,
+    )
+    env.filters["md"] = lambda s: md_text(str(s))
+    env.filters["md_url"] = _md_url
+    return env
+
+
+def check_template(templates: str | Path | None = None) -> None:
+    """Load and compile report.md.j2 (the override's, if any): a broken template is found before a run starts.
+    Raises TemplateProblem (one line: template, line, what)."""
+    env = markdown_env(str(templates) if templates else None)
+    try:
+        env.get_template(TEMPLATE)
+    except jinja2.TemplateSyntaxError as e:
+        raise TemplateProblem(f"template {e.filename or e.name or TEMPLATE} line {e.lineno}: {e.message}") from None
+    except jinja2.TemplateNotFound as e:
+        raise TemplateProblem(f"template {e.name} not found (in the override folder or the package)") from None
+
+
+def render_markdown(digest: Digest, chart_name: str | None, templates: str | Path | None = None) -> str:
+    """The whole report. `chart_name`: file name of the chart next to the report (None: no chart).
+    `templates`: the override folder (`[site] templates`); None: the package's report.md.j2.
+    Raises TemplateProblem when the template cannot be loaded or rendered."""
+    env = markdown_env(str(templates) if templates else None)
+    try:
+        md = render(env, TEMPLATE, r=report_view(digest, chart_name))
+    except TemplateProblem as e:
+        where = f" (template folder {templates})" if templates and str(templates) not in str(e) else ""
+        raise TemplateProblem(f"{e}{where}") from None
+    return md.rstrip("\n") + "\n"

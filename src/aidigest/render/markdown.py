@@ -48,7 +48,7 @@ from ..summarize.i18n import Strings, language_name, strings
 from ..summarize.tldr import signals_text
 from .escape import md_text, safe_url
 from .health_words import outcome_line
-from .templating import TemplateProblem, package_templates, render
+from .templating import TemplateProblem, render, template_loader
 
 TITLE_PREFIX = "# Daily Artificial Intelligence Insights : "
 TEMPLATE = "report.md.j2"
@@ -369,15 +369,8 @@ def _md_url(url: object) -> str:
 def markdown_env(override_dir: str | None = None) -> jinja2.Environment:
     """The report's Jinja2 environment: the override folder first, then the package's templates. Autoescape is off
     (it would HTML-escape Markdown); the view model is escaped already. TemplateProblem when the folder is missing."""
-    loaders: list[jinja2.BaseLoader] = []
-    if override_dir:
-        d = Path(override_dir)
-        if not d.is_dir():
-            raise TemplateProblem(f"template folder {d} does not exist")
-        loaders.append(jinja2.FileSystemLoader(str(d)))
-    loaders.append(jinja2.FileSystemLoader(str(package_templates())))
     env = jinja2.Environment(
-        loader=jinja2.ChoiceLoader(loaders), autoescape=False, undefined=jinja2.StrictUndefined,
+        loader=template_loader(override_dir), autoescape=False, undefined=jinja2.StrictUndefined,
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, auto_reload=True,
     )
     env.filters["md"] = lambda s: md_text(str(s))

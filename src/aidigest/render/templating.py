@@ -138,7 +138,8 @@ def package_templates() -> Path:
     return Path(__file__).resolve().parent.parent / "templates"
 
 
-def make_env(override_dir: str | Path | None = None) -> jinja2.Environment:
+def template_loader(override_dir: str | Path | None = None) -> jinja2.BaseLoader:
+    """The user's override folder first (TemplateProblem when it is missing), then the package's templates."""
     loaders: list[jinja2.BaseLoader] = []
     if override_dir:
         d = Path(override_dir)
@@ -146,8 +147,12 @@ def make_env(override_dir: str | Path | None = None) -> jinja2.Environment:
             raise TemplateProblem(f"template folder {d} does not exist")
         loaders.append(jinja2.FileSystemLoader(str(d)))
     loaders.append(jinja2.FileSystemLoader(str(package_templates())))
+    return jinja2.ChoiceLoader(loaders)
+
+
+def make_env(override_dir: str | Path | None = None) -> jinja2.Environment:
     env = jinja2.Environment(
-        loader=jinja2.ChoiceLoader(loaders),
+        loader=template_loader(override_dir),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,

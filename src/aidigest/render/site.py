@@ -63,7 +63,7 @@ from ..taxonomy import Taxonomy, load_taxonomy
 from . import webfont
 from .escape import one_line
 from .feed import FeedEntry, atom_feed
-from .layout import PAGE_NAME, day_page_path
+from .layout import day_page_path
 from .templating import TemplateProblem, make_env, render, safe_href, site_strings, templates_key
 from .trend import CategoryInfo, trend_chart
 

@@ -19,6 +19,7 @@ import datetime as dt
 import errno
 import json
 import os
+import random
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator
@@ -313,11 +314,26 @@ class Store:
             self.conn.execute("PRAGMA foreign_keys = ON")
             self._refuse_newer(self.schema_version)  # before anything is written, even the journal mode
             if not memory:
-                self.conn.execute("PRAGMA journal_mode = WAL")
+                self._use_wal()
             self.migrate()
         except (sqlite3.Error, OSError, StoreError) as e:
             self.conn.close()
             raise store_error(self.path, e) from None
+
+    def _use_wal(self) -> None:
+        """Switch the store to WAL (persistent in the file: only its first opener does it). SQLite answers
+        "database is locked" at once, without its busy handler, when other connections hold the file during the
+        switch (several runs opening a fresh store together), so the switch is retried until the busy timeout."""
+        deadline = time.monotonic() + self.busy_timeout_s
+        while True:
+            try:
+                if str(self.conn.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
+                    self.conn.execute("PRAGMA journal_mode = WAL")
+                return
+            except sqlite3.OperationalError as e:
+                if not ("locked" in str(e).lower() or "busy" in str(e).lower()) or time.monotonic() >= deadline:
+                    raise
+                time.sleep(0.01 + random.random() * 0.04)
 
     def _refuse_newer(self, version: int) -> None:
         if version > len(MIGRATIONS):

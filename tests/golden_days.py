@@ -1,0 +1,172 @@
+"""The golden days: every report, JSON export and chart the pipeline writes for three fixed days, compared byte
+for byte with references made by an earlier release (tests/data/golden/<case>/...). They guard refactors:
+a structural change must not change one byte a reader gets.
+
+Cases:
+- `demo_offline`: `aidigest run` on the demo day's recording (demo/replay/2026-08-02), `--llm none`, as `make demo`.
+- `demo_llm`: the same day through the LLM path, against the benchmark's fake OpenAI-compatible server on
+  127.0.0.1 (bench/fake_llm.py's Responder: the categories of the real offline classifier, Korean summaries that
+  pass every check; no model runs), as bench/e2e.py does at zero latency.
+- `scale_day`: the 1,000-item day of bench/scale.py (`build_dataset(1000)`: real titles of ../shared/data plus
+  the bench's planted copies), saved once as tests/data/golden/scale_day/items.jsonl because ../shared is not in
+  the repository; classified offline and built into both reports without an LLM, as the scale bench does.
+
+Regenerate ONLY for an intended change of the output (say why in the commit):
+    .venv/bin/python tests/golden_days.py --write [case ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+TESTS = Path(__file__).resolve().parent
+REPO = TESTS.parent
+GOLDEN = TESTS / "data" / "golden"
+DAY = "2026-08-02"
+REPLAY = REPO / "demo" / "replay" / DAY
+SCALE_ITEMS = GOLDEN / "scale_day" / "items.jsonl"
+CASES = ("demo_offline", "demo_llm", "scale_day")
+
+
+def _aidigest(args: list[str], env_extra: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIDIGEST_", "OPENAI_", "ANTHROPIC_", "TOGETHER_"))}
+    env.update(env_extra or {})
+    bin_dir = Path(sys.executable).parent
+    exe = bin_dir / "aidigest"
+    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "aidigest"]
+    return subprocess.run(cmd + args, env=env, capture_output=True, text=True, timeout=600)
+
+
+def _run_day(work: Path, llm: str, env_extra: dict[str, str] | None = None) -> Path:
+    out = work / "reports"
+    cfg = work / "aidigest.toml"
+    cfg.write_text("", encoding="utf-8")  # the built-in defaults, whatever the user's config folder holds
+    r = _aidigest(["run", "--date", DAY, "--replay", str(REPLAY), "--db", str(work / "store.sqlite3"),
+                   "--out", str(out), "--llm", llm, "--config", str(cfg)], env_extra)
+    if r.returncode != 0:
+        raise AssertionError(f"aidigest run failed ({r.returncode}):\n{r.stdout[-3000:]}\n{r.stderr[-3000:]}")
+    return out
+
+
+def demo_offline(work: Path) -> Path:
+    return _run_day(work, "none")
+
+
+def demo_llm(work: Path) -> Path:
+    sys.path.insert(0, str(REPO / "bench"))
+    sys.path.insert(0, str(TESTS))
+    from fake_llm import Responder  # bench/fake_llm.py
+    from fakes.fake_openai import FakeOpenAIServer
+
+    categories = _offline_categories(work)
+    from aidigest.taxonomy import load_taxonomy
+
+    responder = Responder(categories, [c.id for c in load_taxonomy().reported()])
+    with FakeOpenAIServer(responder=responder) as srv:
+        return _run_day(work, "openai:fake-model", {"OPENAI_BASE_URL": srv.base_url, "OPENAI_API_KEY": "sk-golden-test"})
+
+
+def _offline_categories(work: Path) -> dict[str, str]:
+    """The demo day's titles -> the offline classifier's category (what the fake LLM answers)."""
+    from aidigest.classify import classify_offline
+    from aidigest.collect import collect_day
+    from aidigest.config import Config
+    from aidigest.dedupe.near import merge_near_duplicates
+    from aidigest.http import HttpClient
+    from aidigest.store import Store
+    from aidigest.taxonomy import load_taxonomy
+
+    day = dt.date.fromisoformat(DAY)
+    cfg = Config()
+
+    async def go():
+        with Store(str(work / "prepare.sqlite3")) as store:
+            async with HttpClient.create(cfg.http, replay=REPLAY) as http:
+                await collect_day(day, cfg, store, http)
+            return store.items_for_day(day)
+
+    items, _ = merge_near_duplicates(asyncio.run(go()))
+    preds = classify_offline(items, load_taxonomy())
+    return {it.title: cat for it, (cat, _) in zip(items, preds, strict=True)}
+
+
+def scale_day(work: Path) -> Path:
+    from aidigest.classify import classify_offline
+    from aidigest.config import Config
+    from aidigest.digest import build_digest, write_report
+    from aidigest.models import Classified, Item, RunHealth
+    from aidigest.store import Store
+    from aidigest.taxonomy import load_taxonomy
+
+    items = [Item.model_validate_json(line) for line in SCALE_ITEMS.read_text(encoding="utf-8").splitlines() if line]
+    taxonomy, config = load_taxonomy(), Config()
+    preds = classify_offline(items, taxonomy)
+    classified = [Classified(item=it, category=cat, confidence=conf, method="offline")
+                  for it, (cat, conf) in zip(items, preds, strict=True)]
+    out = work / "reports"
+    day = items[0].published.date() if items[0].published else dt.date(2024, 10, 29)
+    with Store(str(work / "store.sqlite3")) as store:
+        health = RunHealth()
+        for kind in ("news", "paper"):
+            digest = asyncio.run(build_digest(day, kind, classified, store, taxonomy, config, None, health,
+                                              config.general.language))
+            write_report(digest, out, health)
+    return out
+
+
+def produce(case: str, work: Path) -> dict[str, bytes]:
+    """relative path -> bytes of every file the case writes."""
+    work.mkdir(parents=True, exist_ok=True)
+    out = {"demo_offline": demo_offline, "demo_llm": demo_llm, "scale_day": scale_day}[case](work)
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+
+
+def reference(case: str) -> dict[str, bytes]:
+    root = GOLDEN / case / "out"
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def write(case: str, work: Path) -> None:
+    files = produce(case, work)
+    root = GOLDEN / case / "out"
+    shutil.rmtree(root, ignore_errors=True)
+    for rel, data in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_bytes(data)
+    print(f"{case}: {len(files)} files -> {root.relative_to(REPO)}")
+
+
+def save_scale_items() -> None:
+    """Save bench/scale.py's 1,000-item day (needs ../shared/data) as the scale_day case's input."""
+    sys.path.insert(0, str(REPO / "bench"))
+    from scale import build_dataset
+
+    ds = build_dataset(1000)
+    SCALE_ITEMS.parent.mkdir(parents=True, exist_ok=True)
+    SCALE_ITEMS.write_text("".join(it.model_dump_json() + "\n" for it in ds.items), encoding="utf-8")
+    print(f"scale_day: {len(ds.items)} items -> {SCALE_ITEMS.relative_to(REPO)}")
+
+
+if __name__ == "__main__":
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--write", action="store_true", help="regenerate the references of the named cases")
+    ap.add_argument("--scale-items", action="store_true", help="re-save the scale day's items from ../shared/data")
+    ap.add_argument("cases", nargs="*", default=list(CASES))
+    a = ap.parse_args()
+    import tempfile
+
+    if a.scale_items:
+        save_scale_items()
+    if a.write:
+        for c in a.cases:
+            with tempfile.TemporaryDirectory() as d:
+                write(c, Path(d))
+    print(json.dumps({c: len(reference(c)) for c in CASES}))

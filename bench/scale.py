@@ -9,7 +9,7 @@ carry over. Stages timed (all counted in the total):
   embed        USE embeddings of the TITLES (not abstracts: see README), batch 256, the caller + one worker process per
                extra core (aidigest.classify.embedpool), one BLAS thread each
   classify     the classifier head on those embeddings (OfflineClassifier.predict_embeddings)
-  digest       per kind: aidigest.digest.build_digest (selection + extractive summaries, no LLM) + write_report
+  digest       per kind: aidigest.assemble.build_digest (selection + extractive summaries, no LLM) + write_report
                (Markdown, chart, JSON) into a temporary folder
 
 `select` (aidigest.select.select_items alone) is also timed for information; it is part of `digest`.
@@ -319,8 +319,10 @@ def run_digest(classified: list, out_dir: Path, store_path: str | None = None) -
     from aidigest.models import RunHealth
 
     try:
+        from aidigest.assemble import build_digest
         from aidigest.config import load_config
-        from aidigest.digest import build_digest, write_report
+        from aidigest.context import DayContext
+        from aidigest.render import write_report
         from aidigest.select import select_items
         from aidigest.store import Store
         from aidigest.taxonomy import load_taxonomy
@@ -335,13 +337,14 @@ def run_digest(classified: list, out_dir: Path, store_path: str | None = None) -
         t_select = time.perf_counter() - t
         with Store(store_path or ":memory:") as store:  # a store file: extractive drafts reused (aidigest.reuse)
             health = RunHealth()
+            ctx = DayContext(day=DAY, language=config.general.language, config=config, taxonomy=taxonomy, store=store)
             for kind in ("news", "paper"):
-                digest = asyncio.run(build_digest(DAY, kind, classified, store, taxonomy, config, None, health,
-                                                  config.general.language))
+                digest = asyncio.run(build_digest(ctx, kind, classified))
+                health.merge(digest.health)
                 write_report(digest, out_dir, health)
     except Exception as e:  # the real modules changed under us: say so, and time the stand-in instead
         return _standin_digest(classified, out_dir, f"real digest FAILED: {type(e).__name__}: {e}"[:200])
-    return "aidigest.digest build_digest + write_report (extractive, no LLM)", "", t_select
+    return "aidigest.assemble build_digest + write_report (extractive, no LLM)", "", t_select
 
 
 def _standin_digest(classified: list, out_dir: Path, reason: str) -> tuple[str, str, float]:

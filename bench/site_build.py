@@ -60,7 +60,7 @@ def _first_sentence(text: str, limit: int = 220) -> str:
 
 def make_days(reports: Path, days: list[dt.date], seed: int = 20260802) -> dict:
     """Write the exports (+ chart copies) of `days` into `reports`; returns counts."""
-    from aidigest.digest import (
+    from aidigest.report import (
         CategorySection,
         CompactEntry,
         Digest,

@@ -99,10 +99,12 @@ def _offline_categories(work: Path) -> dict[str, str]:
 
 
 def scale_day(work: Path) -> Path:
+    from aidigest.assemble import build_digest
     from aidigest.classify import classify_offline
     from aidigest.config import Config
-    from aidigest.digest import build_digest, write_report
+    from aidigest.context import DayContext
     from aidigest.models import Classified, Item, RunHealth
+    from aidigest.render import write_report
     from aidigest.store import Store
     from aidigest.taxonomy import load_taxonomy
 
@@ -115,9 +117,10 @@ def scale_day(work: Path) -> Path:
     day = items[0].published.date() if items[0].published else dt.date(2024, 10, 29)
     with Store(str(work / "store.sqlite3")) as store:
         health = RunHealth()
+        ctx = DayContext(day=day, language=config.general.language, config=config, taxonomy=taxonomy, store=store)
         for kind in ("news", "paper"):
-            digest = asyncio.run(build_digest(day, kind, classified, store, taxonomy, config, None, health,
-                                              config.general.language))
+            digest = asyncio.run(build_digest(ctx, kind, classified))
+            health.merge(digest.health)
             write_report(digest, out, health)
     return out
 

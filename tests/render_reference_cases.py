@@ -15,8 +15,9 @@ sys.path.insert(0, str(Path(__file__).parent))
 from test_render_markdown import DAY, TAX, _as_llm, _as_llm_items, _digest, _hostile_items  # noqa: E402
 from test_summarize_fixtures import classify, hf_items, hn_category, hn_items  # noqa: E402
 
+from aidigest.assemble import build_digest  # noqa: E402
 from aidigest.config import Config  # noqa: E402
-from aidigest.digest import build_digest  # noqa: E402
+from aidigest.context import DayContext  # noqa: E402
 from aidigest.models import LLMTotals, RunHealth, SourceOutcome  # noqa: E402
 from aidigest.render.markdown import render_markdown  # noqa: E402
 from aidigest.store import Store  # noqa: E402
@@ -39,8 +40,8 @@ def _papers_en(tmp: Path):
     top = max(items, key=lambda it: it.hf_upvotes)
     with Store(tmp / "s.sqlite3") as store:
         store.mark_reported(DAY - dt.timedelta(days=2), [(top.key, "paper", "llm", 50.0)])
-        return asyncio.run(build_digest(DAY, "paper", classify(items, lambda it: "llm"), store, TAX, Config(), None,
-                                        RunHealth(), "en"))
+        ctx = DayContext(day=DAY, language="en", config=Config(), taxonomy=TAX, store=store)
+        return asyncio.run(build_digest(ctx, "paper", classify(items, lambda it: "llm")))
 
 
 def _health():

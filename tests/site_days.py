@@ -33,9 +33,12 @@ from conftest import DEMO_REPLAY, data_path
 
 from aidigest.classify import classify_items
 from aidigest.config import Config
-from aidigest.digest import build_digest, reported_rows, write_report
+from aidigest.assemble import build_digest
+from aidigest.context import DayContext
+from aidigest.render import write_report
+from aidigest.report import reported_rows
 from aidigest.http import HttpClient
-from aidigest.models import Item, RunHealth, Sighting
+from aidigest.models import Item, Sighting
 from aidigest.pipeline import run_day
 from aidigest.store import Store
 from aidigest.taxonomy import load_taxonomy
@@ -120,17 +123,17 @@ def day_items(day: dt.date) -> list[Item]:
 async def _publish(day: dt.date, items: list[Item], store: Store, out: Path, config: Config) -> None:
     store.upsert_items(day, items)
     run_id = store.start_run(day, "run")
-    health = RunHealth()
-    classified = await classify_items(store.items_for_day(day), TAX, None, health, config)
+    classified, health = await classify_items(store.items_for_day(day), TAX, None, config)
     for c in classified:
         if c.item.key == "hostile:1":
             c.category = "llm"  # the hostile item must be in the report, whatever the classifier thinks of it
         elif c.item.language == "ko" and c.category == "others":
             c.category = "business"  # the Korean items are AI news (the old system listed them as such)
     for kind in ("news", "paper"):
-        digest = await build_digest(day, kind, [c for c in classified if c.item.kind == kind], store, TAX, config,
-                                    None, health, "ko")
-        write_report(digest, out)
+        ctx = DayContext(day=day, language="ko", config=config, taxonomy=TAX, store=store)
+        digest = await build_digest(ctx, kind, [c for c in classified if c.item.kind == kind])
+        health.merge(digest.health)
+        write_report(digest, out, health)
         store.mark_reported(day, reported_rows(digest))
     store.finish_run(run_id, "ok", {})
 

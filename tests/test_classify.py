@@ -22,7 +22,7 @@ from aidigest.classify.eval import FAMILIES, default_test_dir, eval_classify, lo
 from aidigest.classify.labels import paper_label
 from aidigest.classify.offline import OfflineClassifier, ZeroShotClassifier
 from aidigest.config import Config
-from aidigest.models import Item, RunHealth
+from aidigest.models import Item
 from aidigest.taxonomy import Taxonomy, load_taxonomy
 
 from conftest import DATA, REPO
@@ -193,8 +193,7 @@ def test_classify_items_offline_sets_method_and_others_count(model, news):
     assert others_title in hn
     items = [Item(kind="news", title=t, url=f"https://example.invalid/{i}", key=f"k{i}") for i, t in enumerate(titles)]
     items.append(Item(kind="news", title=others_title, url=hn[others_title], key="tomato"))
-    health = RunHealth()
-    out = asyncio.run(classify_items(items, load_taxonomy(), None, health, Config()))
+    out, health = asyncio.run(classify_items(items, load_taxonomy(), None, Config()))
     assert [c.item.key for c in out] == [it.key for it in items]
     assert all(c.method == "offline" and c.confidence is not None for c in out)
     assert out[0].category == "software"
@@ -285,8 +284,7 @@ def test_unknown_taxonomy_falls_back_to_zero_shot_and_says_so(model):
     assert right >= 6, list(zip(cases, preds))
 
     items = [Item(kind="news", title=t, url=hn[t], key=str(i)) for i, t in enumerate(cases)]
-    health = RunHealth()
-    out = asyncio.run(classify_items(items, taxonomy, None, health, Config()))
+    out, health = asyncio.run(classify_items(items, taxonomy, None, Config()))
     assert [c.category for c in out] == preds  # the pipeline stage takes the same path
     assert all(c.method == "offline" for c in out)
     assert any("zero-shot" in n for n in health.notes)
@@ -349,5 +347,5 @@ def test_business_rule_for_ai_news_titles(model):
     no_business = Taxonomy([c for c in tax.categories if c.id != "business"])
     assert business_override(news_item, "llm", no_business) == "llm"
     mill = Item(kind="news", title="Mill: A fast JVM build tool for Java and Scala", url="u", key="m")
-    out = asyncio.run(classify_items([news_item, mill], tax, None, RunHealth(), Config()))
+    out, _ = asyncio.run(classify_items([news_item, mill], tax, None, Config()))
     assert [c.category for c in out] == ["business", "software"]

@@ -25,7 +25,7 @@ from aidigest.config import Config
 from aidigest.llm.base import BudgetExceeded, LLMError, LLMFatal, LLMResult, Message
 from aidigest.llm.prompts import UNTRUSTED_INSTRUCTION
 from aidigest.llm.schema import json_schema_for
-from aidigest.models import Item, RunHealth
+from aidigest.models import Item
 from aidigest.taxonomy import load_taxonomy
 
 from conftest import DATA
@@ -100,9 +100,7 @@ def config(batch_size: int, concurrency: int = 1) -> Config:
 
 
 def run(llm, items, cfg):
-    health = RunHealth()
-    out = asyncio.run(classify_items(items, TAX, llm, health, cfg))
-    return out, health
+    return asyncio.run(classify_items(items, TAX, llm, cfg))
 
 
 @pytest.fixture(scope="module", autouse=True)

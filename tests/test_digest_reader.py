@@ -14,9 +14,11 @@ import pytest
 from conftest import data_path
 from test_summarize_fixtures import classify, hf_items, hn_category, hn_items, techreview_items
 
+from aidigest.assemble import build_digest
 from aidigest.config import Config
-from aidigest.digest import build_digest, reported_rows
-from aidigest.models import Item, RunHealth
+from aidigest.context import DayContext
+from aidigest.report import reported_rows
+from aidigest.models import Item
 from aidigest.select import keyword_matcher, select_items
 from aidigest.store import Store
 from aidigest.summarize.eval_result import _same, marked_agreement
@@ -32,7 +34,8 @@ PAPERS = data_path("result_sentences", "dev_papers.jsonl")
 
 def _build(items_classified, kind="news", config=None, store=None, day=DAY, language="ko"):
     def go(s):
-        return asyncio.run(build_digest(day, kind, items_classified, s, TAX, config or Config(), None, RunHealth(), language))
+        ctx = DayContext(day=day, language=language, config=config or Config(), taxonomy=TAX, store=s)
+        return asyncio.run(build_digest(ctx, kind, items_classified))
 
     if store is not None:
         return go(store)

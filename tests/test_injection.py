@@ -11,7 +11,7 @@ import pytest
 from test_summarize_fixtures import hf_items, hn_items
 from test_summarize_llm import ScriptedLLM, _run, _sel, korean_answer
 
-from aidigest.digest import SectionSummary, SummaryPoint
+from aidigest.report import SectionSummary, SummaryPoint
 from aidigest.injection import instruction_like, normalize_lookalikes
 from aidigest.llm.prompts import wrap_untrusted
 from aidigest.summarize.checks import check_summary, check_urls

@@ -67,19 +67,18 @@ def _news_digest():
 
     from test_summarize_fixtures import classify, hn_category, hn_items
 
+    from aidigest.assemble import build_digest
     from aidigest.config import Config
-    from aidigest.digest import build_digest
-    from aidigest.models import RunHealth
+    from aidigest.context import DayContext
     from aidigest.store import Store
 
     with Store(":memory:") as store:
-        return asyncio.run(build_digest(dt.date(2026, 8, 2), "news", classify(hn_items(), hn_category), store,
-                                        load_taxonomy(), Config(), None, RunHealth(), "ko"))
+        ctx = DayContext(day=dt.date(2026, 8, 2), language="ko", config=Config(), taxonomy=load_taxonomy(), store=store)
+        return asyncio.run(build_digest(ctx, "news", classify(hn_items(), hn_category)))
 
 
 def test_unchanged_chart_is_reused_and_a_changed_one_redrawn(tmp_path, monkeypatch):
-    from aidigest.digest import write_report
-    from aidigest.render import chart
+    from aidigest.render import chart, write_report
     from aidigest.render.chart import KEY_FIELD, png_text
 
     digest = _news_digest()
@@ -96,19 +95,18 @@ def test_unchanged_chart_is_reused_and_a_changed_one_redrawn(tmp_path, monkeypat
     assert len(drawn) == 1 and path.read_bytes() != first
     # a chart file that does not carry this key (an older version, a file edited by hand) is redrawn
     path.write_bytes(first.replace(KEY_FIELD.encode(), b"x" * len(KEY_FIELD)))
-    chart._drawn.clear()  # as in a new process (this one remembers what it drew)
     assert write_report(changed, tmp_path).chart.read_bytes() != first and len(drawn) == 2
 
 
 def test_rerun_with_an_unchanged_chart_does_not_import_matplotlib(tmp_path):
     import subprocess
 
-    from aidigest.digest import write_report
+    from aidigest.render import write_report
 
     paths = write_report(_news_digest(), tmp_path)
     before = paths.chart.read_bytes()
     code = (
-        "import sys; from pathlib import Path; from aidigest.digest import Digest, write_report; "
+        "import sys; from pathlib import Path; from aidigest.report import Digest; from aidigest.render import write_report; "
         f"d = Digest.model_validate_json(Path({str(paths.json)!r}).read_text(encoding='utf-8')); "
         f"write_report(d, Path({str(tmp_path)!r})); print('matplotlib' in sys.modules)"
     )
@@ -119,32 +117,55 @@ def test_rerun_with_an_unchanged_chart_does_not_import_matplotlib(tmp_path):
 
 def test_chart_drawn_from_the_selection_preview_is_the_reports_chart(tmp_path, monkeypatch):
     """The pipeline draws each chart from build_digest's preview (selection only, no summaries yet) while the LLM
-    writes the summaries: write_report must then find it drawn, and it must be the chart of the final digest."""
+    writes the summaries and hands the bytes to write_report: they must be the chart of the final digest."""
     import asyncio
     import datetime as dt
 
     from test_summarize_fixtures import classify, hn_category, hn_items
 
+    from aidigest.assemble import build_digest
     from aidigest.config import Config
-    from aidigest.digest import build_digest, write_report
-    from aidigest.models import RunHealth
-    from aidigest.render import chart, prepare_chart
+    from aidigest.context import DayContext
+    from aidigest.render import chart, prepare_chart, write_report
     from aidigest.store import Store
 
     previews = []
     with Store(":memory:") as store:
-        final = asyncio.run(build_digest(dt.date(2026, 8, 2), "news", classify(hn_items(), hn_category), store,
-                                         load_taxonomy(), Config(), None, RunHealth(), "ko", on_selected=previews.append))
+        ctx = DayContext(day=dt.date(2026, 8, 2), language="ko", config=Config(), taxonomy=load_taxonomy(), store=store)
+        final = asyncio.run(build_digest(ctx, "news", classify(hn_items(), hn_category), on_selected=previews.append))
     assert len(previews) == 1 and all(s.summary is None or not s.summary.events for s in previews[0].sections)
     assert [(s.category, s.total) for s in previews[0].sections] == [(s.category, s.total) for s in final.sections]
 
-    chart._drawn.clear()
     real = chart.chart_png
     drawn = []
     monkeypatch.setattr(chart, "chart_png", lambda *a, **k: drawn.append(1) or real(*a, **k))
-    prepare_chart(previews[0], tmp_path)
-    assert len(drawn) == 1 and not (tmp_path / "2026-08-02").exists()  # drawn, nothing written yet
-    png = write_report(final, tmp_path).chart.read_bytes()
-    assert len(drawn) == 1  # not drawn again
-    chart._drawn.clear()
+    early = prepare_chart(previews[0], tmp_path)
+    assert early and len(drawn) == 1 and not (tmp_path / "2026-08-02").exists()  # drawn, nothing written yet
+    png = write_report(final, tmp_path, chart=early).chart.read_bytes()
+    assert png == early and len(drawn) == 1  # written as handed over, not drawn again
     assert chart.digest_chart(final) == png and len(drawn) == 2  # the same bytes as drawing the final digest
+    assert write_report(final, tmp_path).chart.read_bytes() == png and len(drawn) == 2  # without bytes: the file's
+
+
+def _drawing_code_hash() -> str:
+    import hashlib
+    import inspect
+
+    from aidigest.render import chart, palette
+
+    funcs = (chart.korean_font_files, chart._setup_fonts, chart.drawable, chart._cols, chart.fit, chart.wrap,
+             chart.chart_png, chart.digest_chart, palette._builtin_ids, palette.colour_index, palette.category_colour)
+    consts = (chart.WIDTH_PX, chart.DPI, chart.KOREAN_FAMILY, chart.FALLBACK_FAMILY, chart.LABEL_WIDTH,
+              chart.TITLE_WIDTH, chart.OTHER_COLOR, palette.TAB20, palette.ORDER)
+    text = "\n".join(inspect.getsource(getattr(f, "__wrapped__", f)) for f in funcs) + repr(consts)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def test_a_change_of_the_drawing_code_comes_with_a_new_drawing_version():
+    """Every chart's key carries DRAWING_VERSION (not a hash of the whole module: a refactor that draws the same
+    pixels keeps the same bytes). When this fails you changed the drawing code: if the pixels change, give
+    DRAWING_VERSION a new value (charts drawn before are then redrawn) and regenerate the golden days; either way
+    record the new hash here."""
+    from aidigest.render.chart import DRAWING_VERSION
+
+    assert (DRAWING_VERSION[:12], _drawing_code_hash()) == ("943464ff0af2", "ee3557f37f9c8a6456b9fe5856fc37ca11a0149f7347266b6b09a9deb5cee590")

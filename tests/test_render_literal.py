@@ -11,8 +11,10 @@ import json
 from conftest import data_path
 
 from aidigest.config import Config
-from aidigest.digest import build_digest, write_report
-from aidigest.models import Classified, Item, RunHealth, Sighting
+from aidigest.assemble import build_digest
+from aidigest.context import DayContext
+from aidigest.render import write_report
+from aidigest.models import Classified, Item, Sighting
 from aidigest.render.chart import TITLE_WIDTH, chart_png, drawable, fit
 from aidigest.store import Store
 from aidigest.taxonomy import load_taxonomy
@@ -57,9 +59,9 @@ def test_a_title_with_tex_matplotlib_cannot_parse_keeps_the_chart(tmp_path):
     tax = load_taxonomy()
     cat = next(c.id for c in tax.categories if c.report)
     with Store(tmp_path / "s.sqlite3") as store:
-        health = RunHealth()
-        digest = asyncio.run(build_digest(dt.date(2025, 6, 30), "paper", [Classified(item=paper, category=cat, method="offline")],
-                                          store, tax, Config(), None, health, "en"))
+        ctx = DayContext(day=dt.date(2025, 6, 30), language="en", config=Config(), taxonomy=tax, store=store)
+        digest = asyncio.run(build_digest(ctx, "paper", [Classified(item=paper, category=cat, method="offline")]))
+    health = digest.health
     paths = write_report(digest, tmp_path / "out")
     assert paths.chart is not None and paths.chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert paths.chart.name in paths.markdown.read_text(encoding="utf-8")

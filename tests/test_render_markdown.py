@@ -13,8 +13,11 @@ import pytest
 from markdown_it import MarkdownIt
 from test_summarize_fixtures import classify, hf_items, hn_category, hn_items
 
+from aidigest.assemble import build_digest
 from aidigest.config import Config
-from aidigest.digest import Digest, build_digest, reported_rows, write_report
+from aidigest.context import DayContext
+from aidigest.render import write_report
+from aidigest.report import Digest, reported_rows
 from aidigest.models import LLMTotals, RunHealth, SourceOutcome
 from aidigest.render.escape import md_text, safe_url
 from aidigest.render.markdown import render_markdown
@@ -28,9 +31,13 @@ SOURCE_LINE = re.compile(r"^ - \[(\d+)\] (.+) \((\S+)\)$")
 
 
 def _digest(items_classified, kind="news", language="ko", store_path=None, health=None, config=None):
-    health = health if health is not None else RunHealth()
     with Store(store_path or ":memory:") as store:
-        return asyncio.run(build_digest(DAY, kind, items_classified, store, TAX, config or Config(), None, health, language))
+        ctx = DayContext(day=DAY, language=language, config=config or Config(), taxonomy=TAX, store=store)
+        digest = asyncio.run(build_digest(ctx, kind, items_classified))
+    if health is None:
+        return digest
+    health.merge(digest.health)  # as the pipeline does: the report shows the run's merged health
+    return digest.model_copy(update={"health": health})
 
 
 def _md() -> MarkdownIt:
@@ -139,8 +146,8 @@ def test_papers_report_in_english_with_still_trending(tmp_path):
     top = max(items, key=lambda it: it.hf_upvotes)
     with Store(tmp_path / "s.sqlite3") as store:
         store.mark_reported(DAY - dt.timedelta(days=2), [(top.key, "paper", "llm", 50.0)])
-        digest = asyncio.run(build_digest(DAY, "paper", classify(items, lambda it: "llm"), store, TAX, Config(), None,
-                                          RunHealth(), "en"))
+        ctx = DayContext(day=DAY, language="en", config=Config(), taxonomy=TAX, store=store)
+        digest = asyncio.run(build_digest(ctx, "paper", classify(items, lambda it: "llm")))
     paths = write_report(digest, tmp_path / "out")
     md = paths.markdown.read_text(encoding="utf-8")
     assert paths.markdown.name == "Papers_2026-08-02_report_en.md" and paths.chart.name == "paper_2026-08-02_en.png"

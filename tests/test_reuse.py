@@ -214,7 +214,7 @@ def test_the_classifier_spreads_a_day_over_the_concurrency():
     assert len(items) == 82
     llm = tcl.ScriptedLLM([lambda idx, titles: {"items": [{"index": i, "category": "llm"} for i in idx]}])
     cfg = tcl.config(batch_size=25, concurrency=16)
-    out = asyncio.run(classify_items(items, TAX, llm, RunHealth(), cfg))
+    out, _ = asyncio.run(classify_items(items, TAX, llm, cfg))
     sizes = [len(c["indexes"]) for c in llm.calls]
     assert sum(sizes) == 82 and len(sizes) > 4 and max(sizes) - min(sizes) <= 1
     system_tokens = len(llm.calls[0]["messages"][0].content) / 4
@@ -240,14 +240,16 @@ def test_extractive_summaries_are_reused_when_their_inputs_are_unchanged(tmp_pat
     from test_summarize_fixtures import classify as classify_fixture
     from test_summarize_fixtures import hn_category, hn_items
 
-    from aidigest.digest import build_digest
+    from aidigest.assemble import build_digest
+    from aidigest.context import DayContext
 
     classified = classify_fixture(hn_items(), hn_category)
     day, cfg = dt.date(2024, 10, 29), Config()
 
     def digest(items, db):
         with Store(db) as store:
-            return asyncio.run(build_digest(day, "news", items, store, TAX, cfg, None, RunHealth(), "ko"))
+            ctx = DayContext(day=day, language="ko", config=cfg, taxonomy=TAX, store=store)
+            return asyncio.run(build_digest(ctx, "news", items))
 
     calls: list[int] = []
     real = summ.extractive_summary

@@ -19,9 +19,10 @@ from test_summarize_fixtures import (
     techreview_items,
 )
 
+from aidigest.assemble import build_digest
 from aidigest.config import Config
-from aidigest.digest import build_digest, reported_rows
-from aidigest.models import RunHealth
+from aidigest.context import DayContext
+from aidigest.report import reported_rows
 from aidigest.select import COMPACT_MAX, grew, popularity, rank_score, select_items
 from aidigest.store import Store
 from aidigest.taxonomy import load_taxonomy
@@ -30,10 +31,11 @@ TAX = load_taxonomy()
 HN_DAY = dt.date(2026, 8, 2)
 
 
-def _build(day, kind, classified, store, config=None, health=None, language="ko"):
-    health = health if health is not None else RunHealth()
-    config = config or Config()
-    return asyncio.run(build_digest(day, kind, classified, store, TAX, config, None, health, language)), health
+def _build(day, kind, classified, store, config=None, language="ko"):
+    """(the digest, the report its building returned)"""
+    ctx = DayContext(day=day, language=language, config=config or Config(), taxonomy=TAX, store=store)
+    digest = asyncio.run(build_digest(ctx, kind, classified))
+    return digest, digest.health
 
 
 # ---- ranking and capping --------------------------------------------------------------------------

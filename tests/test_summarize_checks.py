@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from test_summarize_fixtures import hf_items
 
-from aidigest.digest import SectionSummary, SummaryPoint
+from aidigest.report import SectionSummary, SummaryPoint
 from aidigest.summarize.checks import (
     SectionInvariantError,
     check_citations,

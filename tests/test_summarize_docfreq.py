@@ -14,7 +14,7 @@ from test_summarize_fixtures import arxiv_day_items, hf_items, hn_items, paper_c
 
 import aidigest.summarize as summarize_mod
 from aidigest.config import Config
-from aidigest.models import RunHealth
+from aidigest.context import DayContext
 from aidigest.select import select_items
 from aidigest.summarize import summarize_sections
 from aidigest.summarize.extractive import (
@@ -111,9 +111,8 @@ def test_summaries_are_identical_with_the_full_frequency(monkeypatch):
     sel = select_items(dt.date(2025, 6, 26), classify(items, paper_category), tax, {})
 
     def run():
-        return asyncio.run(summarize_sections(sel.categories, day=dt.date(2025, 6, 26), kind="paper", language="ko",
-                                              config=Config(), llm=None, health=RunHealth(), corpus=items,
-                                              taxonomy=tax))
+        ctx = DayContext(day=dt.date(2025, 6, 26), language="ko", config=Config(), taxonomy=tax)
+        return asyncio.run(summarize_sections(ctx, "paper", sel.categories, corpus=items))[0]
 
     fast = run()
     monkeypatch.setattr(summarize_mod.DocFreq, "for_terms", classmethod(lambda cls, its, terms: DocFreq.from_items(its)))

@@ -12,7 +12,7 @@ from test_summarize_fixtures import arxiv_day_items, hf_items, hn_items, techrev
 
 import aidigest.summarize as summarize_mod
 from aidigest.config import Config
-from aidigest.models import RunHealth
+from aidigest.context import DayContext
 from aidigest.render.markdown import extractive_label, render_summary
 from aidigest.select import CategorySelection
 from aidigest.summarize import summarize_sections
@@ -20,6 +20,7 @@ from aidigest.summarize.checks import check_citations, check_parts, final_guard
 from aidigest.summarize.extractive import DocFreq, extractive_summary, item_terms
 from aidigest.summarize.text import clean, split_sentences, stem, words
 from aidigest.summarize.tldr import extractive_tldr
+from aidigest.taxonomy import load_taxonomy
 
 
 def _valid(summary, tldrs, n):
@@ -131,10 +132,8 @@ def test_an_extractive_crash_still_gives_a_full_section(monkeypatch):
 
     monkeypatch.setattr(summarize_mod, "extractive_summary", boom)
     items = hn_items()[:3]
-    [draft] = asyncio.run(
-        summarize_sections([CategorySelection("business", [(it, 1.0) for it in items])], day=dt.date(2026, 8, 2),
-                           kind="news", language="ko", config=Config(), llm=None, health=RunHealth())
-    )
+    ctx = DayContext(day=dt.date(2026, 8, 2), language="ko", config=Config(), taxonomy=load_taxonomy())
+    [draft], _ = asyncio.run(summarize_sections(ctx, "news", [CategorySelection("business", [(it, 1.0) for it in items])]))
     _valid(draft.summary, draft.tldrs, 3)
     assert [p.text for p in draft.summary.events] == [it.title for it in items]
 

@@ -12,10 +12,11 @@ from collections import Counter
 import pytest
 from test_summarize_fixtures import classify, hf_items, hn_category, hn_items
 
+from aidigest.assemble import build_digest
 from aidigest.config import Config
-from aidigest.digest import build_digest
+from aidigest.context import DayContext
 from aidigest.llm.base import BudgetExceeded, LLMError, LLMFatal, LLMResult
-from aidigest.models import Item, RunHealth
+from aidigest.models import Item
 from aidigest.render.markdown import render_markdown
 from aidigest.select import CategorySelection
 from aidigest.store import Store
@@ -100,12 +101,13 @@ def _sel(items: list[Item], category="llm") -> CategorySelection:
 
 
 def _run(llm, selections, health=None, language="ko", config=None, kind="paper"):
-    health = health if health is not None else RunHealth()
-    config = config or Config()
-    drafts = asyncio.run(
-        summarize_sections(selections, day=DAY, kind=kind, language=language, config=config, llm=llm, health=health,
-                           corpus=[it for s in selections for it, _ in s.top], taxonomy=TAX)
+    ctx = DayContext(day=DAY, language=language, config=config or Config(), taxonomy=TAX, llm=llm)
+    drafts, report = asyncio.run(
+        summarize_sections(ctx, kind, selections, corpus=[it for s in selections for it, _ in s.top])
     )
+    if health is None:
+        return drafts, report
+    health.merge(report)
     return drafts, health
 
 
@@ -237,8 +239,8 @@ def test_llm_summary_raises_summary_failed_directly():
 
     llm = ScriptedLLM({P: [english_answer(ITEMS), english_answer(ITEMS)]})
     with pytest.raises(SummaryFailed) as e:
-        asyncio.run(llm_summary(ITEMS, category_name="LLM", category_description="", day=DAY, kind="paper",
-                                category="llm", language="ko", llm=llm, config=Config()))
+        ctx = DayContext(day=DAY, language="ko", config=Config(), taxonomy=TAX, llm=llm)
+        asyncio.run(llm_summary(ITEMS, ctx, kind="paper", category="llm", category_name="LLM", category_description=""))
     assert e.value.code == "language"
 
 
@@ -258,9 +260,10 @@ def test_digest_with_llm_mixes_llm_and_fallback_sections_and_says_which(tmp_path
             return await super().complete(messages, schema, purpose, **kw)
 
     llm = ByCategory({})
-    health = RunHealth()
     with Store(tmp_path / "s.sqlite3") as store:
-        digest = asyncio.run(build_digest(DAY, "news", classified, store, TAX, Config(), llm, health, "ko"))
+        ctx = DayContext(day=DAY, language="ko", config=Config(), taxonomy=TAX, store=store, llm=llm)
+        digest = asyncio.run(build_digest(ctx, "news", classified))
+    health = digest.health
     # the four-part summary only where the LLM wrote it; the fallback section is the quoted list
     methods = {s.category: (s.summary.method if s.summary else None) for s in digest.sections}
     assert methods == {"business": "llm", "cv": None}

@@ -7,7 +7,7 @@ exchanges these models, never loose dicts.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from pydantic import BaseModel, Field, field_validator
 
@@ -47,6 +47,34 @@ class Sighting(BaseModel):
         return cap_text(v, MAX_TITLE_CHARS)
 
 
+class Signals(NamedTuple):
+    """An item's signals, read from its sightings in one pass: the one definition the `Item` properties and
+    the ranking (aidigest.select) both use."""
+
+    sources: list[str]  # each source once, in the order they first saw the item
+    points: int | None  # highest HN points of any sighting
+    comments: int | None  # highest HN comment count
+    upvotes: int | None  # highest HF upvotes
+    discussion_url: str | None  # the first sighting's discussion link
+
+
+def signals(sightings: list[Sighting]) -> Signals:
+    sources: dict[str, None] = {}
+    points = comments = upvotes = None
+    discussion: str | None = None
+    for sg in sightings:
+        sources[sg.source] = None
+        if sg.points is not None and (points is None or sg.points > points):
+            points = sg.points
+        if sg.comments is not None and (comments is None or sg.comments > comments):
+            comments = sg.comments
+        if sg.upvotes is not None and (upvotes is None or sg.upvotes > upvotes):
+            upvotes = sg.upvotes
+        if discussion is None and sg.discussion_url:
+            discussion = sg.discussion_url
+    return Signals(list(sources), points, comments, upvotes, discussion)
+
+
 class Item(BaseModel):
     """One news story or paper, after parsing (and possibly merging several sightings)."""
 
@@ -80,36 +108,26 @@ class Item(BaseModel):
             return [cap_text(a, MAX_NAME_CHARS) for a in v[:MAX_AUTHORS]]
         return v
 
-    # ---- derived signals -------------------------------------------------------------
+    # ---- derived signals (aidigest.models.signals) ------------------------------------
     @property
     def sources(self) -> list[str]:
-        seen: list[str] = []
-        for s in self.sightings:
-            if s.source not in seen:
-                seen.append(s.source)
-        return seen
+        return signals(self.sightings).sources
 
     @property
     def hn_points(self) -> int | None:
-        vals = [s.points for s in self.sightings if s.points is not None]
-        return max(vals) if vals else None
+        return signals(self.sightings).points
 
     @property
     def hn_comments(self) -> int | None:
-        vals = [s.comments for s in self.sightings if s.comments is not None]
-        return max(vals) if vals else None
+        return signals(self.sightings).comments
 
     @property
     def hf_upvotes(self) -> int | None:
-        vals = [s.upvotes for s in self.sightings if s.upvotes is not None]
-        return max(vals) if vals else None
+        return signals(self.sightings).upvotes
 
     @property
     def discussion_url(self) -> str | None:
-        for s in self.sightings:
-            if s.discussion_url:
-                return s.discussion_url
-        return None
+        return signals(self.sightings).discussion_url
 
 
 class SourceOutcome(BaseModel):
@@ -171,7 +189,11 @@ class LLMTotals(BaseModel):
 
 
 class RunHealth(BaseModel):
-    """Everything the run-health section of a report prints."""
+    """Everything the run-health section of a report prints.
+
+    Each stage returns its own report in this shape (collect: outcomes; classify: fallbacks, notes, others;
+    a digest: repeated_skipped, summary fallbacks, notes); the pipeline merges them into the run's one
+    `RunHealth` (`merge`). `llm` is the LLM client's running totals (aidigest.llm.make_llm fills it)."""
 
     outcomes: list[SourceOutcome] = Field(default_factory=list)
     # what fell back and how often, e.g. {"classify: llm → offline": 3, "summary cv: llm → extractive": 1}
@@ -183,3 +205,12 @@ class RunHealth(BaseModel):
 
     def fallback(self, what: str, n: int = 1) -> None:
         self.fallbacks[what] = self.fallbacks.get(what, 0) + n
+
+    def merge(self, report: RunHealth) -> None:
+        """Add a stage's report: outcomes, notes, fallbacks and counters (not `llm`: the run keeps one)."""
+        self.outcomes.extend(report.outcomes)
+        for what, n in report.fallbacks.items():
+            self.fallback(what, n)
+        self.others += report.others
+        self.repeated_skipped += report.repeated_skipped
+        self.notes.extend(report.notes)

@@ -1,12 +1,14 @@
 """One day's flow, top to bottom: collect -> merge near-duplicates -> classify -> per kind: select,
-summarize, render -> remember what was reported.
+summarize, assemble (aidigest.assemble.build_digest) -> render -> remember what was reported.
 
 A day is bounded below by its LLM round trips (categorize, then summarize): whatever can overlap them does
 (the LLM's mode discovery runs while collecting, both kinds share one summary round, charts are drawn while
 the summaries are written). bench/e2e.py measures how close a day gets to that floor.
 
 Everything a user sees about the run's health (sources, fallbacks, LLM usage) is gathered in one
-`RunHealth` and printed at the end of each report.
+`RunHealth` and printed at the end of each report: each stage returns its own report (collect: outcomes;
+classify and each digest: a RunHealth of their own) and this module merges them; `health.llm` is the LLM
+client's running totals.
 """
 
 from __future__ import annotations
@@ -17,20 +19,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import progress
+from .assemble import build_digest
 from .classify import classify_items
 from .collect import collect_day
 from .config import Config
+from .context import DayContext
 from .dedupe.near import merge_near_duplicates
-from .digest import build_digest, reported_rows, write_report
+from .deliver.notify import failed_note
 from .http import HttpClient
 from .llm import make_llm
-from .models import CollectResult, LLMTotals, RunHealth
-from .render import file_names, prepare_chart, published_report, shown_items
+from .models import CollectResult, Kind, LLMTotals, RunHealth
+from .render import file_names, prepare_chart, published_report, shown_items, write_report
 from .render.markdown import check_template, render_markdown
+from .report import Digest, reported_rows
 from .store import Store
 from .taxonomy import load_taxonomy
 
-KINDS = ("news", "paper")
+KINDS: tuple[Kind, Kind] = ("news", "paper")
 
 
 class NothingCollected(Exception):
@@ -91,9 +96,7 @@ async def run_day(
         # 1. collect every source (failures isolated), merged by canonical key / arXiv id, stored
         collected = await collect_day(day, config, store, http, command="run", run_id=run_id)
         health.outcomes = collected.outcomes
-        from .deliver.notify import failed_note  # deliveries of earlier runs still failing are named in run health
-
-        if note := failed_note(store, day):
+        if note := failed_note(store, day):  # deliveries of earlier runs still failing are named in run health
             health.notes.append(note)
 
         # 2. everything stored for the day (a rerun sees the same set), near-duplicates folded
@@ -108,7 +111,8 @@ async def run_day(
 
         # 3. categorize every item (LLM when configured, else the offline classifier)
         with progress.task(f"categorize {len(items)} items ({'LLM calls' if llm is not None else 'embedding'})"):
-            classified = await classify_items(items, taxonomy, llm, health, config, store=store)
+            classified, classify_report = await classify_items(items, taxonomy, llm, config, store=store)
+        health.merge(classify_report)
 
         # 4. one digest per kind; reports are written once both are built, so each report's
         #    run-health section shows the whole run (both kinds' fallbacks, all LLM calls)
@@ -116,24 +120,29 @@ async def run_day(
         by_kind = {kind: [c for c in classified if c.item.kind == kind] for kind in KINDS}
         summary.items_by_kind = {kind: len(v) for kind, v in by_kind.items()}
         # a chart shows only the selection (categories, counts, top titles): each is drawn in a thread as soon as
-        # its kind is selected, while the LLM writes the summaries, and write_report finds it drawn
-        charts: list[asyncio.Task] = []
+        # its kind is selected, while the LLM writes the summaries; its bytes go to write_report
+        charts: dict[str, asyncio.Task[bytes | None]] = {}
 
-        def draw_chart(preview) -> None:
-            charts.append(asyncio.create_task(asyncio.to_thread(prepare_chart, preview, out_dir)))
+        def draw_chart(preview: Digest) -> None:
+            charts[preview.kind] = asyncio.create_task(asyncio.to_thread(prepare_chart, preview, out_dir))
+
+        ctx = DayContext(day=day, language=language, config=config, taxonomy=taxonomy, store=store, llm=llm)
 
         # both kinds summarized concurrently: the LLM round for summaries is shared, not doubled
         with progress.task(f"summaries ({'LLM calls' if llm is not None else 'extractive'})", total=len(KINDS)) as bar:
 
-            async def built(kind):
-                d = await build_digest(
-                    day, kind, by_kind[kind], store, taxonomy, config, llm, health, language, on_selected=draw_chart
-                )
+            async def built(kind: Kind) -> Digest:
+                d = await build_digest(ctx, kind, by_kind[kind], on_selected=draw_chart)
                 bar.advance()
                 return d
 
-            digests = await asyncio.gather(*(built(kind) for kind in KINDS))
-        await asyncio.gather(*charts, return_exceptions=True)  # a chart problem is reported when the report is written
+            built_digests = await asyncio.gather(*(built(kind) for kind in KINDS))
+        for digest in built_digests:
+            health.merge(digest.health)
+        # each report shows the whole run's health
+        digests = [digest.model_copy(update={"health": health}) for digest in built_digests]
+        # a chart that failed here is drawn again by write_report, which reports a problem in the run health
+        drawn = dict(zip(charts, await asyncio.gather(*charts.values(), return_exceptions=True), strict=True))
         add_guard_notes(health, http, config)
         for digest in digests:  # a template that fails on this data fails here, before either report is written
             render_markdown(digest, file_names(digest)[1], templates)
@@ -143,7 +152,8 @@ async def run_day(
             if published is not None and not replace and shown_items(digest) < published[1]:
                 summary.kept[kind] = (published[0], published[1], shown_items(digest))
                 continue  # the published files and the day's reported rows stay as they are
-            paths = write_report(digest, out_dir, templates=templates)
+            png = drawn.get(kind)
+            paths = write_report(digest, out_dir, templates=templates, chart=png if isinstance(png, bytes) else None)
             store.mark_reported(day, reported_rows(digest))
             summary.reports[kind] = [p for p in (paths.markdown, paths.chart, paths.json) if p]
             st = digest.stats

@@ -1,6 +1,6 @@
 """Work already done is never redone: results kept in the SQLite store, keyed by exactly what produced them.
 
-    X = embed_cached(texts, store)                       # sentence embeddings by text hash (per encoder)
+    X = embed_cached(texts, store, embed)                # sentence embeddings by text hash (per encoder)
     preds = predict_offline_cached(model, texts, store)  # offline (category, confidence) by text hash (per model)
     cache = SnippetCache(store); cache.get(url, max_chars) / cache.put(url, max_chars, text, day)
 
@@ -84,10 +84,8 @@ def embed_cached(
     offline classifier's encoder), then stored. Duplicate texts are embedded once."""
     import numpy as np
 
-    if embed is None:  # the offline classifier's encoder, imported lazily (numpy, the model)
-        from .classify import offline
-
-        embed = offline.embed
+    if embed is None:  # aidigest.classify imports this module: it passes its encoder (classify.offline.embed)
+        raise TypeError("embed_cached needs the encoder: embed=aidigest.classify.offline.embed")
     texts = list(texts)
     out = np.zeros((len(texts), DIM), dtype=np.float32)
     if not texts:
@@ -254,12 +252,12 @@ def summarizer_fingerprint() -> str:
     if not _code_fp:
         from pathlib import Path
 
-        from . import digest, models
-        from .summarize import checks, extractive, i18n, text, tldr
-
+        here = Path(__file__).parent  # read as files, not imported: aidigest.summarize imports this module
         h = hashlib.blake2b(digest_size=16)
-        for mod in (extractive, text, tldr, i18n, checks, digest, models):
-            h.update(Path(mod.__file__).read_bytes())
+        for name in ("extractive", "text", "tldr", "i18n", "checks"):
+            h.update((here / "summarize" / f"{name}.py").read_bytes())
+        for name in ("report", "models"):
+            h.update((here / f"{name}.py").read_bytes())
         _code_fp.append(h.hexdigest())
     return _code_fp[0]
 

@@ -24,8 +24,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from .digest import SelectionStats
-from .models import Classified, Item
+from .models import Classified, Item, signals
+from .report import SelectionStats
 from .taxonomy import Taxonomy
 
 NON_AI = frozenset({"software"})  # reported, but not AI: a short list at the end of the report, not a section
@@ -76,22 +76,12 @@ def rank_score(item: Item, day: dt.date) -> float:
 
 def _scorer(day: dt.date) -> Callable[[Item], float]:
     """`rank_score` for one day: the end of the day computed once, the signals read in one pass over the
-    sightings (the Item properties walk them once per signal). Same arithmetic in the same order, so the
-    same floats as computing each property on its own."""
+    sightings (aidigest.models.signals, the same definition the Item properties use)."""
     end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=dt.timezone.utc)
     log1p, exp = math.log1p, math.exp
 
     def score(item: Item) -> float:
-        points = comments = upvotes = None
-        sources = set()
-        for sg in item.sightings:
-            sources.add(sg.source)
-            if sg.points is not None and (points is None or sg.points > points):
-                points = sg.points
-            if sg.comments is not None and (comments is None or sg.comments > comments):
-                comments = sg.comments
-            if sg.upvotes is not None and (upvotes is None or sg.upvotes > upvotes):
-                upvotes = sg.upvotes
+        sources, points, comments, upvotes, _ = signals(item.sightings)
         s = 0.0
         if points is not None:
             s += W_POINTS * log1p(max(points, 0))

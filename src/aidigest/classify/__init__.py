@@ -1,12 +1,13 @@
 """Categorization: every item gets exactly one id of the closed taxonomy.
 
-    classified = await classify_items(items, taxonomy, llm, health, config)   # the pipeline stage
+    classified, report = await classify_items(items, taxonomy, llm, config)   # the pipeline stage
     bad_lines = classify_jsonl(sys.stdin.buffer, sys.stdout, taxonomy, llm, config)  # `aidigest classify`
 
 With an LLM, items go to it in batches (aidigest.classify.llm) and anything it cannot answer falls back to the
 offline classifier (aidigest.classify.offline, plus `business_override` for news), counted in
-`health.fallbacks`. Without one, everything is
-classified offline. `health.others` is set to the number of items classified `others`.
+`report.fallbacks`. Without one, everything is
+classified offline. `report` is this stage's RunHealth (the pipeline merges it): `report.others` is the
+number of items classified `others`.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from ..reuse import predict_offline_cached
 from ..store import Store
 from ..taxonomy import Taxonomy
 from .llm import FALLBACK_KEY, LLMClassifier
+from . import offline as offline_module
 from .offline import NOT_AI, OfflineClassifier, ZeroShotClassifier, item_text, offline_for
 
 __all__ = [
@@ -74,20 +76,21 @@ def classify_offline(items: Sequence[Item], taxonomy: Taxonomy, health: RunHealt
         health.notes.append(model.note)
     texts = [item_text(it.title, it.snippet) for it in items]
     cats = [it.arxiv_categories or ([it.primary_category] if it.primary_category else []) for it in items]
-    preds = model.predict(texts, cats) if store is None else predict_offline_cached(model, texts, store, categories=cats)
+    preds = (model.predict(texts, cats) if store is None
+             else predict_offline_cached(model, texts, store, categories=cats,
+                                                             embed=offline_module.embed))
     if isinstance(model, ZeroShotClassifier):
         return preds
     return [(business_override(it, c, taxonomy), p) for it, (c, p) in zip(items, preds)]
 
 
 async def classify_items(
-    items: list[Item], taxonomy: Taxonomy, llm: LLM | None, health: RunHealth, config: Config,
-    store: Store | None = None,
-) -> list[Classified]:
-    """One `Classified` per item, in input order."""
+    items: list[Item], taxonomy: Taxonomy, llm: LLM | None, config: Config, store: Store | None = None,
+) -> tuple[list[Classified], RunHealth]:
+    """One `Classified` per item, in input order, and this stage's report (fallbacks, notes, `others`)."""
+    health = RunHealth()
     if not items:
-        health.others = 0
-        return []
+        return [], health
     answered: dict[int, str] = {}
     clf: LLMClassifier | None = None
     if llm is not None:
@@ -109,7 +112,7 @@ async def classify_items(
             out.append(Classified(item=item, category=cat, method="fallback" if llm is not None else "offline",
                                   confidence=round(conf, 4)))
     health.others = sum(1 for c in out if c.category == "others")
-    return out
+    return out, health
 
 
 MAX_LINE_BYTES = 1_000_000  # a longer `classify` input line is skipped and counted (read past, never held whole)
@@ -206,8 +209,7 @@ def classify_jsonl(
     def flush() -> None:
         if not items:
             return
-        health = RunHealth()
-        classified = runner.run(classify_items(items, taxonomy, llm, health, config))
+        classified, health = runner.run(classify_items(items, taxonomy, llm, config))
         notes.extend(n for n in health.notes if n not in notes)
         for key, n in health.fallbacks.items():
             fallbacks[key] = fallbacks.get(key, 0) + n

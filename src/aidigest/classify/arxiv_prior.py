@@ -11,7 +11,7 @@ their evidence is added to the model's logits before the decision:
 `A` (below) maps an arXiv category to the taxonomy ids it is evidence for (1.0 = the category's own topic,
 0.5 = a frequent neighbour), written from the taxonomy's descriptions and arXiv's category descriptions —
 generic categories (cs.LG, cs.AI, stat.ML, cs.NE ...) carry no evidence. W_PRIMARY and W_CROSS were chosen on
-the DEVELOPMENT split only (labeled_papers/linyueqian_*; `python -m aidigest.classify.arxiv_prior --data DIR`
+the DEVELOPMENT split only (labeled_papers/linyueqian_*; `python -m aidigest.classify.prior_grid --data DIR`
 prints the grid); the test split only measures the result (`aidigest eval classify`).
 Ids the taxonomy in use does not have are ignored.
 """
@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-# dev out-of-fold accuracy of an embedding head (grid printed by `python -m aidigest.classify.arxiv_prior`):
+# dev out-of-fold accuracy of an embedding head (grid printed by `python -m aidigest.classify.prior_grid`):
 # no evidence 0.579; 1/1 0.663; 2/1 0.688; 3/1 0.693; 4/1 0.697; 6/2 0.698 — flat from 3 on, 3/1 taken
 W_PRIMARY = 3.0
 W_CROSS = 1.0
@@ -87,54 +87,3 @@ def prior_matrix(categories: list[list[str] | None], ids: list[str], w_primary: 
     if all(r is None for r in rows):
         return None
     return np.stack([r if r is not None else np.zeros(len(ids)) for r in rows])
-
-
-def _grid(data: str, cache: str | None = None) -> None:
-    """Choose W_PRIMARY / W_CROSS on the DEVELOPMENT papers, out of fold: the shipped model was trained on every
-    dev paper (its accuracy on them is ~1.0, so it cannot tell what the prior adds), so a head of the same kind
-    (logistic regression on the embeddings, aidigest.classify.train.fit_softmax) is fitted on 4/5 of the dev
-    papers and scored, with each weight pair, on the other 1/5 against the dev labels (aidigest.classify.labels)."""
-    import json
-    from pathlib import Path
-
-    from .labels import paper_label
-    from .offline import embed, item_text
-    from .train import fit_softmax
-
-    papers: dict[str, dict] = {}
-    for f in sorted(Path(data).glob("labeled_papers/linyueqian_*/*.jsonl")):
-        for line in f.open(encoding="utf-8"):
-            r = json.loads(line)
-            papers.setdefault(r["id"], r)
-    rows = [(r, paper_label(r.get("categories") or [], r["title"], r.get("summary") or "")) for _, r in sorted(papers.items())]
-    rows = [(r, y) for r, y in rows if y is not None]
-    texts = [item_text(r["title"], r.get("summary") or "") for r, _ in rows]
-    if cache and Path(cache).is_file():
-        X = np.load(cache)
-    else:
-        X = embed(texts)
-        if cache:
-            np.save(cache, X)
-    ids = sorted({y for _, y in rows})
-    y = np.array([ids.index(lab) for _, lab in rows])
-    Z = np.zeros((len(y), len(ids)))
-    fold = np.arange(len(y)) % 5
-    for k in range(5):
-        W, b = fit_softmax(X[fold != k], y[fold != k], len(ids))
-        Z[fold == k] = X[fold == k] @ W.T + b
-    cats = [r.get("categories") for r, _ in rows]
-    for wp in (0.0, 1.0, 2.0, 3.0, 4.0, 6.0):
-        for wc in (0.0, 0.5, 1.0, 2.0):
-            P = prior_matrix(cats, ids, wp, wc)
-            acc = float(((Z + (P if P is not None else 0.0)).argmax(axis=1) == y).mean())
-            print(f"W_PRIMARY={wp:.1f} W_CROSS={wc:.1f}: dev out-of-fold accuracy {acc:.4f} (n={len(y)})")
-
-
-if __name__ == "__main__":
-    import argparse
-
-    ap = argparse.ArgumentParser(description="grid for the arXiv-category weights, on the DEVELOPMENT split")
-    ap.add_argument("--data", required=True, help="shared data root holding labeled_papers/linyueqian_*")
-    ap.add_argument("--cache", default=None, help="a .npy file to keep the dev embeddings in between runs")
-    args = ap.parse_args()
-    _grid(args.data, args.cache)

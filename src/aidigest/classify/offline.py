@@ -40,6 +40,7 @@ import numpy as np
 
 from ..taxonomy import Taxonomy
 from . import embedpool
+from .arxiv_prior import prior_matrix
 
 log = logging.getLogger("aidigest.classify")
 
@@ -240,8 +241,6 @@ class OfflineClassifier:
         (aidigest.classify.arxiv_prior); None or [] for items without."""
         z = self.logits(X, texts)
         if categories is not None:
-            from .arxiv_prior import prior_matrix
-
             P = prior_matrix(list(categories), self.labels)
             if P is not None:
                 z = z + P

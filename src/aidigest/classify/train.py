@@ -24,6 +24,9 @@ from pathlib import Path
 
 import numpy as np
 
+from ..render.atomic import write_bytes_atomic, write_text_atomic
+from .offline import EMBEDDING_MODEL, embed, item_text
+
 # chosen on DEV papers (one held-out fifth, embeddings only): l2=1e-3/lr=0.5 underfit (held-out 0.600),
 # l2=1e-4/lr=2.0 held-out 0.663 at 400 steps
 L2 = 1e-4
@@ -73,8 +76,6 @@ class TrainReport:
 
 def read_examples(lines: Iterable[str], known_ids: list[str]) -> tuple[list[str], list[str], list[str]]:
     """(texts, labels, messages about bad lines)."""
-    from .offline import item_text
-
     texts: list[str] = []
     labels: list[str] = []
     msgs: list[str] = []
@@ -115,9 +116,6 @@ def cross_val_accuracy(X: np.ndarray, y: np.ndarray, n_classes: int, folds: int 
 def train_head(lines: Iterable[str], taxonomy_ids: list[str], out: Path) -> TrainReport:
     """Embed the examples, fit the head, write `out`/weights.npz + meta.json atomically. Raises ValueError when
     nothing usable is left."""
-    from ..render.atomic import write_bytes_atomic, write_text_atomic
-    from .offline import EMBEDDING_MODEL, embed
-
     t0 = time.perf_counter()
     texts, labels, msgs = read_examples(lines, taxonomy_ids)
     if len(texts) < 2 or len(set(labels)) < 2:

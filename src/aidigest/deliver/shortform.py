@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from ..digest import Digest
+from ..report import Digest
 from ..render.layout import day_page_path
 
 Format = Literal["email", "html", "markdown", "text"]

@@ -8,7 +8,10 @@ Korean reports keep the seed's names; a report in any other language gets the la
 (News_YYYY-MM-DD_report_en.md, news_YYYY-MM-DD_en.png, News_YYYY-MM-DD_en.json), so `--lang en` never
 overwrites the Korean files.
 
-Use `aidigest.digest.write_report` (it accepts a final RunHealth); `write_all` is its implementation.
+    paths = write_report(digest, out_dir, health=run_health, chart=png)   # png: prepare_chart's bytes, or None
+
+The chart shows only the selection (categories, counts, top titles): the pipeline draws it early with
+`prepare_chart(preview, out_dir)` and hands its bytes to `write_report`; without them it is drawn there.
 """
 
 from __future__ import annotations
@@ -17,8 +20,10 @@ import json
 import logging
 from pathlib import Path
 
-from ..digest import Digest, ReportPaths
+from ..models import RunHealth
+from ..report import Digest, ReportPaths
 from .atomic import clean_stale_temp, write_bytes_atomic, write_text_atomic
+from .chart import digest_chart
 from .export import digest_json
 from .markdown import render_markdown, report_kind_word
 
@@ -33,13 +38,11 @@ def file_names(digest: Digest) -> tuple[str, str, str]:
     return f"{word}_{d}_report{sfx}.md", f"{digest.kind}_{d}{sfx}.png", f"{word}_{d}{sfx}.json"
 
 
-def prepare_chart(digest: Digest, out_dir: Path) -> None:
-    """Draw the chart of `digest` now, so that `write_all` finds it drawn (a chart shows only categories, counts
-    and top titles: the pipeline draws it in a thread while the LLM writes the summaries). Nothing is written;
-    an unchanged chart already in `out_dir` is not drawn at all."""
-    from .chart import digest_chart
-
-    digest_chart(digest, previous=Path(out_dir) / digest.day.isoformat() / file_names(digest)[1])
+def prepare_chart(digest: Digest, out_dir: Path) -> bytes | None:
+    """The chart of `digest` as PNG bytes, drawn now (a chart shows only categories, counts and top titles: the
+    pipeline draws it from the preview in a thread while the LLM writes the summaries, and passes the bytes to
+    `write_report`). Nothing is written; an unchanged chart already in `out_dir` is read, not drawn."""
+    return digest_chart(digest, previous=Path(out_dir) / digest.day.isoformat() / file_names(digest)[1])
 
 
 def shown_items(digest: Digest) -> int:
@@ -61,16 +64,30 @@ def published_report(digest: Digest, out_dir: Path) -> tuple[Path, int] | None:
         return None
 
 
-def write_all(digest: Digest, out_dir: Path, templates: str | Path | None = None) -> ReportPaths:
+def write_report(digest: Digest, out_dir: Path, health: RunHealth | None = None, templates: str | Path | None = None,
+                 chart: bytes | None = None) -> ReportPaths:
+    """Write `<out_dir>/YYYY-MM-DD/{News|Papers}_YYYY-MM-DD_report.md`, the chart PNG and the JSON export.
+
+    All three files are written atomically. The run-health section uses `health` when given (the run's merged
+    health), else `digest.health`. Same digest -> byte-identical files. `chart`: the chart's PNG bytes drawn
+    earlier from this digest's selection (`prepare_chart`); None: drawn here. `templates`: folder of template
+    overrides (`[site] templates`; report.md.j2 there replaces the built-in layout).
+    """
+    if health is not None:
+        digest = digest.model_copy(update={"health": health})
+    return write_all(digest, Path(out_dir), templates, chart)
+
+
+def write_all(digest: Digest, out_dir: Path, templates: str | Path | None = None,
+              chart: bytes | None = None) -> ReportPaths:
     """`templates`: the override folder of report.md.j2 (`[site] templates`). The report is rendered before any
     file is written: a broken template (TemplateProblem) leaves the day's files as they were."""
     day_dir = Path(out_dir) / digest.day.isoformat()
     md_name, png_name, json_name = file_names(digest)
-    png: bytes | None = None
+    png: bytes | None = chart
     try:
-        from .chart import digest_chart
-
-        png = digest_chart(digest, previous=day_dir / png_name)  # unchanged since the last run: not redrawn
+        if png is None:
+            png = digest_chart(digest, previous=day_dir / png_name)  # unchanged since the last run: not redrawn
     except Exception as e:  # a chart problem must not cost the report; it is said in the run health
         log.warning("chart for %s %s failed: %s: %s", digest.kind, digest.day, type(e).__name__, e)
         digest.health.notes.append(f"{digest.kind} chart not drawn ({type(e).__name__})")

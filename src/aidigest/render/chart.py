@@ -24,7 +24,8 @@ import zlib
 from functools import lru_cache
 from pathlib import Path
 
-from ..digest import Digest
+from ..report import Digest
+from ..summarize.header import list_strings
 from ..summarize.i18n import strings
 from .escape import one_line
 from .palette import category_colour
@@ -37,8 +38,14 @@ LABEL_WIDTH = 22  # display columns per category-label line
 TITLE_WIDTH = 74  # display columns of the top-item title beside each bar
 KEY_FIELD = "aidigest-chart"  # PNG text chunk holding the chart's input key (see digest_chart)
 
+# The drawing code's version, part of every chart's key (see chart_key): change it whenever a change here or in
+# palette.py changes the pixels (tests/test_golden_days.py then fails), so that charts drawn by the old code are
+# drawn again. tests/test_render_chart.py keeps a hash of the drawing functions' source as a reminder. (Until
+# this constant, the key hashed this whole file: any edit, even one that draws nothing differently, changed
+# every chart's bytes. The value is that hash of the last such version, so existing charts stay valid.)
+DRAWING_VERSION = "943464ff0af2be70dbe95ed9b6bbff8a168b482ce0c904aa2bdb1015ac89aee6"
+
 _draw_lock = threading.Lock()  # matplotlib's rc settings are global: one chart at a time, whatever the thread
-_drawn: dict[str, bytes] = {}  # key -> PNG of the last charts this process drew (see digest_chart)
 
 
 def korean_font_files() -> list[str]:
@@ -118,8 +125,7 @@ def _renderer_id() -> str:
             versions.append(importlib.metadata.version(dist))
         except importlib.metadata.PackageNotFoundError:
             versions.append("")
-    code = Path(__file__).read_bytes() + Path(__file__).with_name("palette.py").read_bytes()
-    return hashlib.sha256(code).hexdigest() + ":" + ":".join(versions)
+    return DRAWING_VERSION + ":" + ":".join(versions)
 
 
 def chart_key(*inputs: object) -> str:
@@ -209,13 +215,10 @@ def digest_chart(digest: Digest, previous: Path | None = None) -> bytes | None:
 
     `previous`: the chart file already written for this report, if any. When it was drawn from the same
     inputs (its key matches), its bytes are returned without drawing, or even importing matplotlib (~1 s):
-    a rerun of a day redraws nothing that has not changed. A chart this process drew already (the pipeline
-    draws it early, see aidigest.render.prepare_chart) is not drawn again either. Thread-safe."""
+    a rerun of a day redraws nothing that has not changed. Thread-safe."""
     other = digest.stats.other_tech  # non-AI computing items: one grey bar after the AI categories
     if not digest.sections and not other:
         return None
-    from ..summarize.header import list_strings
-
     t = strings(digest.language)
     order = sorted(range(len(digest.sections)), key=lambda i: (-digest.sections[i].total, i))
     kind = "News" if digest.kind == "news" else "Papers"
@@ -225,8 +228,6 @@ def digest_chart(digest: Digest, previous: Path | None = None) -> bytes | None:
     key = chart_key(title, t.chart_top, [
         (s.name, s.category, s.total, s.entries[0].title if s.entries else "") for s in (digest.sections[i] for i in order)
     ], (other_label, other, other_top) if other else None)
-    if key in _drawn:
-        return _drawn[key]
     if previous is not None and previous.is_file():
         old = previous.read_bytes()
         if png_text(old, KEY_FIELD) == key:
@@ -246,8 +247,4 @@ def digest_chart(digest: Digest, previous: Path | None = None) -> bytes | None:
         tops.append(other_top)
         colors.append(OTHER_COLOR)
     with _draw_lock:
-        png = _drawn.get(key) or chart_png(labels, counts, tops, title, t.chart_top, key=key, colors=colors)
-        while len(_drawn) >= 8:
-            del _drawn[next(iter(_drawn))]
-        _drawn[key] = png
-    return png
+        return chart_png(labels, counts, tops, title, t.chart_top, key=key, colors=colors)

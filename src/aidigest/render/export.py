@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 
-from ..digest import Digest
+from ..report import Digest
 
 
 def digest_json(digest: Digest) -> str:

@@ -41,7 +41,7 @@ from pathlib import Path
 
 import jinja2
 
-from ..digest import CategorySection, Digest, OtherTechEntry, SectionSummary, SourceEntry
+from ..report import CategorySection, Digest, OtherTechEntry, SectionSummary, SourceEntry
 from ..models import RunHealth
 from ..summarize.header import list_strings
 from ..summarize.i18n import Strings, language_name, strings

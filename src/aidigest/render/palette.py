@@ -12,6 +12,8 @@ from __future__ import annotations
 import zlib
 from functools import lru_cache
 
+from ..taxonomy import load_taxonomy
+
 TAB20 = (
     "#1f77b4", "#aec7e8", "#ff7f0e", "#ffbb78", "#2ca02c", "#98df8a", "#d62728", "#ff9896", "#9467bd", "#c5b0d5",
     "#8c564b", "#c49c94", "#e377c2", "#f7b6d2", "#7f7f7f", "#c7c7c7", "#bcbd22", "#dbdb8d", "#17becf", "#9edae5",
@@ -20,8 +22,6 @@ TAB20 = (
 
 @lru_cache(maxsize=1)
 def _builtin_ids() -> tuple[str, ...]:
-    from ..taxonomy import load_taxonomy
-
     return tuple(load_taxonomy(None).ids)
 
 

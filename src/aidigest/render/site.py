@@ -56,9 +56,10 @@ from urllib.parse import quote
 
 from pydantic import ValidationError
 
-from ..digest import Digest
+from ..report import Digest
 from ..summarize.header import list_strings
 from ..summarize.i18n import strings
+from ..summarize.tldr import signals_text
 from ..taxonomy import Taxonomy, load_taxonomy
 from . import webfont
 from .escape import one_line
@@ -194,8 +195,6 @@ def summarize_digest(digest: Digest) -> DaySummary:
     items: list[SumItem] = []
 
     def sig(e) -> str:
-        from ..summarize.tldr import signals_text
-
         return signals_text(lang, e.hn_points, e.hn_comments, e.hf_upvotes, len(e.sources))
 
     for sec in digest.sections:

@@ -22,6 +22,7 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
+from .atomic import write_bytes_atomic
 from .chart import korean_font_files
 
 FAMILY = "aidigest-ko"
@@ -84,8 +85,6 @@ def subset_woff() -> bytes | None:
     data = _make_subset()
     if data is not None and cached is not None:
         try:
-            from .atomic import write_bytes_atomic
-
             write_bytes_atomic(cached, data)
         except OSError as e:
             log.info("web font not cached at %s: %s", cached, e)

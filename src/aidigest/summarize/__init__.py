@@ -1,36 +1,34 @@
 """Per-category summaries: LLM when configured (checked, one retry), else / on failure the extractive one.
 
-    drafts = await summarize_sections(selection.categories, day=..., kind=..., language=..., config=...,
-                                      llm=llm_or_None, health=health, corpus=all_items_of_the_kind,
-                                      taxonomy=taxonomy)
+    drafts, report = await summarize_sections(ctx, kind, selection.categories, corpus=all_items_of_the_kind)
 
-Categories are summarized concurrently, at most `config.llm.concurrency` LLM calls in flight
-(asyncio.Semaphore). Every failed LLM section is counted in `health.fallbacks` as
+`ctx` is the day's aidigest.context.DayContext (its `llm` None: extractive only). Categories are summarized
+concurrently, at most `config.llm.concurrency` LLM calls in flight (asyncio.Semaphore). `report` is a
+`RunHealth` of this stage alone (the caller merges it): every failed LLM section is counted in its `fallbacks` as
 "summary <kind>/<category>: llm → extractive (<reason>)" with reason one of budget, llm-fatal, llm-error,
 invalid-json, parts, empty, citations, language, copy, filler, tldr, tldr_language, tldr_copy, url (a link that
 is not one of the sources), llm-offline (circuit breaker open or the run's LLM deadline passed).
 Every section passes `checks.final_guard` before it is returned: an empty section cannot be written.
-An item whose text gives instructions to AI systems (aidigest.injection) is named in `health.notes`; the
+An item whose text gives instructions to AI systems (aidigest.injection) is named in `report.notes`; the
 extractive path does not quote it (see extractive.py).
 """
 
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import logging
 from dataclasses import dataclass
 
-from ..config import Config
-from ..digest import SectionSummary, SummaryPoint
+from ..context import DayContext
 from ..injection import instruction_like
-from ..llm.base import LLM
 from ..models import Item, RunHealth
+from ..report import SectionSummary, SummaryPoint
 from ..reuse import SummaryCache, corpus_fingerprint
-from ..store import Store
-from ..taxonomy import Taxonomy
+from ..select import CategorySelection
 from .checks import SectionInvariantError, final_guard
 from .extractive import DocFreq, extractive_summary, needed_terms
+from .i18n import strings
+from .llm import SummaryFailed, llm_summary
 from .tldr import extractive_tldr
 
 log = logging.getLogger("aidigest.summarize")
@@ -44,8 +42,6 @@ class SectionDraft:
 
 def titles_only_summary(items: list[Item], total: int, language: str) -> SectionDraft:
     """Last resort if the extractive summarizer itself fails: every part built from titles (never empty)."""
-    from .i18n import strings
-
     t = strings(language)
     pts = [SummaryPoint(text=it.title.strip() or it.url, cites=[i + 1]) for i, it in enumerate(items)]
     k = len(items)
@@ -68,23 +64,16 @@ def offline_draft(items: list[Item], total: int, language: str, df: DocFreq | No
 
 
 async def summarize_sections(
-    categories: list,  # list[aidigest.select.CategorySelection]
-    *,
-    day: dt.date,
+    ctx: DayContext,
     kind: str,
-    language: str,
-    config: Config,
-    llm: LLM | None,
-    health: RunHealth,
+    categories: list[CategorySelection],
     corpus: list[Item] | None = None,
-    taxonomy: Taxonomy | None = None,
-    store: Store | None = None,
-) -> list[SectionDraft]:
-    """One checked draft per category selection, in the same order. With a `store`, an extractive draft whose
-    inputs (items, total, language, the day's corpus, the summarizer's code) are unchanged is read from it
-    instead of computed again (aidigest.reuse.SummaryCache)."""
-    from .llm import SummaryFailed, llm_summary
-
+) -> tuple[list[SectionDraft], RunHealth]:
+    """One checked draft per category selection, in the same order, and this stage's report (fallbacks, notes).
+    With `ctx.store`, an extractive draft whose inputs (items, total, language, the day's corpus, the
+    summarizer's code) are unchanged is read from it instead of computed again (aidigest.reuse.SummaryCache)."""
+    language, llm, taxonomy, store = ctx.language, ctx.llm, ctx.taxonomy, ctx.store
+    health = RunHealth()
     dfs: list[DocFreq | None] = []
 
     def df() -> DocFreq | None:
@@ -117,9 +106,9 @@ async def summarize_sections(
         cache.put(key, {"summary": draft.summary.model_dump(mode="json"), "tldrs": draft.tldrs})
         return draft
 
-    sem = asyncio.Semaphore(max(1, config.llm.concurrency or 1))
+    sem = asyncio.Semaphore(max(1, ctx.config.llm.concurrency or 1))
 
-    async def one(sel) -> SectionDraft:
+    async def one(sel: CategorySelection) -> SectionDraft:
         items = [it for it, _ in sel.top]
         for it in items:
             phrase = instruction_like(f"{it.title}\n{it.snippet}")
@@ -128,13 +117,12 @@ async def summarize_sections(
                                     f"(\"{phrase[:60]}\"): flagged, not quoted by the extractive summary")
         draft: SectionDraft | None = None
         if llm is not None:
-            cat = taxonomy[sel.category] if taxonomy is not None and sel.category in taxonomy else None
+            cat = taxonomy[sel.category] if sel.category in taxonomy else None
             try:
                 async with sem:
                     summary, tldrs = await llm_summary(
-                        items, category_name=cat.name if cat else sel.category,
-                        category_description=cat.description if cat else "", day=day, kind=kind,
-                        category=sel.category, language=language, llm=llm, config=config,
+                        items, ctx, kind=kind, category=sel.category, category_name=cat.name if cat else sel.category,
+                        category_description=cat.description if cat else "",
                     )
                 draft = SectionDraft(summary, tldrs)
             except SummaryFailed as e:
@@ -156,4 +144,4 @@ async def summarize_sections(
     order = sorted(range(len(categories)), key=lambda i: -len(categories[i].top))
     drafts = await asyncio.gather(*(one(categories[i]) for i in order))
     by_index = dict(zip(order, drafts, strict=True))
-    return [by_index[i] for i in range(len(categories))]
+    return [by_index[i] for i in range(len(categories))], health

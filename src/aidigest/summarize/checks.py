@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..digest import SectionSummary
+from ..report import SectionSummary
 from ..injection import normalize_lookalikes
 from .i18n import language_check
 from .text import clean, ngrams, split_sentences, words

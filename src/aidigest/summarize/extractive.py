@@ -30,7 +30,7 @@ from itertools import repeat
 
 import numpy as np
 
-from ..digest import SectionSummary, SummaryPoint
+from ..report import SectionSummary, SummaryPoint
 from ..injection import instruction_like, withheld_text
 from ..models import Item
 from ..urls import host_of

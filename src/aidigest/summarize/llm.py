@@ -14,12 +14,12 @@ import datetime as dt
 
 from pydantic import BaseModel, Field, ValidationError
 
-from ..config import Config
-from ..digest import SectionSummary, SummaryPoint
-from ..llm.base import LLM, BudgetExceeded, LLMError, LLMFatal, LLMResult, LLMUnavailable, Message
+from ..context import DayContext
+from ..llm.base import BudgetExceeded, LLMError, LLMFatal, LLMResult, LLMUnavailable, Message
 from ..llm.prompts import UNTRUSTED_INSTRUCTION, wrap_untrusted
 from ..llm.schema import parse_json_text, validation_message
 from ..models import Item
+from ..report import SectionSummary, SummaryPoint
 from .checks import CITE_RE, check_summary
 from .i18n import language_name
 from .text import clean, truncate
@@ -125,17 +125,18 @@ def _answer_of(result: LLMResult) -> SummaryAnswer:
 
 async def llm_summary(
     items: list[Item],
+    ctx: DayContext,
     *,
-    category_name: str,
-    category_description: str,
-    day: dt.date,
     kind: str,
     category: str,
-    language: str,
-    llm: LLM,
-    config: Config,
+    category_name: str,
+    category_description: str,
 ) -> tuple[SectionSummary, list[str]]:
-    """A checked LLM summary of `items` (cited [1]..[len(items)]), or SummaryFailed after one retry."""
+    """A checked LLM summary of `items` (cited [1]..[len(items)]) by `ctx.llm` for `ctx.day` in `ctx.language`,
+    or SummaryFailed after one retry."""
+    day, language, config, llm = ctx.day, ctx.language, ctx.config, ctx.llm
+    if llm is None:
+        raise SummaryFailed("llm-offline", "no LLM configured")
     if len(items) > MAX_SOURCES:
         raise SummaryFailed("too-many-sources", f"{len(items)} > {MAX_SOURCES}")
     base = [

@@ -141,14 +141,19 @@ def scan(src: Path | str = "src") -> Graph:
     return graph
 
 
+def hidden_cycles(graph: Graph) -> list[list[str]]:
+    """The cycles there would be with every function-local import (except `# lazy:` ones) at module level."""
+    hoisted = Graph(modules=graph.modules, edges={m: set(e) for m, e in graph.edges.items()})
+    for li in graph.local:
+        hoisted.edges[li.module] |= li.loads
+    return cycles(hoisted)
+
+
 def mark_cycle_dodges(graph: Graph) -> None:
     """A function-local import dodges a cycle when, moved to module level together with the other function-local
     imports, it would close one: the importing module and a module it loads would be in one strongly connected
     component. (Two modules importing each other inside functions are both caught, not only one-sided cases.)"""
-    hoisted = Graph(modules=graph.modules, edges={m: set(e) for m, e in graph.edges.items()})
-    for li in graph.local:
-        hoisted.edges[li.module] |= li.loads
-    component = {m: i for i, comp in enumerate(cycles(hoisted)) for m in comp}
+    component = {m: i for i, comp in enumerate(hidden_cycles(graph)) for m in comp}
     graph.local = [
         LocalImport(li.module, li.path, li.line, li.target, li.lazy, li.loads,
                     li.module in component and any(component.get(t) == component[li.module] for t in li.loads))
@@ -209,11 +214,14 @@ def report(graph: Graph) -> str:
     comps = cycles(graph)
     dodges = cycle_dodges(graph)
     bare = unmarked(graph)
+    hidden = hidden_cycles(graph)
     out = [
         f"modules: {len(graph.modules)}; module-level edges: {graph.edge_count()}; "
         f"type-only imports: {graph.type_only}",
         f"cycles (strongly connected components > 1): {len(comps)}"
         + (f", modules in them: {sum(len(c) for c in comps)}" if comps else ""),
+        f"cycles hidden by function-local imports (there with them at module level): {len(hidden)}"
+        + (f", sizes {[len(c) for c in hidden]}" if hidden else ""),
         f"function-local imports of aidigest modules: {len(graph.local)} in "
         f"{len({(li.path, li.line) for li in graph.local})} statements; {len(dodges)} dodge a cycle "
         f"(at module level they would close one); {len(graph.local) - len(bare)} marked `# lazy:`, {len(bare)} unmarked",
@@ -221,6 +229,8 @@ def report(graph: Graph) -> str:
         "## cycles",
     ]
     out += [f"- ({len(c)}) " + " ".join(short(m) for m in c) for c in comps] or ["(none)"]
+    out += ["", "## cycles hidden by function-local imports"]
+    out += [f"- ({len(c)}) " + " ".join(short(m) for m in c) for c in hidden] or ["(none)"]
     out += ["", "## function-local imports (file:line target)"]
     out += [f"- {li.path}:{li.line} {short(li.target)}" + ("  [dodges a cycle]" if li.dodges_cycle else "")
             + ("  [lazy]" if li.lazy else "") for li in graph.local] or ["(none)"]

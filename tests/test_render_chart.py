@@ -169,3 +169,21 @@ def test_a_change_of_the_drawing_code_comes_with_a_new_drawing_version():
     from aidigest.render.chart import DRAWING_VERSION
 
     assert (DRAWING_VERSION[:12], _drawing_code_hash()) == ("943464ff0af2", "ee3557f37f9c8a6456b9fe5856fc37ca11a0149f7347266b6b09a9deb5cee590")
+
+
+def test_a_chart_that_fails_costs_no_report_and_is_said_in_its_run_health(tmp_path, monkeypatch):
+    from aidigest.render import chart, write_report
+
+    digest = _news_digest()
+
+    def broken(*a, **k):
+        raise RuntimeError("no fonts")
+
+    monkeypatch.setattr(chart, "chart_png", broken)
+    paths = write_report(digest, tmp_path)
+    assert paths.chart is None and paths.notes == ("news chart not drawn (RuntimeError)",)
+    assert "news chart not drawn (RuntimeError)" in paths.markdown.read_text(encoding="utf-8")
+    assert not any("chart" in n for n in digest.health.notes)  # the caller's health is not changed: notes come back
+    early = b"\x89PNG\r\n\x1a\n early"
+    again = write_report(digest, tmp_path, chart=early)  # bytes drawn earlier are written as they are
+    assert again.chart is not None and again.chart.read_bytes() == early and again.notes == ()

@@ -58,20 +58,30 @@ class Signals(NamedTuple):
     discussion_url: str | None  # the first sighting's discussion link
 
 
-def signals(sightings: list[Sighting]) -> Signals:
+def signal_values(sightings: list[Sighting]) -> tuple[dict[str, None], int | None, int | None, int | None, str | None]:
+    """The signals in one pass over the sightings, as plain values (the ranking reads them for every item of a
+    day): (sources as the keys of a dict, in first-seen order, points, comments, upvotes, discussion_url)."""
     sources: dict[str, None] = {}
     points = comments = upvotes = None
     discussion: str | None = None
     for sg in sightings:
         sources[sg.source] = None
-        if sg.points is not None and (points is None or sg.points > points):
-            points = sg.points
-        if sg.comments is not None and (comments is None or sg.comments > comments):
-            comments = sg.comments
-        if sg.upvotes is not None and (upvotes is None or sg.upvotes > upvotes):
-            upvotes = sg.upvotes
+        v = sg.points
+        if v is not None and (points is None or v > points):
+            points = v
+        v = sg.comments
+        if v is not None and (comments is None or v > comments):
+            comments = v
+        v = sg.upvotes
+        if v is not None and (upvotes is None or v > upvotes):
+            upvotes = v
         if discussion is None and sg.discussion_url:
             discussion = sg.discussion_url
+    return sources, points, comments, upvotes, discussion
+
+
+def signals(sightings: list[Sighting]) -> Signals:
+    sources, points, comments, upvotes, discussion = signal_values(sightings)
     return Signals(list(sources), points, comments, upvotes, discussion)
 
 

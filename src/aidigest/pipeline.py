@@ -154,6 +154,7 @@ async def run_day(
                 continue  # the published files and the day's reported rows stay as they are
             png = drawn.get(kind)
             paths = write_report(digest, out_dir, templates=templates, chart=png if isinstance(png, bytes) else None)
+            health.notes.extend(paths.notes)  # the other kind's report and the run's record show them too
             store.mark_reported(day, reported_rows(digest))
             summary.reports[kind] = [p for p in (paths.markdown, paths.chart, paths.json) if p]
             st = digest.stats

@@ -145,6 +145,7 @@ class ReportPaths:
     markdown: Path
     chart: Path | None
     json: Path
+    notes: tuple[str, ...] = ()  # run-health notes writing the report added (a chart not drawn)
 
 
 def reported_rows(digest: Digest) -> list[tuple[str, str, str, float]]:

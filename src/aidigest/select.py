@@ -24,7 +24,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from .models import Classified, Item, signals
+from .models import Classified, Item, signal_values
 from .report import SelectionStats
 from .taxonomy import Taxonomy
 
@@ -76,12 +76,12 @@ def rank_score(item: Item, day: dt.date) -> float:
 
 def _scorer(day: dt.date) -> Callable[[Item], float]:
     """`rank_score` for one day: the end of the day computed once, the signals read in one pass over the
-    sightings (aidigest.models.signals, the same definition the Item properties use)."""
+    sightings (aidigest.models.signal_values, the one definition the Item properties use too)."""
     end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=dt.timezone.utc)
     log1p, exp = math.log1p, math.exp
 
     def score(item: Item) -> float:
-        sources, points, comments, upvotes, _ = signals(item.sightings)
+        sources, points, comments, upvotes, _ = signal_values(item.sightings)
         s = 0.0
         if points is not None:
             s += W_POINTS * log1p(max(points, 0))

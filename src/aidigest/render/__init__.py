@@ -84,13 +84,14 @@ def write_all(digest: Digest, out_dir: Path, templates: str | Path | None = None
     file is written: a broken template (TemplateProblem) leaves the day's files as they were."""
     day_dir = Path(out_dir) / digest.day.isoformat()
     md_name, png_name, json_name = file_names(digest)
+    notes = list(digest.health.notes)
     png: bytes | None = chart
     try:
         if png is None:
             png = digest_chart(digest, previous=day_dir / png_name)  # unchanged since the last run: not redrawn
     except Exception as e:  # a chart problem must not cost the report; it is said in the run health
         log.warning("chart for %s %s failed: %s: %s", digest.kind, digest.day, type(e).__name__, e)
-        digest.health.notes.append(f"{digest.kind} chart not drawn ({type(e).__name__})")
+        digest = _with_note(digest, f"{digest.kind} chart not drawn ({type(e).__name__})")
     md = render_markdown(digest, png_name if png is not None else None, templates)
     day_dir.mkdir(parents=True, exist_ok=True)
     cleaned = clean_stale_temp(day_dir)  # left by a write that was killed before its rename
@@ -102,8 +103,14 @@ def write_all(digest: Digest, out_dir: Path, templates: str | Path | None = None
             chart_path = write_bytes_atomic(day_dir / png_name, png)
         except Exception as e:  # as above; the report is rendered again, without the chart and with the note
             log.warning("chart for %s %s failed: %s: %s", digest.kind, digest.day, type(e).__name__, e)
-            digest.health.notes.append(f"{digest.kind} chart not drawn ({type(e).__name__})")
+            digest = _with_note(digest, f"{digest.kind} chart not drawn ({type(e).__name__})")
             md = render_markdown(digest, None, templates)
     md_path = write_text_atomic(day_dir / md_name, md)
     json_path = write_text_atomic(day_dir / json_name, digest_json(digest))
-    return ReportPaths(markdown=md_path, chart=chart_path, json=json_path)
+    return ReportPaths(markdown=md_path, chart=chart_path, json=json_path, notes=tuple(digest.health.notes[len(notes):]))
+
+
+def _with_note(digest: Digest, note: str) -> Digest:
+    """`digest` with `note` added to a copy of its health (the caller's health object is not changed: the notes
+    come back in ReportPaths.notes for the pipeline to merge)."""
+    return digest.model_copy(update={"health": digest.health.model_copy(update={"notes": [*digest.health.notes, note]})})

@@ -112,7 +112,7 @@ async def build_digest(
     health.merge(summary_report)
     sections = [section(cs, draft.summary, draft.tldrs) for cs, draft in zip(selection.categories, drafts, strict=True)]
 
-    returning = []
+    returning: list[ReturningEntry] = []
     for r in selection.returning:
         cat = taxonomy[r.category]
         returning.append(

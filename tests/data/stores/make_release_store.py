@@ -63,9 +63,9 @@ def main(target: Path) -> None:
                 await llm.aclose()
 
         asyncio.run(go())
-        notify._record(store, dt.date(2026, 8, 2), "news", "0" * 16, "#1 json://localhost", "failed", 2, 1, "HTTP 503")
-        news = store.items_for_day(dt.date(2026, 8, 2), "news")[0]  # a snippet row (the demo records no article page)
-        SnippetCache(store).put(news.url, 600, news.title, "2026-08-02")
+        notify._record(store, dt.date(2026, 8, 2), "news", "0" * 16, "#1 json://localhost", "sent", 2, 2, None)
+        # rows that do not change a rerun of the demo day: a page that is not one of its links, a delivery that was sent
+        SnippetCache(store).put("https://example.com/an-article-of-another-day", 600, "A snippet.", "2026-07-30")
         store.put_validators("https://example.com/feed.xml", '"etag-1"', None, b"<rss/>")
     conn = sqlite3.connect(db)
     conn.execute("PRAGMA journal_mode = DELETE")

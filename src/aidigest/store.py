@@ -119,9 +119,13 @@ class StoreFull(StoreError):
 
 
 def store_error(path: str | Path, e: BaseException) -> StoreError:
-    """The StoreError (or StoreFull) for a low-level problem with the store at `path`."""
-    full = "full" in str(e).lower() or getattr(e, "errno", None) == errno.ENOSPC
-    return (StoreFull if full else StoreError)(explain(path, e))
+    """The StoreError (or StoreFull, StoreBusy) for a low-level problem with the store at `path`."""
+    if isinstance(e, StoreError):
+        return e
+    low = str(e).lower()
+    full = "full" in low or getattr(e, "errno", None) == errno.ENOSPC
+    busy = isinstance(e, sqlite3.OperationalError) and ("locked" in low or "busy" in low)
+    return (StoreFull if full else StoreBusy if busy else StoreError)(explain(path, e))
 
 
 class StoreBusy(StoreError):

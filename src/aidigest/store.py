@@ -27,6 +27,7 @@ import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
+from urllib.parse import quote
 
 from .migrations import SETS, Migrations
 from .models import Item, SourceOutcome
@@ -176,6 +177,19 @@ def running_runs(path: str | Path, day: dt.date | None = None) -> list[dict]:
     finally:
         conn.close()
     return [r for r in rows if pid_alive(r["pid"])]
+
+
+def finish_times(path: str | Path) -> dict[str, float]:
+    """day -> when its latest successful run finished (epoch seconds), read from the store at `path` without
+    writing to it (raises sqlite3.Error when it cannot be read)."""
+    conn = sqlite3.connect("file:" + quote(str(Path(path).resolve())) + "?mode=ro", uri=True)
+    try:
+        rows = conn.execute(
+            "SELECT day, MAX(finished_at) FROM runs WHERE status = 'ok' AND finished_at IS NOT NULL GROUP BY day"
+        ).fetchall()
+    finally:
+        conn.close()
+    return {str(d): float(t) for d, t in rows if t is not None}
 
 
 def describe_holders(runs: list[dict]) -> str:

@@ -27,6 +27,7 @@ import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 from .migrations import SETS, Migrations
@@ -311,6 +312,11 @@ class Store:
     def query_one(self, sql: str, params: Sequence | dict = ()) -> sqlite3.Row | None:
         return self.conn.execute(sql, params).fetchone()
 
+    def scalar(self, sql: str, params: Sequence | dict = ()) -> Any:
+        """The first column of the first row of one read statement (None when there is no row)."""
+        row = self.conn.execute(sql, params).fetchone()
+        return None if row is None else row[0]
+
     # ---- one run per day --------------------------------------------------------------------
     def day_lock(self, day: dt.date, command: str) -> None:
         """Hold `day` for this process until `release_day`/`close` (a kernel lock on one byte of `<db>.lock`, so a
@@ -426,8 +432,8 @@ class Store:
                 if db.execute("SELECT 1 FROM items WHERE key = ?", (it.key,)).fetchone() is None:
                     new += 1
                 db.execute(
-                    "INSERT INTO items (key, kind, title, url, arxiv_id, data, first_day, last_day, created_at, updated_at)"
-                    " VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT(key) DO UPDATE SET kind=excluded.kind,"
+                    "INSERT INTO items (key, kind, title, url, arxiv_id, data, first_day, last_day, created_at,"
+                    " updated_at) VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT(key) DO UPDATE SET kind=excluded.kind,"
                     " title=excluded.title, url=excluded.url, arxiv_id=excluded.arxiv_id, data=excluded.data,"
                     " first_day=min(first_day, excluded.first_day), last_day=max(last_day, excluded.last_day),"
                     " updated_at=excluded.updated_at",

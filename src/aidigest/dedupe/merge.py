@@ -83,11 +83,11 @@ def merge_with_stored(items: list[Item], stored: dict[str, Item]) -> list[Item]:
             by_arxiv.setdefault(it.arxiv_id, key)
     out: dict[str, Item] = {}
     for it in items:
-        key = it.key if it.key in rows else by_arxiv.get(it.arxiv_id) if it.arxiv_id else None
-        if key is None:
+        found = it.key if it.key in rows else by_arxiv.get(it.arxiv_id) if it.arxiv_id else None
+        if found is None:
             merged, key = it, it.key
         else:
-            merged = merge_pair(rows[key], it).model_copy(update={"key": key})
+            merged, key = merge_pair(rows[found], it).model_copy(update={"key": found}), found
         rows[key] = out[key] = merged
         if merged.arxiv_id:
             by_arxiv.setdefault(merged.arxiv_id, key)

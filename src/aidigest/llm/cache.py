@@ -243,7 +243,7 @@ def cache_stats(store: Store) -> CacheStats:
         )
         for r in rows
     ]
-    span = store.query_one("SELECT MIN(created_at), MAX(created_at) FROM llm_cache")
+    (span,) = store.query("SELECT MIN(created_at), MAX(created_at) FROM llm_cache")
     modes = {
         f"{r['provider']} {r['base_url']} {r['model']}": r["mode"]
         for r in store.query("SELECT provider, base_url, model, mode FROM llm_modes ORDER BY provider, model")
@@ -258,7 +258,7 @@ def cache_stats(store: Store) -> CacheStats:
         oldest=_ts(span[0]),
         newest=_ts(span[1]),
         by_model=by_model,
-        calls_logged=store.query_one("SELECT COUNT(*) FROM llm_calls")[0],
+        calls_logged=store.scalar("SELECT COUNT(*) FROM llm_calls"),
         modes=modes,
     )
 

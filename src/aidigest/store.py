@@ -363,13 +363,14 @@ class Store:
             self._ensured.update(m.name for m in sets)
             return
         with self.write() as db:
+            now = time.time()  # one time for the steps applied together
             version = self.schema_version
             self._refuse_newer(version)
             if version < SCHEMA_VERSION:  # fresh (0), or made by the single list (1-5): bridged
                 db.execute("CREATE TABLE _migrations (set_name TEXT NOT NULL, name TEXT NOT NULL, applied_at REAL"
                            " NOT NULL, PRIMARY KEY (set_name, name))")
                 if version:
-                    db.execute("INSERT INTO _migrations VALUES (?, ?, ?)", (LEGACY_SET, str(version), time.time()))
+                    db.execute("INSERT INTO _migrations VALUES (?, ?, ?)", (LEGACY_SET, str(version), now))
                 db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             done = self._applied()
             legacy = max((int(n) for s, n in done if s == LEGACY_SET), default=0)
@@ -382,7 +383,7 @@ class Store:
                     if step.legacy is None or step.legacy > legacy:
                         for statement in _statements(step.sql):
                             db.execute(statement)
-                    db.execute("INSERT INTO _migrations VALUES (?, ?, ?)", (m.name, step.name, time.time()))
+                    db.execute("INSERT INTO _migrations VALUES (?, ?, ?)", (m.name, step.name, now))
         self._ensured.update(m.name for m in sets)
 
     def ensure(self, migrations: Migrations) -> None:

@@ -53,8 +53,8 @@ def main(target: Path) -> None:
     with FakeOpenAIServer(tokens_in=400, tokens_out=100) as srv, Store(db) as store:
         cfg = Config()
         cfg.llm.provider = "openai:gpt-4o-mini"
-        env = {"OPENAI_BASE_URL": srv.base_url, "OPENAI_API_KEY": "sk-test-0"}
-        llm = make_llm(cfg, store, None, LLMTotals(), env=env)
+        llm_env = {"OPENAI_BASE_URL": srv.base_url, "OPENAI_API_KEY": "sk-test-0"}
+        llm = make_llm(cfg, store, None, LLMTotals(), env=llm_env)
 
         async def go():
             try:

@@ -207,4 +207,8 @@ def test_nested_write_is_one_transaction(tmp_path):
             with s.write() as inner:
                 inner.execute("INSERT INTO runs (day, command, started_at) VALUES ('d', 'inner', 1)")
             assert db.in_transaction
-        assert s.query_one("SELECT COUNT(*) FROM runs")[0] == 1
+            with pytest.raises(RuntimeError):  # a failed inner write undoes its own part only
+                with s.write() as inner:
+                    inner.execute("INSERT INTO runs (day, command, started_at) VALUES ('d', 'failed', 1)")
+                    raise RuntimeError("inside")
+        assert [r[0] for r in s.query("SELECT command FROM runs")] == ["inner"]

@@ -285,14 +285,21 @@ class Store:
     def write(self) -> Iterator[sqlite3.Connection]:
         """One write transaction that takes the write lock first (BEGIN IMMEDIATE): waits up to the busy
         timeout for another writer, then reads and writes with no one in between; rolled back on any error.
-        Yields the connection to write with. A `write()` inside another joins it (one transaction, committed or
-        rolled back by the outermost)."""
+        Yields the connection to write with. A `write()` inside another is a savepoint of the outer transaction:
+        an error in it undoes its own writes; the outermost commits or rolls back everything."""
         if self._depth:
+            savepoint = f"write_{self._depth}"
+            self.conn.execute(f"SAVEPOINT {savepoint}")
             self._depth += 1
             try:
                 yield self.conn
+            except BaseException:
+                self.conn.execute(f"ROLLBACK TO {savepoint}")
+                self.conn.execute(f"RELEASE {savepoint}")
+                raise
             finally:
                 self._depth -= 1
+            self.conn.execute(f"RELEASE {savepoint}")
             return
         self.conn.execute("BEGIN IMMEDIATE")
         self._depth = 1

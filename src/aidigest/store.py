@@ -437,30 +437,33 @@ class Store:
         d = day.isoformat()
         with self.write() as db:
             for it in items:
-                if db.execute("SELECT 1 FROM items WHERE key = ?", (it.key,)).fetchone() is None:
-                    new += 1
-                db.execute(
+                data = it.model_dump_json()
+                if db.execute(
                     "INSERT INTO items (key, kind, title, url, arxiv_id, data, first_day, last_day, created_at,"
-                    " updated_at) VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT(key) DO UPDATE SET kind=excluded.kind,"
-                    " title=excluded.title, url=excluded.url, arxiv_id=excluded.arxiv_id, data=excluded.data,"
-                    " first_day=min(first_day, excluded.first_day), last_day=max(last_day, excluded.last_day),"
-                    " updated_at=excluded.updated_at",
-                    (it.key, it.kind, it.title, it.url, it.arxiv_id, it.model_dump_json(), d, d, now, now),
-                )
+                    " updated_at) VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT(key) DO NOTHING",
+                    (it.key, it.kind, it.title, it.url, it.arxiv_id, data, d, d, now, now),
+                ).rowcount:
+                    new += 1
+                else:
+                    db.execute(
+                        "UPDATE items SET kind=?, title=?, url=?, arxiv_id=?, data=?, first_day=min(first_day, ?),"
+                        " last_day=max(last_day, ?), updated_at=? WHERE key=?",
+                        (it.kind, it.title, it.url, it.arxiv_id, data, d, d, now, it.key),
+                    )
                 db.execute("INSERT OR IGNORE INTO item_days (day, key) VALUES (?, ?)", (d, it.key))
         return new
 
     def stored_items(self, keys: Iterable[str], arxiv_ids: Iterable[str] = ()) -> dict[str, Item]:
         """key -> stored item, for the items whose key is one of `keys` or whose arXiv id is one of `arxiv_ids`
         (in the order they were stored). Call it inside `write()` when what it returns decides what is written."""
-        out: dict[str, tuple[int, Item]] = {}
+        rows: dict[str, tuple[int, str]] = {}  # key -> (rowid, data): each row parsed once, found by key or id
         for column, values in (("key", list(dict.fromkeys(keys))), ("arxiv_id", list(dict.fromkeys(arxiv_ids)))):
             for i in range(0, len(values), 500):
                 part = values[i : i + 500]
                 marks = ",".join("?" * len(part))
                 for r in self.conn.execute(f"SELECT rowid, key, data FROM items WHERE {column} IN ({marks})", part):
-                    out[r["key"]] = (r["rowid"], Item.model_validate_json(r["data"]))
-        return {k: it for k, (_, it) in sorted(out.items(), key=lambda kv: kv[1][0])}
+                    rows[r[1]] = (r[0], r[2])
+        return {k: Item.model_validate_json(data) for k, (_, data) in sorted(rows.items(), key=lambda kv: kv[1][0])}
 
     def items_for_day(self, day: dt.date, kind: str | None = None) -> list[Item]:
         sql = "SELECT i.data FROM items i JOIN item_days d ON d.key = i.key WHERE d.day = ?"

@@ -11,7 +11,7 @@
   (tests/data/hackernews/algolia_raw_EienMosu_2026-08-18, tests/data/huggingface_daily_papers/raw_EienMosu_2026-08-18).
 
 Every constructed day goes through the same stages as a pipeline run after collecting: the items are stored
-(`Store.upsert_items`), classified by the offline classifier, turned into digests by `build_digest`, written by
+(`collect.store_items`), classified by the offline classifier, turned into digests by `build_digest`, written by
 `write_report` (Markdown, chart, JSON export) and marked reported; the run is recorded in the store (its finish
 time is what the feeds use as `updated`).
 """
@@ -32,6 +32,7 @@ from pathlib import Path
 from conftest import DEMO_REPLAY, data_path
 
 from aidigest.classify import classify_items
+from aidigest.collect import store_items
 from aidigest.config import Config
 from aidigest.assemble import build_digest
 from aidigest.context import DayContext
@@ -121,7 +122,7 @@ def day_items(day: dt.date) -> list[Item]:
 
 
 async def _publish(day: dt.date, items: list[Item], store: Store, out: Path, config: Config) -> None:
-    store.upsert_items(day, items)
+    store_items(store, day, items)
     run_id = store.start_run(day, "run")
     classified, health = await classify_items(store.items_for_day(day), TAX, None, config)
     for c in classified:

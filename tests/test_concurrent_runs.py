@@ -46,7 +46,7 @@ except BaseException as e:
 
 def _old_store(path: Path) -> None:
     """A store at schema version 1 (as an early aidigest left it): the others are migrated by whoever opens it."""
-    from aidigest.store import MIGRATIONS
+    from legacy_schema import MIGRATIONS
 
     conn = sqlite3.connect(path)
     conn.executescript(MIGRATIONS[0])
@@ -57,7 +57,7 @@ def _old_store(path: Path) -> None:
 
 @pytest.mark.parametrize("trial", range(8))
 def test_processes_open_migrate_and_write_one_store_at_once(tmp_path, trial):
-    from aidigest.store import MIGRATIONS
+    from aidigest.store import SCHEMA_VERSION
 
     db = tmp_path / "s.sqlite3"
     if trial % 2:
@@ -73,7 +73,7 @@ def test_processes_open_migrate_and_write_one_store_at_once(tmp_path, trial):
         results.append(json.loads(out.strip().splitlines()[-1]))
     assert all(r["ok"] for r in results), results
     conn = sqlite3.connect(db)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     assert conn.execute("SELECT COUNT(*) FROM items").fetchone()[0] == 150 + 2 * 50  # shared keys stored once
     assert conn.execute("SELECT COUNT(*) FROM item_days").fetchone()[0] == 2 * 200
     assert conn.execute("SELECT COUNT(*) FROM runs WHERE status = 'ok'").fetchone()[0] == 4

@@ -185,7 +185,7 @@ def test_failed_call_is_logged_with_its_tokens_and_not_cached():
         llm, totals = build(srv, store)
         with pytest.raises(LLMError):
             ask(llm, "x")
-        assert store.count("llm_cache") == 0
+        assert store.query_one("SELECT COUNT(*) FROM llm_cache")[0] == 0
         (row,) = store.conn.execute("SELECT status, tokens_in, attempts, error FROM llm_calls").fetchall()
         assert row["status"] == "error" and row["tokens_in"] == 20 and row["attempts"] == 2
         assert "not valid JSON" in row["error"]

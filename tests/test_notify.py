@@ -331,7 +331,9 @@ def test_health_line_only_when_something_fell_back(demo_day):
 def test_store_migration_adds_deliveries_to_an_old_store(tmp_path):
     db = tmp_path / "old.db"
     con = sqlite3.connect(db)
-    from aidigest.store import MIGRATIONS
+    from legacy_schema import MIGRATIONS
+
+    from aidigest.store import SCHEMA_VERSION
 
     for i, script in enumerate(MIGRATIONS[:2], start=1):
         con.executescript(script)
@@ -339,5 +341,5 @@ def test_store_migration_adds_deliveries_to_an_old_store(tmp_path):
     con.commit()
     con.close()
     with Store(db) as s:
-        assert s.schema_version == len(MIGRATIONS)
-        assert s.conn.execute("SELECT COUNT(*) FROM deliveries").fetchone()[0] == 0
+        assert s.schema_version == SCHEMA_VERSION
+        assert s.query_one("SELECT COUNT(*) FROM deliveries")[0] == 0

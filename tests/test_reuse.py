@@ -27,7 +27,8 @@ from aidigest.models import Item, LLMTotals, RunHealth
 from aidigest.reuse import SnippetCache, embed_cached, model_fingerprint, predict_offline_cached
 from aidigest.sources.base import FetchContext
 from aidigest.sources.snippets import enrich_snippets, extract_snippet
-from aidigest.store import MIGRATIONS, Store
+from aidigest.store import SCHEMA_VERSION, Store
+from legacy_schema import MIGRATIONS
 from aidigest.taxonomy import load_taxonomy
 from conftest import DATA
 
@@ -170,7 +171,7 @@ def test_an_older_store_gains_the_reuse_tables_and_keeps_its_rows(tmp_path):
     conn.commit()
     conn.close()
     with Store(db) as store:
-        assert store.schema_version == len(MIGRATIONS)
+        assert store.schema_version == SCHEMA_VERSION
         tables = {r[0] for r in store.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         assert {"embeddings", "offline_labels", "snippets", "offline_summaries"} <= tables
         assert store.conn.execute("SELECT mode FROM llm_modes").fetchone()[0] == "json_schema"

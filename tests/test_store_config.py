@@ -8,10 +8,11 @@ import tomllib
 
 import pytest
 
+from aidigest.collect import store_items
 from aidigest.config import Config, ConfigError, default_config_text, load_config
 from aidigest.dedupe.merge import merge_items
 from aidigest.models import Item, Sighting, SourceOutcome
-from aidigest.store import MIGRATIONS, Store
+from aidigest.store import SCHEMA_VERSION, Store
 from aidigest.urls import canonical_key
 
 DAY = dt.date(2026, 8, 2)
@@ -33,23 +34,23 @@ def news(url: str, points: int) -> Item:
 def test_schema_created_and_migrated_on_open(tmp_path):
     db = tmp_path / "sub" / "a.sqlite3"
     with Store(db) as s:
-        assert s.schema_version == len(MIGRATIONS)
+        assert s.schema_version == SCHEMA_VERSION
     raw = sqlite3.connect(db)
     tables = {r[0] for r in raw.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     assert {"items", "item_days", "runs", "source_outcomes", "reported", "llm_cache", "llm_calls"} <= tables
     raw.close()
     with Store(db) as s:  # reopening doesn't re-run migrations
-        assert s.schema_version == len(MIGRATIONS)
+        assert s.schema_version == SCHEMA_VERSION
 
 
 def test_upsert_is_idempotent_and_merges_signals(tmp_path):
     with Store(tmp_path / "s.db") as s:
         items = [news("https://example.com/a?utm_source=hn", 10), paper("2607.23193", "hf_papers", upvotes=5)]
-        assert s.upsert_items(DAY, items) == 2
+        assert store_items(s, DAY, items) == 2
         before = (s.count("items"), s.count("item_days"))
         # the same day again, with fresher signals and the arXiv record of the same paper
         again = [news("https://example.com/a", 25), paper("2607.23193", "arxiv", title="Real title")]
-        assert s.upsert_items(DAY, again) == 0
+        assert store_items(s, DAY, again) == 0
         assert (s.count("items"), s.count("item_days")) == before
         stored = {i.key: i for i in s.items_for_day(DAY)}
         assert stored["https://example.com/a"].hn_points == 25
@@ -59,10 +60,38 @@ def test_upsert_is_idempotent_and_merges_signals(tmp_path):
 
 def test_same_item_on_two_days(tmp_path):
     with Store(tmp_path / "s.db") as s:
-        s.upsert_items(DAY, [news("https://example.com/a", 10)])
-        s.upsert_items(DAY + dt.timedelta(days=1), [news("https://example.com/a", 50)])
+        store_items(s, DAY, [news("https://example.com/a", 10)])
+        store_items(s, DAY + dt.timedelta(days=1), [news("https://example.com/a", 50)])
         assert s.count("items") == 1 and s.count("item_days") == 2
         assert len(s.items_for_day(DAY + dt.timedelta(days=1))) == 1
+
+
+def test_upsert_stores_what_it_is_given(tmp_path):
+    """The store does not merge: a second upsert of a key replaces the stored item (keeping its first day);
+    folding sightings together is collect/dedupe's work (`store_items`)."""
+    with Store(tmp_path / "s.db") as s:
+        assert s.upsert_items(DAY, [paper("2607.23193", "hf_papers", upvotes=5)]) == 1
+        assert s.upsert_items(DAY + dt.timedelta(days=1), [paper("2607.23193", "arxiv", title="Real title")]) == 0
+        (p,) = s.items_for_day(DAY)
+        assert p.sources == ["arxiv"] and p.title == "Real title" and p.hf_upvotes is None
+        row = s.query_one("SELECT first_day, last_day FROM items WHERE key = ?", (p.key,))
+        assert tuple(row) == (DAY.isoformat(), (DAY + dt.timedelta(days=1)).isoformat())
+        # what the store has for keys / arXiv ids, in stored order: what dedupe merges into
+        assert list(s.stored_items(["nothing"], ["2607.23193"])) == [p.key]
+        assert s.stored_items(["nothing"], ["0000.00000"]) == {}
+
+
+def test_store_items_folds_into_the_stored_item_by_arxiv_id(tmp_path):
+    """An HN link to the arXiv abstract of a paper stored under another key joins the stored paper on a later day."""
+    with Store(tmp_path / "s.db") as s:
+        hf = paper("2607.23193", "hf_papers", upvotes=5)
+        hf = hf.model_copy(update={"key": "hf:2607.23193"})
+        assert store_items(s, DAY, [hf]) == 1
+        link = paper("2607.23193", "arxiv", title="Real title", points=None)
+        assert store_items(s, DAY + dt.timedelta(days=1), [link]) == 0
+        assert s.count("items") == 1
+        (p,) = s.items_for_day(DAY + dt.timedelta(days=1))
+        assert p.key == "hf:2607.23193" and p.sources == ["hf_papers", "arxiv"] and p.hf_upvotes == 5
 
 
 def test_runs_outcomes_and_reported_window(tmp_path):

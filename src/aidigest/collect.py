@@ -12,7 +12,7 @@ import time
 
 from . import progress
 from .config import Config
-from .dedupe.merge import merge_items
+from .dedupe.merge import merge_items, merge_with_stored
 from .http import FetchError, HttpClient, ReplayMissing
 from .models import CollectResult, Item, SourceOutcome
 from .sources import build_sources
@@ -20,6 +20,15 @@ from .sources.base import FetchContext, ParseError, Source
 from .reuse import SnippetCache
 from .sources.snippets import enrich_snippets
 from .store import Store
+
+
+def store_items(store: Store, day: dt.date, items: list[Item]) -> int:
+    """Store the day's items (merged within the day), each folded into the stored item it duplicates (same key or
+    arXiv id: fresher signals, the arXiv record's fields), in one write transaction (no other run writes between
+    the read and the write). Returns the number of new items."""
+    with store.write():
+        stored = store.stored_items((it.key for it in items), (it.arxiv_id for it in items if it.arxiv_id))
+        return store.upsert_items(day, merge_with_stored(items, stored))
 
 
 def _short(e: BaseException) -> str:
@@ -96,7 +105,7 @@ async def collect_day(
                 items=got, notes=notes,
             )
         )
-    new = store.upsert_items(day, items)
+    new = store_items(store, day, items)
     for o in outcomes:
         store.record_outcome(run_id, o)
     return CollectResult(day=day, run_id=run_id, outcomes=outcomes, items=items, new_items=new, merged=merged)

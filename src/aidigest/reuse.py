@@ -17,7 +17,8 @@
   rerun of a day writes no offline summary twice, and any change to an input or to the code misses.
 
 LLM answers have their own exact cache (aidigest.llm.cache): the same idea for the LLM path.
-Every function here degrades to "no cache" when `store` is None.
+Every function here degrades to "no cache" when `store` is None. The four tables are this module's (migration set
+"reuse"); their SQL is only here.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from .migrations import Migrations
+
 if TYPE_CHECKING:
     import numpy as np
 
@@ -35,6 +38,40 @@ if TYPE_CHECKING:
 
 DIM = 512
 CHUNK = 500  # host parameters per SELECT ... IN (...)
+
+MIGRATIONS = Migrations("reuse")
+# sentence embeddings by text hash (per encoder), offline predictions by text hash (per classifier fingerprint),
+# article snippets with their fetch date, extractive section summaries by their inputs
+MIGRATIONS.add("001_embeddings_labels_snippets_summaries", """
+    CREATE TABLE IF NOT EXISTS embeddings (
+        encoder     TEXT NOT NULL,
+        text_hash   TEXT NOT NULL,
+        vector      BLOB NOT NULL,           -- float32, little-endian
+        created_at  REAL NOT NULL,
+        PRIMARY KEY (encoder, text_hash)
+    ) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS offline_labels (
+        model       TEXT NOT NULL,
+        text_hash   TEXT NOT NULL,
+        category    TEXT NOT NULL,
+        confidence  REAL NOT NULL,
+        created_at  REAL NOT NULL,
+        PRIMARY KEY (model, text_hash)
+    ) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS snippets (
+        url         TEXT NOT NULL,
+        max_chars   INTEGER NOT NULL,
+        snippet     TEXT NOT NULL,
+        fetched_day TEXT NOT NULL,
+        fetched_at  REAL NOT NULL,
+        PRIMARY KEY (url, max_chars)
+    );
+    CREATE TABLE IF NOT EXISTS offline_summaries (
+        cache_key   TEXT PRIMARY KEY,        -- hash of the code, language, section items, total, day's corpus
+        draft       TEXT NOT NULL,           -- JSON: {"summary": SectionSummary, "tldrs": [...]}
+        created_at  REAL NOT NULL
+    );
+""", legacy=5)
 
 
 def text_hash(text: str) -> str:
@@ -64,11 +101,12 @@ class ReuseStats:
 
 
 def _select_many(store: Store, sql: str, first: Any, keys: Sequence[str]) -> list:
+    store.ensure(MIGRATIONS)
     rows: list = []
     for i in range(0, len(keys), CHUNK):
         part = list(keys[i : i + CHUNK])
         marks = ",".join("?" * len(part))
-        rows += store.conn.execute(sql.format(marks=marks), (first, *part)).fetchall()
+        rows += store.query(sql.format(marks=marks), (first, *part))
     return rows
 
 
@@ -113,8 +151,9 @@ def embed_cached(
             known[h] = v
             rows.append((enc, h, v.astype("<f4").tobytes(), now))
         if store is not None:
-            with store.conn:
-                store.conn.executemany(
+            store.ensure(MIGRATIONS)
+            with store.write() as db:
+                db.executemany(
                     "INSERT OR REPLACE INTO embeddings (encoder, text_hash, vector, created_at) VALUES (?,?,?,?)", rows
                 )
     for i, h in enumerate(hashes):
@@ -210,8 +249,8 @@ def predict_offline_cached(
         for h, (cat, conf) in zip(todo, preds, strict=True):
             known[h] = (cat, float(conf))
             rows.append((fp, h, cat, float(conf), now))
-        with store.conn:
-            store.conn.executemany(
+        with store.write() as db:
+            db.executemany(
                 "INSERT OR REPLACE INTO offline_labels (model, text_hash, category, confidence, created_at)"
                 " VALUES (?,?,?,?,?)", rows,
             )
@@ -227,17 +266,18 @@ class SnippetCache:
 
     def __init__(self, store: Store):
         self.store = store
+        store.ensure(MIGRATIONS)
 
     def get(self, url: str, max_chars: int) -> tuple[str, str] | None:
         """(snippet, fetch day as YYYY-MM-DD) or None."""
-        row = self.store.conn.execute(
+        row = self.store.query_one(
             "SELECT snippet, fetched_day FROM snippets WHERE url = ? AND max_chars = ?", (url, max_chars)
-        ).fetchone()
+        )
         return (row[0], row[1]) if row else None
 
     def put(self, url: str, max_chars: int, snippet: str, day: str) -> None:
-        with self.store.conn:
-            self.store.conn.execute(
+        with self.store.write() as db:
+            db.execute(
                 "INSERT OR REPLACE INTO snippets (url, max_chars, snippet, fetched_day, fetched_at) VALUES (?,?,?,?,?)",
                 (url, max_chars, snippet, day, time.time()),
             )
@@ -275,6 +315,7 @@ class SummaryCache:
 
     def __init__(self, store: Store):
         self.store = store
+        store.ensure(MIGRATIONS)
 
     @staticmethod
     def key(language: str, total: int, items_json: Sequence[str], corpus_fp: str) -> str:
@@ -287,14 +328,14 @@ class SummaryCache:
     def get(self, key: str) -> dict | None:
         import json
 
-        row = self.store.conn.execute("SELECT draft FROM offline_summaries WHERE cache_key = ?", (key,)).fetchone()
+        row = self.store.query_one("SELECT draft FROM offline_summaries WHERE cache_key = ?", (key,))
         return json.loads(row[0]) if row else None
 
     def put(self, key: str, draft: dict) -> None:
         import json
 
-        with self.store.conn:
-            self.store.conn.execute(
+        with self.store.write() as db:
+            db.execute(
                 "INSERT OR REPLACE INTO offline_summaries (cache_key, draft, created_at) VALUES (?,?,?)",
                 (key, json.dumps(draft, ensure_ascii=False), time.time()),
             )

@@ -1,7 +1,10 @@
-"""SQLite store: items, per-day membership, runs and per-source outcomes, reported items, LLM cache/log.
+"""SQLite store: items, per-day membership, runs and per-source outcomes, reported items, HTTP validators.
 
-One real sqlite3 connection; the schema is created and migrated automatically (PRAGMA user_version).
-Items are upserted by canonical key, so rerunning a day never adds rows.
+One real sqlite3 connection. The store owns those tables; other modules own theirs (the LLM cache and call log,
+the reuse caches, deliveries) and declare them in their own named migration set (aidigest.migrations), applied
+when the store opens or on the owner's first use (`ensure`); they read with `query`/`query_one` and write inside
+`with store.write() as db:`. Items are stored by canonical key as given (merging duplicates is aidigest.dedupe's
+work, done before storing), so rerunning a day never adds rows.
 
 Several processes may use one store at once (cron overlap, two dates at once, a fresh store): every write is
 one `BEGIN IMMEDIATE` transaction (the write lock is taken before anything is read, so a read-then-write can
@@ -22,16 +25,20 @@ import os
 import random
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
+from urllib.parse import quote
 
-from .dedupe.merge import merge_pair
+from .migrations import SETS, Migrations
 from .models import Item, SourceOutcome
 from .pids import pid_alive
 
-MIGRATIONS: list[str] = [
-    # 1: initial schema
-    """
+SCHEMA_VERSION = 6  # PRAGMA user_version of a store kept by named migration sets (1-5: the single list before them)
+LEGACY_SET = "legacy_user_version"  # in _migrations: the version of the single list a store was bridged from
+
+MIGRATIONS = Migrations("store")  # the store's own tables; the other owners declare theirs (aidigest.migrations)
+MIGRATIONS.add("001_items_runs_reported", """
     CREATE TABLE items (
         key         TEXT PRIMARY KEY,
         kind        TEXT NOT NULL,
@@ -79,32 +86,6 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (day, key)
     );
     CREATE INDEX reported_key ON reported(key);
-    CREATE TABLE llm_cache (
-        cache_key   TEXT PRIMARY KEY,
-        provider    TEXT NOT NULL,
-        model       TEXT NOT NULL,
-        response    TEXT NOT NULL,           -- JSON of the provider-neutral result
-        tokens_in   INTEGER NOT NULL,
-        tokens_out  INTEGER NOT NULL,
-        cost_usd    REAL NOT NULL,
-        created_at  REAL NOT NULL
-    );
-    CREATE TABLE llm_calls (
-        id          INTEGER PRIMARY KEY AUTOINCREMENT,
-        run_id      INTEGER,
-        provider    TEXT NOT NULL,
-        model       TEXT NOT NULL,
-        purpose     TEXT NOT NULL,
-        cache_key   TEXT,
-        cached      INTEGER NOT NULL,
-        status      TEXT NOT NULL,           -- ok | error | cached | budget
-        tokens_in   INTEGER NOT NULL DEFAULT 0,
-        tokens_out  INTEGER NOT NULL DEFAULT 0,
-        cost_usd    REAL NOT NULL DEFAULT 0,
-        latency_s   REAL NOT NULL DEFAULT 0,
-        error       TEXT,
-        created_at  REAL NOT NULL
-    );
     CREATE TABLE http_validators (
         url           TEXT PRIMARY KEY,
         etag          TEXT,
@@ -112,82 +93,13 @@ MIGRATIONS: list[str] = [
         body          BLOB,
         updated_at    REAL NOT NULL
     );
-    """,
-    # 2: LLM layer (aidigest.llm): cache hit counts, structured-output mode per cache entry and call,
-    #    and the structured-output mode discovered per endpoint + model (so later runs skip discovery)
-    """
-    ALTER TABLE llm_cache ADD COLUMN mode TEXT NOT NULL DEFAULT 'text';
-    ALTER TABLE llm_cache ADD COLUMN hits INTEGER NOT NULL DEFAULT 0;
-    ALTER TABLE llm_cache ADD COLUMN last_hit_at REAL;
-    ALTER TABLE llm_calls ADD COLUMN mode TEXT;
-    ALTER TABLE llm_calls ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
-    CREATE INDEX llm_calls_run ON llm_calls(run_id);
-    CREATE TABLE llm_modes (
-        provider    TEXT NOT NULL,
-        base_url    TEXT NOT NULL,
-        model       TEXT NOT NULL,
-        mode        TEXT NOT NULL,
-        updated_at  REAL NOT NULL,
-        PRIMARY KEY (provider, base_url, model)
-    );
-    """,
-    # 3: concurrent runs and backfills: which process a run is (named when a run is refused), and when a day's
-    #    report first showed an item (a backfill of an earlier day, made later, does not take it from that day)
-    """
+""", legacy=1)
+# concurrent runs and backfills: which process a run is (named when a run is refused), and when a day's report first
+# showed an item (a backfill of an earlier day, made later, does not take it from that day)
+MIGRATIONS.add("002_run_pid_reported_at", """
     ALTER TABLE runs ADD COLUMN pid INTEGER;
     ALTER TABLE reported ADD COLUMN reported_at REAL;
-    """,
-    # 4: deliveries of the day's digest (aidigest.deliver): one row per (day, kind, target); target is a hash of
-    #    the target URL, never the URL (it may hold a secret)
-    """
-    CREATE TABLE deliveries (
-        day         TEXT NOT NULL,
-        kind        TEXT NOT NULL,
-        target      TEXT NOT NULL,
-        label       TEXT NOT NULL,           -- the target as shown: position + apprise privacy URL
-        status      TEXT NOT NULL,           -- sent | failed
-        parts       INTEGER NOT NULL DEFAULT 0,
-        parts_sent  INTEGER NOT NULL DEFAULT 0,
-        attempts    INTEGER NOT NULL DEFAULT 0,
-        error       TEXT,
-        updated_at  REAL NOT NULL,
-        PRIMARY KEY (day, kind, target)
-    );
-    """,
-    # 5: work already done, never redone (aidigest.reuse): sentence embeddings by text hash (per encoder),
-    #    offline predictions by text hash (per classifier fingerprint), article snippets with their fetch date,
-    #    extractive section summaries by their inputs
-    """
-    CREATE TABLE IF NOT EXISTS embeddings (
-        encoder     TEXT NOT NULL,
-        text_hash   TEXT NOT NULL,
-        vector      BLOB NOT NULL,           -- float32, little-endian
-        created_at  REAL NOT NULL,
-        PRIMARY KEY (encoder, text_hash)
-    ) WITHOUT ROWID;
-    CREATE TABLE IF NOT EXISTS offline_labels (
-        model       TEXT NOT NULL,
-        text_hash   TEXT NOT NULL,
-        category    TEXT NOT NULL,
-        confidence  REAL NOT NULL,
-        created_at  REAL NOT NULL,
-        PRIMARY KEY (model, text_hash)
-    ) WITHOUT ROWID;
-    CREATE TABLE IF NOT EXISTS snippets (
-        url         TEXT NOT NULL,
-        max_chars   INTEGER NOT NULL,
-        snippet     TEXT NOT NULL,
-        fetched_day TEXT NOT NULL,
-        fetched_at  REAL NOT NULL,
-        PRIMARY KEY (url, max_chars)
-    );
-    CREATE TABLE IF NOT EXISTS offline_summaries (
-        cache_key   TEXT PRIMARY KEY,        -- hash of the code, language, section items, total, day's corpus
-        draft       TEXT NOT NULL,           -- JSON: {"summary": SectionSummary, "tldrs": [...]}
-        created_at  REAL NOT NULL
-    );
-    """,
-]
+""", legacy=3)
 
 BUSY_TIMEOUT_S = 30.0  # how long a write waits for another process's write to finish (env AIDIGEST_BUSY_TIMEOUT_S)
 
@@ -209,9 +121,13 @@ class StoreFull(StoreError):
 
 
 def store_error(path: str | Path, e: BaseException) -> StoreError:
-    """The StoreError (or StoreFull) for a low-level problem with the store at `path`."""
-    full = "full" in str(e).lower() or getattr(e, "errno", None) == errno.ENOSPC
-    return (StoreFull if full else StoreError)(explain(path, e))
+    """The StoreError (or StoreFull, StoreBusy) for a low-level problem with the store at `path`."""
+    if isinstance(e, StoreError):
+        return e
+    low = str(e).lower()
+    full = "full" in low or getattr(e, "errno", None) == errno.ENOSPC
+    busy = isinstance(e, sqlite3.OperationalError) and ("locked" in low or "busy" in low)
+    return (StoreFull if full else StoreBusy if busy else StoreError)(explain(path, e))
 
 
 class StoreBusy(StoreError):
@@ -264,6 +180,19 @@ def running_runs(path: str | Path, day: dt.date | None = None) -> list[dict]:
     return [r for r in rows if pid_alive(r["pid"])]
 
 
+def finish_times(path: str | Path) -> dict[str, float]:
+    """day -> when its latest successful run finished (epoch seconds), read from the store at `path` without
+    writing to it (raises sqlite3.Error when it cannot be read)."""
+    conn = sqlite3.connect("file:" + quote(str(Path(path).resolve())) + "?mode=ro", uri=True)
+    try:
+        rows = conn.execute(
+            "SELECT day, MAX(finished_at) FROM runs WHERE status = 'ok' AND finished_at IS NOT NULL GROUP BY day"
+        ).fetchall()
+    finally:
+        conn.close()
+    return {str(d): float(t) for d, t in rows if t is not None}
+
+
 def describe_holders(runs: list[dict]) -> str:
     if not runs:
         return "another aidigest process"
@@ -299,6 +228,8 @@ class Store:
         self.busy_timeout_s = busy_timeout_s
         self.path = str(path)
         self._lock_fd: int | None = None
+        self._depth = 0  # nesting of write(): the outermost one owns the transaction
+        self._ensured: set[str] = set()  # migration sets known to be applied to this store
         memory = self.path == ":memory:"
         try:
             if not memory:
@@ -335,12 +266,16 @@ class Store:
                     raise
                 time.sleep(0.01 + random.random() * 0.04)
 
-    def _refuse_newer(self, version: int) -> None:
-        if version > len(MIGRATIONS):
-            raise StoreError(
-                f"store {self.path} has schema version {version}, written by a newer aidigest (this one knows up to "
-                f"{len(MIGRATIONS)}); it was not modified: upgrade aidigest, or pass --db PATH for another store"
-            )
+    def _refuse_newer(self, version: int | str) -> None:
+        """Refuse a store of a newer schema version, or with a migration step (`set/name`) this aidigest lacks."""
+        if isinstance(version, str):
+            what = f"migration {version}, applied by a newer aidigest (this one does not know it)"
+        elif version > SCHEMA_VERSION:
+            what = f"schema version {version}, written by a newer aidigest (this one knows up to {SCHEMA_VERSION})"
+        else:
+            return
+        raise StoreError(f"store {self.path} has {what}; it was not modified: upgrade aidigest, or pass --db PATH "
+                         "for another store")
 
     def close(self) -> None:
         self.release_day()
@@ -349,14 +284,45 @@ class Store:
     @contextlib.contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
         """One write transaction that takes the write lock first (BEGIN IMMEDIATE): waits up to the busy
-        timeout for another writer, then reads and writes with no one in between; rolled back on any error."""
+        timeout for another writer, then reads and writes with no one in between; rolled back on any error.
+        Yields the connection to write with. A `write()` inside another is a savepoint of the outer transaction:
+        an error in it undoes its own writes; the outermost commits or rolls back everything."""
+        if self._depth:
+            savepoint = f"write_{self._depth}"
+            self.conn.execute(f"SAVEPOINT {savepoint}")
+            self._depth += 1
+            try:
+                yield self.conn
+            except BaseException:
+                self.conn.execute(f"ROLLBACK TO {savepoint}")
+                self.conn.execute(f"RELEASE {savepoint}")
+                raise
+            finally:
+                self._depth -= 1
+            self.conn.execute(f"RELEASE {savepoint}")
+            return
         self.conn.execute("BEGIN IMMEDIATE")
+        self._depth = 1
         try:
             yield self.conn
         except BaseException:
             self.conn.rollback()
             raise
+        finally:
+            self._depth = 0
         self.conn.commit()
+
+    def query(self, sql: str, params: Sequence | dict = ()) -> list[sqlite3.Row]:
+        """Every row of one read statement (rows by column name or position)."""
+        return self.conn.execute(sql, params).fetchall()
+
+    def query_one(self, sql: str, params: Sequence | dict = ()) -> sqlite3.Row | None:
+        return self.conn.execute(sql, params).fetchone()
+
+    def scalar(self, sql: str, params: Sequence | dict = ()) -> Any:
+        """The first column of the first row of one read statement (None when there is no row)."""
+        row = self.conn.execute(sql, params).fetchone()
+        return None if row is None else row[0]
 
     # ---- one run per day --------------------------------------------------------------------
     def day_lock(self, day: dt.date, command: str) -> None:
@@ -392,65 +358,112 @@ class Store:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    # ---- schema -------------------------------------------------------------------------
-    def migrate(self) -> None:
-        """Bring the schema up to date. Safe when several processes open a fresh or old store at once: the
-        version is read again under the write lock and every missing step applied in that one transaction."""
-        if self.schema_version == len(MIGRATIONS):
+    # ---- schema ----------------------------------------------------------------------------
+    def migrate(self, sets: Sequence[Migrations] | None = None) -> None:
+        """Apply the missing steps of `sets` (default: the store's own set, then every set defined so far).
+        Safe when several processes open a fresh or old store at once: what ran is read again under the write
+        lock and every missing step applied in that one transaction. A store of the single migration list
+        (user_version 1-5) is brought to named sets here (see aidigest.migrations, "Bridging")."""
+        if sets is None:
+            sets = [MIGRATIONS, *(m for m in SETS.values() if m is not MIGRATIONS)]
+        if not self._missing(sets):
+            self._ensured.update(m.name for m in sets)
             return
-        with self.write():
+        with self.write() as db:
+            now = time.time()  # one time for the steps applied together
             version = self.schema_version
             self._refuse_newer(version)
-            for i, script in enumerate(MIGRATIONS[version:], start=version + 1):
-                for statement in _statements(script):
-                    self.conn.execute(statement)
-                self.conn.execute(f"PRAGMA user_version = {i}")
+            if version < SCHEMA_VERSION:  # fresh (0), or made by the single list (1-5): bridged
+                db.execute("CREATE TABLE _migrations (set_name TEXT NOT NULL, name TEXT NOT NULL, applied_at REAL"
+                           " NOT NULL, PRIMARY KEY (set_name, name))")
+                if version:
+                    db.execute("INSERT INTO _migrations VALUES (?, ?, ?)", (LEGACY_SET, str(version), now))
+                db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            done = self._applied()
+            legacy = max((int(n) for s, n in done if s == LEGACY_SET), default=0)
+            self._refuse_unknown(sets, done)
+            for m in sets:
+                names = {n for s, n in done if s == m.name}
+                for step in m.steps:
+                    if step.name in names:
+                        continue
+                    if step.legacy is None or step.legacy > legacy:
+                        for statement in _statements(step.sql):
+                            db.execute(statement)
+                    db.execute("INSERT INTO _migrations VALUES (?, ?, ?)", (m.name, step.name, now))
+        self._ensured.update(m.name for m in sets)
+
+    def ensure(self, migrations: Migrations) -> None:
+        """Make sure an owner's tables are there (its set applied); costs a set lookup once done."""
+        if migrations.name not in self._ensured:
+            self.migrate([migrations])
+
+    def _applied(self) -> set[tuple[str, str]]:
+        return {(r[0], r[1]) for r in self.conn.execute("SELECT set_name, name FROM _migrations")}
+
+    def _missing(self, sets: Sequence[Migrations]) -> bool:
+        version = self.schema_version
+        if version != SCHEMA_VERSION:
+            return True
+        done = self._applied()
+        self._refuse_unknown(sets, done)
+        return any((m.name, step.name) not in done for m in sets for step in m.steps)
+
+    def _refuse_unknown(self, sets: Sequence[Migrations], done: set[tuple[str, str]]) -> None:
+        """A step of a set this aidigest knows, but not this step: the store was migrated by a newer aidigest."""
+        for m in sets:
+            unknown = {n for s, n in done if s == m.name} - {step.name for step in m.steps}
+            if unknown:
+                self._refuse_newer(f"{m.name}/{sorted(unknown)[0]}")
 
     @property
     def schema_version(self) -> int:
         return self.conn.execute("PRAGMA user_version").fetchone()[0]
 
     def count(self, table: str) -> int:
-        if table not in {"items", "item_days", "runs", "source_outcomes", "reported", "llm_cache", "llm_calls"}:
+        if table not in {"items", "item_days", "runs", "source_outcomes", "reported"}:
             raise ValueError(table)
         return self.conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
 
     # ---- items --------------------------------------------------------------------------
     def upsert_items(self, day: dt.date, items: Iterable[Item]) -> int:
-        """Insert or merge items by canonical key (or arXiv id) and mark them as seen on `day`.
+        """Store items as given (by key: a stored row with the same key is replaced, keeping its first day) and mark
+        them as seen on `day`. Merging a new sighting into a stored item is the caller's work (aidigest.collect
+        `store_items`: `stored_items`, then aidigest.dedupe, then this, in one `write()`).
 
         Returns the number of new item rows."""
         new = 0
         now = time.time()
         d = day.isoformat()
-        with self.write():  # the write lock first: no other process can insert between the lookup and the insert
+        with self.write() as db:
             for it in items:
-                row = self.conn.execute("SELECT key, data, first_day, last_day FROM items WHERE key = ?", (it.key,)).fetchone()
-                if row is None and it.arxiv_id:
-                    row = self.conn.execute(
-                        "SELECT key, data, first_day, last_day FROM items WHERE arxiv_id = ?", (it.arxiv_id,)
-                    ).fetchone()
-                if row is None:
-                    inserted = self.conn.execute(
-                        "INSERT INTO items (key, kind, title, url, arxiv_id, data, first_day, last_day, created_at, updated_at)"
-                        " VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT(key) DO NOTHING",
-                        (it.key, it.kind, it.title, it.url, it.arxiv_id, it.model_dump_json(), d, d, now, now),
-                    ).rowcount
-                    if inserted:
-                        key = it.key
-                        new += 1
-                    else:  # cannot happen under the write lock; merged rather than failing if it ever does
-                        row = self.conn.execute("SELECT key, data FROM items WHERE key = ?", (it.key,)).fetchone()
-                if row is not None:
-                    key = row["key"]
-                    merged = merge_pair(Item.model_validate_json(row["data"]), it).model_copy(update={"key": key})
-                    self.conn.execute(
+                data = it.model_dump_json()
+                if db.execute(
+                    "INSERT INTO items (key, kind, title, url, arxiv_id, data, first_day, last_day, created_at,"
+                    " updated_at) VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT(key) DO NOTHING",
+                    (it.key, it.kind, it.title, it.url, it.arxiv_id, data, d, d, now, now),
+                ).rowcount:
+                    new += 1
+                else:
+                    db.execute(
                         "UPDATE items SET kind=?, title=?, url=?, arxiv_id=?, data=?, first_day=min(first_day, ?),"
                         " last_day=max(last_day, ?), updated_at=? WHERE key=?",
-                        (merged.kind, merged.title, merged.url, merged.arxiv_id, merged.model_dump_json(), d, d, now, key),
+                        (it.kind, it.title, it.url, it.arxiv_id, data, d, d, now, it.key),
                     )
-                self.conn.execute("INSERT OR IGNORE INTO item_days (day, key) VALUES (?, ?)", (d, key))
+                db.execute("INSERT OR IGNORE INTO item_days (day, key) VALUES (?, ?)", (d, it.key))
         return new
+
+    def stored_items(self, keys: Iterable[str], arxiv_ids: Iterable[str] = ()) -> dict[str, Item]:
+        """key -> stored item, for the items whose key is one of `keys` or whose arXiv id is one of `arxiv_ids`
+        (in the order they were stored). Call it inside `write()` when what it returns decides what is written."""
+        rows: dict[str, tuple[int, str]] = {}  # key -> (rowid, data): each row parsed once, found by key or id
+        for column, values in (("key", list(dict.fromkeys(keys))), ("arxiv_id", list(dict.fromkeys(arxiv_ids)))):
+            for i in range(0, len(values), 500):
+                part = values[i : i + 500]
+                marks = ",".join("?" * len(part))
+                for r in self.conn.execute(f"SELECT rowid, key, data FROM items WHERE {column} IN ({marks})", part):
+                    rows[r[1]] = (r[0], r[2])
+        return {k: Item.model_validate_json(data) for k, (_, data) in sorted(rows.items(), key=lambda kv: kv[1][0])}
 
     def items_for_day(self, day: dt.date, kind: str | None = None) -> list[Item]:
         sql = "SELECT i.data FROM items i JOIN item_days d ON d.key = i.key WHERE d.day = ?"

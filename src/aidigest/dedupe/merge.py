@@ -69,3 +69,26 @@ def merge_items(items: list[Item]) -> tuple[list[Item], int]:
         if it.arxiv_id:
             alias[it.arxiv_id] = target
     return list(by_key.values()), merges
+
+
+def merge_with_stored(items: list[Item], stored: dict[str, Item]) -> list[Item]:
+    """The rows to store for `items` (already merged within the day) given the items already stored that share a
+    key or an arXiv id with them (`Store.stored_items`, in stored order): each item is folded into the stored item
+    with its key, else into the first with its arXiv id (keeping the stored key), else stored as it is. One row
+    per key, in first-seen order."""
+    rows = dict(stored)
+    by_arxiv: dict[str, str] = {}
+    for key, it in rows.items():
+        if it.arxiv_id:
+            by_arxiv.setdefault(it.arxiv_id, key)
+    out: dict[str, Item] = {}
+    for it in items:
+        found = it.key if it.key in rows else by_arxiv.get(it.arxiv_id) if it.arxiv_id else None
+        if found is None:
+            merged, key = it, it.key
+        else:
+            merged, key = merge_pair(rows[found], it).model_copy(update={"key": found}), found
+        rows[key] = out[key] = merged
+        if merged.arxiv_id:
+            by_arxiv.setdefault(merged.arxiv_id, key)
+    return list(out.values())

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..migrations import Migrations
 from .shortform import Format, ShortForm, build_short_form, load_digest, pack
 
 if TYPE_CHECKING:
@@ -153,23 +154,43 @@ class _Capture(logging.Handler):
         self.messages.append(record.getMessage())
 
 
+# one row per (day, kind, target); target is a hash of the target URL, never the URL (it may hold a secret)
+MIGRATIONS = Migrations("deliver")
+MIGRATIONS.add("001_deliveries", """
+    CREATE TABLE deliveries (
+        day         TEXT NOT NULL,
+        kind        TEXT NOT NULL,
+        target      TEXT NOT NULL,
+        label       TEXT NOT NULL,           -- the target as shown: position + apprise privacy URL
+        status      TEXT NOT NULL,           -- sent | failed
+        parts       INTEGER NOT NULL DEFAULT 0,
+        parts_sent  INTEGER NOT NULL DEFAULT 0,
+        attempts    INTEGER NOT NULL DEFAULT 0,
+        error       TEXT,
+        updated_at  REAL NOT NULL,
+        PRIMARY KEY (day, kind, target)
+    );
+""", legacy=4)
+
+
 def _ensure_table(store: Store) -> None:
-    # the table comes from the store's migration list; this only guards against an older store object
-    store.conn.execute("SELECT 1 FROM deliveries LIMIT 0")
+    store.ensure(MIGRATIONS)
 
 
 def _previous(store: Store, day: dt.date, kind: str, tid: str):
-    return store.conn.execute(
+    _ensure_table(store)
+    return store.query_one(
         "SELECT status, parts_sent, attempts FROM deliveries WHERE day = ? AND kind = ? AND target = ?",
         (day.isoformat(), kind, tid),
-    ).fetchone()
+    )
 
 
 def _record(store: Store, day: dt.date, kind: str, tid: str, label: str, status: str, parts: int, parts_sent: int,
             error: str | None) -> None:
     now = time.time()
-    with store.conn:
-        store.conn.execute(
+    _ensure_table(store)
+    with store.write() as db:
+        db.execute(
             "INSERT INTO deliveries (day, kind, target, label, status, parts, parts_sent, attempts, error, updated_at)"
             " VALUES (?,?,?,?,?,?,?,1,?,?)"
             " ON CONFLICT(day, kind, target) DO UPDATE SET label=excluded.label, status=excluded.status,"
@@ -253,11 +274,11 @@ def pending_retries(
 ) -> list[tuple[dt.date, str, str]]:
     """(day, kind, target hash) of failed deliveries of the `window_days` days before `day` (and of `day`)."""
     _ensure_table(store)
-    rows = store.conn.execute(
+    rows = store.query(
         f"SELECT day, kind, target FROM deliveries WHERE status = 'failed' AND day {'<=' if include_day else '<'} ?"
         " AND day >= ? ORDER BY day, kind",
         (day.isoformat(), (day - dt.timedelta(days=window_days)).isoformat()),
-    ).fetchall()
+    )
     return [(dt.date.fromisoformat(r[0]), r[1], r[2]) for r in rows]
 
 

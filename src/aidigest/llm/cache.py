@@ -1,4 +1,5 @@
-"""The LLM response cache, the call log and the remembered structured-output modes (all in the SQLite store).
+"""The LLM response cache, the call log and the remembered structured-output modes (tables of this module in the
+SQLite store: their schema is this module's migration set "llm", their SQL is only here).
 
 - `llm_cache`: one row per distinct request. The key hashes provider, endpoint, model, temperature,
   max output tokens, the schema sent, the structured-output mode and the messages, so a rerun of the same
@@ -20,8 +21,57 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from ..migrations import Migrations
 from ..store import Store
 from .base import Message
+
+MIGRATIONS = Migrations("llm")
+MIGRATIONS.add("001_cache_and_calls", """
+    CREATE TABLE llm_cache (
+        cache_key   TEXT PRIMARY KEY,
+        provider    TEXT NOT NULL,
+        model       TEXT NOT NULL,
+        response    TEXT NOT NULL,           -- JSON of the provider-neutral result
+        tokens_in   INTEGER NOT NULL,
+        tokens_out  INTEGER NOT NULL,
+        cost_usd    REAL NOT NULL,
+        created_at  REAL NOT NULL
+    );
+    CREATE TABLE llm_calls (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        run_id      INTEGER,
+        provider    TEXT NOT NULL,
+        model       TEXT NOT NULL,
+        purpose     TEXT NOT NULL,
+        cache_key   TEXT,
+        cached      INTEGER NOT NULL,
+        status      TEXT NOT NULL,           -- ok | error | cached | budget
+        tokens_in   INTEGER NOT NULL DEFAULT 0,
+        tokens_out  INTEGER NOT NULL DEFAULT 0,
+        cost_usd    REAL NOT NULL DEFAULT 0,
+        latency_s   REAL NOT NULL DEFAULT 0,
+        error       TEXT,
+        created_at  REAL NOT NULL
+    );
+""", legacy=1)
+# cache hit counts, structured-output mode per cache entry and call, and the structured-output mode discovered per
+# endpoint + model (so later runs skip discovery)
+MIGRATIONS.add("002_hits_and_modes", """
+    ALTER TABLE llm_cache ADD COLUMN mode TEXT NOT NULL DEFAULT 'text';
+    ALTER TABLE llm_cache ADD COLUMN hits INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE llm_cache ADD COLUMN last_hit_at REAL;
+    ALTER TABLE llm_calls ADD COLUMN mode TEXT;
+    ALTER TABLE llm_calls ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+    CREATE INDEX llm_calls_run ON llm_calls(run_id);
+    CREATE TABLE llm_modes (
+        provider    TEXT NOT NULL,
+        base_url    TEXT NOT NULL,
+        model       TEXT NOT NULL,
+        mode        TEXT NOT NULL,
+        updated_at  REAL NOT NULL,
+        PRIMARY KEY (provider, base_url, model)
+    );
+""", legacy=2)
 
 
 def cache_key(
@@ -62,9 +112,10 @@ class CachedResponse(BaseModel):
 
 
 def cache_get(store: Store, key: str) -> CachedResponse | None:
-    row = store.conn.execute(
+    store.ensure(MIGRATIONS)
+    row = store.query_one(
         "SELECT response, tokens_in, tokens_out, cost_usd, mode FROM llm_cache WHERE cache_key = ?", (key,)
-    ).fetchone()
+    )
     if row is None:
         return None
     try:
@@ -82,16 +133,18 @@ def cache_get(store: Store, key: str) -> CachedResponse | None:
 
 
 def cache_hit(store: Store, key: str) -> None:
-    with store.conn:
-        store.conn.execute(
+    store.ensure(MIGRATIONS)
+    with store.write() as db:
+        db.execute(
             "UPDATE llm_cache SET hits = hits + 1, last_hit_at = ? WHERE cache_key = ?", (time.time(), key)
         )
 
 
 def cache_put(store: Store, key: str, provider: str, model: str, resp: CachedResponse) -> None:
     body = json.dumps({"text": resp.text, "data": resp.data}, ensure_ascii=False)
-    with store.conn:
-        store.conn.execute(
+    store.ensure(MIGRATIONS)
+    with store.write() as db:
+        db.execute(
             "INSERT OR REPLACE INTO llm_cache (cache_key, provider, model, response, tokens_in, tokens_out, cost_usd,"
             " created_at, mode, hits) VALUES (?,?,?,?,?,?,?,?,?,0)",
             (key, provider, model, body, resp.tokens_in, resp.tokens_out, resp.cost_usd, time.time(), resp.mode),
@@ -115,8 +168,9 @@ def log_call(
     attempts: int = 0,
     error: str | None = None,
 ) -> None:
-    with store.conn:
-        store.conn.execute(
+    store.ensure(MIGRATIONS)
+    with store.write() as db:
+        db.execute(
             "INSERT INTO llm_calls (run_id, provider, model, purpose, cache_key, cached, status, tokens_in, tokens_out,"
             " cost_usd, latency_s, error, created_at, mode, attempts) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (
@@ -128,15 +182,17 @@ def log_call(
 
 # ---- remembered structured-output modes ----------------------------------------------------------
 def get_mode(store: Store, provider: str, base_url: str, model: str) -> str | None:
-    row = store.conn.execute(
+    store.ensure(MIGRATIONS)
+    row = store.query_one(
         "SELECT mode FROM llm_modes WHERE provider = ? AND base_url = ? AND model = ?", (provider, base_url, model)
-    ).fetchone()
+    )
     return row["mode"] if row else None
 
 
 def set_mode(store: Store, provider: str, base_url: str, model: str, mode: str) -> None:
-    with store.conn:
-        store.conn.execute(
+    store.ensure(MIGRATIONS)
+    with store.write() as db:
+        db.execute(
             "INSERT OR REPLACE INTO llm_modes (provider, base_url, model, mode, updated_at) VALUES (?,?,?,?,?)",
             (provider, base_url, model, mode, time.time()),
         )
@@ -173,11 +229,12 @@ def _ts(value: float | None) -> dt.datetime | None:
 
 
 def cache_stats(store: Store) -> CacheStats:
-    rows = store.conn.execute(
+    store.ensure(MIGRATIONS)
+    rows = store.query(
         "SELECT provider, model, COUNT(*) AS entries, SUM(tokens_in) AS tin, SUM(tokens_out) AS tout,"
         " SUM(cost_usd) AS cost, SUM(hits) AS hits, SUM(hits * cost_usd) AS saved"
         " FROM llm_cache GROUP BY provider, model ORDER BY provider, model"
-    ).fetchall()
+    )
     by_model = [
         CacheModelStats(
             provider=r["provider"], model=r["model"], entries=r["entries"], tokens_in=r["tin"] or 0,
@@ -186,10 +243,10 @@ def cache_stats(store: Store) -> CacheStats:
         )
         for r in rows
     ]
-    span = store.conn.execute("SELECT MIN(created_at), MAX(created_at) FROM llm_cache").fetchone()
+    (span,) = store.query("SELECT MIN(created_at), MAX(created_at) FROM llm_cache")
     modes = {
         f"{r['provider']} {r['base_url']} {r['model']}": r["mode"]
-        for r in store.conn.execute("SELECT provider, base_url, model, mode FROM llm_modes ORDER BY provider, model")
+        for r in store.query("SELECT provider, base_url, model, mode FROM llm_modes ORDER BY provider, model")
     }
     return CacheStats(
         entries=sum(m.entries for m in by_model),
@@ -201,7 +258,7 @@ def cache_stats(store: Store) -> CacheStats:
         oldest=_ts(span[0]),
         newest=_ts(span[1]),
         by_model=by_model,
-        calls_logged=store.count("llm_calls"),
+        calls_logged=store.scalar("SELECT COUNT(*) FROM llm_calls"),
         modes=modes,
     )
 
@@ -213,11 +270,12 @@ def cache_clear(store: Store, older_than_days: int | None = None, now: float | N
     next call). The call log is kept. Returns the number of cached responses deleted."""
     if older_than_days is not None and older_than_days < 0:
         raise ValueError("older_than_days must be >= 0")
-    with store.conn:
+    store.ensure(MIGRATIONS)
+    with store.write() as db:
         if older_than_days is None:
-            n = store.conn.execute("DELETE FROM llm_cache").rowcount
-            store.conn.execute("DELETE FROM llm_modes")
+            n = db.execute("DELETE FROM llm_cache").rowcount
+            db.execute("DELETE FROM llm_modes")
         else:
             cutoff = (time.time() if now is None else now) - older_than_days * 86400
-            n = store.conn.execute("DELETE FROM llm_cache WHERE created_at < ?", (cutoff,)).rowcount
+            n = db.execute("DELETE FROM llm_cache WHERE created_at < ?", (cutoff,)).rowcount
     return int(n)

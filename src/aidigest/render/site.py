@@ -52,11 +52,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypedDict
-from urllib.parse import quote
 
 from pydantic import ValidationError
 
 from ..report import Digest
+from ..store import finish_times
 from ..summarize.header import list_strings
 from ..summarize.i18n import strings
 from ..summarize.tldr import signals_text
@@ -230,18 +230,10 @@ def run_times(db: Path | None) -> dict[str, float]:
     to it; {} when there is no store."""
     if db is None or not Path(db).is_file():
         return {}
-    uri = "file:" + quote(str(Path(db).resolve())) + "?mode=ro"
     try:
-        conn = sqlite3.connect(uri, uri=True)
-        try:
-            rows = conn.execute(
-                "SELECT day, MAX(finished_at) FROM runs WHERE status = 'ok' AND finished_at IS NOT NULL GROUP BY day"
-            ).fetchall()
-        finally:
-            conn.close()
+        return finish_times(db)
     except sqlite3.Error as e:
         raise SiteError(f"--db {db}: cannot read the store ({e})") from None
-    return {str(d): float(t) for d, t in rows if t is not None}
 
 
 def scan_exports(

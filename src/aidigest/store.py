@@ -25,6 +25,7 @@ import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from .config import env_value
 from .dedupe.merge import merge_pair
 from .models import Item, SourceOutcome
 from .pids import pid_alive
@@ -194,7 +195,7 @@ BUSY_TIMEOUT_S = 30.0  # how long a write waits for another process's write to f
 
 def env_busy_timeout() -> float:
     try:
-        value = float(os.environ.get("AIDIGEST_BUSY_TIMEOUT_S", BUSY_TIMEOUT_S))
+        value = float(env_value("AIDIGEST_BUSY_TIMEOUT_S") or BUSY_TIMEOUT_S)
     except ValueError:
         return BUSY_TIMEOUT_S
     return value if value >= 0 else BUSY_TIMEOUT_S

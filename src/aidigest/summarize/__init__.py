@@ -4,7 +4,7 @@
                                       llm=llm_or_None, health=health, corpus=all_items_of_the_kind,
                                       taxonomy=taxonomy)
 
-Categories are summarized concurrently, at most `config.llm.concurrency` LLM calls in flight
+Categories are summarized concurrently, at most `llm.concurrency` LLM calls in flight
 (asyncio.Semaphore). Every failed LLM section is counted in `health.fallbacks` as
 "summary <kind>/<category>: llm → extractive (<reason>)" with reason one of budget, llm-fatal, llm-error,
 invalid-json, parts, empty, citations, language, copy, filler, tldr, tldr_language, tldr_copy, url (a link that
@@ -117,7 +117,7 @@ async def summarize_sections(
         cache.put(key, {"summary": draft.summary.model_dump(mode="json"), "tldrs": draft.tldrs})
         return draft
 
-    sem = asyncio.Semaphore(max(1, config.llm.concurrency or 1))
+    sem = asyncio.Semaphore(llm.concurrency if llm is not None else 1)
 
     async def one(sel) -> SectionDraft:
         items = [it for it, _ in sel.top]

@@ -37,9 +37,7 @@ def _fresh_modes():
 
 def harness(srv, env_key=KEY, **llm_cfg):
     cfg = Config()
-    cfg = cfg.updated(llm={"provider": f"anthropic:{MODEL}", "timeout_s": 2.0, "retries": 2})
-    for k, v in llm_cfg.items():
-        setattr(cfg.llm, k, v)
+    cfg = cfg.updated(llm={"provider": f"anthropic:{MODEL}", "timeout_s": 2.0, "retries": 2, **llm_cfg})
     sleeps: list[float] = []
 
     async def fake_sleep(s):

@@ -27,11 +27,11 @@ from ..store import Store
 from .base import LLMConfigError
 from .core import BaseLLM
 from .providers import PROVIDERS, ProviderSpec, usage
-from .registry import HOSTED_CONCURRENCY, LOCAL_CONCURRENCY, LOCAL_PLACEHOLDER_KEY
+from .registry import LOCAL_PLACEHOLDER_KEY
 
 __all__ = [
     "HOSTED_CONCURRENCY", "LOCAL_CONCURRENCY", "LOCAL_PLACEHOLDER_KEY", "Endpoint", "check_provider",
-    "is_local_url", "make_llm", "parse_provider_spec", "resolve_endpoint",
+    "default_concurrency", "is_local_url", "make_llm", "parse_provider_spec", "resolve_endpoint",
 ]
 
 
@@ -42,7 +42,10 @@ class Endpoint:
     base_url: str
     key_env: str  # the env var the key comes from (named in error messages)
     api_key: str = field(repr=False)
-    spec: ProviderSpec | None = field(default=None, repr=False)
+
+
+HOSTED_CONCURRENCY = 16
+LOCAL_CONCURRENCY = 4
 
 
 def parse_provider_spec(spec: str | None) -> tuple[str, str] | None:
@@ -108,7 +111,14 @@ def resolve_endpoint(spec: str | None, env: Mapping[str, str] | None = None) -> 
             where = "" if base == p.default_base_url else f" ({p.base_url_env}={base})"
             raise LLMConfigError(f"--llm {provider}:{model} needs an API key: set {p.key_env}{where}")
         key = p.placeholder_key
-    return Endpoint(provider, model, base, p.key_env, key, p)
+    return Endpoint(provider, model, base, p.key_env, key)
+
+
+def default_concurrency(spec: ProviderSpec, base_url: str) -> int:
+    """Calls in flight when `[llm] concurrency` is not set: a hosted API takes a day's summaries in one round;
+    a local server queues (bench/local_concurrency.py measured it)."""
+    kind = spec.concurrency if spec.concurrency != "auto" else ("local" if is_local_url(base_url) else "hosted")
+    return LOCAL_CONCURRENCY if kind == "local" else HOSTED_CONCURRENCY
 
 
 def make_llm(
@@ -131,7 +141,7 @@ def make_llm(
     if ep is None:
         return None
     spec = PROVIDERS[ep.provider]
-    concurrency = config.llm.concurrency or spec.default_concurrency(is_local_url(ep.base_url))
+    concurrency = config.llm.concurrency or default_concurrency(spec, ep.base_url)
     totals.provider = f"{ep.provider}:{ep.model}"
     llm: BaseLLM = spec.cls(
         model=ep.model, base_url=ep.base_url, config=config.llm, store=store, run_id=run_id, totals=totals,

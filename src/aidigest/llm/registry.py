@@ -12,8 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-HOSTED_CONCURRENCY = 16  # a hosted API takes a day's ~15 summaries in one round
-LOCAL_CONCURRENCY = 4  # a local server queues: more calls in flight only wait (bench/local_concurrency.py)
 LOCAL_PLACEHOLDER_KEY = "sk-no-key-required"  # local servers ignore the key, the SDKs want one
 
 
@@ -28,12 +26,9 @@ class ProviderSpec:
     needs_key: bool = True  # a base URL that is not local needs `key_env` set (False: the key is optional)
     placeholder_key: str = LOCAL_PLACEHOLDER_KEY  # sent when there is no key
     url_suffix: str = ""  # added to a base URL that does not end with it (ollama's OpenAI API is under /v1)
-    concurrency: Literal["auto", "hosted", "local"] = "auto"  # default class; auto: local when the URL is local
-
-    def default_concurrency(self, is_local: bool) -> int:
-        """Calls in flight when `[llm] concurrency` is not set; `is_local`: the base URL is on this machine/network."""
-        kind = self.concurrency if self.concurrency != "auto" else ("local" if is_local else "hosted")
-        return LOCAL_CONCURRENCY if kind == "local" else HOSTED_CONCURRENCY
+    # default concurrency class when `[llm] concurrency` is not set (the numbers: aidigest.llm.factory's
+    # HOSTED_CONCURRENCY / LOCAL_CONCURRENCY); auto: local when the base URL is on this machine or network
+    concurrency: Literal["auto", "hosted", "local"] = "auto"
 
 
 PROVIDERS: dict[str, ProviderSpec] = {}

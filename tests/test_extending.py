@@ -177,3 +177,16 @@ def test_config_sources_section_build_order_and_default_toml_come_from_the_regis
 def test_provider_names_in_help_and_errors_come_from_the_registry():
     assert choices() == "none | " + " | ".join(f"{name}:<model>" for name in PROVIDERS)
     assert list(PROVIDERS) == ["openai", "together", "ollama", "anthropic"]
+
+
+def test_an_unknown_provider_in_the_config_file_is_one_line_naming_the_key(tmp_path):
+    from typer.testing import CliRunner
+
+    from aidigest.cli import app
+
+    cfg = tmp_path / "aidigest.toml"
+    cfg.write_text('[llm]\nprovider = "gemini:pro"\n')
+    res = CliRunner().invoke(app, ["where", "--config", str(cfg)], env={"AIDIGEST_HOME": str(tmp_path)})
+    assert res.exit_code == 2
+    assert "[llm.provider] unknown LLM provider 'gemini:pro': use none, openai:<model>" in " ".join(res.output.split())
+    assert "Traceback" not in res.output

@@ -19,7 +19,7 @@ import tomllib
 from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, PrivateAttr, ValidationError, create_model
 
@@ -82,7 +82,13 @@ def _sources_model() -> type[BaseModel]:
     return create_model("SourcesConfig", __base__=Strict, __doc__="The sources and enrichers (registry).", **fields)
 
 
-SourcesConfig = _sources_model()
+if TYPE_CHECKING:  # a model made from the registry: its keys are only known at run time
+
+    class SourcesConfig(Strict):
+        def __getattr__(self, name: str) -> Any: ...
+
+else:
+    SourcesConfig = _sources_model()
 
 
 class DigestConfig(_Strict):
@@ -101,7 +107,7 @@ class LLMPrice(_Strict):
 
 
 class LLMConfig(_Strict):
-    provider: str = "none"  # none | openai:<model> | together:<model> | ollama:<model> | anthropic:<model>
+    provider: str = "none"  # none | <provider>:<model>, a provider of the registry (aidigest.llm.providers)
     timeout_s: float = Field(120.0, gt=0)
     call_deadline_s: float = Field(180.0, gt=0)  # one call in total, retries and waits included
     run_deadline_s: float = Field(240.0, gt=0)  # all LLM work of one run; after it the rest of the run goes offline

@@ -10,14 +10,14 @@ Roles:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 if TYPE_CHECKING:
     from ..models import Item, Kind
     from ..store import Store
-    from .base import FetchContext, Source
+    from .base import FetchContext
 
 Role = Literal["source", "enricher"]
 
@@ -35,7 +35,8 @@ class Enricher(Protocol):
 class SourceSpec:
     name: str  # the key under [sources] in the config file
     config: Any  # the section's pydantic model (a Strict subclass), or list[Model] for a list of tables
-    build: Callable[[Any], Sequence[Source] | Enricher | None]  # the section's settings -> sources / enricher
+    # the section's settings -> a list of Source objects (role source) or an Enricher / None (role enricher)
+    build: Callable[[Any], Any]
     role: Role = "source"
     default: Callable[[], Any] | None = None  # default factory; None = the config model itself
 

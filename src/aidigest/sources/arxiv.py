@@ -241,4 +241,4 @@ class ArxivConfig(Strict):
     delay_s: float = Field(3.0, ge=0)  # arXiv asks for at least 3 s between calls
 
 
-SPEC = SourceSpec("arxiv", ArxivConfig, lambda c: [ArxivSource()] if c.enabled else [])
+SPEC = SourceSpec("arxiv", ArxivConfig, lambda c: [ArxivSource()] if c.enabled else [], title="arXiv")

@@ -392,4 +392,5 @@ class HackerNewsConfig(Strict):
     max_items: int = Field(100, ge=1)
 
 
-SPEC = SourceSpec("hackernews", HackerNewsConfig, lambda c: [HackerNewsSource()] if c.enabled else [])
+SPEC = SourceSpec("hackernews", HackerNewsConfig, lambda c: [HackerNewsSource()] if c.enabled else [],
+                  title="Hacker News")

@@ -121,4 +121,5 @@ class HFPapersConfig(Strict):
     max_bytes: int = 50_000_000  # a 1,000-paper day is ~5.6 MB
 
 
-SPEC = SourceSpec("hf_papers", HFPapersConfig, lambda c: [HFPapersSource()] if c.enabled else [])
+SPEC = SourceSpec("hf_papers", HFPapersConfig, lambda c: [HFPapersSource()] if c.enabled else [],
+                  title="HF Daily Papers")

@@ -39,6 +39,7 @@ class SourceSpec:
     build: Callable[[Any], Any]
     role: Role = "source"
     default: Callable[[], Any] | None = None  # default factory; None = the config model itself
+    title: str = ""  # the name reports show (section headers, run health); "" = the name itself
 
 
 SOURCES: dict[str, SourceSpec] = {}

@@ -38,4 +38,5 @@ class TechReviewKrConfig(Strict):
     url: str = "https://www.technologyreview.kr/category/ai/feed/"
 
 
-SPEC = SourceSpec("techreview_kr", TechReviewKrConfig, lambda c: [TechReviewKrSource()] if c.enabled else [])
+SPEC = SourceSpec("techreview_kr", TechReviewKrConfig, lambda c: [TechReviewKrSource()] if c.enabled else [],
+                  title="MIT Technology Review Korea")

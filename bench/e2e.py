@@ -146,9 +146,9 @@ def worker_run(args: argparse.Namespace) -> dict:
 
     day = dt.date.fromisoformat(DAY)
     cfg = Config()
-    cfg.llm.provider = f"openai:{MODEL}"
+    cfg = cfg.updated(llm={"provider": f"openai:{MODEL}"})
     if args.concurrency:
-        cfg.llm.concurrency = args.concurrency
+        cfg = cfg.updated(llm={"concurrency": args.concurrency})
     concurrency = cfg.llm.concurrency or "auto"
 
     async def go():

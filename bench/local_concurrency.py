@@ -107,10 +107,7 @@ async def run_level(base: str, model: str, level: int, pairs: list[tuple[str, st
     os.environ["OPENAI_BASE_URL"] = base
     os.environ.setdefault("OPENAI_API_KEY", "sk-local-not-a-real-key")
     cfg = Config()
-    cfg.llm.provider = f"openai:{model}"
-    cfg.llm.concurrency = level
-    cfg.llm.timeout_s = 600
-    cfg.llm.retries = 0
+    cfg = cfg.updated(llm={"provider": f"openai:{model}", "concurrency": level, "timeout_s": 600, "retries": 0})
     lat: list[float] = []
     errors: list[str] = []
     with tempfile.TemporaryDirectory() as tmp, Store(Path(tmp) / "s.db") as store:

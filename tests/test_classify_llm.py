@@ -64,8 +64,9 @@ class ScriptedLLM:
 
     name = "fake:scripted"
 
-    def __init__(self, script: list[Answer]):
+    def __init__(self, script: list[Answer], concurrency: int = 1):
         self.script = list(script)
+        self.concurrency = concurrency  # calls in flight (a real LLM's comes from make_llm)
         self.calls: list[dict] = []
 
     async def complete(self, messages: list[Message], schema: type[BaseModel] | None = None, purpose: str = "",
@@ -84,6 +85,9 @@ class ScriptedLLM:
         return LLMResult(provider="fake", model="scripted", text=text, data=data, tokens_in=len(user) // 4,
                          tokens_out=len(text) // 4)
 
+    async def warm_up(self) -> None:
+        return None
+
     async def aclose(self) -> None:
         return None
 
@@ -94,8 +98,7 @@ def truthful(idx: list[int], titles: list[str]) -> dict:
 
 def config(batch_size: int, concurrency: int = 1) -> Config:
     cfg = Config()
-    cfg.llm.batch_size = batch_size
-    cfg.llm.concurrency = concurrency
+    cfg = cfg.updated(llm={"batch_size": batch_size, "concurrency": concurrency})
     return cfg
 
 
@@ -195,7 +198,7 @@ def test_llm_errors_send_the_rest_offline(exc):
 
 def test_concurrent_batches_keep_item_order():
     items = _items()
-    llm = ScriptedLLM([truthful])
+    llm = ScriptedLLM([truthful], concurrency=4)
     out, health = run(llm, items, config(batch_size=2, concurrency=4))
     assert sorted(i for c in llm.calls for i in c["indexes"]) == list(range(len(items)))
     assert [c.item.key for c in out] == [it.key for it in items]

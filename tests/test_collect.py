@@ -66,7 +66,7 @@ def test_demo_recording_answers_every_default_source_but_the_unrecorded_one():
 def test_a_all_sources_answered_items_stored(tmp_path):
     rec = _copy_demo(tmp_path)
     cfg = Config()
-    cfg.sources.techreview_kr.enabled = False  # the one default source with no recording anywhere
+    cfg = cfg.updated(sources={"techreview_kr": {"enabled": False}})  # the one default source with no recording anywhere
     store = Store(":memory:")
     res = _collect(rec, store, cfg)
     assert [(o.source, o.status) for o in res.outcomes[:3]] == [("hackernews", "ok"), ("hf_papers", "ok"), ("arxiv", "ok")]

@@ -37,11 +37,7 @@ def _fresh_modes():
 
 def harness(srv, env_key=KEY, **llm_cfg):
     cfg = Config()
-    cfg.llm.provider = f"anthropic:{MODEL}"
-    cfg.llm.timeout_s = 2.0
-    cfg.llm.retries = 2
-    for k, v in llm_cfg.items():
-        setattr(cfg.llm, k, v)
+    cfg = cfg.updated(llm={"provider": f"anthropic:{MODEL}", "timeout_s": 2.0, "retries": 2, **llm_cfg})
     sleeps: list[float] = []
 
     async def fake_sleep(s):
@@ -156,6 +152,6 @@ def test_tool_use_rejected_falls_back_to_prompt_mode():
 
 def test_missing_key_is_a_config_error():
     cfg = Config()
-    cfg.llm.provider = f"anthropic:{MODEL}"
+    cfg = cfg.updated(llm={"provider": f"anthropic:{MODEL}"})
     with pytest.raises(LLMConfigError, match="ANTHROPIC_API_KEY"):
         make_llm(cfg, None, None, LLMTotals(), env={})

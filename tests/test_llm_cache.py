@@ -32,10 +32,7 @@ def _fresh_modes():
 
 def build(srv, store, totals=None, model="gpt-4o-mini", run_id=1, **llm_cfg):
     cfg = Config()
-    cfg.llm.provider = f"openai:{model}"
-    cfg.llm.timeout_s = 2.0
-    for k, v in llm_cfg.items():
-        setattr(cfg.llm, k, v)
+    cfg = cfg.updated(llm={"provider": f"openai:{model}", "timeout_s": 2.0, **llm_cfg})
     totals = totals if totals is not None else LLMTotals()
 
     async def no_sleep(s):

@@ -44,10 +44,7 @@ def _fresh_modes():
 
 def make(srv, store=None, **llm_cfg):
     cfg = Config()
-    cfg.llm.provider = "openai:gpt-4o-mini"
-    cfg.llm.concurrency = 4
-    for k, v in llm_cfg.items():
-        setattr(cfg.llm, k, v)
+    cfg = cfg.updated(llm={"provider": "openai:gpt-4o-mini", "concurrency": 4, **llm_cfg})
     totals = LLMTotals()
     sleeps: list[float] = []
 

@@ -89,10 +89,7 @@ def test_openai_provider_against_real_llama_cpp_server(llama_server, tmp_path):
     base, proc = llama_server
     BaseLLM.forget_modes()
     cfg = Config()
-    cfg.llm.provider = "openai:gemma-3-270m"
-    cfg.llm.timeout_s = 60
-    cfg.llm.retries = 1
-    cfg.llm.max_output_tokens = 96
+    cfg = cfg.updated(llm={"provider": "openai:gemma-3-270m", "timeout_s": 60, "retries": 1, "max_output_tokens": 96})
     store = Store(tmp_path / "llm.sqlite3")
     totals = LLMTotals()
 

@@ -47,11 +47,7 @@ class Harness:
         self.totals = LLMTotals()
         self.sleeps: list[float] = []
         cfg = Config()
-        cfg.llm.provider = f"openai:{model}"
-        cfg.llm.timeout_s = 2.0
-        cfg.llm.retries = 2
-        for k, v in llm_cfg.items():
-            setattr(cfg.llm, k, v)
+        cfg = cfg.updated(llm={"provider": f"openai:{model}", "timeout_s": 2.0, "retries": 2, **llm_cfg})
         self.config = cfg
 
         async def fake_sleep(s: float) -> None:

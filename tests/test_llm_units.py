@@ -186,7 +186,7 @@ def test_presets_and_local_servers():
 def test_make_llm_none_and_totals_label():
     cfg = Config()
     assert make_llm(cfg, None, None, LLMTotals()) is None  # the default: offline paths only
-    cfg.llm.provider = "openai:some-unlisted-model"
+    cfg = cfg.updated(llm={"provider": "openai:some-unlisted-model"})
     totals = LLMTotals()
     llm = make_llm(cfg, None, None, totals, env={"OPENAI_BASE_URL": "http://127.0.0.1:9/v1"})
     assert llm.name == "openai:some-unlisted-model"
@@ -227,7 +227,7 @@ def test_official_openai_request_parameters():
     cfg = Config()
     msgs = [Message(role="user", content="hi")]
     for model, has_temp in (("gpt-4o-mini", True), ("o4-mini", False), ("gpt-5-mini", False)):
-        cfg.llm.provider = f"openai:{model}"
+        cfg = cfg.updated(llm={"provider": f"openai:{model}"})
         llm = make_llm(cfg, None, None, LLMTotals(), env={"OPENAI_API_KEY": "sk-x"})
         kw = llm.build_request(msgs, json_schema_for(Tag), "Tag", "json_schema", 0.0, 300)
         assert kw["max_completion_tokens"] == 300 and "max_tokens" not in kw
@@ -250,7 +250,6 @@ def test_llm_concurrency_auto_default(spec, env, setting, expected):
     from aidigest.models import LLMTotals
 
     cfg = Config()
-    cfg.llm.provider = spec
-    cfg.llm.concurrency = setting
-    make_llm(cfg, None, None, LLMTotals(), env=env)
-    assert cfg.llm.concurrency == expected
+    cfg = cfg.updated(llm={"provider": spec, "concurrency": setting})
+    assert make_llm(cfg, None, None, LLMTotals(), env=env).concurrency == expected
+    assert cfg.llm.concurrency == setting  # derived from the provider, never written back into the config

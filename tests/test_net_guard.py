@@ -220,7 +220,7 @@ def test_snippets_never_fetch_internal_links(internal):
         items = [Item(kind="news", title=f"t{i}", url=u, key=canonical_key(u),
                       sightings=[Sighting(source="rss:x", url=u)]) for i, u in enumerate(urls)]
         cfg = Config()
-        cfg.http.allow_networks = ["127.0.0.2/32"]
+        cfg = cfg.updated(http={"allow_networks": ["127.0.0.2/32"]})
 
         async def go():
             async with HttpClient.create(cfg.http) as http:
@@ -322,8 +322,7 @@ def test_a_dripping_article_is_counted_timed_out():
         url = f"http://127.0.0.1:{srv.port}/drip"
         items = [Item(kind="news", title="t", url=url, key=canonical_key(url), sightings=[Sighting(source="x", url=url)])]
         cfg = Config()
-        cfg.http.allow_networks = ["127.0.0.1/32"]
-        cfg.http.deadline_s = 1.0
+        cfg = cfg.updated(http={"allow_networks": ["127.0.0.1/32"], "deadline_s": 1.0})
 
         async def go():
             async with HttpClient.create(cfg.http) as http:

@@ -235,8 +235,7 @@ def chat_hosts(monkeypatch):
 
 def _deliver(out: Path, db: Path, targets: list[str], env: dict, site: str = "https://me.github.io/digest"):
     cfg = Config()
-    cfg.notify.targets = targets
-    cfg.notify.site_url = site
+    cfg = cfg.updated(notify={"targets": targets, "site_url": site})
     with Store(db) as store:
         return notify_day(DAY, out, cfg, store, env=env)
 
@@ -277,8 +276,7 @@ def test_long_digest_is_split_for_discord_and_no_link_is_cut(demo_day, tmp_path,
     _, out, _, _, _ = demo_day
     cfg_top = 8  # many items per category: more than one Discord message
     cfg = Config()
-    cfg.notify.targets = ["discord://4174216298/JHMHI8qBe7bk2ZwO5U711o3dV_js"]
-    cfg.notify.top = cfg_top
+    cfg = cfg.updated(notify={"targets": ["discord://4174216298/JHMHI8qBe7bk2ZwO5U711o3dV_js"], "top": cfg_top})
     with Store(tmp_path / "d.db") as store:
         res = notify_day(DAY, out, cfg, store, env={}, kinds=("paper",))
     assert not res.failed, [d.error for d in res.failed]

@@ -131,10 +131,10 @@ def test_fetch_paginates_with_polite_pauses(tmp_path):
     # Four real pages of arXiv's `search_query=testing` (start 0/10/20/30, 10 per page) answer OUR four page
     # requests: the bodies are real, the query they answer is not ours; what is tested is paging + pauses.
     day, cfg = dt.date(2026, 8, 2), Config()
-    cfg.sources.arxiv.categories = ["cs.AI"]
-    cfg.sources.arxiv.page_size = 10
-    cfg.sources.arxiv.max_results = 40
-    cfg.sources.arxiv.delay_s = 1.0  # below arXiv's 3 s: the source must still wait 3 s
+    cfg = cfg.updated(sources={"arxiv": {"categories": ["cs.AI"]}})
+    cfg = cfg.updated(sources={"arxiv": {"page_size": 10}})
+    cfg = cfg.updated(sources={"arxiv": {"max_results": 40}})
+    cfg = cfg.updated(sources={"arxiv": {"delay_s": 1.0}})  # below arXiv's 3 s: the source must still wait 3 s
     rec = Recording(tmp_path / "rec")
     names = {0: "q_testing_s0_m10_bc5a6c384fe9", 10: "q_testing_s10_m10_34e56e15aaac",
              20: "q_testing_s20_m10_348a237fecab", 30: "q_testing_s30_m10_f2e39f0143dc"}

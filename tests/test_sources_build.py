@@ -13,12 +13,10 @@ def test_default_order():
 
 def test_feeds_between_techreview_and_papers_and_disabled_sources_left_out():
     cfg = Config()
-    cfg.sources.feeds = [FeedConfig(name="import-ai", url="https://importai.substack.com/feed"),
-                         FeedConfig(name="arxiv-cl", url="https://rss.arxiv.org/rss/cs.CL", kind="paper")]
+    cfg = cfg.updated(sources={"feeds": [FeedConfig(name="import-ai", url="https://importai.substack.com/feed"),
+                                         FeedConfig(name="arxiv-cl", url="https://rss.arxiv.org/rss/cs.CL", kind="paper")]})
     assert [s.name for s in build_sources(cfg)] == [
         "hackernews", "techreview_kr", "rss:import-ai", "rss:arxiv-cl", "hf_papers", "arxiv"]
     assert build_sources(cfg)[3].kind == "paper"
-    cfg.sources.hackernews.enabled = False
-    cfg.sources.techreview_kr.enabled = False
-    cfg.sources.arxiv.enabled = False
+    cfg = cfg.updated(sources={"hackernews": {"enabled": False}, "techreview_kr": {"enabled": False}, "arxiv": {"enabled": False}})
     assert [s.name for s in build_sources(cfg)] == ["rss:import-ai", "rss:arxiv-cl", "hf_papers"]

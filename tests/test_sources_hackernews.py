@@ -178,7 +178,7 @@ def test_fetch_algolia_ranks_by_points_and_caps(tmp_path):
     day = dt.date(2026, 8, 2)
     body = data_bytes("hackernews", "algolia_raw_scout-cpu_2026-08-02", "search_by_date_tags-story_points-ge-20_hpp30.json")
     cfg = Config()
-    cfg.sources.hackernews.max_items = 10
+    cfg = cfg.updated(sources={"hackernews": {"max_items": 10}})
     ctx, http = _replay_ctx(tmp_path, day, [(_algolia_url(day, 0), body, "real scout-cpu page (no date filter)")], cfg)
 
     async def go():
@@ -201,7 +201,7 @@ def test_fetch_algolia_paginates_until_a_short_or_last_page(tmp_path, monkeypatc
     p0 = data_bytes("hackernews", "algolia_raw_scout-cpu_2026-08-02", "search_by_date_tags-story_points-ge-20_hpp30.json")
     p1 = data_bytes("hackernews", "algolia_raw_ikevinxie_2026-07-13", "hackernews_search.json")
     cfg = Config()
-    cfg.sources.hackernews.max_items = 1000
+    cfg = cfg.updated(sources={"hackernews": {"max_items": 1000}})
     ctx, http = _replay_ctx(tmp_path, day, [
         (_algolia_url(day, 0, hpp=30), p0, "scout-cpu body"), (_algolia_url(day, 1, hpp=30), p1, "ikevinxie body"),
     ], cfg)
@@ -227,8 +227,8 @@ def test_fetch_firebase_today(tmp_path):
     items = _derived_top(8)
     day = dt.date(2019, 11, 12)
     cfg = Config()
-    cfg.sources.hackernews.max_items = 8
-    cfg.sources.hackernews.min_points = 5
+    cfg = cfg.updated(sources={"hackernews": {"max_items": 8}})
+    cfg = cfg.updated(sources={"hackernews": {"min_points": 5}})
     entries = [(f"{hn.FIREBASE_URL}/topstories.json", json.dumps([o["id"] for o in items]).encode(), "ids of derived items")]
     entries += [(f"{hn.FIREBASE_URL}/item/{o['id']}.json", json.dumps(o).encode(), "derived item") for o in items[:-1]]
     ctx, http = _replay_ctx(tmp_path, day, entries, cfg)  # the last item is left out of the recording

@@ -108,7 +108,7 @@ def test_weekend_feed_is_reported_empty_not_failed(tmp_path):
     url = "https://rss.arxiv.org/rss/cs.CL"
     day = dt.date(2026, 8, 1)
     cfg, http = _feed_ctx(tmp_path, url, WEEKEND.read_bytes(), day)
-    cfg.sources.snippets.enabled = False
+    cfg = cfg.updated(sources={"snippets": {"enabled": False}})
 
     async def go():
         async with http:

@@ -72,7 +72,7 @@ def _news(url: str, points: int = 10, snippet: str = "") -> Item:
 
 
 def _run(items, cfg: Config, replay=None):
-    cfg.http.allow_networks = ["127.0.0.1/32"]  # the page server is on loopback: allowed explicitly (SSRF guard)
+    cfg = cfg.updated(http={"allow_networks": ["127.0.0.1/32"]})  # the page server is on loopback: allowed explicitly (SSRF guard)
 
     async def go():
         async with HttpClient.create(cfg.http, replay=replay) as http:
@@ -102,7 +102,7 @@ def test_extract_snippet_from_the_real_page():
 
 def test_enrich_over_real_sockets(server):
     cfg = Config()
-    cfg.sources.snippets.max_per_day = 4
+    cfg = cfg.updated(sources={"snippets": {"max_per_day": 4}})
     b = server.base
     items = [
         _news(f"{b}/article.html", points=100),
@@ -127,7 +127,7 @@ def test_enrich_over_real_sockets(server):
 
 def test_response_cap(server):
     cfg = Config()
-    cfg.sources.snippets.max_bytes = 10_000  # the real page is ~130 kB
+    cfg = cfg.updated(sources={"snippets": {"max_bytes": 10_000}})  # the real page is ~130 kB
     items = [_news(f"{server.base}/article.html")]
     counts = _run(items, cfg)
     assert counts["too_large"] == 1 and items[0].snippet == ""

@@ -39,8 +39,9 @@ class ScriptedLLM:
 
     name = "fake:scripted"
 
-    def __init__(self, script: dict[str, list], delay: float = 0.0):
+    def __init__(self, script: dict[str, list], delay: float = 0.0, concurrency: int = 1):
         self.script = {k: list(v) for k, v in script.items()}
+        self.concurrency = concurrency  # calls in flight (a real LLM's is [llm] concurrency or the provider's default)
         self.calls: list[dict] = []
         self.delay = delay
         self.in_flight = 0
@@ -65,6 +66,9 @@ class ScriptedLLM:
             return LLMResult(provider="fake", model="scripted", text=str(step), data=data, tokens_in=100, tokens_out=50)
         finally:
             self.in_flight -= 1
+
+    async def warm_up(self) -> None:
+        return None
 
     async def aclose(self) -> None:
         pass
@@ -205,12 +209,12 @@ def test_budget_and_fatal_errors_go_offline_without_retry(exc, code):
     assert health.fallbacks == {f"summary paper/llm: llm → extractive ({code})": 1}
 
 
-def test_categories_run_in_parallel_bounded_by_config_concurrency():
+def test_categories_run_in_parallel_bounded_by_the_llms_concurrency():
     cats = ["llm", "nlp", "cv", "audio", "rl", "science"]
     items = hf_items()
     sels = [_sel(items[i * 5 : i * 5 + 5], c) for i, c in enumerate(cats)]
     script = {f"summarize:paper:{c}": [korean_answer([it for it, _ in s.top])] for c, s in zip(cats, sels, strict=True)}
-    llm = ScriptedLLM(script, delay=0.05)
+    llm = ScriptedLLM(script, delay=0.05, concurrency=2)
     config = Config.model_validate({"llm": {"concurrency": 2}})
     drafts, health = _run(llm, sels, config=config)
     assert llm.max_in_flight == 2  # parallel, and never more than the configured bound

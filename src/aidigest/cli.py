@@ -18,6 +18,9 @@ from rich.text import Text
 from . import __version__
 from .cli_guard import Signals, out_dir_problem, replay_index_problem, say
 from .config import DEFAULT_CONFIG_NAME, Config, ConfigError, default_config_text, load_config
+from .llm.registry import choices as llm_choices
+from .llm.providers import PROVIDERS  # noqa: F401 - registers the providers the --llm help names
+from .sources import is_enricher
 
 app = typer.Typer(
     help="aidigest: a daily digest of AI news and papers — collect, categorize, summarize (Korean by default), report.",
@@ -71,7 +74,7 @@ ReplayOpt = Annotated[Optional[Path], typer.Option("--replay", help="Serve respo
 RecordOpt = Annotated[Optional[Path], typer.Option("--record", help="Save every response into a recording directory.")]
 LlmOpt = Annotated[
     Optional[str],
-    typer.Option("--llm", help="none | openai:<model> | together:<model> | ollama:<model> | anthropic:<model> (env AIDIGEST_LLM)."),
+    typer.Option("--llm", help=f"{llm_choices()} (env AIDIGEST_LLM)."),
 ]
 
 
@@ -85,26 +88,29 @@ def _parse_day(value: str | None, cfg: Config) -> dt.date:
 
 
 def _config(path: Path | None, db: Path | None = None, llm: str | None = None, out_dir: Path | None = None, **llm_overrides) -> Config:
+    """The loaded config with the command's flags applied (a new, validated Config: a loaded one is frozen)."""
     import logging
 
     from pydantic import ValidationError
 
+    from .llm.factory import check_provider
+
     cfg = load_config(path)
-    if db is not None:
-        cfg.general.db = str(db)
-    if out_dir is not None:
-        cfg.general.out = str(out_dir)
-    logging.getLogger("aidigest.cli").info(
-        "config: %s; store: %s; output: %s", cfg.source_file or "none (defaults)", cfg.general.db, cfg.general.out
-    )
-    if llm is not None:
-        cfg.llm.provider = llm
+    general = {key: str(value) for key, value in (("db", db), ("out", out_dir)) if value is not None}
+    llm_flags = {"provider": llm} if llm is not None else {}
     for key, value in llm_overrides.items():
         if value is not None:
             try:
-                setattr(cfg.llm, key, value)  # validated like the file's value
+                cfg.updated(llm={key: value})  # validated like the file's value, named by its flag
             except ValidationError as e:
                 raise UserError(f"--{key.replace('_', '-')} {value}: {e.errors()[0]['msg']}") from None
+            llm_flags[key] = value
+    if general or llm_flags:
+        cfg = cfg.updated(general=general, llm=llm_flags)
+    logging.getLogger("aidigest.cli").info(
+        "config: %s; store: %s; output: %s", cfg.source_file or "none (defaults)", cfg.general.db, cfg.general.out
+    )
+    check_provider(cfg)
     _state["db"] = cfg.general.db
     return cfg
 
@@ -271,7 +277,7 @@ def collect(
         res = asyncio.run(go())
         _print_outcomes(res.outcomes)
         _warn_failures(res.outcomes)
-        real = [o for o in res.outcomes if o.source != "snippets"]
+        real = [o for o in res.outcomes if not is_enricher(o.source)]
         out.print(
             f"{day}: {len(res.items)} items ({res.new_items} new, {res.merged} merged duplicates) in {cfg.general.db}"
         )
@@ -370,7 +376,7 @@ def run(
             for kind, paths in summary.reports.items():
                 out.print(cli_report_line(kind, summary.items_by_kind.get(kind, 0), summary.shown_by_kind.get(kind), paths),
                           highlight=False, markup=False)
-            real = [o for o in h.outcomes if o.source != "snippets"]
+            real = [o for o in h.outcomes if not is_enricher(o.source)]
             failed_sources = [o.source for o in real if o.status in ("failed", "no_recording")]
             log.info(
                 "run %s done: %d items (%s), %d source(s) failed%s; reports in %s; store %s",

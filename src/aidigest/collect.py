@@ -15,10 +15,8 @@ from .config import Config
 from .dedupe.merge import merge_items, merge_with_stored
 from .http import FetchError, HttpClient, ReplayMissing
 from .models import CollectResult, Item, SourceOutcome
-from .sources import build_sources
+from .sources import build_enrichers, build_sources
 from .sources.base import FetchContext, ParseError, Source
-from .reuse import SnippetCache
-from .sources.snippets import enrich_snippets
 from .store import Store
 
 
@@ -94,16 +92,12 @@ async def collect_day(
     raw: list[Item] = [it for _, items in pairs for it in items]
     items, merged = merge_items(raw)
 
-    # Snippets for news links (the old system categorized by title only).
-    if config.sources.snippets.enabled:
-        with progress.task("article pages"):
-            notes = await enrich_snippets(items, ctx, SnippetCache(store))
-        got = notes.get("fetched", 0) + notes.get("cached", 0)  # cached: read on an earlier run, not fetched again
+    # Enrichers (aidigest.sources registry), e.g. snippets for news links: the old system categorized by title only.
+    for enricher in build_enrichers(config):
+        with progress.task(f"enrich: {enricher.name}"):
+            got, notes = await enricher.enrich(items, ctx, store)
         outcomes.append(
-            SourceOutcome(
-                source="snippets", kind="news", status="ok" if got else "empty",
-                items=got, notes=notes,
-            )
+            SourceOutcome(source=enricher.name, kind=enricher.kind, status="ok" if got else "empty", items=got, notes=notes)
         )
     new = store_items(store, day, items)
     for o in outcomes:

@@ -3,29 +3,54 @@
 The commented default file written by `aidigest init` (src/aidigest/data/aidigest.default.toml) is the
 config reference; a test checks it parses to exactly the defaults below.
 API keys are never read from the file, only from the environment (see aidigest.llm).
+
+A loaded `Config` is frozen: command-line flags are applied by `Config.updated` (a new, validated Config),
+and nothing changes it afterwards. The `[sources]` section is derived from the source registry
+(aidigest.sources): each source module declares its own section model.
+
+This module is the only one that reads the process environment (`environ`, `env_value`); every variable
+aidigest reads is listed in README.md ("Environment variables").
 """
 
 from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
+from pydantic import BaseModel, Field, PrivateAttr, ValidationError, create_model
+
+from .configbase import ConfigError, Strict
+from .sources import SOURCES
+from .sources.arxiv import ArxivConfig
+from .sources.hackernews import HackerNewsConfig
+from .sources.hf_papers import HFPapersConfig
+from .sources.rss import FeedConfig
+from .sources.snippets import SnippetConfig
+from .sources.techreview_kr import TechReviewKrConfig
+
+__all__ = [
+    "ArxivConfig", "Config", "ConfigError", "DigestConfig", "FeedConfig", "GeneralConfig", "HFPapersConfig",
+    "HackerNewsConfig", "HttpConfig", "LLMConfig", "LLMPrice", "NotifyConfig", "ScheduleConfig", "SiteConfig",
+    "SnippetConfig", "SourcesConfig", "TechReviewKrConfig", "env_value", "environ", "load_config",
+]
 
 DEFAULT_CONFIG_NAME = "aidigest.toml"
 
-
-class ConfigError(Exception):
-    """A user mistake in the config file or environment: printed as one line, never a traceback."""
+_Strict = Strict
 
 
-class _Strict(BaseModel):
-    # unknown keys, wrong types (strict: "8" is not a number, 1 is not a boolean) and out-of-range values are
-    # errors at load time; assignments (flags) are checked the same way
-    model_config = ConfigDict(extra="forbid", strict=True, validate_assignment=True)
+def environ() -> dict[str, str]:
+    """A snapshot of the process environment, read now (aidigest reads the environment only in this module)."""
+    return dict(os.environ)
+
+
+def env_value(name: str, env: Mapping[str, str] | None = None) -> str:
+    """One environment variable (of `env`, default: the process environment), stripped; "" when unset."""
+    return ((os.environ if env is None else env).get(name) or "").strip()
 
 
 class GeneralConfig(_Strict):
@@ -49,53 +74,21 @@ class HttpConfig(_Strict):
     user_agent: str = "aidigest/0.1 (daily AI news digest; +https://pypi.org/project/aidigest/)"
 
 
-class HackerNewsConfig(_Strict):
-    enabled: bool = True
-    min_points: int = Field(20, ge=0)  # front-page stories only; Algolia numericFilters points>=min_points
-    max_items: int = Field(100, ge=1)
+def _sources_model() -> type[BaseModel]:
+    """`[sources]`: one key per registered source or enricher (aidigest.sources), in registration order."""
+    fields: dict[str, Any] = {
+        name: (spec.config, Field(default_factory=spec.default or spec.config)) for name, spec in SOURCES.items()
+    }
+    return create_model("SourcesConfig", __base__=Strict, __doc__="The sources and enrichers (registry).", **fields)
 
 
-class HFPapersConfig(_Strict):
-    enabled: bool = True
-    max_bytes: int = 50_000_000  # a 1,000-paper day is ~5.6 MB
+if TYPE_CHECKING:  # a model made from the registry: its keys are only known at run time
 
+    class SourcesConfig(Strict):
+        def __getattr__(self, name: str) -> Any: ...
 
-class ArxivConfig(_Strict):
-    enabled: bool = True
-    categories: list[str] = Field(
-        default_factory=lambda: ["cs.AI", "cs.CL", "cs.CV", "cs.LG", "cs.RO", "cs.SD", "eess.AS"]
-    )
-    page_size: int = Field(200, ge=1, le=2000)
-    max_results: int = Field(2000, ge=0)
-    delay_s: float = Field(3.0, ge=0)  # arXiv asks for at least 3 s between calls
-
-
-class TechReviewKrConfig(_Strict):
-    enabled: bool = True
-    url: str = "https://www.technologyreview.kr/category/ai/feed/"
-
-
-class FeedConfig(_Strict):
-    name: str
-    url: str
-    kind: Literal["news", "paper"] = "news"
-    language: str = "en"
-
-
-class SnippetConfig(_Strict):
-    enabled: bool = True
-    max_per_day: int = Field(60, ge=0)
-    max_bytes: int = Field(2_000_000, ge=1)
-    max_chars: int = Field(600, ge=1)
-
-
-class SourcesConfig(_Strict):
-    hackernews: HackerNewsConfig = Field(default_factory=HackerNewsConfig)
-    hf_papers: HFPapersConfig = Field(default_factory=HFPapersConfig)
-    arxiv: ArxivConfig = Field(default_factory=ArxivConfig)
-    techreview_kr: TechReviewKrConfig = Field(default_factory=TechReviewKrConfig)
-    feeds: list[FeedConfig] = Field(default_factory=list)
-    snippets: SnippetConfig = Field(default_factory=SnippetConfig)
+else:
+    SourcesConfig = _sources_model()
 
 
 class DigestConfig(_Strict):
@@ -114,14 +107,14 @@ class LLMPrice(_Strict):
 
 
 class LLMConfig(_Strict):
-    provider: str = "none"  # none | openai:<model> | together:<model> | ollama:<model> | anthropic:<model>
+    provider: str = "none"  # none | <provider>:<model>, a provider of the registry (aidigest.llm.providers)
     timeout_s: float = Field(120.0, gt=0)
     call_deadline_s: float = Field(180.0, gt=0)  # one call in total, retries and waits included
     run_deadline_s: float = Field(240.0, gt=0)  # all LLM work of one run; after it the rest of the run goes offline
     breaker_failures: int = Field(3, ge=1)  # consecutive timeouts/5xx/connection errors that switch the LLM off for the run
     max_retry_after_s: float = Field(60.0, ge=0)  # a Retry-After longer than this fails the call instead of waiting
     retries: int = Field(3, ge=0)
-    concurrency: Annotated[int, Field(ge=1)] | None = None  # LLM calls in flight; None = auto: 16 hosted, 4 local
+    concurrency: Annotated[int, Field(ge=1)] | None = None  # LLM calls in flight; None = the provider's default (16 hosted, 4 local)
     batch_size: int = Field(25, ge=1)  # items per categorization call
     temperature: float = Field(0.0, ge=0, le=2)
     max_output_tokens: int = Field(1500, ge=1)
@@ -164,6 +157,24 @@ class Config(_Strict):
     def source_file(self) -> str | None:
         return self._source_file
 
+    def updated(self, **sections: Mapping[str, Any]) -> Config:
+        """A new Config with some settings replaced, validated like the file's values (a Config is frozen):
+        `cfg.updated(llm={"provider": "openai:gpt-4o-mini"}, sources={"arxiv": {"enabled": False}})`.
+        Raises pydantic.ValidationError."""
+        data = self.model_dump()
+        _merge(data, sections)
+        new = type(self).model_validate(data)
+        new._source_file = self._source_file
+        return new
+
+
+def _merge(into: dict[str, Any], changes: Mapping[str, Any]) -> None:
+    for key, value in changes.items():
+        if isinstance(value, Mapping) and isinstance(into.get(key), dict):
+            _merge(into[key], value)
+        else:
+            into[key] = value
+
 
 # Environment variables that override the file: name -> (section, key, type)
 ENV_OVERRIDES: dict[str, tuple[str, str, type]] = {
@@ -193,7 +204,7 @@ def load_config(path: str | Path | None = None, env: dict[str, str] | None = Non
     """
     from . import paths
 
-    env = dict(os.environ) if env is None else env
+    env = environ() if env is None else env
     p, explicit = paths.find_config(path, env)
     data: dict = {}
     if p is not None and p.is_dir():
@@ -228,8 +239,8 @@ def load_config(path: str | Path | None = None, env: dict[str, str] | None = Non
     except ValidationError as e:
         raise ConfigError(_describe(p, e, from_env)) from None
     d = paths.dirs(env)
-    cfg.general.db = cfg.general.db or str(d.store)
-    cfg.general.out = cfg.general.out or str(d.reports)
+    general = cfg.general.model_copy(update={"db": cfg.general.db or str(d.store), "out": cfg.general.out or str(d.reports)})
+    cfg = cfg.model_copy(update={"general": general})
     cfg._source_file = str(p) if p is not None and p.exists() else None
     from .days import DayError, zone
 

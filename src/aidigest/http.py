@@ -34,13 +34,15 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
 
-from .config import HttpConfig
 from .netguard import AddressPolicy, BlockedAddress, GuardedBackend
+
+if TYPE_CHECKING:  # the sources import http, and config.py imports the sources (their config models)
+    from .config import HttpConfig
 
 RETRY_STATUS = {429, 500, 502, 503, 504}
 

@@ -16,11 +16,12 @@ the file's directory), then the defaults above. `aidigest where` prints the resu
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import platformdirs
+
+from .config import environ
 
 APP = "aidigest"
 CONFIG_NAME = "aidigest.toml"
@@ -48,7 +49,7 @@ class Dirs:
 
 
 def dirs(env: dict[str, str] | None = None) -> Dirs:
-    env = dict(os.environ) if env is None else env
+    env = environ() if env is None else env
     home = env.get("AIDIGEST_HOME", "")
     if home:
         p = Path(home).expanduser().absolute()
@@ -63,7 +64,7 @@ def dirs(env: dict[str, str] | None = None) -> Dirs:
 def find_config(path: str | Path | None, env: dict[str, str] | None = None, cwd: Path | None = None) -> tuple[Path | None, bool]:
     """(the config file to read or None, whether it was named explicitly). An explicit file must exist
     (the caller says so); an implicit one is used only when it exists."""
-    env = dict(os.environ) if env is None else env
+    env = environ() if env is None else env
     if path is not None:
         return Path(path), True
     if env.get("AIDIGEST_CONFIG"):

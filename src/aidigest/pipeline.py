@@ -32,6 +32,7 @@ from .models import CollectResult, Kind, LLMTotals, RunHealth
 from .render import file_names, prepare_chart, published_report, shown_items, write_report
 from .render.markdown import check_template, render_markdown
 from .report import Digest, reported_rows
+from .sources import is_enricher
 from .store import Store
 from .taxonomy import load_taxonomy
 
@@ -91,7 +92,7 @@ async def run_day(
     llm = make_llm(config, store, run_id, health.llm)
     # while the sources are fetched, a new LLM endpoint's structured-output mode is learned with one tiny call
     # (else the first real call learns it while the others wait for it: an extra round of LLM latency)
-    warm_up = asyncio.create_task(llm.warm_up()) if llm is not None and hasattr(llm, "warm_up") else None
+    warm_up = asyncio.create_task(llm.warm_up()) if llm is not None else None
     try:
         # 1. collect every source (failures isolated), merged by canonical key / arXiv id, stored
         collected = await collect_day(day, config, store, http, command="run", run_id=run_id)
@@ -102,7 +103,7 @@ async def run_day(
         # 2. everything stored for the day (a rerun sees the same set), near-duplicates folded
         items = store.items_for_day(day)
         if not items:
-            reasons = "; ".join(f"{o.source}: {o.error or o.status}" for o in collected.outcomes if o.source != "snippets")
+            reasons = "; ".join(f"{o.source}: {o.error or o.status}" for o in collected.outcomes if not is_enricher(o.source))
             raise NothingCollected(f"no items for {day} ({reasons})")
         items, near = merge_near_duplicates(items)
         health.llm.items = len(items)  # run health shows LLM tokens per item of the day

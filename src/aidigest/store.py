@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from .config import env_value
 from .migrations import SETS, Migrations
 from .models import Item, SourceOutcome
 from .pids import pid_alive
@@ -106,7 +107,7 @@ BUSY_TIMEOUT_S = 30.0  # how long a write waits for another process's write to f
 
 def env_busy_timeout() -> float:
     try:
-        value = float(os.environ.get("AIDIGEST_BUSY_TIMEOUT_S", BUSY_TIMEOUT_S))
+        value = float(env_value("AIDIGEST_BUSY_TIMEOUT_S") or BUSY_TIMEOUT_S)
     except ValueError:
         return BUSY_TIMEOUT_S
     return value if value >= 0 else BUSY_TIMEOUT_S

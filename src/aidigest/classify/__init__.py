@@ -94,7 +94,7 @@ async def classify_items(
     answered: dict[int, str] = {}
     clf: LLMClassifier | None = None
     if llm is not None:
-        clf = LLMClassifier(llm, taxonomy, config.llm.batch_size, config.llm.concurrency or 1)
+        clf = LLMClassifier(llm, taxonomy, config.llm.batch_size, llm.concurrency)
         answered = await clf.classify(items)
     rest = [i for i in range(len(items)) if i not in answered]
     offline = dict(zip(rest, classify_offline([items[i] for i in rest], taxonomy, health,

@@ -65,6 +65,14 @@ import numpy as np
 
 log = logging.getLogger("aidigest.classify")
 
+
+def _env() -> dict[str, str]:
+    """The process environment, through aidigest.config (the one module that reads it). Imported here and not at
+    the top: this file also runs on its own in the worker processes (_BOOT), which load nothing else of aidigest."""
+    from aidigest.config import environ
+
+    return environ()
+
 DIM = 512
 PARALLEL_MIN_TEXTS = 2000  # below this, worker start-up (2-3 s per worker) is not worth it
 TOKEN_CACHE_MAX = 500_000  # distinct words remembered per encoder (then the cache starts over)
@@ -471,7 +479,7 @@ def use_native_kernel(env: Mapping[str, str] | None = None, info: list[dict[str,
     """True when worker processes should drop OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE (see above): one of them is
     set, AIDIGEST_EMBED_NATIVE_KERNEL is not 0, every BLAS library is OpenBLAS >= NATIVE_KERNEL_MIN_OPENBLAS, and
     a process without them gets another kernel than this one (asked once per setting: ~0.3 s)."""
-    env = os.environ if env is None else env
+    env = _env() if env is None else env
     forced = tuple((k, env.get(k, "")) for k in KERNEL_VARS)
     if not any(v for _, v in forced):
         return False
@@ -564,7 +572,7 @@ class _Worker:
         self.proc = subprocess.Popen(
             [sys.executable, "-c", _BOOT, os.path.abspath(__file__)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.stderr,
-            env=worker_env(os.environ, native_kernel),
+            env=worker_env(_env(), native_kernel),  # this process's environment passed on (less the forced kernel)
         )
         self._send(("init", list(sys.path), reference if native_kernel else None))
 
@@ -699,7 +707,7 @@ def embed_processes() -> int:
         cores = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
         cores = os.cpu_count() or 1
-    raw = os.environ.get("AIDIGEST_EMBED_PROCESSES", "").strip()
+    raw = _env().get("AIDIGEST_EMBED_PROCESSES", "").strip()
     if raw:
         try:
             return max(1, min(int(raw), 64))
@@ -728,7 +736,7 @@ def encode_parallel(texts: list[str], batch: int, local: Any, processes: int, lo
     lock = threading.Lock()
     native = use_native_kernel()
     n_workers = max(1, processes - 1 if local_works and not native else processes)
-    adaptive = adaptive and local_works and not os.environ.get("AIDIGEST_EMBED_PROCESSES", "").strip()
+    adaptive = adaptive and local_works and not _env().get("AIDIGEST_EMBED_PROCESSES", "").strip()
     cores = os.cpu_count() or 1
     reference = None
     if native:

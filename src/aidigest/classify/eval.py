@@ -29,6 +29,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
+from ..config import env_value
+
 FAMILIES: dict[str, tuple[str, set[str]]] = {
     "cs.CV": ("cv", {"cv", "multimodal"}),
     "eess.IV": ("cv", {"cv", "multimodal"}),
@@ -89,11 +91,9 @@ def split_files(folder: str | Path) -> list[Path]:
 def default_test_dir(candidates: Iterable[str | Path] | None = None) -> Path | None:
     """Where the test split lives: $AIDIGEST_EVAL_DATA, ../shared/data (from the working directory or next to the
     repository), else the copy in the repository's tests/data/classify. No machine-specific path."""
-    import os
-
     here = Path(__file__).resolve()
     repo = here.parents[3]  # src/aidigest/classify/eval.py -> repo root
-    env = os.environ.get("AIDIGEST_EVAL_DATA", "").strip()
+    env = env_value("AIDIGEST_EVAL_DATA")
     options = list(candidates) if candidates is not None else [
         *([Path(env)] if env else []),
         Path.cwd() / "tests" / "data" / "classify",

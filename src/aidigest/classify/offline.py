@@ -38,6 +38,7 @@ from typing import Any, ClassVar, Protocol
 
 import numpy as np
 
+from ..config import env_value
 from ..taxonomy import Taxonomy
 from . import embedpool
 from .arxiv_prior import prior_matrix
@@ -74,7 +75,7 @@ def encoder_threads() -> int:
     36-48 abstracts/s; 2 threads (= os.cpu_count()) 67 titles/s and 6.3 abstracts/s. BLAS threads that
     have to share busy cores wait on each other, so more threads only pay on an otherwise idle machine;
     set AIDIGEST_EMBED_THREADS=2 there."""
-    raw = os.environ.get("AIDIGEST_EMBED_THREADS", "").strip()
+    raw = env_value("AIDIGEST_EMBED_THREADS")
     if raw:
         try:
             return max(1, min(int(raw), os.cpu_count() or 1))

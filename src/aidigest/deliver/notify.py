@@ -16,13 +16,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
-import os
 import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..config import environ
 from ..migrations import Migrations
 from .shortform import Format, ShortForm, build_short_form, load_digest, pack
 
@@ -85,7 +85,7 @@ class NotifyResult:
 
 
 def configured_targets(config: Config, env: dict[str, str] | None = None) -> list[Target]:
-    env = dict(os.environ) if env is None else env
+    env = environ() if env is None else env
     raw = [(t, False) for t in config.notify.targets] + [(t, True) for t in env.get("AIDIGEST_NOTIFY", "").split()]
     seen: dict[str, bool] = {}
     for t, from_env in raw:
@@ -310,7 +310,7 @@ def notify_day(
     """Send the day's reports found in `out_dir` to every target not yet served, then retry the deliveries that
     failed on the `retry_days` days before (a daily schedule never asks for those days again). Never raises
     for a target."""
-    env = dict(os.environ) if env is None else env
+    env = environ() if env is None else env
     _ensure_table(store)
     result = NotifyResult()
     targets = configured_targets(config, env)

@@ -11,6 +11,7 @@ from typing import Any
 from .base import Message
 from .core import BaseLLM, RawReply, Transient
 from .prompts import schema_instruction
+from .registry import ProviderSpec
 
 
 class AnthropicLLM(BaseLLM):
@@ -85,3 +86,6 @@ class AnthropicLLM(BaseLLM):
             refusal=(text or "refused") if stop == "refusal" else None,
             truncated=stop == "max_tokens",
         )
+
+
+ANTHROPIC = ProviderSpec("anthropic", AnthropicLLM, "ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL", "https://api.anthropic.com")

@@ -16,7 +16,7 @@ from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel
 
-from ..config import ConfigError
+from ..configbase import ConfigError
 
 # How structured output is requested, strongest first (see aidigest.llm.structured):
 #   json_schema  response_format={"type": "json_schema", ...}       (OpenAI, vLLM, recent Ollama, ...)
@@ -70,6 +70,7 @@ class LLMConfigError(LLMFatal, ConfigError):
 
 class LLM(Protocol):
     name: str  # e.g. "openai:gpt-4o-mini"
+    concurrency: int  # calls it takes in flight ([llm] concurrency, else the provider's default)
 
     async def complete(
         self,
@@ -81,4 +82,11 @@ class LLM(Protocol):
         temperature: float | None = None,  # overrides config.llm.temperature for this call
     ) -> LLMResult: ...
 
-    # Implementations from aidigest.llm also have `async aclose()` (closes the HTTP client); call it when done.
+    async def warm_up(self) -> None:
+        """Get ready for the first real call while other work goes on (e.g. learn the endpoint's structured-output
+        mode); the pipeline starts it before collecting and does not wait for it. Never raises."""
+        ...
+
+    async def aclose(self) -> None:
+        """Close the HTTP client; call it when done (the pipeline does at the end of a run)."""
+        ...

@@ -197,6 +197,7 @@ class BaseLLM:
         provider: str | None = None,
         sleep: Callable[[float], Awaitable[Any]] | None = None,
         rng: random.Random | None = None,
+        concurrency: int | None = None,  # calls in flight (make_llm: [llm] concurrency or the provider's default)
     ):
         if provider:
             self.provider = provider  # type: ignore[misc]
@@ -207,6 +208,7 @@ class BaseLLM:
         self.run_id = run_id
         self.totals = totals
         self.key_env = key_env
+        self.concurrency = max(1, concurrency or config.concurrency or 1)
         self._api_key = api_key
         self._secrets = [api_key] if api_key else []
         self._sleep = sleep or asyncio.sleep
@@ -242,7 +244,7 @@ class BaseLLM:
     def _loop_state(self, make_client: bool = True) -> _LoopState:
         loop = asyncio.get_running_loop()
         if self._state is None or self._state.loop is not loop:
-            self._state = _LoopState(loop, None, asyncio.Semaphore(max(1, self.config.concurrency or 1)), asyncio.Lock())
+            self._state = _LoopState(loop, None, asyncio.Semaphore(self.concurrency), asyncio.Lock())
         if make_client and self._state.client is None:
             self._state.client = self._make_client()
         return self._state

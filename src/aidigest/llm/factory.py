@@ -1,5 +1,7 @@
 """`make_llm`: the provider spec (`--llm` / AIDIGEST_LLM / [llm] provider) -> an LLM, or None for `none`.
 
+Every `name:<model>` comes from the provider registry (aidigest.llm.providers; see docs/extending.md):
+
     none                      offline paths only (the default)
     openai:<model>            OPENAI_API_KEY; OPENAI_BASE_URL for any OpenAI-compatible server
                               (a local base URL needs no key)
@@ -13,29 +15,24 @@ Keys come only from the environment and are never logged or stored.
 from __future__ import annotations
 
 import ipaddress
-import os
 import random
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from ..config import Config
+from ..config import Config, ConfigError, environ
 from ..models import LLMTotals
 from ..store import Store
-from .anthropic_llm import AnthropicLLM
 from .base import LLMConfigError
 from .core import BaseLLM
-from .openai_compat import OpenAICompatLLM
+from .providers import PROVIDERS, ProviderSpec, usage
+from .registry import LOCAL_PLACEHOLDER_KEY
 
-PROVIDERS = ("openai", "together", "ollama", "anthropic")
-OPENAI_DEFAULT_BASE = "https://api.openai.com/v1"
-TOGETHER_DEFAULT_BASE = "https://api.together.xyz/v1"
-OLLAMA_DEFAULT_BASE = "http://127.0.0.1:11434/v1"
-ANTHROPIC_DEFAULT_BASE = "https://api.anthropic.com"
-LOCAL_PLACEHOLDER_KEY = "sk-no-key-required"  # local servers ignore the key, the SDK wants one
-
-USAGE = "use none, openai:<model>, together:<model>, ollama:<model> or anthropic:<model>"
+__all__ = [
+    "HOSTED_CONCURRENCY", "LOCAL_CONCURRENCY", "LOCAL_PLACEHOLDER_KEY", "Endpoint", "check_provider",
+    "default_concurrency", "is_local_url", "make_llm", "parse_provider_spec", "resolve_endpoint",
+]
 
 
 @dataclass
@@ -59,11 +56,19 @@ def parse_provider_spec(spec: str | None) -> tuple[str, str] | None:
     provider, sep, model = s.partition(":")
     provider = provider.strip().lower()
     if provider not in PROVIDERS:
-        raise LLMConfigError(f"unknown LLM provider {s!r}: {USAGE}")
+        raise LLMConfigError(f"unknown LLM provider {s!r}: {usage()}")
     model = model.strip()
     if not sep or not model:
         raise LLMConfigError(f"LLM provider {s!r} names no model: write {provider}:<model>")
     return provider, model
+
+
+def check_provider(config: Config) -> None:
+    """`[llm] provider` is `none` or a registered `name:<model>`; raises ConfigError naming the key."""
+    try:
+        parse_provider_spec(config.llm.provider)
+    except LLMConfigError as e:
+        raise ConfigError(f"{config.source_file or 'config'}: [llm.provider] {e}") from None
 
 
 def is_local_url(url: str) -> bool:
@@ -91,39 +96,29 @@ def resolve_endpoint(spec: str | None, env: Mapping[str, str] | None = None) -> 
     if parsed is None:
         return None
     provider, model = parsed
-    env = os.environ if env is None else env
+    p = PROVIDERS[provider]
+    env = environ() if env is None else env
 
     def get(name: str) -> str:
         return (env.get(name) or "").strip()
 
-    if provider == "openai":
-        base = _base_url(get("OPENAI_BASE_URL"), "OPENAI_BASE_URL") if get("OPENAI_BASE_URL") else OPENAI_DEFAULT_BASE
-        key = get("OPENAI_API_KEY")
-        if not key:
-            if not is_local_url(base):
-                where = "" if base == OPENAI_DEFAULT_BASE else f" (OPENAI_BASE_URL={base})"
-                raise LLMConfigError(f"--llm {provider}:{model} needs an API key: set OPENAI_API_KEY{where}")
-            key = LOCAL_PLACEHOLDER_KEY
-        return Endpoint(provider, model, base, "OPENAI_API_KEY", key)
-    if provider == "together":
-        base = _base_url(get("TOGETHER_BASE_URL"), "TOGETHER_BASE_URL") if get("TOGETHER_BASE_URL") else TOGETHER_DEFAULT_BASE
-        key = get("TOGETHER_API_KEY")
-        if not key:
-            raise LLMConfigError(f"--llm {provider}:{model} needs an API key: set TOGETHER_API_KEY")
-        return Endpoint(provider, model, base, "TOGETHER_API_KEY", key)
-    if provider == "ollama":
-        base = _base_url(get("OLLAMA_BASE_URL"), "OLLAMA_BASE_URL") if get("OLLAMA_BASE_URL") else OLLAMA_DEFAULT_BASE
-        if not base.endswith("/v1"):
-            base += "/v1"
-        return Endpoint(provider, model, base, "OLLAMA_BASE_URL", get("OLLAMA_API_KEY") or "ollama")
-    # anthropic
-    base = _base_url(get("ANTHROPIC_BASE_URL"), "ANTHROPIC_BASE_URL") if get("ANTHROPIC_BASE_URL") else ANTHROPIC_DEFAULT_BASE
-    key = get("ANTHROPIC_API_KEY")
+    base = _base_url(get(p.base_url_env), p.base_url_env) if get(p.base_url_env) else p.default_base_url
+    if p.url_suffix and not base.endswith(p.url_suffix):
+        base += p.url_suffix
+    key = get(p.key_env)
     if not key:
-        if not is_local_url(base):
-            raise LLMConfigError(f"--llm {provider}:{model} needs an API key: set ANTHROPIC_API_KEY")
-        key = LOCAL_PLACEHOLDER_KEY
-    return Endpoint(provider, model, base, "ANTHROPIC_API_KEY", key)
+        if p.needs_key and not is_local_url(base):
+            where = "" if base == p.default_base_url else f" ({p.base_url_env}={base})"
+            raise LLMConfigError(f"--llm {provider}:{model} needs an API key: set {p.key_env}{where}")
+        key = p.placeholder_key
+    return Endpoint(provider, model, base, p.key_env, key)
+
+
+def default_concurrency(spec: ProviderSpec, base_url: str) -> int:
+    """Calls in flight when `[llm] concurrency` is not set: a hosted API takes a day's summaries in one round;
+    a local server queues (bench/local_concurrency.py measured it)."""
+    kind = spec.concurrency if spec.concurrency != "auto" else ("local" if is_local_url(base_url) else "hosted")
+    return LOCAL_CONCURRENCY if kind == "local" else HOSTED_CONCURRENCY
 
 
 def make_llm(
@@ -139,16 +134,17 @@ def make_llm(
     """The LLM for `config.llm.provider`, or None for `none` (offline paths only).
 
     Usage is added to `totals` (the run's `RunHealth.llm`); every call is logged to `store` under `run_id`.
+    Its `concurrency` is `[llm] concurrency`, else the provider's default for the endpoint (hosted or local).
     Raises LLMConfigError (an LLMFatal and a ConfigError) for an unknown spec or a missing key.
-    `env`, `sleep` and `rng` are for tests (defaults: os.environ, asyncio.sleep, random)."""
+    `env`, `sleep` and `rng` are for tests (defaults: the process environment, asyncio.sleep, random)."""
     ep = resolve_endpoint(config.llm.provider, env)
     if ep is None:
         return None
-    cls = AnthropicLLM if ep.provider == "anthropic" else OpenAICompatLLM
-    if config.llm.concurrency is None:  # auto: a hosted API takes a day's summaries in one round; a local server queues
-        config.llm.concurrency = LOCAL_CONCURRENCY if is_local_url(ep.base_url) else HOSTED_CONCURRENCY
+    spec = PROVIDERS[ep.provider]
+    concurrency = config.llm.concurrency or default_concurrency(spec, ep.base_url)
     totals.provider = f"{ep.provider}:{ep.model}"
-    return cls(
+    llm: BaseLLM = spec.cls(
         model=ep.model, base_url=ep.base_url, config=config.llm, store=store, run_id=run_id, totals=totals,
-        api_key=ep.api_key, key_env=ep.key_env, provider=ep.provider, sleep=sleep, rng=rng,
+        api_key=ep.api_key, key_env=ep.key_env, provider=ep.provider, sleep=sleep, rng=rng, concurrency=concurrency,
     )
+    return llm

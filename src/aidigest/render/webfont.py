@@ -18,10 +18,10 @@ import hashlib
 import importlib.metadata
 import io
 import logging
-import os
 from functools import lru_cache
 from pathlib import Path
 
+from ..config import env_value
 from .atomic import write_bytes_atomic
 from .chart import korean_font_files
 
@@ -68,7 +68,7 @@ def cache_path() -> Path | None:
     key = font_key()
     if key is None:
         return None
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "aidigest"
+    base = Path(env_value("XDG_CACHE_HOME") or Path.home() / ".cache") / "aidigest"
     return base / f"{FAMILY}-{key[:20]}.woff"
 
 

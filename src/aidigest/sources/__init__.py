@@ -1,30 +1,47 @@
-"""The data sources. `build_sources(config)` lists the enabled ones in a fixed order."""
+"""The data sources, one registration line each (see aidigest.sources.registry). The order of the lines is the
+order of the `[sources]` keys and of the fetches: hackernews, techreview_kr, each configured feed, hf_papers,
+arxiv; then the enrichers (snippets)."""
 
 from __future__ import annotations
 
-from ..config import Config
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, cast
+
+from . import arxiv, hackernews, hf_papers, rss, snippets, techreview_kr
 from .arxiv import ArxivSource
 from .base import Source
 from .hackernews import HackerNewsSource
 from .hf_papers import HFPapersSource
+from .registry import SOURCES, Enricher, SourceSpec, is_enricher, register
 from .rss import RssSource
 from .techreview_kr import TechReviewKrSource
 
-__all__ = ["build_sources", "ArxivSource", "HackerNewsSource", "HFPapersSource", "RssSource", "TechReviewKrSource"]
+if TYPE_CHECKING:
+    from ..config import Config
+
+__all__ = [
+    "SOURCES", "Enricher", "SourceSpec", "build_enrichers", "build_sources", "is_enricher", "register",
+    "ArxivSource", "HackerNewsSource", "HFPapersSource", "RssSource", "TechReviewKrSource",
+]
+
+register(hackernews.SPEC)
+register(techreview_kr.SPEC)
+register(rss.SPEC)
+register(hf_papers.SPEC)
+register(arxiv.SPEC)
+register(snippets.SPEC)
 
 
 def build_sources(config: Config) -> list[Source]:
-    """Enabled sources, in this order: hackernews, techreview_kr, each configured feed, hf_papers, arxiv."""
-    s = config.sources
+    """Enabled sources, in registration order."""
     out: list[Source] = []
-    if s.hackernews.enabled:
-        out.append(HackerNewsSource())
-    if s.techreview_kr.enabled:
-        out.append(TechReviewKrSource())
-    for feed in s.feeds:
-        out.append(RssSource(feed.name, feed.url, feed.kind, feed.language))
-    if s.hf_papers.enabled:
-        out.append(HFPapersSource())
-    if s.arxiv.enabled:
-        out.append(ArxivSource())
+    for spec in SOURCES.values():
+        if spec.role == "source":
+            out.extend(cast(Sequence[Source], spec.build(getattr(config.sources, spec.name))))
     return out
+
+
+def build_enrichers(config: Config) -> list[Enricher]:
+    """Enabled enrichers, in registration order (they run after the sources' items are merged)."""
+    built = (spec.build(getattr(config.sources, spec.name)) for spec in SOURCES.values() if spec.role == "enricher")
+    return [cast(Enricher, e) for e in built if e is not None]

@@ -29,10 +29,14 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from pydantic import Field
+
+from ..configbase import Strict
 from ..http import FetchError
 from ..models import Item, Sighting
 from ..urls import canonical_key, normalize_arxiv_id
 from .base import FetchContext, FetchResult, ParseError
+from .registry import SourceSpec
 from .snippets import normalize_space
 
 NAME = "arxiv"
@@ -225,3 +229,16 @@ class ArxivSource:
             if page.entries < asked or (page.total is not None and start >= page.total):
                 break
         return FetchResult(items, notes)
+
+
+class ArxivConfig(Strict):
+    enabled: bool = True
+    categories: list[str] = Field(
+        default_factory=lambda: ["cs.AI", "cs.CL", "cs.CV", "cs.LG", "cs.RO", "cs.SD", "eess.AS"]
+    )
+    page_size: int = Field(200, ge=1, le=2000)
+    max_results: int = Field(2000, ge=0)
+    delay_s: float = Field(3.0, ge=0)  # arXiv asks for at least 3 s between calls
+
+
+SPEC = SourceSpec("arxiv", ArxivConfig, lambda c: [ArxivSource()] if c.enabled else [], title="arXiv")

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from ..config import Config
 from ..http import HttpClient
 from ..models import Item, Kind
+
+if TYPE_CHECKING:  # config.py is built from the source registry: a source reads its settings, never imports them
+    from ..config import Config
 
 
 class ParseError(Exception):

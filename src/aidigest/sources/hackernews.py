@@ -31,10 +31,14 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from pydantic import Field
+
+from ..configbase import Strict
 from ..http import FetchError, ReplayMissing
 from ..models import Item, Sighting
 from ..urls import arxiv_id_from_url, canonical_key
 from .base import FetchContext, FetchResult, ParseError
+from .registry import SourceSpec
 from .snippets import clip_text, strip_html
 
 NAME = "hackernews"
@@ -380,3 +384,13 @@ class HackerNewsSource:
             else:
                 items.append(it)
         return FetchResult(items, notes)
+
+
+class HackerNewsConfig(Strict):
+    enabled: bool = True
+    min_points: int = Field(20, ge=0)  # front-page stories only; Algolia numericFilters points>=min_points
+    max_items: int = Field(100, ge=1)
+
+
+SPEC = SourceSpec("hackernews", HackerNewsConfig, lambda c: [HackerNewsSource()] if c.enabled else [],
+                  title="Hacker News")

@@ -11,10 +11,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+from ..configbase import Strict
 from ..http import FetchError
 from ..models import Item, Sighting
 from ..urls import canonical_key, normalize_arxiv_id
 from .base import FetchContext, FetchResult, ParseError
+from .registry import SourceSpec
 from .snippets import normalize_space
 
 NAME = "hf_papers"
@@ -112,3 +114,12 @@ class HFPapersSource:
             raise FetchError(f"{resp.url}: Hugging Face answered HTTP {resp.status}")
         items, skipped = parse_with_skipped(resp.body)
         return FetchResult(items, {"skipped_malformed": skipped})
+
+
+class HFPapersConfig(Strict):
+    enabled: bool = True
+    max_bytes: int = 50_000_000  # a 1,000-paper day is ~5.6 MB
+
+
+SPEC = SourceSpec("hf_papers", HFPapersConfig, lambda c: [HFPapersSource()] if c.enabled else [],
+                  title="HF Daily Papers")

@@ -19,13 +19,16 @@ import datetime as dt
 import io
 import re
 from dataclasses import dataclass, field
+from typing import Literal
 
 import feedparser
 
+from ..configbase import Strict
 from ..http import FetchError
 from ..models import Item, Kind, Sighting
 from ..urls import arxiv_id_from_url, canonical_key
 from .base import FetchContext, FetchResult, ParseError
+from .registry import SourceSpec
 from .snippets import clip_text, normalize_space, strip_html
 
 WINDOW_DAYS = 2  # the requested date and the day before
@@ -149,3 +152,15 @@ class RssSource:
 
     async def fetch(self, ctx: FetchContext) -> FetchResult:
         return await fetch_feed(ctx, self.name, self.url, self.kind, self.language)
+
+
+class FeedConfig(Strict):
+    name: str
+    url: str
+    kind: Literal["news", "paper"] = "news"
+    language: str = "en"
+
+
+SPEC = SourceSpec(
+    "feeds", list[FeedConfig], lambda feeds: [RssSource(f.name, f.url, f.kind, f.language) for f in feeds], default=list
+)

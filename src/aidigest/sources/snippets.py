@@ -21,13 +21,18 @@ from html.parser import HTMLParser
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from pydantic import Field
+
+from ..configbase import Strict
 from ..http import Blocked, DeadlineExceeded, FetchError, ReplayMissing, ResponseTooLarge
 from ..models import Item
+from ..reuse import SnippetCache
 from ..urls import arxiv_id_from_url, host_of
 from .base import FetchContext
+from .registry import SourceSpec
 
 if TYPE_CHECKING:
-    from ..reuse import SnippetCache
+    from ..store import Store
 
 # ---------------------------------------------------------------------------------------------------
 # Text helpers (pure)
@@ -202,3 +207,27 @@ async def enrich_snippets(items: list[Item], ctx: FetchContext, cache: SnippetCa
     for outcome in await asyncio.gather(*(one(it) for it in candidates)):
         counts[outcome] += 1
     return counts
+
+
+# ---------------------------------------------------------------------------------------------------
+# Registration: an enricher (configured under [sources.snippets], runs after the sources are merged)
+# ---------------------------------------------------------------------------------------------------
+class SnippetConfig(Strict):
+    enabled: bool = True
+    max_per_day: int = Field(60, ge=0)
+    max_bytes: int = Field(2_000_000, ge=1)
+    max_chars: int = Field(600, ge=1)
+
+
+class SnippetEnricher:
+    """Article snippets for the merged news items; its outcome in run health is `snippets`."""
+
+    name = "snippets"
+    kind = "news"
+
+    async def enrich(self, items: list[Item], ctx: FetchContext, store: Store | None) -> tuple[int, dict[str, int]]:
+        notes = await enrich_snippets(items, ctx, SnippetCache(store) if store is not None else None)
+        return notes.get("fetched", 0) + notes.get("cached", 0), notes  # cached: read on an earlier run
+
+
+SPEC = SourceSpec("snippets", SnippetConfig, lambda c: SnippetEnricher() if c.enabled else None, role="enricher")

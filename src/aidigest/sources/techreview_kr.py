@@ -10,8 +10,10 @@ reports it as `no_recording`.
 
 from __future__ import annotations
 
+from ..configbase import Strict
 from ..models import Item
 from .base import FetchContext, FetchResult
+from .registry import SourceSpec
 from .rss import fetch_feed, parse_feed
 
 NAME = "techreview_kr"
@@ -29,3 +31,12 @@ class TechReviewKrSource:
 
     async def fetch(self, ctx: FetchContext) -> FetchResult:
         return await fetch_feed(ctx, NAME, ctx.config.sources.techreview_kr.url, "news", LANGUAGE)
+
+
+class TechReviewKrConfig(Strict):
+    enabled: bool = True
+    url: str = "https://www.technologyreview.kr/category/ai/feed/"
+
+
+SPEC = SourceSpec("techreview_kr", TechReviewKrConfig, lambda c: [TechReviewKrSource()] if c.enabled else [],
+                  title="MIT Technology Review Korea")

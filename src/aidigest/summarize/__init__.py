@@ -3,7 +3,7 @@
     drafts, report = await summarize_sections(ctx, kind, selection.categories, corpus=all_items_of_the_kind)
 
 `ctx` is the day's aidigest.context.DayContext (its `llm` None: extractive only). Categories are summarized
-concurrently, at most `config.llm.concurrency` LLM calls in flight (asyncio.Semaphore). `report` is a
+concurrently, at most `ctx.llm.concurrency` LLM calls in flight (asyncio.Semaphore). `report` is a
 `RunHealth` of this stage alone (the caller merges it): every failed LLM section is counted in its `fallbacks` as
 "summary <kind>/<category>: llm → extractive (<reason>)" with reason one of budget, llm-fatal, llm-error,
 invalid-json, parts, empty, citations, language, copy, filler, tldr, tldr_language, tldr_copy, url (a link that
@@ -106,7 +106,7 @@ async def summarize_sections(
         cache.put(key, {"summary": draft.summary.model_dump(mode="json"), "tldrs": draft.tldrs})
         return draft
 
-    sem = asyncio.Semaphore(max(1, ctx.config.llm.concurrency or 1))
+    sem = asyncio.Semaphore(ctx.llm.concurrency if ctx.llm is not None else 1)
 
     async def one(sel: CategorySelection) -> SectionDraft:
         items = [it for it, _ in sel.top]

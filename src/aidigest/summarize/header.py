@@ -14,6 +14,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from ..models import Item
+from ..sources import SOURCES
 from .text import clean, truncate
 from .tldr import item_signals
 
@@ -84,13 +85,7 @@ def list_strings(language: str) -> ListStrings:
     return _KO if language == "ko" else _EN
 
 
-SOURCE_NAMES = {
-    "hackernews": "Hacker News",
-    "hf_papers": "HF Daily Papers",
-    "arxiv": "arXiv",
-    "techreview_kr": "MIT Technology Review Korea",
-    "snippets": "",
-}
+SOURCE_NAMES = {name: spec.title for name, spec in SOURCES.items() if spec.title}  # from the source registry
 
 
 def source_name(source: str) -> str:

@@ -2,8 +2,8 @@
 gives VALID answers so an end-to-end run exercises the LLM path (not the fallbacks).
 
 What it fakes (honestly: no model runs):
-- classification calls (the request's schema has `items` with a `category` enum): one answer per item index
-  named in the prompt, the category taken from `categories` (title -> taxonomy id, computed beforehand by the
+- classification calls (the request's schema is `Categories`: `items` of "<index>:<id>" strings): one answer
+  per item index named in the prompt, the category taken from `categories` (title -> taxonomy id, computed beforehand by the
   real offline classifier on the same day's items, so the category mix is a real one); a title it does not
   know gets a stable hash-picked reported category and is counted in `unmapped`;
 - summary calls (the schema has `themes`): a Korean section in the shape tests/test_cli.py's `korean_summary`
@@ -65,7 +65,7 @@ def call_kind(body: Any) -> str:
         text = json.dumps(body.get("messages") or [], ensure_ascii=False)
     if "themes" in text and "tldr" in text:
         return "summary"
-    if '"category"' in text and '"items"' in text:
+    if '"Categories"' in text or ('"category"' in text and '"items"' in text):
         return "classify"
     return "other"
 
@@ -96,7 +96,7 @@ class Responder:
             answers = []
             for idx, block in _ITEM_BLOCK.findall(prompt):
                 m = re.search(r"^title: (.*)$", block, re.M)
-                answers.append({"index": int(idx), "category": self._category(m.group(1) if m else "")})
+                answers.append(f"{int(idx)}:{self._category(m.group(1) if m else '')}")
             return Reply(json={"items": answers})
         if kind == "summary":
             m = _SOURCES.search(prompt)

@@ -7,8 +7,8 @@ What it fakes (honestly: no model runs):
   real offline classifier on the same day's items, so the category mix is a real one); a title it does not
   know gets a stable hash-picked reported category and is counted in `unmapped`;
 - summary calls (the schema has `themes`): a Korean section in the shape tests/test_cli.py's `korean_summary`
-  uses (themes / events / impact / bottom line citing real source numbers, one TL;DR per source), so every
-  summary check passes;
+  uses (themes / events / impact / bottom line citing real source numbers, one "<n>: <sentence>" TL;DR per
+  source), so every summary check passes;
 - anything else: schema-valid JSON generated from the request's schema.
 
 Timing: every answered request waits `latency_s + tokens_out / tokens_per_s` (the FakeServer's own rule;
@@ -107,7 +107,7 @@ class Responder:
                 "events": [point(f"{i}번 출처가 새로운 결과를 발표했다.", [i]) for i in range(1, min(n, 6) + 1)],
                 "impact": [point("연구자들이 바로 활용할 수 있는 방법과 자료가 늘었다.", [1])],
                 "bottom_line": [point("오늘 이 분야에서 가장 주목할 결과는 1번 출처이다.", [1])],
-                "tldr": [{"n": i, "text": f"{i}번 출처의 핵심 내용을 한 문장으로 정리했다."} for i in range(1, n + 1)],
+                "tldr": [f"{i}: {i}번 출처의 핵심 내용을 한 문장으로 정리했다." for i in range(1, n + 1)],
             })
         schema = request_schema(body)
         return Reply(json=sample_from_schema(schema)) if schema else Reply()

@@ -1,7 +1,9 @@
 """LLM summary of one category: one structured call, checked; one retry with the failure reason.
 
-The answer schema (`SummaryAnswer`) is four lists of {text, cites:[int]} plus one TL;DR per source, every
-list bounded (`max_length`) so a rambling model cannot produce an unbounded answer. Fetched titles and
+The answer schema (`SummaryAnswer`) is four lists of {text, cites:[int]} plus one TL;DR per source as a
+"<source number>: <sentence>" string (~4 tokens of structure fewer than {"n": .., "text": ..}: this call's
+answer sets the second round's length; the older objects are still read), every list bounded (`max_length`)
+so a rambling model cannot produce an unbounded answer. Fetched titles and
 snippets reach the prompt only through `aidigest.llm.prompts.wrap_untrusted`.
 
 `llm_summary` returns a checked (summary, tldrs) or raises `SummaryFailed(code, detail)`; the caller
@@ -11,8 +13,10 @@ snippets reach the prompt only through `aidigest.llm.prompts.wrap_untrusted`.
 from __future__ import annotations
 
 import datetime as dt
+import re
+from typing import Annotated, Any
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from ..config import Config
 from ..digest import SectionSummary, SummaryPoint
@@ -35,9 +39,21 @@ class PointOut(BaseModel):
     cites: list[int] = Field(min_length=1, max_length=12)
 
 
-class TldrOut(BaseModel):
-    n: int
-    text: str = Field(min_length=1, max_length=300)
+TLDR_CHARS = 300  # one TL;DR sentence at most
+_TLDR_RE = re.compile(r"^\s*\[?(\d+)\]?\s*[:.)]\s*(.*?)\s*$", re.S)
+
+
+def _tldr_entries(value: Any) -> Any:
+    """TL;DR entries as "<n>: <text>" strings (an older {"n", "text"} object is turned into one)."""
+    if not isinstance(value, list):
+        return value
+    return [f"{e['n']}: {e['text']}" if isinstance(e, dict) and "n" in e and "text" in e else e for e in value]
+
+
+def parse_tldr(entry: str) -> tuple[int, str] | None:
+    """(source number, sentence) of one TL;DR entry, None if it names no source number."""
+    m = _TLDR_RE.match(entry)
+    return (int(m.group(1)), m.group(2)) if m else None
 
 
 class SummaryAnswer(BaseModel):
@@ -47,7 +63,10 @@ class SummaryAnswer(BaseModel):
     events: list[PointOut] = Field(min_length=1, max_length=8)
     impact: list[PointOut] = Field(min_length=1, max_length=4)
     bottom_line: list[PointOut] = Field(min_length=1, max_length=3)
-    tldr: list[TldrOut] = Field(min_length=1, max_length=MAX_SOURCES)
+    tldr: list[Annotated[str, Field(min_length=4, max_length=TLDR_CHARS + 8)]] = Field(
+        min_length=1, max_length=MAX_SOURCES, description='one entry per source: "<source number>: <one sentence>"')
+
+    _tldr = field_validator("tldr", mode="before")(lambda cls, v: _tldr_entries(v))
 
 
 class SummaryFailed(Exception):
@@ -67,7 +86,7 @@ Return one JSON object:
 - "events": 1-6 points: what concretely happened or was published, one point per notable source.
 - "impact": 1-3 points: concrete consequences or results that the sources state or directly imply (numbers, who is affected, what changes). Never write generic statements about the economy, politics, society, culture or the environment; if the sources support little, write one short, specific point.
 - "bottom_line": 1-2 points: the takeaway of the day for this category.
-- "tldr": exactly one entry per source: {{"n": <source number>, "text": <one sentence in {lang}, in your own words, not copied from the source>}}.
+- "tldr": exactly one entry per source, in source order: "<source number>: <one sentence in {lang}, in your own words, not copied from the source>".
 Each point is {{"text": ..., "cites": [numbers of the sources that support it]}}. Every point cites at least one source, and only numbers that appear in the source list. Do not put [n] markers in the text. Use only information from the sources: no filler, no speculation, no praise.
 
 {UNTRUSTED_INSTRUCTION}"""
@@ -101,8 +120,10 @@ def to_summary(answer: SummaryAnswer, n_sources: int, model: str | None) -> tupl
         return out
 
     by_n: dict[int, str] = {}
-    for t in answer.tldr:
-        by_n.setdefault(t.n, clean(t.text))
+    for entry in answer.tldr:
+        parsed = parse_tldr(entry)
+        if parsed is not None:
+            by_n.setdefault(parsed[0], clean(parsed[1]))
     tldrs = [by_n.get(i, "") for i in range(1, n_sources + 1)]
     summary = SectionSummary(
         themes=points(answer.themes), events=points(answer.events), impact=points(answer.impact),

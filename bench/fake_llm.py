@@ -7,8 +7,8 @@ What it fakes (honestly: no model runs):
   real offline classifier on the same day's items, so the category mix is a real one); a title it does not
   know gets a stable hash-picked reported category and is counted in `unmapped`;
 - summary calls (the schema has `themes`): a Korean section in the shape tests/test_cli.py's `korean_summary`
-  uses (themes / events / impact / bottom line citing real source numbers, one "<n>: <sentence>" TL;DR per
-  source), so every summary check passes;
+  uses (themes / events / impact / bottom line as "<cites>: <text>" points citing real source numbers, one
+  "<n>: <sentence>" TL;DR per source), so every summary check passes;
 - anything else: schema-valid JSON generated from the request's schema.
 
 Timing: every answered request waits `latency_s + tokens_out / tokens_per_s` (the FakeServer's own rule;
@@ -101,7 +101,7 @@ class Responder:
         if kind == "summary":
             m = _SOURCES.search(prompt)
             n = int(m.group(1)) if m else 1
-            point = lambda t, c: {"text": t, "cites": c}  # noqa: E731
+            point = lambda t, c: f"{', '.join(map(str, c))}: {t}"  # noqa: E731
             return Reply(json={
                 "themes": [point("이 분야의 새로운 연구와 발표가 이어졌다.", [1])],
                 "events": [point(f"{i}번 출처가 새로운 결과를 발표했다.", [i]) for i in range(1, min(n, 6) + 1)],

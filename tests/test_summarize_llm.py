@@ -301,3 +301,20 @@ def test_tldrs_are_short_numbered_strings_and_older_objects_still_read():
     assert tldrs[-1] == "" and tldrs[:-1] == sentences[:-1]
     failures = check_summary(summary, tldrs, len(ITEMS), "ko", [it.snippet or "" for it in ITEMS], [])
     assert "tldr" in [f.code for f in failures]
+
+
+def test_points_are_cites_then_text_strings_and_older_objects_still_read():
+    """A point is "<cites>: <text>"; it reads to the same SummaryPoint as the older {"text", "cites"} object,
+    and a point that names no source number fails the citation check (then the retry, as before)."""
+    a = korean_answer(ITEMS)
+    old, _ = to_summary(SummaryAnswer.model_validate(a), len(ITEMS), "m")
+    for part in ("themes", "events", "impact", "bottom_line"):
+        a[part] = [f"{', '.join(map(str, p['cites']))}: {p['text']}" for p in a[part]]
+    new, _ = to_summary(SummaryAnswer.model_validate(a), len(ITEMS), "m")
+    assert new == old and new.themes[0].cites == list(range(1, len(ITEMS) + 1))
+    assert to_summary(SummaryAnswer.model_validate({**a, "impact": ["[2, 3]: 결과가 나왔다 [5]."]}), len(ITEMS),
+                      "m")[0].impact[0].model_dump(include={"text", "cites"}) == {"text": "결과가 나왔다.", "cites": [2, 3, 5]}
+    a["impact"] = ["출처 번호 없이 쓴 영향 문장이다."]
+    summary, tldrs = to_summary(SummaryAnswer.model_validate(a), len(ITEMS), "m")
+    failures = check_summary(summary, tldrs, len(ITEMS), "ko", [it.snippet or "" for it in ITEMS], [])
+    assert [f.code for f in failures] == ["citations"]

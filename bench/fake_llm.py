@@ -2,10 +2,10 @@
 gives VALID answers so an end-to-end run exercises the LLM path (not the fallbacks).
 
 What it fakes (honestly: no model runs):
-- classification calls (the request's schema is `Categories`: `items` of "<index>:<id>" strings): one answer
-  per item index named in the prompt, the category taken from `categories` (title -> taxonomy id, computed beforehand by the
-  real offline classifier on the same day's items, so the category mix is a real one); a title it does not
-  know gets a stable hash-picked reported category and is counted in `unmapped`;
+- classification calls (the request's schema is `Categories`: `items` of "<index>:<id>" strings): one
+  answer per item index named in the prompt, the category taken from `categories` (title -> taxonomy id,
+  computed beforehand by the real offline classifier on the same day's items, so the category mix is a real
+  one); a title it does not know gets a stable hash-picked reported category and is counted in `unmapped`;
 - summary calls (the schema has `themes`): a Korean section in the shape tests/test_cli.py's `korean_summary`
   uses (themes / events / impact / bottom line as "<cites>: <text>" points citing real source numbers, one
   "<n>: <sentence>" TL;DR per source), so every summary check passes;

@@ -5,8 +5,8 @@ The answer schema (`SummaryAnswer`) is four lists of points plus one TL;DR per s
 "<cited source numbers>: <text>" ("2, 5: ..."), a TL;DR "<source number>: <sentence>": the same information
 as {"text": .., "cites": [..]} and {"n": .., "text": ..} in ~5 tokens less structure each (a long section's
 answer carries ~17 of them, and the longest answer sets the second round's length). The older objects are
-still read (some models write them out of habit); the numbers, not the positions, name the sources. Fetched titles and
-snippets reach the prompt only through `aidigest.llm.prompts.wrap_untrusted`.
+still read (some models write them out of habit); the numbers, not the positions, name the sources.
+Fetched titles and snippets reach the prompt only through `aidigest.llm.prompts.wrap_untrusted`.
 
 `llm_summary` returns a checked (summary, tldrs) or raises `SummaryFailed(code, detail)`; the caller
 (aidigest.summarize.summarize_sections) then takes the extractive path and records the fallback.

@@ -2,13 +2,13 @@
 gives VALID answers so an end-to-end run exercises the LLM path (not the fallbacks).
 
 What it fakes (honestly: no model runs):
-- classification calls (the request's schema has `items` with a `category` enum): one answer per item index
-  named in the prompt, the category taken from `categories` (title -> taxonomy id, computed beforehand by the
-  real offline classifier on the same day's items, so the category mix is a real one); a title it does not
-  know gets a stable hash-picked reported category and is counted in `unmapped`;
+- classification calls (the request's schema is `Categories`: `items` of "<index>:<id>" strings): one
+  answer per item index named in the prompt, the category taken from `categories` (title -> taxonomy id,
+  computed beforehand by the real offline classifier on the same day's items, so the category mix is a real
+  one); a title it does not know gets a stable hash-picked reported category and is counted in `unmapped`;
 - summary calls (the schema has `themes`): a Korean section in the shape tests/test_cli.py's `korean_summary`
-  uses (themes / events / impact / bottom line citing real source numbers, one TL;DR per source), so every
-  summary check passes;
+  uses (themes / events / impact / bottom line as "<cites>: <text>" points citing real source numbers, one
+  "<n>: <sentence>" TL;DR per source), so every summary check passes;
 - anything else: schema-valid JSON generated from the request's schema.
 
 Timing: every answered request waits `latency_s + tokens_out / tokens_per_s` (the FakeServer's own rule;
@@ -65,7 +65,7 @@ def call_kind(body: Any) -> str:
         text = json.dumps(body.get("messages") or [], ensure_ascii=False)
     if "themes" in text and "tldr" in text:
         return "summary"
-    if '"category"' in text and '"items"' in text:
+    if '"Categories"' in text or ('"category"' in text and '"items"' in text):
         return "classify"
     return "other"
 
@@ -96,18 +96,18 @@ class Responder:
             answers = []
             for idx, block in _ITEM_BLOCK.findall(prompt):
                 m = re.search(r"^title: (.*)$", block, re.M)
-                answers.append({"index": int(idx), "category": self._category(m.group(1) if m else "")})
+                answers.append(f"{int(idx)}:{self._category(m.group(1) if m else '')}")
             return Reply(json={"items": answers})
         if kind == "summary":
             m = _SOURCES.search(prompt)
             n = int(m.group(1)) if m else 1
-            point = lambda t, c: {"text": t, "cites": c}  # noqa: E731
+            point = lambda t, c: f"{', '.join(map(str, c))}: {t}"  # noqa: E731
             return Reply(json={
                 "themes": [point("이 분야의 새로운 연구와 발표가 이어졌다.", [1])],
                 "events": [point(f"{i}번 출처가 새로운 결과를 발표했다.", [i]) for i in range(1, min(n, 6) + 1)],
                 "impact": [point("연구자들이 바로 활용할 수 있는 방법과 자료가 늘었다.", [1])],
                 "bottom_line": [point("오늘 이 분야에서 가장 주목할 결과는 1번 출처이다.", [1])],
-                "tldr": [{"n": i, "text": f"{i}번 출처의 핵심 내용을 한 문장으로 정리했다."} for i in range(1, n + 1)],
+                "tldr": [f"{i}: {i}번 출처의 핵심 내용을 한 문장으로 정리했다." for i in range(1, n + 1)],
             })
         schema = request_schema(body)
         return Reply(json=sample_from_schema(schema)) if schema else Reply()

@@ -24,8 +24,8 @@ from aidigest.classify.offline import OfflineClassifier
 from aidigest.config import Config
 from aidigest.llm.base import BudgetExceeded, LLMError, LLMFatal, LLMResult, Message
 from aidigest.llm.prompts import UNTRUSTED_INSTRUCTION
-from aidigest.llm.schema import json_schema_for
-from aidigest.models import Item
+from aidigest.llm.schema import is_strict_compatible, json_schema_for
+from aidigest.models import Item, RunHealth
 from aidigest.taxonomy import load_taxonomy
 
 from conftest import DATA
@@ -116,8 +116,16 @@ def test_schema_constrains_ids_and_bounds_the_list():
     schema = json_schema_for(answer_schema(tuple(TAX.ids), 3))
     items = schema["properties"]["items"]
     assert items["maxItems"] == 3
-    assert items["items"]["properties"]["category"]["enum"] == TAX.ids
-    assert set(items["items"]["required"]) == {"index", "category"}
+    # one short "<index>:<id>" string per item; the pattern admits exactly the taxonomy ids
+    pattern = re.compile(items["items"]["pattern"])
+    assert all(pattern.match(f"12:{i}") for i in TAX.ids)
+    assert not pattern.match("12:LLMs") and not pattern.match("12:llm2") and not pattern.match("x:llm")
+    assert is_strict_compatible(schema)
+    # older {"index", "category"} objects are still read (some models write them out of habit)
+    model = answer_schema(tuple(TAX.ids), 3)
+    assert model.model_validate({"items": [{"index": 4, "category": "cv"}, "5:nlp"]}).items == ["4:cv", "5:nlp"]
+    got, bad = validate_answers(["4:cv", " 5 : nlp ", {"index": 6, "category": "rl"}], {4, 5, 6, 7}, set(TAX.ids))
+    assert got == {4: "cv", 5: "nlp", 6: "rl"} and bad == {7: "no answer"}
 
 
 def test_prompt_delimits_untrusted_text():

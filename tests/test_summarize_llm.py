@@ -21,7 +21,8 @@ from aidigest.render.markdown import render_markdown
 from aidigest.select import CategorySelection
 from aidigest.store import Store
 from aidigest.summarize import summarize_sections
-from aidigest.summarize.llm import SummaryAnswer, llm_summary
+from aidigest.summarize.checks import check_summary
+from aidigest.summarize.llm import SummaryAnswer, llm_summary, to_summary
 from aidigest.taxonomy import load_taxonomy
 
 TAX = load_taxonomy()
@@ -289,3 +290,39 @@ def test_answer_schema_is_bounded_and_strict_compatible(caplog):
     assert "maxItems=" not in caplog.text  # ... none was patched in with the default
     assert is_strict_compatible(schema)
     assert schema["properties"]["events"]["maxItems"] == 8 and schema["properties"]["tldr"]["maxItems"] == 40
+
+
+def test_tldrs_are_short_numbered_strings_and_older_objects_still_read():
+    """A TL;DR entry is "<n>: <sentence>" (less to generate than {"n": .., "text": ..}); the number, not the
+    position, says which source it is for; an entry without a number counts as missing (the tldr check)."""
+    a = korean_answer(ITEMS)
+    sentences = [t["text"] for t in a["tldr"]]
+    a["tldr"] = [f"{i}: {t}" for i, t in reversed(list(enumerate(sentences, start=1)))]  # any order
+    parsed = SummaryAnswer.model_validate(a)
+    _, tldrs = to_summary(parsed, len(ITEMS), "m")
+    assert tldrs == sentences
+    old = SummaryAnswer.model_validate(korean_answer(ITEMS))  # {"n", "text"} objects
+    assert to_summary(old, len(ITEMS), "m")[1] == sentences
+    a["tldr"][0] = sentences[-1]  # the number of the last source left out
+    summary, tldrs = to_summary(SummaryAnswer.model_validate(a), len(ITEMS), "m")
+    assert tldrs[-1] == "" and tldrs[:-1] == sentences[:-1]
+    failures = check_summary(summary, tldrs, len(ITEMS), "ko", [it.snippet or "" for it in ITEMS], [])
+    assert "tldr" in [f.code for f in failures]
+
+
+def test_points_are_cites_then_text_strings_and_older_objects_still_read():
+    """A point is "<cites>: <text>"; it reads to the same SummaryPoint as the older {"text", "cites"} object,
+    and a point that names no source number fails the citation check (then the retry, as before)."""
+    a = korean_answer(ITEMS)
+    old, _ = to_summary(SummaryAnswer.model_validate(a), len(ITEMS), "m")
+    for part in ("themes", "events", "impact", "bottom_line"):
+        a[part] = [f"{', '.join(map(str, p['cites']))}: {p['text']}" for p in a[part]]
+    new, _ = to_summary(SummaryAnswer.model_validate(a), len(ITEMS), "m")
+    assert new == old and new.themes[0].cites == list(range(1, len(ITEMS) + 1))
+    bracketed = SummaryAnswer.model_validate({**a, "impact": ["[2, 3]: 결과가 나왔다 [5]."]})
+    impact = to_summary(bracketed, len(ITEMS), "m")[0].impact[0]
+    assert (impact.text, impact.cites) == ("결과가 나왔다.", [2, 3, 5])  # inline markers join the cites, as before
+    a["impact"] = ["출처 번호 없이 쓴 영향 문장이다."]
+    summary, tldrs = to_summary(SummaryAnswer.model_validate(a), len(ITEMS), "m")
+    failures = check_summary(summary, tldrs, len(ITEMS), "ko", [it.snippet or "" for it in ITEMS], [])
+    assert [f.code for f in failures] == ["citations"]

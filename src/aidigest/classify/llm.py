@@ -1,11 +1,13 @@
 """Categorization by an LLM, in batches, constrained to the taxonomy ids, with the offline model as fallback.
 
 Batches of at most `config.llm.batch_size` items, spread evenly over the concurrency within a prompt budget
-(aidigest.llm.shape). The answer schema (`answer_schema`) is an object
-`{"items": [{"index": int, "category": <one of the ids>}, ...]}` whose JSON Schema carries an `enum` of the
-taxonomy ids (so providers with structured output can only produce valid ids) and `maxItems` = batch size.
-The pydantic side accepts any string for `category` on purpose: each answer is validated here, per item, so
-one bad id does not throw away the other answers of the batch.
+(aidigest.llm.shape). The answer schema (`answer_schema`) is an object `{"items": ["<index>:<id>", ...]}`:
+one short string per item (`"12:llm"`, ~5 tokens, where `{"index": 12, "category": "llm"}` takes ~12: the
+round lasts as long as its longest answer, so the answer carries nothing it need not). Its JSON Schema
+carries a `pattern` whose alternatives are the taxonomy ids (so providers with structured output can only
+produce valid ids) and `maxItems` = batch size. The pydantic side accepts any string on purpose (and the
+older `{"index", "category"}` objects, which some models write out of habit): each answer is validated
+here, per item, so one bad id does not throw away the other answers of the batch.
 
 An item whose answer is missing, duplicated or not a taxonomy id is asked again once, in a batch of only the
 failed items; if it still has no valid answer it is classified offline and counted in
@@ -20,11 +22,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import Sequence
 from functools import lru_cache
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, field_validator
 
 from ..llm.base import LLM, BudgetExceeded, LLMError, LLMFatal, Message
 from ..llm.prompts import UNTRUSTED_INSTRUCTION, wrap_untrusted
@@ -46,19 +49,35 @@ class Answer(BaseModel):
     category: str
 
 
+_ENTRY_RE = re.compile(r"^\s*\[?(\d+)\]?\s*[:=]\s*(.*?)\s*$", re.S)
+_ID_RE = re.compile(r"^[A-Za-z0-9_]+$")
+
+
+def _entry_text(entry: Any) -> Any:
+    """An answer entry as the "<index>:<id>" string (an {"index", "category"} object is turned into one)."""
+    if isinstance(entry, dict) and "index" in entry and "category" in entry:
+        return f"{entry['index']}:{entry['category']}"
+    return entry
+
+
+def _entries(value: Any) -> Any:
+    return [_entry_text(e) for e in value] if isinstance(value, list) else value
+
+
 @lru_cache(maxsize=32)
 def answer_schema(ids: tuple[str, ...], max_items: int) -> type[BaseModel]:
-    """The structured-output model for one batch: `items` bounded by `max_items`, `category` an enum of `ids`."""
-    item_model = create_model(
-        "CategoryAnswer",
-        __config__=ConfigDict(extra="ignore"),
-        index=(int, Field(description="the item's index, as given in its label")),
-        category=(str, Field(description="one category id", json_schema_extra={"enum": list(ids)})),
-    )
+    """The structured-output model for one batch: `items` bounded by `max_items`, each entry "<index>:<id>"
+    with the ids as a pattern (left out if an id has characters a pattern would need to escape)."""
+    extra: dict[str, Any] = {}
+    if ids and all(_ID_RE.match(i) for i in ids):
+        extra["pattern"] = "^[0-9]+:(" + "|".join(ids) + ")$"
+    entry = Annotated[str, Field(json_schema_extra=extra or None)]
     return create_model(
         "Categories",
         __config__=ConfigDict(extra="ignore"),
-        items=(list[item_model], Field(max_length=max_items, description="one entry per item")),  # type: ignore[valid-type]
+        __validators__={"entries": field_validator("items", mode="before")(lambda cls, v: _entries(v))},
+        items=(list[entry], Field(max_length=max_items,  # type: ignore[valid-type]
+                                  description='one entry per item: "<item index>:<category id>"')),
     )
 
 
@@ -73,7 +92,7 @@ def system_prompt(taxonomy: Taxonomy) -> str:
         rule += " Computing news that is not about AI is `software`."
     rule += " Anything that fits no other category is `others`."
     lines += ["", rule, UNTRUSTED_INSTRUCTION,
-              'Answer with JSON only: {"items": [{"index": <item index>, "category": "<id>"}, ...]}, one entry per item.']
+              'Answer with JSON only: {"items": ["<item index>:<id>", ...]}, one entry per item, e.g. "12:llm".']
     return "\n".join(lines)
 
 
@@ -102,26 +121,41 @@ def _answers_of(data: Any, text: str) -> list[Any]:
     return data if isinstance(data, list) else []
 
 
+def _parse_entry(entry: Any) -> tuple[int, str] | None:
+    """(index, category) of one answer entry: "12:llm" (or "12: llm", "[12]=llm") or {"index", "category"}."""
+    if isinstance(entry, dict):
+        try:
+            a = Answer.model_validate(entry)
+        except ValidationError:
+            return None
+        return a.index, a.category
+    if isinstance(entry, str):
+        m = _ENTRY_RE.match(entry)
+        if m:
+            return int(m.group(1)), m.group(2)
+    return None
+
+
 def validate_answers(raw: list[Any], wanted: set[int], ids: set[str]) -> tuple[dict[int, str], dict[int, str]]:
     """Per-item validation: ({index: category} accepted, {index: reason} rejected). An index answered twice
     with different categories is rejected; indexes not asked for are ignored."""
     got: dict[int, str] = {}
     bad: dict[int, str] = {}
     for entry in raw:
-        try:
-            a = Answer.model_validate(entry)
-        except ValidationError:
+        parsed = _parse_entry(entry)
+        if parsed is None:
             continue
-        if a.index not in wanted:
+        index, category = parsed
+        if index not in wanted:
             continue
-        cat = a.category.strip()
+        cat = category.strip()
         if cat not in ids:
-            bad[a.index] = f"not a category id: {a.category!r}"
+            bad[index] = f"not a category id: {category!r}"
             continue
-        if a.index in got and got[a.index] != cat:
-            bad[a.index] = "answered twice with different categories"
+        if index in got and got[index] != cat:
+            bad[index] = "answered twice with different categories"
             continue
-        got[a.index] = cat
+        got[index] = cat
     for i in bad:
         got.pop(i, None)
     for i in wanted - set(got) - set(bad):

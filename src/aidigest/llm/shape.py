@@ -3,19 +3,22 @@
 A day is two rounds of calls (categorize, then summarize) and each round lasts as long as its LONGEST answer:
 at a hosted model's ~100 tokens/s, the answer length, not the number of rounds, sets the day's time.
 
-Categorization: a call answers ~9 completion tokens per item (`{"index": 12, "category": "llm"}`), so one
-25-item batch decodes for ~2.3 s while a 7-item one is done in 0.6 s. `classify_batches` spreads the items
-evenly over as many parallel calls as the concurrency allows, within a prompt budget: every call repeats the
-taxonomy system prompt (~625 tokens, once per call), so the calls added beyond the fewest possible may
-repeat it for at most `PROMPT_GROWTH` (15 %) of the items' own prompt tokens. Categorization is about a third
-of a day's prompt tokens, so the day's prompt grows by well under 10 %. Sample day (82 items, ~9,900 item
-tokens): 4 calls of 25/25/25/7 -> 6 calls of 13-14, +1,250 prompt tokens (+4 %), the longest answer
-~240 -> ~130 tokens.
+Categorization: a call answers one short string per item (`"12:llm"`: ~3 completion tokens by the bench's
+count, ~5 with a real tokenizer; `{"index": 12, "category": "llm"}` took ~9 / ~12), so a 25-item batch
+decodes for ~0.8 s and a 14-item one for ~0.5 s. `classify_batches` spreads the items evenly over as many
+parallel calls as the concurrency allows, within a prompt budget: every call repeats the taxonomy system
+prompt (~625 tokens, once per call), so the calls added beyond the fewest possible may repeat it for at most
+`PROMPT_GROWTH` (15 %) of the items' own prompt tokens. Categorization is about a third of a day's prompt
+tokens, so the day's prompt grows by well under 10 %. Sample day (82 items, ~9,900 item tokens): 4 calls of
+25/25/25/7 -> 6 calls of 13-14, +1,250 prompt tokens (+4 %), the longest answer ~48 tokens.
 
-Summaries stay one call per category section with its TL;DRs: moving the TL;DRs to the first round would
-need each item's text in a second prompt (or would lengthen every categorization answer by a sentence per
-item, for items never shown), and splitting a long section would send its sources twice: both break the
-prompt-token bound for the time they save (numbers in docs/llm.md, "Cost and critical path").
+Summaries stay one call per category section with its TL;DRs, written compactly (points as
+"<cites>: <text>", TL;DRs as "<n>: <sentence>": aidigest.summarize.llm). Moving the TL;DRs into the
+categorization answers (where the item text already is) does not shorten the day: a TL;DR per item makes a
+14-item categorization answer longer than the 8 TL;DRs it takes out of the longest section; it pays only
+with <= 5-6 items a call, i.e. ~16 calls each repeating the taxonomy prompt (+~6,000 prompt tokens, over
+the 10 % bound), and it writes TL;DRs for items never shown. Splitting a long section sends its sources
+twice (numbers in docs/llm.md, "Cost and critical path").
 """
 
 from __future__ import annotations

@@ -1,8 +1,12 @@
 """LLM summary of one category: one structured call, checked; one retry with the failure reason.
 
-The answer schema (`SummaryAnswer`) is four lists of {text, cites:[int]} plus one TL;DR per source, every
-list bounded (`max_length`) so a rambling model cannot produce an unbounded answer. Fetched titles and
-snippets reach the prompt only through `aidigest.llm.prompts.wrap_untrusted`.
+The answer schema (`SummaryAnswer`) is four lists of points plus one TL;DR per source, every list bounded
+(`max_length`) so a rambling model cannot produce an unbounded answer. A point is one string
+"<cited source numbers>: <text>" ("2, 5: ..."), a TL;DR "<source number>: <sentence>": the same information
+as {"text": .., "cites": [..]} and {"n": .., "text": ..} in ~5 tokens less structure each (a long section's
+answer carries ~17 of them, and the longest answer sets the second round's length). The older objects are
+still read (some models write them out of habit); the numbers, not the positions, name the sources.
+Fetched titles and snippets reach the prompt only through `aidigest.llm.prompts.wrap_untrusted`.
 
 `llm_summary` returns a checked (summary, tldrs) or raises `SummaryFailed(code, detail)`; the caller
 (aidigest.summarize.summarize_sections) then takes the extractive path and records the fallback.
@@ -11,8 +15,10 @@ snippets reach the prompt only through `aidigest.llm.prompts.wrap_untrusted`.
 from __future__ import annotations
 
 import datetime as dt
+import re
+from typing import Annotated, Any
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from ..context import DayContext
 from ..llm.base import BudgetExceeded, LLMError, LLMFatal, LLMResult, LLMUnavailable, Message
@@ -30,24 +36,64 @@ SNIPPET_CHARS = 1500
 ECHO_CHARS = 2000  # how much of a rejected answer is shown back to the model on the retry
 
 
-class PointOut(BaseModel):
-    text: str = Field(min_length=1, max_length=700)
-    cites: list[int] = Field(min_length=1, max_length=12)
+POINT_CHARS = 700  # one point's text at most
+_POINT_RE = re.compile(r"^\s*\[?\s*(\d+(?:\s*,\s*\d+)*)\s*\]?\s*:\s*(.*?)\s*$", re.S)
 
 
-class TldrOut(BaseModel):
-    n: int
-    text: str = Field(min_length=1, max_length=300)
+def _point_entries(value: Any) -> Any:
+    """Points as "<cites>: <text>" strings (an older {"text", "cites"} object is turned into one)."""
+    if not isinstance(value, list):
+        return value
+    out = []
+    for e in value:
+        if isinstance(e, dict) and "text" in e and isinstance(e.get("cites"), list):
+            e = f"{', '.join(str(c) for c in e['cites'])}: {e['text']}"
+        out.append(e)
+    return out
+
+
+def parse_point(entry: str) -> tuple[list[int], str]:
+    """(cited source numbers, text) of one point; no numbers ([]) if it starts with none (the check rejects it)."""
+    m = _POINT_RE.match(entry)
+    if not m:
+        return [], entry
+    return [int(c) for c in m.group(1).split(",")], m.group(2)
+
+
+TLDR_CHARS = 300  # one TL;DR sentence at most
+_TLDR_RE = re.compile(r"^\s*\[?(\d+)\]?\s*[:.)]\s*(.*?)\s*$", re.S)
+
+
+def _tldr_entries(value: Any) -> Any:
+    """TL;DR entries as "<n>: <text>" strings (an older {"n", "text"} object is turned into one)."""
+    if not isinstance(value, list):
+        return value
+    return [f"{e['n']}: {e['text']}" if isinstance(e, dict) and "n" in e and "text" in e else e for e in value]
+
+
+def parse_tldr(entry: str) -> tuple[int, str] | None:
+    """(source number, sentence) of one TL;DR entry, None if it names no source number."""
+    m = _TLDR_RE.match(entry)
+    return (int(m.group(1)), m.group(2)) if m else None
+
+
+Point = Annotated[str, Field(min_length=4, max_length=POINT_CHARS + 40,
+                             description='"<numbers of the sources that support it>: <text>"')]
 
 
 class SummaryAnswer(BaseModel):
     """What the model must return for one category."""
 
-    themes: list[PointOut] = Field(min_length=1, max_length=4)
-    events: list[PointOut] = Field(min_length=1, max_length=8)
-    impact: list[PointOut] = Field(min_length=1, max_length=4)
-    bottom_line: list[PointOut] = Field(min_length=1, max_length=3)
-    tldr: list[TldrOut] = Field(min_length=1, max_length=MAX_SOURCES)
+    themes: list[Point] = Field(min_length=1, max_length=4)
+    events: list[Point] = Field(min_length=1, max_length=8)
+    impact: list[Point] = Field(min_length=1, max_length=4)
+    bottom_line: list[Point] = Field(min_length=1, max_length=3)
+    tldr: list[Annotated[str, Field(min_length=4, max_length=TLDR_CHARS + 8)]] = Field(
+        min_length=1, max_length=MAX_SOURCES, description='one entry per source: "<source number>: <one sentence>"')
+
+    _tldr = field_validator("tldr", mode="before")(lambda cls, v: _tldr_entries(v))
+    _points = field_validator("themes", "events", "impact", "bottom_line", mode="before")(
+        lambda cls, v: _point_entries(v))
 
 
 class SummaryFailed(Exception):
@@ -67,8 +113,8 @@ Return one JSON object:
 - "events": 1-6 points: what concretely happened or was published, one point per notable source.
 - "impact": 1-3 points: concrete consequences or results that the sources state or directly imply (numbers, who is affected, what changes). Never write generic statements about the economy, politics, society, culture or the environment; if the sources support little, write one short, specific point.
 - "bottom_line": 1-2 points: the takeaway of the day for this category.
-- "tldr": exactly one entry per source: {{"n": <source number>, "text": <one sentence in {lang}, in your own words, not copied from the source>}}.
-Each point is {{"text": ..., "cites": [numbers of the sources that support it]}}. Every point cites at least one source, and only numbers that appear in the source list. Do not put [n] markers in the text. Use only information from the sources: no filler, no speculation, no praise.
+- "tldr": exactly one entry per source, in source order: "<source number>: <one sentence in {lang}, in your own words, not copied from the source>".
+Each point is one string "<numbers of the sources that support it, comma-separated>: <text>", e.g. "2, 5: ...". Every point cites at least one source, and only numbers that appear in the source list. Do not put [n] markers in the text. Use only information from the sources: no filler, no speculation, no praise.
 
 {UNTRUSTED_INSTRUCTION}"""
 
@@ -92,17 +138,20 @@ def user_prompt(items: list[Item], category_name: str, category_description: str
 def to_summary(answer: SummaryAnswer, n_sources: int, model: str | None) -> tuple[SectionSummary, list[str]]:
     """Inline [n] markers move into `cites` (out-of-range numbers are kept so the check can reject them)."""
 
-    def points(raw: list[PointOut]) -> list[SummaryPoint]:
+    def points(raw: list[str]) -> list[SummaryPoint]:
         out = []
-        for p in raw:
-            inline = [int(m) for m in CITE_RE.findall(p.text)]
-            text = clean(CITE_RE.sub("", p.text)).replace(" .", ".").replace(" ,", ",")
-            out.append(SummaryPoint(text=text, cites=sorted(set(p.cites) | set(inline))))
+        for entry in raw:
+            cites, raw_text = parse_point(entry)
+            inline = [int(m) for m in CITE_RE.findall(raw_text)]
+            text = clean(CITE_RE.sub("", raw_text)).replace(" .", ".").replace(" ,", ",")
+            out.append(SummaryPoint(text=text, cites=sorted(set(cites) | set(inline))))
         return out
 
     by_n: dict[int, str] = {}
-    for t in answer.tldr:
-        by_n.setdefault(t.n, clean(t.text))
+    for entry in answer.tldr:
+        parsed = parse_tldr(entry)
+        if parsed is not None:
+            by_n.setdefault(parsed[0], clean(parsed[1]))
     tldrs = [by_n.get(i, "") for i in range(1, n_sources + 1)]
     summary = SectionSummary(
         themes=points(answer.themes), events=points(answer.events), impact=points(answer.impact),

@@ -236,7 +236,7 @@ def test_hostile_titles_snippets_and_urls_cannot_break_the_structure(llm):
     src_lines = src_lines[: len(sec.entries)]
     assert len(src_lines) == len(items)
     rendered = [_inline_text(t) for t in _md().parse("\n".join(src_lines)) if t.type == "inline"]
-    for title, e, line, shown in zip(titles, sec.entries, src_lines, rendered, strict=True):
+    for title, e, _line, shown in zip(titles, sec.entries, src_lines, rendered, strict=True):
         assert shown.startswith(f"[{e.n}] {title} (")
     refused = [x for x in src_lines if "안전하지 않은 URL" in x]
     assert len(refused) == 1

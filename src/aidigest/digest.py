@@ -244,7 +244,7 @@ async def build_digest(
 
     from .summarize.tldr import extractive_tldr
 
-    returning = []
+    returning: list[ReturningEntry] = []
     for r in selection.returning:
         cat = taxonomy[r.category]
         returning.append(

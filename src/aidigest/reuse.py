@@ -259,6 +259,7 @@ def summarizer_fingerprint() -> str:
 
         h = hashlib.blake2b(digest_size=16)
         for mod in (extractive, text, tldr, i18n, checks, digest, models):
+            assert mod.__file__ is not None  # plain modules, loaded from files
             h.update(Path(mod.__file__).read_bytes())
         _code_fp.append(h.hexdigest())
     return _code_fp[0]

@@ -106,8 +106,8 @@ def _grid(data: str, cache: str | None = None) -> None:
         for line in f.open(encoding="utf-8"):
             r = json.loads(line)
             papers.setdefault(r["id"], r)
-    rows = [(r, paper_label(r.get("categories") or [], r["title"], r.get("summary") or "")) for _, r in sorted(papers.items())]
-    rows = [(r, y) for r, y in rows if y is not None]
+    labelled = [(r, paper_label(r.get("categories") or [], r["title"], r.get("summary") or "")) for _, r in sorted(papers.items())]
+    rows = [(r, y) for r, y in labelled if y is not None]
     texts = [item_text(r["title"], r.get("summary") or "") for r, _ in rows]
     if cache and Path(cache).is_file():
         X = np.load(cache)

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..http import FetchError
-from ..models import Item, Sighting
+from ..models import Item, Kind, Sighting
 from ..urls import canonical_key, normalize_arxiv_id
 from .base import FetchContext, FetchResult, ParseError
 from .snippets import normalize_space
@@ -104,9 +104,9 @@ def parse_page(raw: bytes | str, source: str = NAME) -> ArxivPage:
         raw = raw.encode("utf-8")
     try:
         root = ET.fromstring(raw)
-    except ET.ParseError as e:
+    except ET.ParseError as err:
         head = raw[:60].decode("utf-8", "replace").strip()
-        raise ParseError(f"arXiv API: not valid Atom XML ({e}; starts {head!r})") from None
+        raise ParseError(f"arXiv API: not valid Atom XML ({err}; starts {head!r})") from None
     if root.tag != f"{{{NS['atom']}}}feed":
         raise ParseError(f"arXiv API: expected an Atom <feed>, got <{root.tag.split('}')[-1]}>")
     entries = root.findall("atom:entry", NS)
@@ -191,7 +191,7 @@ def page_params(day: dt.date, categories: list[str], start: int, max_results: in
 
 class ArxivSource:
     name = NAME
-    kind = "paper"
+    kind: Kind = "paper"
 
     async def fetch(self, ctx: FetchContext) -> FetchResult:
         cfg = ctx.config.sources.arxiv

@@ -12,7 +12,7 @@ import datetime as dt
 import json
 
 from ..http import FetchError
-from ..models import Item, Sighting
+from ..models import Item, Kind, Sighting
 from ..urls import canonical_key, normalize_arxiv_id
 from .base import FetchContext, FetchResult, ParseError
 from .snippets import normalize_space
@@ -99,7 +99,7 @@ def request_url(day: dt.date) -> tuple[str, dict[str, str]]:
 
 class HFPapersSource:
     name = NAME
-    kind = "paper"
+    kind: Kind = "paper"
 
     async def fetch(self, ctx: FetchContext) -> FetchResult:
         url, params = request_url(ctx.day)

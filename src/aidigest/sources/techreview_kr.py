@@ -10,7 +10,7 @@ reports it as `no_recording`.
 
 from __future__ import annotations
 
-from ..models import Item
+from ..models import Item, Kind
 from .base import FetchContext, FetchResult
 from .rss import fetch_feed, parse_feed
 
@@ -25,7 +25,7 @@ def parse(raw: bytes | str, max_chars: int = 600) -> list[Item]:
 
 class TechReviewKrSource:
     name = NAME
-    kind = "news"
+    kind: Kind = "news"
 
     async def fetch(self, ctx: FetchContext) -> FetchResult:
         return await fetch_feed(ctx, NAME, ctx.config.sources.techreview_kr.url, "news", LANGUAGE)

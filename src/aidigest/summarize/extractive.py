@@ -407,7 +407,7 @@ def extractive_summary(
         own = [k for k, s in enumerate(sents) if s.item == i]
         if own:
             def score(k: int) -> float:
-                within = float(sim[k, own].sum()) / max(len(own) - 1, 1)
+                within = float(sim[k, own].sum()) / max(len(own) - 1, 1)  # noqa: B023 (called in this iteration)
                 return within + (0.6 if _PROPOSE.search(sents[k].text) else 0.0) + (0.15 if sents[k].pos == 0 else 0.0)
 
             best = max(own, key=lambda k: (score(k), -k))

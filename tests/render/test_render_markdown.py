@@ -23,7 +23,7 @@ from aidigest.taxonomy import load_taxonomy
 
 TAX = load_taxonomy()
 DAY = dt.date(2026, 8, 2)
-SEED = Path(__file__).resolve().parents[1].parent / "shared" / "seed" / "News_2024-10-29_report.md"  # ../shared beside the repo
+SEED = Path(__file__).resolve().parents[2].parent / "shared" / "seed" / "News_2024-10-29_report.md"  # ../shared beside the repo
 SOURCE_LINE = re.compile(r"^ - \[(\d+)\] (.+) \((\S+)\)$")
 
 

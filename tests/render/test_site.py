@@ -29,7 +29,7 @@ from aidigest.render.palette import category_colour
 from aidigest.render.site import STATE_NAME, SiteError, SiteOptions, build_site
 from aidigest.render.trend import CategoryInfo, trend_chart
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 # ---- helpers ------------------------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 DEMO_DAY := 2026-08-02
 
-.PHONY: demo test test-fast bench bench-quick clean install
+.PHONY: demo lint test test-fast bench bench-quick clean install
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,13 +30,18 @@ demo: $(VENV)/.installed
 	$(BIN)/aidigest site --reports reports --db .aidigest/demo.sqlite3 --out site
 	@echo "site: open site/index.html in a browser (or: $(BIN)/python -m http.server -d site 8000)"
 
+# Static checks, rules in pyproject.toml ([tool.ruff], [tool.mypy]); zero findings. `make test` runs them first.
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/mypy
+
 # scripts/system-deps.sh: Chromium + chromedriver for the site's browser tests (apt-get, only when missing)
-test: $(VENV)/.installed-test
+test: $(VENV)/.installed-test lint
 	scripts/system-deps.sh
 	$(BIN)/python -m pytest -q
 
 # Everything but the llama.cpp integration test.
-test-fast: $(VENV)/.installed-test
+test-fast: $(VENV)/.installed-test lint
 	scripts/system-deps.sh
 	$(BIN)/python -m pytest -q -m 'not llamacpp'
 

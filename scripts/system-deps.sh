@@ -1,6 +1,6 @@
 #!/bin/sh
 # System packages the test suite needs beyond Python: Debian's Chromium and its WebDriver (the site's browser
-# tests, tests/test_site_browser.py), and a colour emoji font so the screenshots show the category emoji as
+# tests, tests/render/test_site_browser.py), and a colour emoji font so the screenshots show the category emoji as
 # readers see them (the site embeds its own Korean font). Idempotent: does nothing when all are installed; installs them with
 # apt-get only when they are missing and we are root on a Debian-like system. Otherwise it says what is
 # missing and exits 0: the browser tests then skip outside CI and fail in CI (CI=true).

@@ -34,7 +34,7 @@ import os
 for _v in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_v, "1")  # before numpy loads: lbfgs on one BLAS thread is ~2x faster here
 
-import numpy as np
+import numpy as np  # noqa: E402 (after the thread settings above)
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))

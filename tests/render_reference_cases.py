@@ -1,5 +1,5 @@
-"""The Markdown reports whose bytes tests/test_render_template.py pins (tests/data/render_reference/): each case
-builds a digest from the suite's real fixtures (the same helpers tests/test_render_markdown.py uses) and renders it.
+"""The Markdown reports whose bytes tests/render/test_render_template.py pins (tests/data/render_reference/): each case
+builds a digest from the suite's real fixtures (the same helpers tests/render/test_render_markdown.py uses) and renders it.
 `python tests/render_reference_cases.py DIR` writes every case to DIR/<case>.md (how the references were made, with
 the render_markdown of before the Markdown report came from a template)."""
 
@@ -10,7 +10,8 @@ import datetime as dt
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).parent))
+HERE = Path(__file__).parent
+sys.path[:0] = [str(HERE), str(HERE / "render"), str(HERE / "digest")]  # shared helpers, the test modules used
 
 from test_render_markdown import DAY, TAX, _as_llm, _as_llm_items, _digest, _hostile_items  # noqa: E402
 from test_summarize_fixtures import classify, hf_items, hn_category, hn_items  # noqa: E402

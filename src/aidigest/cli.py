@@ -363,7 +363,7 @@ def run(
             h = summary.health
             for what, n in sorted(h.fallbacks.items()):
                 _warning(f"{what} ×{n}", label="fallback:")
-            for kind, (path, old, new) in sorted(summary.kept.items()):
+            for _kind, (path, old, new) in sorted(summary.kept.items()):
                 _warning(f"kept the published {path} ({old} items): this run would show only {new}; "
                          "pass --replace to overwrite it")
             out.print(

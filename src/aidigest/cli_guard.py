@@ -6,7 +6,10 @@ from __future__ import annotations
 import json
 import signal
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from types import FrameType
+from typing import Any
 
 from rich.console import Console
 from rich.text import Text
@@ -24,7 +27,7 @@ class Signals:
 
     def __init__(self) -> None:
         self.terminated = False
-        self._previous = None
+        self._previous: Callable[[int, FrameType | None], Any] | int | None = None
 
     def _on_sigterm(self, signum, frame) -> None:
         self.terminated = True

@@ -223,7 +223,7 @@ def load_config(path: str | Path | None = None, env: dict[str, str] | None = Non
                     general[key] = str(paths.resolve(general[key], p, Path()))
     elif explicit:
         raise ConfigError(f"config file {p} does not exist (run `aidigest init` to write one)")
-    from_env: dict[tuple[str, str], str] = {}
+    from_env: dict[tuple[str, ...], str] = {}
     for name, (section, key, typ) in ENV_OVERRIDES.items():
         if name in env and env[name] != "":
             try:
@@ -251,7 +251,7 @@ def load_config(path: str | Path | None = None, env: dict[str, str] | None = Non
     return cfg
 
 
-def _describe(path: Path | None, e: ValidationError, from_env: dict[tuple[str, str], str]) -> str:
+def _describe(path: Path | None, e: ValidationError, from_env: dict[tuple[str, ...], str]) -> str:
     """Every problem on one line, each naming its key as written in the file (or the environment variable)."""
     problems = []
     for err in e.errors():

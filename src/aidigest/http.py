@@ -31,7 +31,7 @@ import json
 import random
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -122,8 +122,8 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
 
 def backoff_delay(attempt: int, base: float, cap: float, rng: random.Random | None = None) -> float:
     """Exponential backoff with full jitter: uniform(0, min(cap, base * 2**attempt))."""
-    rng = rng or random
-    return rng.uniform(0, min(cap, base * (2**attempt)))
+    uniform = rng.uniform if rng is not None else random.uniform
+    return uniform(0, min(cap, base * (2**attempt)))
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -268,7 +268,7 @@ class HttpClient:
     transport: httpx.AsyncBaseTransport | None = None
     validators: ValidatorCache | None = None
     offline: bool = False  # replay: no politeness delays, no backoff sleeps
-    sleep: Callable[[float], object] = asyncio.sleep
+    sleep: Callable[[float], Awaitable[object]] = asyncio.sleep
     stats: HttpStats = field(default_factory=HttpStats)
 
     def __post_init__(self) -> None:
@@ -334,7 +334,7 @@ class HttpClient:
     async def get(
         self,
         url: str,
-        params: dict[str, str | int] | None = None,
+        params: Mapping[str, str | int] | None = None,
         headers: dict[str, str] | None = None,
         max_bytes: int | None = None,
         conditional: bool = False,

@@ -102,6 +102,7 @@ class AddressPolicy:
             raise BlockedAddress(url, "no host")
         if self.allow_private:
             return
+        ip: ipaddress.IPv4Address | ipaddress.IPv6Address | None
         try:
             ip = ipaddress.ip_address(host.split("%", 1)[0])
         except ValueError:
@@ -150,7 +151,7 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
                 infos = await asyncio.wait_for(
                     loop.getaddrinfo(host, port, type=socket.SOCK_STREAM), timeout=timeout or None
                 )
-            except (TimeoutError, asyncio.TimeoutError):
+            except TimeoutError:
                 raise httpcore.ConnectTimeout(f"DNS lookup of {host} timed out") from None
             except OSError as e:
                 raise httpcore.ConnectError(f"DNS lookup of {host} failed: {e}") from None

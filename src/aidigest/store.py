@@ -486,7 +486,8 @@ class Store:
                 "INSERT INTO runs (day, command, started_at, pid) VALUES (?, ?, ?, ?)",
                 (day.isoformat(), command, time.time(), os.getpid()),
             )
-        return int(cur.lastrowid)
+        assert cur.lastrowid is not None  # set by every INSERT
+        return cur.lastrowid
 
     def finish_run(self, run_id: int, status: str, summary: dict | None = None) -> None:
         with self.write():

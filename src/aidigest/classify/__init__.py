@@ -18,7 +18,7 @@ import json
 import re
 import sys
 from collections.abc import Iterable, Iterator, Sequence
-from typing import BinaryIO, TextIO
+from typing import BinaryIO, Literal, TextIO
 
 from ..config import Config
 from ..llm.base import LLM
@@ -247,7 +247,7 @@ def _classify_lines(lines, good: list[dict], items: list[Item], err: TextIO, flu
             continue
         assert obj is not None
         good.append(obj)
-        kind = obj.get("kind") if obj.get("kind") in ("news", "paper") else "news"
+        kind: Literal["news", "paper"] = "paper" if obj.get("kind") == "paper" else "news"
         items.append(Item(kind=kind, title=obj["title"][:MAX_TITLE_CHARS], url=str(obj.get("url") or ""),
                           key=f"line:{lineno}", snippet=obj.get("snippet") or ""))
         if len(items) >= BATCH_LINES:

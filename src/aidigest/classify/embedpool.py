@@ -586,10 +586,12 @@ class _Worker:
             return ""
 
     def _send(self, msg: Any) -> None:
+        assert self.proc.stdin is not None  # a PIPE
         pickle.dump(msg, self.proc.stdin, protocol=pickle.HIGHEST_PROTOCOL)
         self.proc.stdin.flush()
 
     def _recv(self) -> Any:
+        assert self.proc.stdout is not None  # a PIPE
         try:
             tag, payload = pickle.load(self.proc.stdout)
         except EOFError:  # the process is gone: say why if it said so
@@ -615,7 +617,7 @@ class _Worker:
         try:
             if kill:
                 self.proc.kill()
-            else:
+            elif self.proc.stdin is not None:
                 self.proc.stdin.close()
             self.proc.wait(timeout=10)
         except Exception:
@@ -623,7 +625,8 @@ class _Worker:
             self.proc.wait()
         for f in (self.proc.stdin, self.proc.stdout, self.stderr):
             try:
-                f.close()
+                if f is not None:
+                    f.close()
             except Exception:
                 pass
 

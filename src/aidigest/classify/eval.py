@@ -190,7 +190,7 @@ def eval_classify(data_dir: str | Path) -> EvalReport:
     report.n_duplicates = dupes
     labels = [paper_label(cats[i], p["title"], p.get("summary") or "") for i, p in enumerate(papers)]
     lab = [i for i, y in enumerate(labels) if y is not None]
-    truths = [labels[i] for i in lab]
+    truths = [y for y in labels if y is not None]  # the labels of `lab`, in order
     report.n_labelled = len(lab)
     report.per_category = category_scores([with_cats[i] for i in lab], truths)
     report.per_category_text_only = category_scores([text_only[i] for i in lab], truths)

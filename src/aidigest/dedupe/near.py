@@ -72,7 +72,7 @@ def _words(text: str) -> str:
 
 def _strip_site_suffix(title: str) -> str:
     last = None
-    for last in _SUFFIX_SEP.finditer(title):
+    for last in _SUFFIX_SEP.finditer(title):  # noqa: B007 (keeps the last match)
         pass
     if last is None:
         return title

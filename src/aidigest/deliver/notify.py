@@ -211,6 +211,7 @@ def _send_one(target: Target, short: ShortForm, store: Store, env: dict[str, str
         # not recorded under a hash: there is no URL yet; it is tried again next run once the variable is set
         return Delivery(day, kind, shown, "failed", error=str(e))
     tid = target_id(url)
+    error: str | None
     a = apprise.Apprise()
     if not a.add(url) or len(a) != 1:
         error = f"target #{target.index} ({target.template.split(':', 1)[0]}:…) is not a valid apprise URL"

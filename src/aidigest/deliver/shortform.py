@@ -127,7 +127,7 @@ def _h(text: str) -> str:
 
 
 def render_line(line: Line, fmt: Format) -> str:
-    t, u = line.text, line.url
+    t, u = line.text, line.url or ""
     if fmt == "email":
         if line.role == "heading":
             return f"<h3>{_h(t)}</h3>"

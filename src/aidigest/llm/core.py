@@ -457,6 +457,7 @@ class BaseLLM:
         warming = state.warming if state is not None and state.loop is asyncio.get_running_loop() else None
         alongside = False  # discover the mode alongside warm_up's probe instead of waiting for it (see warm_up)
         if schema is not None and warming is not None and not warming.is_set() and not _in_warm_up.get():
+            assert state is not None  # `warming` comes from it
             if state.probe_rejected:
                 await warming.wait()  # the probe is walking down the ladder: its answer serves every call
             else:
@@ -650,7 +651,7 @@ class BaseLLM:
                 reply = await asyncio.wait_for(
                     self._request(messages, sent, name, mode, temperature, max_tokens), timeout=timeout
                 )
-            except (asyncio.TimeoutError, TimeoutError):
+            except TimeoutError:
                 err = Transient(f"no answer within {timeout:g}s")
             except Transient as e:
                 err = e

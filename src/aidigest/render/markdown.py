@@ -256,7 +256,7 @@ def section_view(sec: CategorySection, language: str) -> SectionView:
         category=sec.category, emoji=md_text(sec.emoji), name=md_text(sec.name),
         header=md_text(sec.header) if sec.header else "",
         ranked=[_ranked(e, language) for e in sec.entries] if offline else None,
-        summary=None if offline else summary_view(sec.summary, language),
+        summary=None if sec.summary is None else summary_view(sec.summary, language),
         sources_label=t.sources, sources=[] if offline else [_source(e, language) for e in sec.entries],
         tldr_label=t.tldr, more=_more(sec, t),
     )

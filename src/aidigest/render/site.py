@@ -137,7 +137,7 @@ class Export:
 class Output:
     path: str  # relative to the site root, posix
     key: str
-    produce: Callable[[], bytes]
+    produce: Callable[..., bytes]  # called without arguments (lambdas bind their values as defaults)
 
 
 @dataclass
@@ -565,7 +565,7 @@ class _Builder:
                 payload = json.dumps(rows, ensure_ascii=False, separators=(",", ":"))
                 # JSON inside a script file: "<" escaped so no "</script" or "<!--" can appear in it
                 payload = payload.replace("<", "\\u003c").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
-                return f"aidigestSearch.add({payload});\n".encode("utf-8")
+                return f"aidigestSearch.add({payload});\n".encode()
 
             outs.append(Output(f"search/{m}.js", _key(self.renderer, "shard", [(e.id, e.sha) for e in lst]), shard))
         cats = {c.id: f"{c.emoji} {c.name}".strip() for c in self.categories(exports)}

@@ -78,6 +78,7 @@ def subset_woff() -> bytes | None:
     the site then uses the reader's fonts only). Made once per machine: kept in `cache_path()` (a cache only —
     when it cannot be written, the font is made again next time)."""
     cached = cache_path()
+    data: bytes | None
     if cached is not None and cached.is_file():
         data = cached.read_bytes()
         if data[:4] == b"wOFF":

@@ -33,7 +33,7 @@ from pydantic import Field
 
 from ..configbase import Strict
 from ..http import FetchError
-from ..models import Item, Sighting
+from ..models import Item, Kind, Sighting
 from ..urls import canonical_key, normalize_arxiv_id
 from .base import FetchContext, FetchResult, ParseError
 from .registry import SourceSpec
@@ -108,9 +108,9 @@ def parse_page(raw: bytes | str, source: str = NAME) -> ArxivPage:
         raw = raw.encode("utf-8")
     try:
         root = ET.fromstring(raw)
-    except ET.ParseError as e:
+    except ET.ParseError as err:
         head = raw[:60].decode("utf-8", "replace").strip()
-        raise ParseError(f"arXiv API: not valid Atom XML ({e}; starts {head!r})") from None
+        raise ParseError(f"arXiv API: not valid Atom XML ({err}; starts {head!r})") from None
     if root.tag != f"{{{NS['atom']}}}feed":
         raise ParseError(f"arXiv API: expected an Atom <feed>, got <{root.tag.split('}')[-1]}>")
     entries = root.findall("atom:entry", NS)
@@ -195,7 +195,7 @@ def page_params(day: dt.date, categories: list[str], start: int, max_results: in
 
 class ArxivSource:
     name = NAME
-    kind = "paper"
+    kind: Kind = "paper"
 
     async def fetch(self, ctx: FetchContext) -> FetchResult:
         cfg = ctx.config.sources.arxiv

@@ -35,7 +35,7 @@ from pydantic import Field
 
 from ..configbase import Strict
 from ..http import FetchError, ReplayMissing
-from ..models import Item, Sighting
+from ..models import Item, Kind, Sighting
 from ..urls import arxiv_id_from_url, canonical_key
 from .base import FetchContext, FetchResult, ParseError
 from .registry import SourceSpec
@@ -212,6 +212,7 @@ class FirebaseItems:
 def parse_firebase_items(raw: bytes | str | dict | list | None, first_rank: int = 0) -> FirebaseItems:
     """One Firebase item object, `null` (a deleted item), or a list of items."""
     repaired_body = False
+    data: object
     if isinstance(raw, (dict, list)) or raw is None:
         data = raw
     else:
@@ -234,6 +235,7 @@ def parse_firebase_items(raw: bytes | str | dict | list | None, first_rank: int 
         if reason:
             out.skipped[reason] = out.skipped.get(reason, 0) + 1
             continue
+        assert isinstance(obj, dict)  # every other case has a reason or raised
         try:
             item = _make_item(
                 int(obj["id"]), str(obj["title"]), obj.get("url"), _as_int(obj.get("score")),
@@ -311,7 +313,7 @@ def _raise_for_status(resp, what: str) -> None:
 
 class HackerNewsSource:
     name = NAME
-    kind = "news"
+    kind: Kind = "news"
 
     def __init__(self, today: Callable[[], dt.date] = _utc_today):
         self.today = today  # injectable clock: decides between the Firebase (today) and Algolia paths

@@ -13,7 +13,7 @@ import json
 
 from ..configbase import Strict
 from ..http import FetchError
-from ..models import Item, Sighting
+from ..models import Item, Kind, Sighting
 from ..urls import canonical_key, normalize_arxiv_id
 from .base import FetchContext, FetchResult, ParseError
 from .registry import SourceSpec
@@ -101,7 +101,7 @@ def request_url(day: dt.date) -> tuple[str, dict[str, str]]:
 
 class HFPapersSource:
     name = NAME
-    kind = "paper"
+    kind: Kind = "paper"
 
     async def fetch(self, ctx: FetchContext) -> FetchResult:
         url, params = request_url(ctx.day)

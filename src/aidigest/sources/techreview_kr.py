@@ -11,7 +11,7 @@ reports it as `no_recording`.
 from __future__ import annotations
 
 from ..configbase import Strict
-from ..models import Item
+from ..models import Item, Kind
 from .base import FetchContext, FetchResult
 from .registry import SourceSpec
 from .rss import fetch_feed, parse_feed
@@ -27,7 +27,7 @@ def parse(raw: bytes | str, max_chars: int = 600) -> list[Item]:
 
 class TechReviewKrSource:
     name = NAME
-    kind = "news"
+    kind: Kind = "news"
 
     async def fetch(self, ctx: FetchContext) -> FetchResult:
         return await fetch_feed(ctx, NAME, ctx.config.sources.techreview_kr.url, "news", LANGUAGE)

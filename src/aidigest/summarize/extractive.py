@@ -161,7 +161,7 @@ def needed_terms(items: list[Item]) -> set[str]:
 #    is the token "0" (a digit: never a content word), the adjacent content pairs are exactly those pairs
 #    (a word token never contains a separator character, and `str.lower` is idempotent).
 # Each item's tokens are mapped to small ids (0 for words no wanted key uses), and unigram hits and adjacent
-# id pairs are looked up for all items at once with numpy. tests/test_summarize_docfreq.py compares the
+# id pairs are looked up for all items at once with numpy. tests/digest/test_summarize_docfreq.py compares the
 # counts with `from_items` on real items and fuzzes the tokenizer.
 _CLAUSE_MARK = " 0 "
 
@@ -407,7 +407,7 @@ def extractive_summary(
         own = [k for k, s in enumerate(sents) if s.item == i]
         if own:
             def score(k: int) -> float:
-                within = float(sim[k, own].sum()) / max(len(own) - 1, 1)
+                within = float(sim[k, own].sum()) / max(len(own) - 1, 1)  # noqa: B023 (called in this iteration)
                 return within + (0.6 if _PROPOSE.search(sents[k].text) else 0.0) + (0.15 if sents[k].pos == 0 else 0.0)
 
             best = max(own, key=lambda k: (score(k), -k))

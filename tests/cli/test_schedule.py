@@ -20,7 +20,7 @@ from aidigest.config import Config
 from aidigest.days import local_time_to_utc
 from aidigest.schedule import github_workflow, utc_cron
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
 
 

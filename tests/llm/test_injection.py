@@ -9,7 +9,9 @@ import re
 
 import pytest
 from test_summarize_fixtures import hf_items, hn_items
-from test_summarize_llm import ScriptedLLM, _run, _sel, korean_answer
+from test_summarize_llm import _run, _sel, korean_answer
+
+from fakes.scripted_llm import ScriptedLLM
 
 from aidigest.report import SectionSummary, SummaryPoint
 from aidigest.injection import instruction_like, normalize_lookalikes

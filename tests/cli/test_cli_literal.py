@@ -8,10 +8,7 @@ from __future__ import annotations
 
 import json
 import shutil
-import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).parent))
 from clihelp import DAY, DEMO, aidigest, no_traceback  # noqa: E402
 
 ERROR_TEXT = "Invalid date [/] expected [bold]YYYY-MM-DD[/bold] or [red]today"

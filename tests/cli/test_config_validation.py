@@ -5,12 +5,10 @@ for markup)."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
 from clihelp import DAY, DEMO, aidigest, no_traceback  # noqa: E402
 
 from aidigest.config import Config, ConfigError, load_config  # noqa: E402

@@ -81,7 +81,7 @@ def test_huge_title_and_abstract_are_capped_at_parse_time():
     """A real Daily Papers entry with its title and abstract blown up to 1 MB each (mutated at runtime)."""
     from aidigest.models import MAX_TEXT_CHARS, MAX_TITLE_CHARS
 
-    path = next(Path(__file__).parent.joinpath("data", "huggingface_daily_papers").rglob("*.json"))
+    path = next(Path(__file__).parents[1].joinpath("data", "huggingface_daily_papers").rglob("*.json"))
     entries = json.loads(path.read_bytes())
     entries[0]["paper"]["title"] = "T " * 500_000
     entries[0]["paper"]["summary"] = "word " * 200_000

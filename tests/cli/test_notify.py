@@ -16,7 +16,6 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
 from fakes.receivers import HookServer, SmtpServer  # noqa: E402
 
 from aidigest.config import Config  # noqa: E402
@@ -24,7 +23,7 @@ from aidigest.deliver import build_short_form, notify_day, pack, site_page_url  
 from aidigest.deliver.shortform import Line, ShortForm, load_digest  # noqa: E402
 from aidigest.store import Store  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "demo" / "replay" / "2026-08-02"
 DAY = dt.date(2026, 8, 2)
 SECRET = "s3cr3t-T0KEN-4242"

@@ -1,6 +1,7 @@
 """LLM summary path and every fallback: invalid JSON / exception -> one retry -> extractive; wrong language,
 bad citations, budget, fatal errors -> extractive; the outcome counted in health.fallbacks; bounded
-concurrency. The LLM is a scripted fake (below) — no model is involved; the items are real papers/stories."""
+concurrency. The LLM is the scripted fake of tests/fakes/scripted_llm.py — no model is involved; the items are
+real papers/stories."""
 
 from __future__ import annotations
 
@@ -15,8 +16,8 @@ from test_summarize_fixtures import classify, hf_items, hn_category, hn_items
 from aidigest.assemble import build_digest
 from aidigest.config import Config
 from aidigest.context import DayContext
-from aidigest.llm.base import BudgetExceeded, LLMError, LLMFatal, LLMResult
-from aidigest.models import Item
+from aidigest.llm.base import BudgetExceeded, LLMError, LLMFatal
+from aidigest.models import Item, RunHealth
 from aidigest.render.markdown import render_markdown
 from aidigest.select import CategorySelection
 from aidigest.store import Store
@@ -25,54 +26,10 @@ from aidigest.summarize.checks import check_summary
 from aidigest.summarize.llm import SummaryAnswer, llm_summary, to_summary
 from aidigest.taxonomy import load_taxonomy
 
+from fakes.scripted_llm import ScriptedLLM
+
 TAX = load_taxonomy()
 DAY = dt.date(2026, 8, 2)
-
-
-class ScriptedLLM:
-    """A fake implementing the LLM protocol (aidigest.llm.base.LLM) — there is no model behind it.
-
-    `script` maps a call's `purpose` (e.g. "summarize:paper:llm") to the steps its successive calls return:
-    a dict -> validated into the schema and returned as `data` (what a real provider returns after its own
-    schema validation); a str -> returned as raw `text` with `data=None`; an Exception -> raised.
-    A purpose without steps left raises LLMError. Every call is recorded; `max_in_flight` is the highest
-    number of concurrent calls seen (each call awaits `delay` seconds)."""
-
-    name = "fake:scripted"
-
-    def __init__(self, script: dict[str, list], delay: float = 0.0, concurrency: int = 1):
-        self.script = {k: list(v) for k, v in script.items()}
-        self.concurrency = concurrency  # calls in flight (a real LLM's is [llm] concurrency or the provider's default)
-        self.calls: list[dict] = []
-        self.delay = delay
-        self.in_flight = 0
-        self.max_in_flight = 0
-
-    async def complete(self, messages, schema=None, purpose="", *, max_output_tokens=None, temperature=None):
-        self.calls.append({"messages": list(messages), "schema": schema, "purpose": purpose,
-                           "temperature": temperature, "max_output_tokens": max_output_tokens})
-        self.in_flight += 1
-        self.max_in_flight = max(self.max_in_flight, self.in_flight)
-        try:
-            await asyncio.sleep(self.delay)
-            steps = self.script.get(purpose) or []
-            if not steps:
-                raise LLMError(f"no scripted answer left for {purpose}")
-            step = steps.pop(0)
-            if isinstance(step, Exception):
-                raise step
-            if isinstance(step, str):
-                return LLMResult(provider="fake", model="scripted", text=step, data=None)
-            data = schema.model_validate(step) if schema else None
-            return LLMResult(provider="fake", model="scripted", text=str(step), data=data, tokens_in=100, tokens_out=50)
-        finally:
-            self.in_flight -= 1
-
-    async def warm_up(self) -> None:
-        return None
-
-    async def aclose(self) -> None:
-        pass
 
 
 def _short(item: Item) -> str:

@@ -386,7 +386,7 @@ def test_a_1000_paper_hf_day_passes_its_own_cap(tmp_path):
     """1,000 papers (~5.6 MB, over the general 5 MB cap): built at runtime from the real recorded entries of
     tests/data/huggingface_daily_papers (each copied with a distinct arXiv id)."""
     real = []
-    for d in sorted(Path(__file__).parent.joinpath("data", "huggingface_daily_papers").iterdir()):
+    for d in sorted(Path(__file__).parents[1].joinpath("data", "huggingface_daily_papers").iterdir()):
         for f in d.glob("*.json"):
             body = json.loads(f.read_bytes())
             if isinstance(body, list):

@@ -26,7 +26,7 @@ from aidigest.taxonomy import load_taxonomy
 
 TAX = load_taxonomy()
 DAY = dt.date(2026, 8, 2)
-SEED = Path(__file__).resolve().parents[1].parent / "shared" / "seed" / "News_2024-10-29_report.md"  # ../shared beside the repo
+SEED = Path(__file__).resolve().parents[2].parent / "shared" / "seed" / "News_2024-10-29_report.md"  # ../shared beside the repo
 SOURCE_LINE = re.compile(r"^ - \[(\d+)\] (.+) \((\S+)\)$")
 
 
@@ -243,7 +243,7 @@ def test_hostile_titles_snippets_and_urls_cannot_break_the_structure(llm):
     src_lines = src_lines[: len(sec.entries)]
     assert len(src_lines) == len(items)
     rendered = [_inline_text(t) for t in _md().parse("\n".join(src_lines)) if t.type == "inline"]
-    for title, e, line, shown in zip(titles, sec.entries, src_lines, rendered, strict=True):
+    for title, e, _line, shown in zip(titles, sec.entries, src_lines, rendered, strict=True):
         assert shown.startswith(f"[{e.n}] {title} (")
     refused = [x for x in src_lines if "안전하지 않은 URL" in x]
     assert len(refused) == 1

@@ -42,7 +42,7 @@ def _envelope(items: list[dict]) -> bytes:
         '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel>'
         "<title>AI &#8211; MIT Technology Review</title><link>https://www.technologyreview.kr</link>"
         f"<language>ko-KR</language>{entries}</channel></rss>"
-    ).encode("utf-8")
+    ).encode()
 
 
 def test_real_korean_titles_in_a_feed_envelope_are_kept_intact():

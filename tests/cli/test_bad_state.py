@@ -20,7 +20,6 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
 from clihelp import DAY, DEMO, aidigest, cli_env, last_line, no_traceback, runs, start, temp_files, wait_for_running  # noqa: E402
 from aidigest.store import SCHEMA_VERSION  # noqa: E402
 

@@ -17,7 +17,6 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
 from clihelp import DAY, DEMO, aidigest, cli_env, no_traceback, recording_for, temp_files  # noqa: E402
 
 BEFORE = "2026-08-01"

@@ -31,10 +31,9 @@ from aidigest.dedupe.near import (
 from aidigest.models import Item, Sighting
 from aidigest.urls import canonical_key
 
-sys.path.insert(0, str(Path(__file__).parent))
-from fakes.near_copies import perturb  # noqa: E402
+from conftest import DATA, TESTS
+from fakes.near_copies import perturb
 
-DATA = Path(__file__).parent / "data"
 NEAR = DATA / "near"
 HN = DATA / "hackernews"
 
@@ -264,12 +263,13 @@ def test_deterministic_across_runs_and_hash_seeds(base):
     first = find_near_duplicates(items)
     assert first == find_near_duplicates(items)
     # string hashing differs between processes: results must not depend on it
+    paths = [str(Path(__file__).resolve().parent), str(TESTS)]  # this module, and tests/ for conftest and fakes
     code = (
-        "import json,sys; sys.path.insert(0, %r); import test_near_dupes as t; "
+        f"import json,sys; sys.path[:0] = {paths!r}; import test_near_dupes as t; "
         "items, _ = t.plant(t.unique_titles(t.load_papers() + t.load_news() + t.load_hn())[:1500], 0.2, seed=11); "
         "from aidigest.dedupe.near import find_near_duplicates; "
         "print(json.dumps(find_near_duplicates(items)))"
-    ) % str(Path(__file__).parent)
+    )
     runs = []
     for seed in ("1", "2"):
         env = dict(os.environ, PYTHONHASHSEED=seed)

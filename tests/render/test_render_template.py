@@ -10,13 +10,11 @@
 from __future__ import annotations
 
 import re
-import sys
 from pathlib import Path
 
 import pytest
 from markdown_it import MarkdownIt
 
-sys.path.insert(0, str(Path(__file__).parent))
 from render_reference_cases import CHART, _hostile, cases  # noqa: E402
 from test_cli import DAY, DEMO, aidigest, no_traceback  # noqa: E402
 
@@ -24,7 +22,7 @@ from aidigest.render.escape import safe_url  # noqa: E402
 from aidigest.render.markdown import render_markdown  # noqa: E402
 from aidigest.render.templating import TemplateProblem, package_templates  # noqa: E402
 
-REF = Path(__file__).parent / "data" / "render_reference"
+REF = Path(__file__).parents[1] / "data" / "render_reference"
 CASES = sorted(p.stem for p in REF.glob("*.md") if p.name != "README.md")
 DEMO_REPORTS = ["News_2026-08-02_report.md", "Papers_2026-08-02_report.md",
                 "News_2026-08-02_report_en.md", "Papers_2026-08-02_report_en.md"]

@@ -28,7 +28,7 @@ from aidigest.store import Store
 from fakes import Reply, sample_from_schema
 from fakes.fake_openai import FakeOpenAIServer
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "demo" / "replay" / "2026-08-02"
 DAY = "2026-08-02"
 KEY = "sk-test-ECHOEDKEY0123456789abcdef"

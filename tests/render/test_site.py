@@ -29,7 +29,7 @@ from aidigest.render.palette import category_colour
 from aidigest.render.site import STATE_NAME, SiteError, SiteOptions, build_site
 from aidigest.render.trend import CategoryInfo, trend_chart
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 # ---- helpers ------------------------------------------------------------------------------------------------
@@ -123,7 +123,7 @@ def test_every_page_exists_and_every_internal_link_resolves(built):
         html = page.read_text(encoding="utf-8")
         assert "Content-Security-Policy" in html and "default-src 'none'" in html
         assert 'name="viewport"' in html
-        for tag, attr, url in p.refs:
+        for tag, _attr, url in p.refs:
             parts = urlsplit(url)
             if parts.scheme in ("http", "https"):
                 assert tag == "a", (page, tag, url)  # outside links only as links the reader clicks, never loaded
@@ -184,7 +184,7 @@ def test_hostile_item_stays_text(built):
     assert 'href="javascript:' not in lower and 'href="data:' not in lower and "onmouseover=" not in lower.replace("onmouseover=&#34;", "")
     # everywhere: no element carries a javascript:/data: link, no inline handler (checked on parsed HTML)
     for page in site.rglob("*.html"):
-        for tag, attr, url in parse(page).refs:
+        for tag, _attr, url in parse(page).refs:
             assert urlsplit(url.strip()).scheme.lower() in ("", "http", "https"), (page, tag, url)
     shard = (site / "search" / "2026-07.js").read_text(encoding="utf-8")
     assert "<" not in shard and "\\u003cscript>alert" in shard

@@ -12,11 +12,10 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
 from fakes import Reply, sample_from_schema  # noqa: E402
 from fakes.fake_openai import FakeOpenAIServer  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "demo" / "replay" / "2026-08-02"
 DAY = "2026-08-02"
 

@@ -1,4 +1,4 @@
-"""The LLM categorization path with an honest in-test fake of the `LLM` protocol.
+"""The LLM categorization path with an honest fake of the `LLM` protocol (tests/fakes/scripted_llm.py).
 
 `ScriptedLLM` is NOT a model: it reads the item indexes out of the prompt it is given and answers from a
 script written in the test (valid ids, an invalid id, a missing item, or an exception). Like the real LLM
@@ -12,23 +12,21 @@ from __future__ import annotations
 
 import asyncio
 import json
-import re
-from collections.abc import Callable
 
 import pytest
-from pydantic import BaseModel
 
 from aidigest.classify import FALLBACK_KEY, classify_items
 from aidigest.classify.llm import answer_schema, system_prompt, user_prompt, validate_answers
 from aidigest.classify.offline import OfflineClassifier
 from aidigest.config import Config
-from aidigest.llm.base import BudgetExceeded, LLMError, LLMFatal, LLMResult, Message
+from aidigest.llm.base import BudgetExceeded, LLMError, LLMFatal
 from aidigest.llm.prompts import UNTRUSTED_INSTRUCTION
 from aidigest.llm.schema import is_strict_compatible, json_schema_for
 from aidigest.models import Item, RunHealth
 from aidigest.taxonomy import load_taxonomy
 
 from conftest import DATA
+from fakes.scripted_llm import ScriptedLLM
 
 from aidigest.injection import normalize_lookalikes
 
@@ -57,39 +55,6 @@ def _items() -> list[Item]:
 
 
 Answer = Callable[[list[int], list[str]], object]  # (indexes asked, titles asked) -> answer dict or exception
-
-
-class ScriptedLLM:
-    """Implements the LLM protocol; each call consumes the next scripted answer (the last one repeats)."""
-
-    name = "fake:scripted"
-
-    def __init__(self, script: list[Answer], concurrency: int = 1):
-        self.script = list(script)
-        self.concurrency = concurrency  # calls in flight (a real LLM's comes from make_llm)
-        self.calls: list[dict] = []
-
-    async def complete(self, messages: list[Message], schema: type[BaseModel] | None = None, purpose: str = "",
-                       *, max_output_tokens: int | None = None, temperature: float | None = None) -> LLMResult:
-        user = messages[-1].content
-        idx = [int(m) for m in re.findall(r'<untrusted-text label="item (\d+)">', user)]
-        titles = re.findall(r"title: (.*)", user)
-        self.calls.append({"messages": messages, "schema": schema, "purpose": purpose, "indexes": idx})
-        step = self.script.pop(0) if len(self.script) > 1 else self.script[0]
-        answer = step(idx, titles)
-        if isinstance(answer, Exception):
-            raise answer
-        assert schema is not None
-        data = schema.model_validate(answer)  # what a real provider layer returns: the validated instance
-        text = json.dumps(answer)
-        return LLMResult(provider="fake", model="scripted", text=text, data=data, tokens_in=len(user) // 4,
-                         tokens_out=len(text) // 4)
-
-    async def warm_up(self) -> None:
-        return None
-
-    async def aclose(self) -> None:
-        return None
 
 
 def truthful(idx: list[int], titles: list[str]) -> dict:

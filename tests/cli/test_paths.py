@@ -12,7 +12,7 @@ from pathlib import Path
 from aidigest.config import load_config
 from aidigest.days import last_complete_day
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "demo" / "replay" / "2026-08-02"
 
 

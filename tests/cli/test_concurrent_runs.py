@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
 from clihelp import DAY, DEMO, aidigest, cli_env, last_line, no_traceback, recording_for, runs, start, wait_for_running  # noqa: E402
 
 # One process of a run's store work, as the pipeline does it: open (migrating), upsert the day's items (half of them

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 
 import pytest
 
@@ -22,7 +23,7 @@ from aidigest.config import Config
 from aidigest.llm.base import BudgetExceeded, LLMError, LLMFatal
 from aidigest.llm.prompts import UNTRUSTED_INSTRUCTION
 from aidigest.llm.schema import is_strict_compatible, json_schema_for
-from aidigest.models import Item, RunHealth
+from aidigest.models import Item
 from aidigest.taxonomy import load_taxonomy
 
 from conftest import DATA
@@ -52,9 +53,6 @@ def _items() -> list[Item]:
         for x in (DATA / "classify" / "finddme_news_items.selected.jsonl").read_text(encoding="utf-8").splitlines()
     }
     return [Item(kind="news", title=t, url=rows[t]["url"], key=f"k{i}") for i, t in enumerate(TRUTH)]
-
-
-Answer = Callable[[list[int], list[str]], object]  # (indexes asked, titles asked) -> answer dict or exception
 
 
 def truthful(idx: list[int], titles: list[str]) -> dict:

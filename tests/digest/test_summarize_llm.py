@@ -17,7 +17,7 @@ from aidigest.assemble import build_digest
 from aidigest.config import Config
 from aidigest.context import DayContext
 from aidigest.llm.base import BudgetExceeded, LLMError, LLMFatal
-from aidigest.models import Item, RunHealth
+from aidigest.models import Item
 from aidigest.render.markdown import render_markdown
 from aidigest.select import CategorySelection
 from aidigest.store import Store

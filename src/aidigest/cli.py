@@ -17,7 +17,7 @@ from rich.text import Text
 
 from . import __version__
 from .cli_guard import Signals, out_dir_problem, replay_index_problem, say
-from .config import DEFAULT_CONFIG_NAME, Config, ConfigError, default_config_text, load_config
+from .config import DEFAULT_CONFIG_NAME, Config, ConfigError, default_config_text, environ, load_config
 from .llm.registry import choices as llm_choices
 from .llm.providers import PROVIDERS  # noqa: F401 - registers the providers the --llm help names
 from .sources import is_enricher
@@ -465,7 +465,7 @@ def where(config: ConfigOpt = None, db: DbOpt = None) -> None:
         from .days import last_complete_day
 
         cfg = _config(config, db)
-        d = paths.dirs()
+        d = paths.dirs(environ())
         rows = [
             ("config file", cfg.source_file or f"none (defaults; would read {d.config_file} if it existed)"),
             ("store", cfg.general.db),

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import BaseModel, Field, PrivateAttr, ValidationError, create_model
 
+from . import paths
 from .configbase import ConfigError, Strict
 from .sources import SOURCES
 from .sources.arxiv import ArxivConfig
@@ -202,8 +203,6 @@ def load_config(path: str | Path | None = None, env: dict[str, str] | None = Non
     else the user config file ($AIDIGEST_HOME/aidigest.toml or ~/.config/aidigest/aidigest.toml) when it exists.
     A path given explicitly must exist. Relative `db`/`out` in the file are relative to the file's directory.
     """
-    from . import paths
-
     env = environ() if env is None else env
     p, explicit = paths.find_config(path, env)
     data: dict = {}

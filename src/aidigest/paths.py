@@ -16,12 +16,12 @@ the file's directory), then the defaults above. `aidigest where` prints the resu
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import platformdirs
 
-from .config import environ
 
 APP = "aidigest"
 CONFIG_NAME = "aidigest.toml"
@@ -48,8 +48,8 @@ class Dirs:
         return self.data_dir / REPORTS_NAME
 
 
-def dirs(env: dict[str, str] | None = None) -> Dirs:
-    env = environ() if env is None else env
+def dirs(env: Mapping[str, str]) -> Dirs:
+    """`env`: the environment as aidigest.config read it (config.environ()): this module reads none itself."""
     home = env.get("AIDIGEST_HOME", "")
     if home:
         p = Path(home).expanduser().absolute()
@@ -61,10 +61,9 @@ def dirs(env: dict[str, str] | None = None) -> Dirs:
     )
 
 
-def find_config(path: str | Path | None, env: dict[str, str] | None = None, cwd: Path | None = None) -> tuple[Path | None, bool]:
+def find_config(path: str | Path | None, env: Mapping[str, str], cwd: Path | None = None) -> tuple[Path | None, bool]:
     """(the config file to read or None, whether it was named explicitly). An explicit file must exist
     (the caller says so); an implicit one is used only when it exists."""
-    env = environ() if env is None else env
     if path is not None:
         return Path(path), True
     if env.get("AIDIGEST_CONFIG"):

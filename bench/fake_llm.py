@@ -6,7 +6,7 @@ What it fakes (honestly: no model runs):
   answer per item index named in the prompt, the category taken from `categories` (title -> taxonomy id,
   computed beforehand by the real offline classifier on the same day's items, so the category mix is a real
   one); a title it does not know gets a stable hash-picked reported category and is counted in `unmapped`;
-- summary calls (the schema has `themes`): a Korean section in the shape tests/test_cli.py's `korean_summary`
+- summary calls (the schema has `themes`): a Korean section in the shape tests/cli/test_cli.py's `korean_summary`
   uses (themes / events / impact / bottom line as "<cites>: <text>" points citing real source numbers, one
   "<n>: <sentence>" TL;DR per source), so every summary check passes;
 - anything else: schema-valid JSON generated from the request's schema.

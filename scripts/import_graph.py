@@ -9,7 +9,7 @@ of start-up). Imports under `if TYPE_CHECKING:` are type-only and not edges.
 
 An edge to `aidigest.a.b` also counts as an edge to the package `aidigest.a` (its `__init__` runs first),
 unless that package contains the importing module (then it is already being imported). Only the standard
-library is used, and nothing is imported from the scanned tree: it works on any checkout (tests/test_import_graph.py
+library is used, and nothing is imported from the scanned tree: it works on any checkout (tests/architecture/test_import_graph.py
 runs it on this one).
 """
 

@@ -39,8 +39,8 @@ TITLE_WIDTH = 74  # display columns of the top-item title beside each bar
 KEY_FIELD = "aidigest-chart"  # PNG text chunk holding the chart's input key (see digest_chart)
 
 # The drawing code's version, part of every chart's key (see chart_key): change it whenever a change here or in
-# palette.py changes the pixels (tests/test_golden_days.py then fails), so that charts drawn by the old code are
-# drawn again. tests/test_render_chart.py keeps a hash of the drawing functions' source as a reminder. (Until
+# palette.py changes the pixels (tests/pipeline/test_golden_days.py then fails), so that charts drawn by the old code are
+# drawn again. tests/render/test_render_chart.py keeps a hash of the drawing functions' source as a reminder. (Until
 # this constant, the key hashed this whole file: any edit, even one that draws nothing differently, changed
 # every chart's bytes. The value is that hash of the last such version, so existing charts stay valid.)
 DRAWING_VERSION = "943464ff0af2be70dbe95ed9b6bbff8a168b482ce0c904aa2bdb1015ac89aee6"

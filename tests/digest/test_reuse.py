@@ -214,7 +214,7 @@ def test_the_classifier_spreads_a_day_over_the_concurrency():
     items = [Item(kind="paper", title=r["title"], url=r["abs"], key=f"arxiv:{r['id']}", snippet=r["summary"])
              for r in rows]
     assert len(items) == 82
-    llm = ScriptedLLM([lambda idx, titles: {"items": [{"index": i, "category": "llm"} for i in idx]}])
+    llm = ScriptedLLM([lambda idx, titles: {"items": [{"index": i, "category": "llm"} for i in idx]}], concurrency=16)
     cfg = tcl.config(batch_size=25, concurrency=16)
     out, _ = asyncio.run(classify_items(items, TAX, llm, cfg))
     sizes = [len(c["indexes"]) for c in llm.calls]

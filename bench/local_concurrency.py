@@ -377,7 +377,8 @@ def main() -> None:
     ap.add_argument("--summary-max-tokens", type=int, default=700)
     ap.add_argument("--ctx-per-slot", type=int, default=4096)
     ap.add_argument("--threads", type=int, default=os.cpu_count() or 1)
-    ap.add_argument("--budget-s", type=float, default=1200, help="start no new round after this many seconds")
+    ap.add_argument("--budget-s", type=float, default=1200,
+                    help="start no new round that would end after this many seconds (the last round's time)")
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--no-write", action="store_true")
     a = ap.parse_args()
@@ -408,10 +409,12 @@ def main() -> None:
                 print(json.dumps({"slots": s, **info[s]}), file=sys.stderr)
             rng = random.Random(a.seed)
             pairs = [(s, c) for s in slots for c in levels]
+            t_round = 0.0
             for rnd in range(a.rounds):
-                if rnd and time.monotonic() - t_start > a.budget_s:
-                    print(f"budget of {a.budget_s:.0f} s spent: stopping after {rnd} round(s)", file=sys.stderr)
+                if rnd and time.monotonic() - t_start + t_round > a.budget_s:  # another round would overrun it
+                    print(f"budget of {a.budget_s:.0f} s: stopping after {rnd} round(s)", file=sys.stderr)
                     break
+                t0 = time.monotonic()
                 order = pairs[:]
                 rng.shuffle(order)
                 for s, c in order:
@@ -419,6 +422,7 @@ def main() -> None:
                     r["round"] = rnd
                     print(json.dumps(r), file=sys.stderr)
                     results.append(r)
+                t_round = time.monotonic() - t0
             idle = {s: srv.cpu_s() for s, srv in servers.items()}
             time.sleep(5)
             idle_cpu = {s: round(srv.cpu_s() - idle[s], 2) for s, srv in servers.items()}

@@ -439,8 +439,7 @@ def main() -> None:
         "cpu": next((ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text().splitlines()
                      if ln.startswith("model name")), "?"),
         "python": platform.python_version(), "model": g.MODEL_NAME,
-        "server": {"binary": binary.name, "version": (version.stdout + version.stderr).strip().splitlines()[-1:]
-                   and " ".join((version.stdout + version.stderr).split())[:120], "warm": info,
+        "server": {"binary": binary.name, "version": " ".join((version.stdout + version.stderr).split())[:120], "warm": info,
                    "idle_cpu_s_per_5s": idle_cpu},
         "mode": next(iter(info.values()))["mode"] if info else None,
         "calls": [c.kind for c in calls],

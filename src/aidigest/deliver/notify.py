@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 from ..config import environ
 from ..migrations import Migrations
+from ..render.markdown import report_kind_word
 from .shortform import Format, ShortForm, build_short_form, load_digest, pack
 
 if TYPE_CHECKING:
@@ -115,7 +116,6 @@ def _parts(url: str) -> list[str]:
 
 def report_files(out_dir: Path, day: dt.date) -> dict[str, Path]:
     """kind -> the day's JSON export (only the kinds that were written)."""
-    from ..render.markdown import report_kind_word
 
     d = day.isoformat()
     found = {}

@@ -8,7 +8,7 @@ import os
 import sqlite3
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -62,18 +62,18 @@ _state: dict = {"db": None}  # the store the command uses (named when a store er
 
 # ---- shared options ---------------------------------------------------------------------------
 DateOpt = Annotated[
-    Optional[str],
+    str | None,
     typer.Option("--date", help="Day: YYYY-MM-DD, today, yesterday or -Nd, in the configured time zone (general.timezone). Default: the last complete day there."),
 ]
 ConfigOpt = Annotated[
-    Optional[Path],
+    Path | None,
     typer.Option("--config", help="Config file (default: ./aidigest.toml if present, else the user config; see `aidigest where`)."),
 ]
-DbOpt = Annotated[Optional[Path], typer.Option("--db", help="SQLite store path (default: config, else the user data dir; see `aidigest where`).")]
-ReplayOpt = Annotated[Optional[Path], typer.Option("--replay", help="Serve responses from a recording directory; no network.")]
-RecordOpt = Annotated[Optional[Path], typer.Option("--record", help="Save every response into a recording directory.")]
+DbOpt = Annotated[Path | None, typer.Option("--db", help="SQLite store path (default: config, else the user data dir; see `aidigest where`).")]
+ReplayOpt = Annotated[Path | None, typer.Option("--replay", help="Serve responses from a recording directory; no network.")]
+RecordOpt = Annotated[Path | None, typer.Option("--record", help="Save every response into a recording directory.")]
 LlmOpt = Annotated[
-    Optional[str],
+    str | None,
     typer.Option("--llm", help=f"{llm_choices()} (env AIDIGEST_LLM)."),
 ]
 
@@ -290,16 +290,16 @@ def collect(
 @app.command()
 def run(
     date: DateOpt = None,
-    from_: Annotated[Optional[str], typer.Option("--from", help="Backfill from this day (same forms as --date), one day at a time.")] = None,
-    to: Annotated[Optional[str], typer.Option("--to", help="Backfill up to this day, inclusive (default: the last complete day).")] = None,
+    from_: Annotated[str | None, typer.Option("--from", help="Backfill from this day (same forms as --date), one day at a time.")] = None,
+    to: Annotated[str | None, typer.Option("--to", help="Backfill up to this day, inclusive (default: the last complete day).")] = None,
     replay: ReplayOpt = None,
     record: RecordOpt = None,
     db: DbOpt = None,
-    out_dir: Annotated[Optional[Path], typer.Option("--out", help="Reports directory (default: config, else the user data dir).")] = None,
-    lang: Annotated[Optional[str], typer.Option("--lang", help="Report language, e.g. ko (default) or en.")] = None,
+    out_dir: Annotated[Path | None, typer.Option("--out", help="Reports directory (default: config, else the user data dir).")] = None,
+    lang: Annotated[str | None, typer.Option("--lang", help="Report language, e.g. ko (default) or en.")] = None,
     llm: LlmOpt = None,
-    budget_usd: Annotated[Optional[float], typer.Option("--budget-usd", help="Stop new LLM calls at this estimated cost.")] = None,
-    max_tokens: Annotated[Optional[int], typer.Option("--max-tokens", help="Stop new LLM calls after this many tokens.")] = None,
+    budget_usd: Annotated[float | None, typer.Option("--budget-usd", help="Stop new LLM calls at this estimated cost.")] = None,
+    max_tokens: Annotated[int | None, typer.Option("--max-tokens", help="Stop new LLM calls after this many tokens.")] = None,
     notify: Annotated[bool, typer.Option("--notify", help="Then send each day's digest to the notify.targets (once per target).")] = False,
     config: ConfigOpt = None,
     replace: Annotated[
@@ -440,7 +440,7 @@ def _notify(cfg: Config, day: dt.date, out_dir: Path) -> list[str]:
 def notify(
     date: DateOpt = None,
     db: DbOpt = None,
-    out_dir: Annotated[Optional[Path], typer.Option("--out", help="Reports directory the day's JSON export is read from.")] = None,
+    out_dir: Annotated[Path | None, typer.Option("--out", help="Reports directory the day's JSON export is read from.")] = None,
     config: ConfigOpt = None,
 ) -> None:
     """Send the day's digest (short form) to every notify.targets entry not yet served: email, Slack, Discord,
@@ -497,9 +497,9 @@ def _warn_unpriced_budget(cfg: Config) -> None:
 
 @app.command()
 def site(
-    out_dir: Annotated[Optional[Path], typer.Option("--out", help="Site folder (default from config: site).")] = None,
-    reports: Annotated[Optional[Path], typer.Option("--reports", help="Reports folder to publish (default from config: reports).")] = None,
-    base_url: Annotated[Optional[str], typer.Option("--base-url", help="Public URL of the site, for absolute links in the feeds.")] = None,
+    out_dir: Annotated[Path | None, typer.Option("--out", help="Site folder (default from config: site).")] = None,
+    reports: Annotated[Path | None, typer.Option("--reports", help="Reports folder to publish (default from config: reports).")] = None,
+    base_url: Annotated[str | None, typer.Option("--base-url", help="Public URL of the site, for absolute links in the feeds.")] = None,
     db: DbOpt = None,
     config: ConfigOpt = None,
 ) -> None:
@@ -627,7 +627,7 @@ def train(
 @eval_app.command("classify")
 def eval_classify_cmd(
     data: Annotated[
-        Optional[Path],
+        Path | None,
         typer.Option("--data", help="Folder with the test split (dw-dengwei_*.jsonl). Default: ../shared/data or tests/data/classify."),
     ] = None,
 ) -> None:
@@ -673,7 +673,7 @@ def cache_stats_cmd(db: DbOpt = None, config: ConfigOpt = None) -> None:
 
 @cache_app.command("clear")
 def cache_clear_cmd(
-    older_than_days: Annotated[Optional[int], typer.Option("--older-than-days", help="Only entries older than this.")] = None,
+    older_than_days: Annotated[int | None, typer.Option("--older-than-days", help="Only entries older than this.")] = None,
     db: DbOpt = None,
     config: ConfigOpt = None,
 ) -> None:

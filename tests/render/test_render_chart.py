@@ -168,7 +168,7 @@ def test_a_change_of_the_drawing_code_comes_with_a_new_drawing_version():
     record the new hash here."""
     from aidigest.render.chart import DRAWING_VERSION
 
-    assert (DRAWING_VERSION[:12], _drawing_code_hash()) == ("943464ff0af2", "ee3557f37f9c8a6456b9fe5856fc37ca11a0149f7347266b6b09a9deb5cee590")
+    assert (DRAWING_VERSION[:12], _drawing_code_hash()) == ("943464ff0af2", "d6b7475912aeb37efde47b288ba646e581c7895da5409136496a6180d2f066fe")
 
 
 def test_a_chart_that_fails_costs_no_report_and_is_said_in_its_run_health(tmp_path, monkeypatch):

@@ -23,6 +23,7 @@ import unicodedata
 import zlib
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from ..report import Digest
 from ..summarize.header import list_strings
@@ -90,7 +91,8 @@ def _cols(ch: str) -> int:
 
 def fit(text: str, width: int) -> str:
     """Cut `text` to `width` display columns (wide CJK characters count 2), with an ellipsis."""
-    out, used = [], 0
+    out: list[str] = []
+    used = 0
     for ch in text:
         w = _cols(ch)
         if used + w > width - 1:
@@ -182,14 +184,14 @@ def chart_png(labels: list[str], counts: list[int], tops: list[str], title: str,
         bottom_margin = 0.45 / height_in
         ax = fig.add_axes((0.19, bottom_margin, 0.33, 1 - top_margin - bottom_margin))
         ys = list(range(len(labels)))
-        colors = colors or [matplotlib.colormaps["tab20"](i % 20) for i in ys]
-        ax.barh(ys, counts, color=colors, height=0.7)
+        bar_colors: list[Any] = list(colors) if colors else [matplotlib.colormaps["tab20"](i % 20) for i in ys]
+        ax.barh(ys, counts, color=bar_colors, height=0.7)
         ax.set_yticks(ys, labels=[wrap(drawable(lb), LABEL_WIDTH) for lb in labels], fontsize=10)
         ax.invert_yaxis()
         ax.set_ylim(len(labels) - 0.5, -0.5)
         peak = max(counts) if counts else 1
         ax.set_xlim(0, peak * 1.15 + 0.5)
-        ax.xaxis.get_major_locator().set_params(integer=True)
+        ax.xaxis.get_major_locator().set_params(integer=True)  # type: ignore[call-arg]  # a MaxNLocator here
         ax.spines[["top", "right"]].set_visible(False)
         ax.tick_params(axis="x", labelsize=9)
         for y, c in zip(ys, counts, strict=True):

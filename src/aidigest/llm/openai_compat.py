@@ -1,5 +1,8 @@
-"""OpenAI and every OpenAI-compatible server (Together, Ollama, vLLM, llama.cpp server, LM Studio, OpenRouter)
-through the official `openai` SDK (AsyncOpenAI, its own retries off: ours are the only ones).
+"""OpenAI and every OpenAI-compatible server (Together, Ollama, vLLM, llama.cpp server, LM Studio, OpenRouter):
+POST {base_url}/chat/completions with httpx, which the rest of aidigest already loads. Not the `openai` SDK: its
+import (~0.55 s of CPU for every typed model of the whole API) sat on a day's critical path before the first
+categorization call (issue 13), and one endpoint's JSON needs no SDK. Retries, deadlines, the circuit breaker and
+the error mapping are ours (aidigest.llm.core); this module only speaks the wire format.
 
 Structured-output ladder: json_schema -> json_object (+ "schema", which llama.cpp's server turns into a
 grammar; it answers json_schema with HTTP 500) -> a forced tool call -> the schema in the prompt.
@@ -10,6 +13,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import httpx
+
+from .. import __version__
 from .base import Message
 from .core import BaseLLM, RawReply, Transient
 from .prompts import schema_instruction
@@ -35,6 +41,28 @@ def with_schema_in_prompt(messages: list[dict], schema: dict) -> list[dict]:
     return [{"role": "system", "content": instruction}, *out]
 
 
+def _count(v: Any) -> int | None:
+    """A token count as the server reported it (None when missing or not a number)."""
+    return int(v) if isinstance(v, (int, float)) and not isinstance(v, bool) and v >= 0 else None
+
+
+def error_message(r: httpx.Response) -> str:
+    """The server's own words for an error status: OpenAI-style {"error": {"message": ...}} (or {"error": "..."},
+    {"message": ...}, {"detail": ...} as other compatible servers send), else the start of the body."""
+    try:
+        body = r.json()
+    except ValueError:
+        return r.text[:300]
+    if isinstance(body, dict):
+        err = body.get("error")
+        if isinstance(err, dict) and isinstance(err.get("message"), str):
+            return err["message"]
+        for v in (err, body.get("message"), body.get("detail")):
+            if isinstance(v, str):
+                return v
+    return r.text[:300]
+
+
 class OpenAICompatLLM(BaseLLM):
     provider = "openai"
     modes = ("json_schema", "json_object", "tools", "prompt")
@@ -43,12 +71,18 @@ class OpenAICompatLLM(BaseLLM):
     def is_official_openai(self) -> bool:
         return self.base_url.startswith("https://api.openai.com")
 
-    def _make_client(self) -> Any:
-        from openai import AsyncOpenAI
-
-        return AsyncOpenAI(
-            api_key=self._api_key, base_url=self.base_url, max_retries=0, timeout=self.config.timeout_s
+    def _make_client(self) -> httpx.AsyncClient:
+        return httpx.AsyncClient(
+            base_url=self.base_url.rstrip("/") + "/",
+            headers={"Authorization": f"Bearer {self._api_key}", "User-Agent": f"aidigest/{__version__}"},
+            timeout=httpx.Timeout(self.config.timeout_s),
+            # a plain-http endpoint (a local server) never speaks TLS (redirects are not followed): no CA bundle
+            # to load for it (~0.1-0.3 s of CPU at client start); an https one is verified as always
+            verify=self.base_url.startswith("https://"),
         )
+
+    async def _close_client(self, client: Any) -> None:
+        await client.aclose()
 
     def build_request(
         self, messages: list[Message], schema: dict | None, name: str, mode: str, temperature: float, max_tokens: int
@@ -84,40 +118,38 @@ class OpenAICompatLLM(BaseLLM):
     async def _request(
         self, messages: list[Message], schema: dict | None, name: str, mode: str, temperature: float, max_tokens: int
     ) -> RawReply:
-        import openai
-
         kw = self.build_request(messages, schema, name, mode, temperature, max_tokens)
         client = self._loop_state().client
         try:
-            resp = await client.chat.completions.create(**kw)
-        except openai.APITimeoutError:
+            r = await client.post("chat/completions", json=kw)
+        except httpx.TimeoutException:
             raise Transient(f"no answer within {self.config.timeout_s:g}s") from None
-        except openai.APIConnectionError as e:
-            raise Transient(f"connection error: {self.scrub(str(e))}") from None
-        except openai.APIStatusError as e:
-            raise self._status_error(e.status_code, e.response.headers, e.message) from None
-        except openai.APIError as e:  # a body the SDK could not read
-            raise Transient(f"malformed response: {self.scrub(str(e))[:200]}") from None
+        except httpx.TransportError as e:
+            raise Transient(f"connection error: {self.scrub(str(e) or type(e).__name__)}") from None
+        if r.status_code >= 400:
+            raise self._status_error(r.status_code, r.headers, error_message(r)) from None
+        try:
+            resp = r.json()
         except ValueError as e:  # not JSON at all
             raise Transient(f"malformed response: {type(e).__name__}") from None
 
-        choices = getattr(resp, "choices", None) or []
-        if not choices or getattr(choices[0], "message", None) is None:
+        choices = resp.get("choices") if isinstance(resp, dict) else None
+        choice = choices[0] if isinstance(choices, list) and choices and isinstance(choices[0], dict) else None
+        msg = choice.get("message") if choice is not None else None
+        if choice is None or not isinstance(msg, dict):
             raise Transient("malformed response: no choices")
-        choice = choices[0]
-        msg = choice.message
-        text = msg.content if isinstance(msg.content, str) else ""
-        if mode == "tools" and schema is not None and getattr(msg, "tool_calls", None):
-            call = msg.tool_calls[0]
-            fn = getattr(call, "function", None)
-            args = getattr(fn, "arguments", None)
+        text = msg["content"] if isinstance(msg.get("content"), str) else ""
+        calls = msg.get("tool_calls")
+        if mode == "tools" and schema is not None and isinstance(calls, list) and calls and isinstance(calls[0], dict):
+            fn = calls[0].get("function")
+            args = fn.get("arguments") if isinstance(fn, dict) else None
             if isinstance(args, str) and args.strip():
                 text = args
             elif isinstance(args, dict):
                 text = json.dumps(args, ensure_ascii=False)
-        usage = getattr(resp, "usage", None)
-        tin = getattr(usage, "prompt_tokens", None) if usage is not None else None
-        tout = getattr(usage, "completion_tokens", None) if usage is not None else None
+        usage = resp.get("usage")
+        usage = usage if isinstance(usage, dict) else {}
+        tin, tout = _count(usage.get("prompt_tokens")), _count(usage.get("completion_tokens"))
         if tin is None:
             tin = estimate_tokens("".join(m["content"] for m in kw["messages"]))
         if tout is None:
@@ -126,8 +158,8 @@ class OpenAICompatLLM(BaseLLM):
             text=text or "",
             tokens_in=int(tin),
             tokens_out=int(tout),
-            refusal=getattr(msg, "refusal", None) or None,
-            truncated=getattr(choice, "finish_reason", None) == "length",
+            refusal=msg.get("refusal") if isinstance(msg.get("refusal"), str) and msg.get("refusal") else None,
+            truncated=choice.get("finish_reason") == "length",
         )
 
 

@@ -252,14 +252,14 @@ class BaseLLM:
     async def warm_up(self) -> None:
         """Learn this endpoint's structured-output mode while other work goes on, if it is not known yet (the
         pipeline starts this before fetching the sources and does not wait for it): the HTTP client is made in
-        a thread (the provider SDK import, ~0.5 s), then one tiny schema call walks the mode ladder.
+        a thread (for Anthropic the SDK import, ~0.5 s; an httpx client for the others), then one tiny schema call walks the mode ladder.
 
         Without it, the first real schema call discovers the mode while every other call waits for it: a whole
         extra round on a day's first run. Schema calls made while the probe is out do not wait for it: each
         tries the strongest mode itself (an endpoint that accepts it answers them all in one round); only once
         the probe has seen a mode rejected do they wait for it to finish walking down the ladder.
         Does nothing when the mode is known (the client is then made at the first real call: a rerun answered
-        from the cache never imports the SDK). Never raises: a problem here shows again on the first real call."""
+        from the cache never makes a client). Never raises: a problem here shows again on the first real call."""
         if self._fatal is not None or self.known_mode() is not None:
             return
         state = self._loop_state(make_client=False)

@@ -252,7 +252,8 @@ class BaseLLM:
     async def warm_up(self) -> None:
         """Learn this endpoint's structured-output mode while other work goes on, if it is not known yet (the
         pipeline starts this before fetching the sources and does not wait for it): the HTTP client is made in
-        a thread (for Anthropic the SDK import, ~0.5 s; an httpx client for the others), then one tiny schema call walks the mode ladder.
+        a thread (for Anthropic the SDK import, ~0.5 s; an httpx client for the others), then one tiny schema
+        call walks the mode ladder.
 
         Without it, the first real schema call discovers the mode while every other call waits for it: a whole
         extra round on a day's first run. Schema calls made while the probe is out do not wait for it: each

@@ -363,7 +363,9 @@ def write_results(out: dict, a: argparse.Namespace) -> Path:
             f"{t['latency_max_s']} | {t['errors']} | {t['classify_valid']} | {t['summaries_valid']} | "
             f"{t['summaries_checked']} | "
             f"{t['loadavg_1m']} |")
-    lines += ["", f"chosen (smallest C on an S = C server within 10 % of the best calls/s): **{out['chosen']}**", ""]
+    why = "" if out["chosen"] is not None else " (every S = C pair had a failed call, or none was within 10 %)"
+    lines += ["", f"chosen (smallest C on an S = C server with no failed call, within 10 % of the best calls/s): "
+              f"**{out['chosen']}**{why}", ""]
     stem.with_suffix(".md").write_text("\n".join(lines), encoding="utf-8")
     return stem
 

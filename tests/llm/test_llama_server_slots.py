@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
-import subprocess
 import threading
 import time
 import urllib.request
@@ -31,7 +29,7 @@ from aidigest.store import Store
 
 pytestmark = pytest.mark.llamacpp
 
-from llama_model import llama_server_binary, model_path  # noqa: E402
+from llama_model import free_port, llama_server_binary, model_path, serve  # noqa: E402
 
 BINARY = llama_server_binary()
 if BINARY is None:
@@ -45,12 +43,6 @@ class Topic(BaseModel):
     modalities: list[Literal["text", "image", "video", "audio"]] = Field(max_length=2)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def get_json(url: str) -> object:
     with urllib.request.urlopen(url, timeout=5) as r:
         return json.loads(r.read())
@@ -62,31 +54,9 @@ def server_2_slots(tmp_path_factory):
     log_path = tmp_path_factory.mktemp("llama-server") / "server.log"
     cmd = [str(BINARY), "-m", str(model_path()), "--host", "127.0.0.1", "--port", str(port), "-np", "2",
            "-c", "4096", "-t", "2", "--no-webui"]
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    try:
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"llama-server exited ({proc.returncode}):\n{log_path.read_text(errors='replace')[-3000:]}")
-            try:
-                with urllib.request.urlopen(base + "/health", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"llama-server not ready after 120 s:\n{log_path.read_text(errors='replace')[-3000:]}")
-            time.sleep(0.3)
+    with serve(cmd, base + "/health", log_path, "llama-server", timeout_s=120):
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def test_two_calls_are_served_at_once_by_two_slots(server_2_slots, tmp_path):

@@ -14,11 +14,8 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 import os
-import socket
-import subprocess
 import sys
 import time
-import urllib.request
 from typing import Literal
 
 import pytest
@@ -35,18 +32,12 @@ pytestmark = pytest.mark.llamacpp
 if importlib.util.find_spec("llama_cpp") is None and not os.environ.get("CI"):
     pytest.skip("llama-cpp-python[server] is not installed (pip install -e '.[llamacpp]')", allow_module_level=True)
 
-from llama_model import MODEL_DIR, model_path  # noqa: E402,F401  (shared with the llama.cpp test / bench)
+from llama_model import MODEL_DIR, free_port, model_path, serve  # noqa: E402,F401  (shared with the llama.cpp test / bench)
 
 
 class Topic(BaseModel):
     category: Literal["llm", "cv", "robotics", "others"]
     modalities: list[Literal["text", "image", "video", "audio"]] = Field(max_length=2)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -58,31 +49,9 @@ def llama_server(tmp_path_factory):
         sys.executable, "-m", "llama_cpp.server", "--model", str(path), "--host", "127.0.0.1", "--port", str(port),
         "--n_ctx", "2048", "--n_threads", str(max(1, os.cpu_count() or 1)),
     ]
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}/v1"
-    deadline = time.monotonic() + 90
-    try:
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"llama.cpp server exited ({proc.returncode}):\n{log_path.read_text(errors='replace')[-3000:]}")
-            try:
-                with urllib.request.urlopen(f"{base}/models", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"llama.cpp server not ready after 90 s:\n{log_path.read_text(errors='replace')[-3000:]}")
-            time.sleep(0.5)
+    with serve(cmd, f"{base}/models", log_path, "llama.cpp server", timeout_s=90) as proc:
         yield base, proc
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def test_openai_provider_against_real_llama_cpp_server(llama_server, tmp_path):

@@ -63,39 +63,14 @@ def demo_offline(work: Path) -> Path:
 def demo_llm(work: Path) -> Path:
     sys.path.insert(0, str(REPO / "bench"))
     sys.path.insert(0, str(TESTS))
+    from e2e import worker_prepare  # bench/e2e.py: the day's titles -> the offline classifier's categories
     from fake_llm import Responder  # bench/fake_llm.py
     from fakes.fake_openai import FakeOpenAIServer
 
-    categories = _offline_categories(work)
-    from aidigest.taxonomy import load_taxonomy
-
-    responder = Responder(categories, [c.id for c in load_taxonomy().reported()])
+    prepared = worker_prepare(work)
+    responder = Responder(prepared["categories"], prepared["reported_ids"])
     with FakeOpenAIServer(responder=responder) as srv:
         return _run_day(work, "openai:fake-model", {"OPENAI_BASE_URL": srv.base_url, "OPENAI_API_KEY": "sk-golden-test"})
-
-
-def _offline_categories(work: Path) -> dict[str, str]:
-    """The demo day's titles -> the offline classifier's category (what the fake LLM answers)."""
-    from aidigest.classify import classify_offline
-    from aidigest.collect import collect_day
-    from aidigest.config import Config
-    from aidigest.dedupe.near import merge_near_duplicates
-    from aidigest.http import HttpClient
-    from aidigest.store import Store
-    from aidigest.taxonomy import load_taxonomy
-
-    day = dt.date.fromisoformat(DAY)
-    cfg = Config()
-
-    async def go():
-        with Store(str(work / "prepare.sqlite3")) as store:
-            async with HttpClient.create(cfg.http, replay=REPLAY) as http:
-                await collect_day(day, cfg, store, http)
-            return store.items_for_day(day)
-
-    items, _ = merge_near_duplicates(asyncio.run(go()))
-    preds = classify_offline(items, load_taxonomy())
-    return {it.title: cat for it, (cat, _) in zip(items, preds, strict=True)}
 
 
 def scale_day(work: Path) -> Path:

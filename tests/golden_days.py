@@ -1,4 +1,4 @@
-"""The golden days: every report, JSON export and chart the pipeline writes for four fixed days, compared byte
+"""The golden days: every report, JSON export and chart the pipeline writes for five fixed days, compared byte
 for byte with references made by an earlier release (tests/data/golden/<case>/...). They guard refactors:
 a structural change must not change one byte a reader gets.
 
@@ -9,6 +9,9 @@ Cases:
   pass every check; no model runs), as bench/e2e.py does at zero latency.
 - `korean_day`: `aidigest run` on the demo's Korean day (demo/replay/2026-07-23: the real GeekNews feed, no other
   source recorded), `--llm none`, as `make demo`'s second run.
+- `old_system_day`: `aidigest run` on 2024-10-29, the day of the old system's report (demo/replay/2024-10-29:
+  reconstructed envelopes around that day's real titles and links, see its NOTES.md), `--llm none`; its News
+  report and chart are the README's example in docs/examples/2024-10-29/ (a test keeps them equal).
 - `scale_day`: the 1,000-item day of bench/scale.py (`build_dataset(1000)`: real titles of ../shared/data plus
   the bench's planted copies), saved once as tests/data/golden/scale_day/items.jsonl because ../shared is not in
   the repository; classified offline and built into both reports without an LLM, as the scale bench does.
@@ -37,7 +40,9 @@ REPLAY = REPO / "demo" / "replay" / DAY
 SCALE_ITEMS = GOLDEN / "scale_day" / "items.jsonl"
 KOREAN_DAY = "2026-07-23"
 KOREAN_REPLAY = REPO / "demo" / "replay" / KOREAN_DAY
-CASES = ("demo_offline", "demo_llm", "scale_day", "korean_day")
+OLD_DAY = "2024-10-29"
+OLD_REPLAY = REPO / "demo" / "replay" / OLD_DAY
+CASES = ("demo_offline", "demo_llm", "scale_day", "korean_day", "old_system_day")
 
 
 def _aidigest(args: list[str], env_extra: dict[str, str] | None = None) -> subprocess.CompletedProcess:
@@ -50,10 +55,10 @@ def _aidigest(args: list[str], env_extra: dict[str, str] | None = None) -> subpr
 
 
 def _run_day(work: Path, llm: str, env_extra: dict[str, str] | None = None, day: str = DAY,
-             replay: Path = REPLAY) -> Path:
+             replay: Path = REPLAY, config: str = "") -> Path:
     out = work / "reports"
     cfg = work / "aidigest.toml"
-    cfg.write_text("", encoding="utf-8")  # the built-in defaults, whatever the user's config folder holds
+    cfg.write_text(config, encoding="utf-8")  # "": the built-in defaults, whatever the user's config folder holds
     r = _aidigest(["run", "--date", day, "--replay", str(replay), "--db", str(work / "store.sqlite3"),
                    "--out", str(out), "--llm", llm, "--config", str(cfg)], env_extra)
     if r.returncode != 0:
@@ -67,6 +72,11 @@ def demo_offline(work: Path) -> Path:
 
 def korean_day(work: Path) -> Path:
     return _run_day(work, "none", day=KOREAN_DAY, replay=KOREAN_REPLAY)
+
+
+def old_system_day(work: Path) -> Path:
+    return _run_day(work, "none", day=OLD_DAY, replay=OLD_REPLAY,
+                    config=(OLD_REPLAY / "aidigest.toml").read_text(encoding="utf-8"))
 
 
 def demo_llm(work: Path) -> Path:
@@ -113,7 +123,7 @@ def produce(case: str, work: Path) -> dict[str, bytes]:
     """relative path -> bytes of every file the case writes."""
     work.mkdir(parents=True, exist_ok=True)
     out = {"demo_offline": demo_offline, "demo_llm": demo_llm, "scale_day": scale_day,
-           "korean_day": korean_day}[case](work)
+           "korean_day": korean_day, "old_system_day": old_system_day}[case](work)
     return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
 
 

@@ -159,7 +159,7 @@ class ProfileConfig(_Strict):
     categories: list[str] = Field(default_factory=list)  # taxonomy ids to show; empty = all
     language: str = ""  # report language; empty = [general] language
     targets: list[str] = Field(default_factory=list)  # apprise URLs for this profile's digest (${VAR} from the env)
-    site: str = ""  # folder of its pages inside [site] out; empty = profiles/<name>
+    site: str = Field("", pattern=r"^([A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*)?$")  # folder of its pages inside [site] out; empty = profiles/<name>
     picks: int = Field(10, ge=1, le=50)  # items in the "추천" section that opens each digest
 
 

@@ -254,3 +254,8 @@ def liked_papers(store: Store | None, cfg: ProfileConfig, name: str) -> tuple[li
         else:
             papers.append(LikedPaper(arxiv_id=aid, title=it.title, abstract=it.snippet, source="store"))
     return papers, missing
+
+
+def site_path(name: str, cfg: ProfileConfig) -> str:
+    """The folder of a profile's site pages inside the main site ([profiles.<name>] site, else profiles/<name>)."""
+    return cfg.site.strip("/") or f"profiles/{name}"

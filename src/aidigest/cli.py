@@ -704,6 +704,41 @@ def eval_classify_cmd(
     _run(body)
 
 
+@eval_app.command("profiles")
+def eval_profiles_cmd(
+    data: Annotated[
+        Path | None,
+        typer.Option("--data", help="Folder with both splits of the labelled papers (linyueqian_* dev, dw-dengwei_* test). "
+                                    "Default: ../shared/data or tests/data/profiles."),
+    ] = None,
+    db: DbOpt = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Precision@10 of a profile's "추천" section for simulated readers (profiles from dev papers, scored on test
+    days) against popularity order and a random order."""
+
+    def body():
+        from .classify import offline
+        from .profile_eval import default_data_dir, evaluate, table
+        from .reuse import embed_cached
+        from .store import Store
+
+        folder = data or default_data_dir()
+        if folder is None or not Path(folder).is_dir():
+            raise UserError(f"labelled papers not found at {folder}; pass --data DIR")
+        cfg = _config(config, db)
+        with Store(cfg.general.db) as store:  # embeddings cached there: a second run is fast
+            try:
+                scores = evaluate(Path(folder), lambda texts: embed_cached(texts, store, embed=offline.embed))
+            except FileNotFoundError as e:
+                raise UserError(str(e)) from None
+        out.print(f"Reader profiles on the test split ({folder}): precision@10 of the \"추천\" section", highlight=False,
+                  markup=False)
+        out.print(table(scores), highlight=False, markup=False)
+
+    _run(body)
+
+
 @cache_app.command("stats")
 def cache_stats_cmd(db: DbOpt = None, config: ConfigOpt = None) -> None:
     """Entries, tokens and cost held in the LLM cache."""

@@ -39,7 +39,7 @@ from .config import ProfileConfig
 from .context import DayContext
 from .injection import instruction_like, withheld_text
 from .models import Classified, Item, Kind, RunHealth
-from .rank import ProfileModel, Scores, build_profile, reasons, score_items, words
+from .rank import ProfileModel, Scores, build_profile, prepare, reasons, score_items, words
 from .render import file_names, prepare_chart
 from .render.atomic import write_bytes_atomic, write_text_atomic
 from .render.escape import md_text, safe_url
@@ -58,7 +58,7 @@ from .report import (
     reported_rows,
 )
 from .reuse import embed_cached
-from .select import rank_score, select_items
+from .select import rank_scores, select_items
 from .summarize.header import section_header
 from .summarize.result import result_sentence
 from .summarize.tldr import extractive_tldr
@@ -115,7 +115,8 @@ async def run_profiles(ctx: DayContext, classified: list[Classified], shared: li
     items = [c.item for c in classified]
     embed = _embedder(ctx)
     X = embed([item_text(it.title, it.snippet) for it in items])  # the store is used from this thread only
-    pop = np.array([rank_score(it, ctx.day) for it in items], dtype=np.float64)
+    pop = np.array(rank_scores(items, ctx.day), dtype=np.float64)
+    prepared = prepare(items)
     by_lang: dict[str, dict[str, Digest]] = {ctx.language: {d.kind: d for d in shared}}
     for name, cfg in ctx.config.profiles.items():
         t0 = time.perf_counter()
@@ -130,7 +131,7 @@ async def run_profiles(ctx: DayContext, classified: list[Classified], shared: li
             run.notes.append(f"profile {name}: liked papers not found in the store (no text to compare with): "
                              f"{len(missing)} ({', '.join(missing[:5])}{' …' if len(missing) > 5 else ''})")
         model = build_profile(name, cfg, liked, embed)
-        scores = score_items(model, items, X, ctx.day, pop)
+        scores = score_items(model, items, X, ctx.day, pop, prepared)
         language = cfg.language or ctx.language
         if language not in by_lang:  # the day's summaries in that language: once for every profile that reads it
             lctx = DayContext(day=ctx.day, language=language, config=ctx.config, taxonomy=ctx.taxonomy,

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -30,8 +31,10 @@ from .classify.offline import item_text
 from .config import ProfileConfig
 from .models import Item
 from .profiles import LikedPaper
-from .select import keyword_pattern, rank_score
+from .select import rank_scores
 
+LATIN_KEYWORD = re.compile(r"[0-9A-Za-z][0-9A-Za-z .+#-]*")  # as aidigest.select.keyword_pattern
+_WORD = frozenset(b"0123456789abcdefghijklmnopqrstuvwxyz")
 W_SIM = 4.0
 W_KEYWORD = 1.0
 W_AUTHOR = 3.0
@@ -60,8 +63,55 @@ class ProfileModel:
     interest_vecs: np.ndarray  # (k, 512)
     liked: list[LikedPaper]
     liked_vecs: np.ndarray  # (m, 512)
-    includes: re.Pattern[str] | None
+    keywords: tuple[tuple[str, str, bool], ...]  # (casefolded, as configured, whole words only) per include keyword
     authors: dict[str, str]  # normalized name -> as configured
+
+
+class Prepared:
+    """What every profile reads of the day's items, computed once per run: the casefolded text (title + snippet)
+    of all items in one string, and which items each (normalized) author wrote. Keyword hits are searched in the
+    whole day at once (one C-speed scan per keyword, kept for the next profile), not item by item."""
+
+    def __init__(self, items: Sequence[Item]):
+        self.n = len(items)
+        # UTF-8 bytes: bytes.find is a fast scan; a multi-byte character's bytes are >= 0x80, never word bytes
+        parts = [f"{it.title}\n{it.snippet}".casefold().encode("utf-8") for it in items]
+        self.starts: list[int] = []
+        pos = 0
+        for t in parts:
+            self.starts.append(pos)
+            pos += len(t) + 1
+        self.text = b"\x00".join(parts)  # \x00 is no word byte: an item's edges are word boundaries
+        self.by_author: dict[str, list[int]] = {}
+        for i, it in enumerate(items):
+            for a in dict.fromkeys(_norm_name(x) for x in it.authors):
+                self.by_author.setdefault(a, []).append(i)
+        self._hits: dict[tuple[str, bool], list[int]] = {}
+
+    def keyword_hits(self, keyword: str, whole: bool) -> list[int]:
+        """Items whose text holds the casefolded `keyword` (whole words only when `whole`), in item order."""
+        key = (keyword, whole)
+        if key in self._hits:
+            return self._hits[key]
+        kw = keyword.encode("utf-8")
+        text, starts, out = self.text, self.starts, []
+        j = text.find(kw)
+        while j >= 0:
+            end = j + len(kw)
+            if not whole or ((j == 0 or text[j - 1] not in _WORD) and (end >= len(text) or text[end] not in _WORD)):
+                i = bisect_right(starts, j) - 1
+                out.append(i)
+                if i + 1 >= len(starts):
+                    break
+                j = text.find(kw, starts[i + 1])  # one hit per item is enough
+            else:
+                j = text.find(kw, j + 1)
+        self._hits[key] = out
+        return out
+
+
+def prepare(items: Sequence[Item]) -> Prepared:
+    return Prepared(items)
 
 
 def _norm_name(name: str) -> str:
@@ -79,7 +129,9 @@ def build_profile(name: str, cfg: ProfileConfig, liked: list[LikedPaper],
     vecs = np.asarray(embed_texts(texts), dtype=np.float32) if texts else np.zeros((0, 512), dtype=np.float32)
     return ProfileModel(
         name=name, interests=interests, interest_vecs=vecs[: len(interests)], liked=list(liked),
-        liked_vecs=vecs[len(interests):], includes=keyword_pattern(cfg.include_keywords),
+        liked_vecs=vecs[len(interests):],
+        keywords=tuple((k.strip().casefold(), k.strip(), bool(LATIN_KEYWORD.fullmatch(k.strip())))
+                       for k in cfg.include_keywords if k.strip()),
         authors={_norm_name(a): a.strip() for a in cfg.authors if a.strip()},
     )
 
@@ -97,12 +149,13 @@ class Scores:
 
 
 def score_items(model: ProfileModel, items: Sequence[Item], X: np.ndarray, day: dt.date,
-                popularity: np.ndarray | None = None) -> Scores:
-    """Scores of `items` (X: their embeddings, row i = item i). `popularity`: their `rank_score`s when already
-    computed (shared by every profile of a run); else computed here."""
+                popularity: np.ndarray | None = None, prepared: Prepared | None = None) -> Scores:
+    """Scores of `items` (X: their embeddings, row i = item i). `popularity` (their `rank_score`s) and
+    `prepared` (`prepare(items)`): computed once for every profile of a run; else computed here."""
     n = len(items)
+    prepared = prepared or prepare(items)
     if popularity is None:
-        popularity = np.array([rank_score(it, day) for it in items], dtype=np.float64)
+        popularity = np.array(rank_scores(list(items), day), dtype=np.float64)
     top = float(popularity.max()) if n else 0.0
     popular = popularity / top if top > 0 else np.zeros(n)
     zeros_f, zeros_i = np.zeros(n, dtype=np.float32), np.zeros(n, dtype=np.int64)
@@ -120,24 +173,23 @@ def score_items(model: ProfileModel, items: Sequence[Item], X: np.ndarray, day: 
                      else sims.mean(axis=1))
     else:
         liked_sim, liked_at = zeros_f, zeros_i
-    inc, authors = model.includes, model.authors
+    authors = model.authors
     keyword: list[str | None] = [None] * n
     author: list[str | None] = [None] * n
     kw_hit = np.zeros(n)
     au_hit = np.zeros(n)
-    for i, it in enumerate(items):
-        if inc is not None:
-            m = inc.search(it.title) or inc.search(it.snippet)
-            if m:
-                keyword[i] = m.group(0)
+    # include keywords (the rule of `[digest] include_keywords`, aidigest.select.keyword_pattern: a keyword of
+    # Latin letters/digits as a whole word, any other (Korean) as a substring; case-insensitive), first one wins
+    for kw, shown, whole in model.keywords:
+        for i in prepared.keyword_hits(kw, whole):
+            if keyword[i] is None:
+                keyword[i] = shown
                 kw_hit[i] = 1.0
-        if authors:
-            for a in it.authors:
-                hit = authors.get(_norm_name(a))
-                if hit is not None:
-                    author[i] = hit
-                    au_hit[i] = 1.0
-                    break
+    for norm, shown in authors.items():
+        for i in prepared.by_author.get(norm, ()):
+            if author[i] is None:
+                author[i] = shown
+                au_hit[i] = 1.0
     sem = np.maximum(interest_sim, liked_sim).astype(np.float64)
     score = W_SIM * sem + W_KEYWORD * kw_hit + W_AUTHOR * au_hit + W_POPULAR * popular
     return Scores(np.round(score, 6), interest_sim, interest_at, liked_sim, liked_at, keyword, author, popular)

@@ -79,6 +79,12 @@ def rank_score(item: Item, day: dt.date) -> float:
     return _scorer(day)(item)
 
 
+def rank_scores(items: list[Item], day: dt.date) -> list[float]:
+    """`rank_score` of many items of one day (the day's constants computed once)."""
+    score = _scorer(day)
+    return [score(it) for it in items]
+
+
 def _scorer(day: dt.date) -> Callable[[Item], float]:
     """`rank_score` for one day: the end of the day computed once, the signals read in one pass over the
     sightings (aidigest.models.signal_values, the one definition the Item properties use too)."""

@@ -775,11 +775,6 @@ def cache_clear_cmd(
     _run(body)
 
 
-if __name__ == "__main__":  # pragma: no cover
-    os.environ.setdefault("PYTHONIOENCODING", "utf-8")
-    app()
-
-
 def _profile_named(cfg: Config, name: str) -> None:
     if name not in cfg.profiles:
         known = ", ".join(sorted(cfg.profiles)) or "none configured"
@@ -864,3 +859,8 @@ def profile_list(db: DbOpt = None, config: ConfigOpt = None) -> None:
                           f" site {cfg.site.out}/{site_path(name, p)}", highlight=False, markup=False, soft_wrap=True)
 
     _run(body)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    os.environ.setdefault("PYTHONIOENCODING", "utf-8")
+    app()

@@ -23,7 +23,6 @@ summaries once (shared by every profile in it), never once per profile.
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -242,7 +241,7 @@ def profile_digest(ctx: DayContext, name: str, cfg: ProfileConfig, kind: Kind, c
         for it, _ in selection.other_tech[:other_cap]
     ]
     selection.stats.other_tech_listed = len(other_tech)
-    returning = []
+    returning: list[ReturningEntry] = []
     for r in selection.returning:
         cat = taxonomy[r.category]
         returning.append(ReturningEntry(

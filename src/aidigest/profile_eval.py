@@ -121,9 +121,12 @@ def evaluate(folder: Path, embed_texts: Callable[[list[str]], np.ndarray]) -> li
     rng = random.Random(SEED)
     out = []
     for reader in readers:
-        cfg = ProfileConfig(authors=reader.authors)
+        cfg = ProfileConfig.model_validate({"authors": reader.authors})
         model = build_profile(reader.name, cfg, reader.liked, embed_texts)
-        p_prof, p_pop, p_rand, wanted_all, n_all = [], [], [], 0, 0
+        p_prof: list[float] = []
+        p_pop: list[float] = []
+        p_rand: list[float] = []
+        wanted_all = n_all = 0
         for d, items in days.items():
             day = dt.date.fromisoformat(d)
             wanted = [it.primary_category in reader.categories or bool(set(it.authors) & set(reader.authors))

@@ -709,7 +709,7 @@ def eval_profiles_cmd(
     data: Annotated[
         Path | None,
         typer.Option("--data", help="Folder with both splits of the labelled papers (linyueqian_* dev, dw-dengwei_* test). "
-                                    "Default: ../shared/data or tests/data/profiles."),
+                                    "Default: ../shared/data, else the copies in tests/data."),
     ] = None,
     db: DbOpt = None,
     config: ConfigOpt = None,

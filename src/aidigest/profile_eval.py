@@ -74,11 +74,12 @@ def _papers(folder: Path, prefix: str) -> dict[str, list[dict]]:
 
 def default_data_dir() -> Path | None:
     """A folder holding both splits: $AIDIGEST_EVAL_DATA, ../shared/data (from the working directory or next to
-    the repository), else the repository's copy in tests/data/profiles. No machine-specific path."""
+    the repository), else the repository's copies in tests/data (one dev day in tests/data/profiles, the test
+    split in tests/data/classify). No machine-specific path."""
     repo = Path(__file__).resolve().parents[2]
     env = env_value("AIDIGEST_EVAL_DATA")
     for c in [*([Path(env)] if env else []), Path.cwd().parent / "shared" / "data", repo.parent / "shared" / "data",
-              repo / "tests" / "data" / "profiles"]:
+              repo / "tests" / "data"]:
         if c.is_dir() and any(c.glob(f"**/{DEV_PREFIX}*/*.jsonl")) and any(c.glob(f"**/{TEST_PREFIX}*/*.jsonl")):
             return c
     return None

@@ -456,6 +456,8 @@ def _notify(cfg: Config, day: dt.date, out_dir: Path) -> list[str]:
                 _warning(f"no report for {day} in {out_dir}; retrying earlier failed deliveries only")
             results.append(("", notify_day(day, out_dir, cfg, store)))
         for name in readers:
+            if not report_files(profile_out_dir(out_dir, name), day):
+                _warning(f"profile {name}: no report for {day} in {profile_out_dir(out_dir, name)}; retrying earlier failed deliveries only")
             results.append((f"{name}:", notify_day(day, profile_out_dir(out_dir, name), cfg, store, profile=name)))
     failed = []
     for who, res in results:
@@ -555,7 +557,13 @@ def site(
 
         # each reader profile's site lives in its own folder inside the site, linked from the home page; the
         # main site is built first (a profile's folder is kept as it is by the main build)
-        readers = [(name, site_path(name, p)) for name, p in cfg.profiles.items()]
+        readers = []
+        for name, prof in cfg.profiles.items():
+            if profile_out_dir(opts.reports, name).is_dir():
+                readers.append((name, site_path(name, prof)))
+            else:  # never run yet: no page to link
+                _warning(f"profile {name}: no reports yet in {profile_out_dir(opts.reports, name)} (its first `aidigest run`"
+                         " writes them); its site is not built")
         builds = [("site", replace(opts, profiles=[(n, f"{p}/index.html") for n, p in readers]))]
         for name, path in readers:
             p = cfg.profiles[name]

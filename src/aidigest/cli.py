@@ -427,9 +427,10 @@ def _check_profiles(cfg: Config) -> None:
         return
     from .personalize import check_profiles
     from .profiles import ProfileError
+    from .taxonomy import load_taxonomy
 
     try:
-        check_profiles(cfg.profiles)
+        check_profiles(cfg.profiles, load_taxonomy(cfg.digest.taxonomy or None).ids)
     except ProfileError as e:
         raise UserError(str(e)) from None
 

@@ -83,9 +83,14 @@ class ProfileRun:
     notes: list[str] = field(default_factory=list)
 
 
-def check_profiles(config_profiles: dict[str, ProfileConfig]) -> None:
-    """Read every profile's library file now: a bad one is a ProfileError (one line) before anything is fetched."""
+def check_profiles(config_profiles: dict[str, ProfileConfig], category_ids: list[str] | None = None) -> None:
+    """Read every profile's library file now and check its liked ids and categories (`category_ids`: the
+    taxonomy's): a problem is a ProfileError (one line) before anything is fetched."""
     for name, cfg in config_profiles.items():
+        unknown = [c for c in cfg.categories if category_ids is not None and c not in category_ids]
+        if unknown:
+            raise profiles.ProfileError(f"[profiles.{name}] categories: {', '.join(unknown)} not in the taxonomy "
+                                        f"({', '.join(category_ids or [])})")
         if cfg.liked_file:
             try:
                 profiles.read_library(cfg.liked_file)
@@ -192,7 +197,7 @@ def profile_digest(ctx: DayContext, name: str, cfg: ProfileConfig, kind: Kind, c
         for e in sec.entries:
             shared_entries[e.key] = e
 
-    def one_line(it: Item, cat: str) -> tuple[str, str]:
+    def one_line(it: Item) -> tuple[str, str]:
         """(TL;DR, result sentence) of an item: the shared ones when the main digest listed it in full."""
         e = shared_entries.get(it.key)
         if e is not None:
@@ -209,7 +214,7 @@ def profile_digest(ctx: DayContext, name: str, cfg: ProfileConfig, kind: Kind, c
         entries = []
         renumber: dict[int, int] = {}
         for i, (it, score) in enumerate(cs.top):
-            tldr, result = one_line(it, cs.category)
+            tldr, result = one_line(it)
             e = source_entry(i + 1, it, cs.category, score, tldr)
             entries.append(e.model_copy(update={"result": result, "followed": it.key in selection.followed}))
             if it.key in old_n:
@@ -227,7 +232,7 @@ def profile_digest(ctx: DayContext, name: str, cfg: ProfileConfig, kind: Kind, c
     picks: list[PickEntry] = []
     for it, cid in candidates[: cfg.picks]:
         cat = taxonomy[cid]
-        tldr, _ = one_line(it, cid)
+        tldr, _ = one_line(it)
         i = index[it.key]
         picks.append(PickEntry(
             n=len(picks) + 1, key=it.key, category=cid, category_name=cat.display_name(language), emoji=cat.emoji,

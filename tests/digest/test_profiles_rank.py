@@ -240,3 +240,14 @@ def test_eval_profiles_topic_reader_beats_both_baselines_on_a_test_day(tmp_path)
     assert cl.days == 1 and 0 <= cl.popularity <= 1 and 0 <= cl.random <= 1
     # the target (2x popularity) is reported by `aidigest eval profiles` on every test day, not asserted here
     assert cl.profile > cl.popularity and cl.profile > cl.random
+
+
+def test_unknown_profile_category_is_one_line(tmp_path):
+    cfg = tmp_path / "aidigest.toml"
+    cfg.write_text('[profiles.nlp]\ncategories = ["llm", "reinforcement_learning"]\n', encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AIDIGEST_")}
+    r = subprocess.run([sys.executable, "-m", "aidigest.cli", "run", "--config", str(cfg), "--db", str(tmp_path / "s.db"),
+                        "--out", str(tmp_path / "out"), "--replay", str(DEMO), "--date", "2026-08-02"],
+                       capture_output=True, text=True, env=env, timeout=120)
+    assert r.returncode == 2 and "[profiles.nlp] categories: reinforcement_learning not in the taxonomy" in r.stderr
+    assert "Traceback" not in r.stderr and not (tmp_path / "s.db").exists()

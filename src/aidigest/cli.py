@@ -28,7 +28,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-profile_app = typer.Typer(help="Reader profiles ([profiles.<name>] in the config): their liked papers.",
+profile_app = typer.Typer(help="Reader profiles (the profiles.NAME tables of the config): their liked papers.",
                           no_args_is_help=True)
 cache_app = typer.Typer(help="The LLM response cache in the SQLite store.", no_args_is_help=True)
 eval_app = typer.Typer(help="Measure quality on the held-out test split.", no_args_is_help=True)
@@ -303,7 +303,7 @@ def run(
     llm: LlmOpt = None,
     budget_usd: Annotated[float | None, typer.Option("--budget-usd", help="Stop new LLM calls at this estimated cost.")] = None,
     max_tokens: Annotated[int | None, typer.Option("--max-tokens", help="Stop new LLM calls after this many tokens.")] = None,
-    notify: Annotated[bool, typer.Option("--notify", help="Then send each day's digest to the notify.targets (once per target).")] = False,
+    notify: Annotated[bool, typer.Option("--notify", help="Then send each day's digest to the notify.targets, and each profile's digest to its targets (once per target).")] = False,
     config: ConfigOpt = None,
     replace: Annotated[
         bool, typer.Option("--replace", help="Overwrite a published report even when this run shows fewer items.")
@@ -792,7 +792,7 @@ def _profile_named(cfg: Config, name: str) -> None:
 
 @profile_app.command("add-paper")
 def profile_add_paper(
-    name: Annotated[str, typer.Argument(help="The profile ([profiles.NAME] in the config).")],
+    name: Annotated[str, typer.Argument(help="The profile (profiles.NAME in the config).")],
     arxiv_id: Annotated[str, typer.Argument(help="arXiv id (2507.01234), arXiv:ID or an arxiv.org/abs URL.")],
     db: DbOpt = None,
     config: ConfigOpt = None,
@@ -817,7 +817,7 @@ def profile_add_paper(
 
 @profile_app.command("remove-paper")
 def profile_remove_paper(
-    name: Annotated[str, typer.Argument(help="The profile ([profiles.NAME] in the config).")],
+    name: Annotated[str, typer.Argument(help="The profile (profiles.NAME in the config).")],
     arxiv_id: Annotated[str, typer.Argument(help="The arXiv id to remove.")],
     db: DbOpt = None,
     config: ConfigOpt = None,

@@ -24,7 +24,7 @@ from ..render.layout import day_page_path
 Format = Literal["email", "html", "markdown", "text"]
 
 _WORDS = {
-    "ko": {"title": "AI 다이제스트", "news": "뉴스", "paper": "논문", "page": "전체 보기", "health": "상태",
+    "ko": {"picks": "추천", "title": "AI 다이제스트", "news": "뉴스", "paper": "논문", "page": "전체 보기", "health": "상태",
            "part": "부분", "failed": "실패", "fallback": "대체", "budget": "LLM 예산 도달"},
     "en": {"title": "AI digest", "news": "News", "paper": "Papers", "page": "Full report", "health": "Health",
            "part": "part", "failed": "failed", "fallback": "fell back", "budget": "LLM budget reached"},
@@ -61,6 +61,9 @@ class ShortForm:
         return [ln.url for ln in self.lines if ln.url]
 
 
+PICKS_MAX = 5  # picks of a profile's digest in a message
+
+
 def _words(language: str) -> dict[str, str]:
     return _WORDS.get(language, _WORDS["en"])
 
@@ -87,6 +90,12 @@ def build_short_form(digest: Digest, top: int = 3, site_url: str = "") -> ShortF
         day=digest.day, kind=digest.kind, language=digest.language,
         title=f"{w['title']} {digest.day.isoformat()} · {w.get(digest.kind, digest.kind)}",
     )
+    if digest.picks:  # a reader profile's digest (aidigest.personalize): its picks first, with their reasons
+        sf.title += f" · {digest.profile}"
+        sf.lines.append(Line("heading", f"⭐ {w.get('picks', 'Picks')}"))
+        for p in digest.picks[: PICKS_MAX]:
+            text = " ".join(p.title.split()) + (f" — {p.reason}" if p.reason else "")
+            sf.lines.append(Line("item", text, p.url))
     for sec in digest.sections:
         if not sec.entries:
             continue

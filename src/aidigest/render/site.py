@@ -329,6 +329,7 @@ class SiteOptions:
     title: str = ""
     feed_days: int = 30
     taxonomy: Taxonomy | None = None
+    profiles: list[tuple[str, str]] = field(default_factory=list)  # (name, its site's index.html): linked from home
 
 
 class _Builder:
@@ -467,7 +468,8 @@ class _Builder:
             months[d.strftime("%Y-%m")].append((d.isoformat(), links))
         charts = self.trend_charts(counts, cats, latest, (TREND_WINDOWS[0],)) if latest else []
         key = _key(self.renderer, "home", [e.sha for e in latest_exports],
-                   [(d.isoformat(), sorted(by_day[d])) for d in days], self.trend_key(counts, latest, TREND_WINDOWS[0]))
+                   [(d.isoformat(), sorted(by_day[d])) for d in days], self.trend_key(counts, latest, TREND_WINDOWS[0]),
+                   self.o.profiles)
 
         def produce() -> bytes:
             latest_view = [
@@ -477,7 +479,7 @@ class _Builder:
             ]
             return self.page("index.html", "home.html.j2", latest_day=latest and latest.isoformat(), latest=latest_view,
                              months=list(months.items()), charts=charts, categories=cats, page_title=self.title,
-                             home_top=HOME_TOP)
+                             home_top=HOME_TOP, profiles=self.o.profiles)
 
         return Output("index.html", key, produce)
 

@@ -35,7 +35,7 @@ OWNED = {  # every table and the set that owns it
     "store": {"items", "item_days", "runs", "source_outcomes", "reported", "http_validators"},
     "llm": {"llm_cache", "llm_calls", "llm_modes"},
     "reuse": {"embeddings", "offline_labels", "snippets", "offline_summaries"},
-    "deliver": {"deliveries"},
+    "deliver": {"deliveries", "week_deliveries"},
 }
 OWNERS = (STORE_SET, llm_cache.MIGRATIONS, reuse.MIGRATIONS, notify.MIGRATIONS)
 

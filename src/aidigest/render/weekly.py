@@ -36,7 +36,7 @@ from .markdown import render_summary, report_kind_word
 TITLE_PREFIX = "# Weekly Artificial Intelligence Insights : "
 WEEKLY_DIR = "weekly"
 
-_WEEKDAYS = {"ko": "월화수목금토일", "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")}
+WEEKDAYS = {"ko": "월화수목금토일", "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")}
 
 
 @dataclass(frozen=True)
@@ -128,7 +128,7 @@ def week_strings(language: str) -> WeekStrings:
 
 
 def weekday(d, language: str) -> str:
-    names = _WEEKDAYS.get(language, _WEEKDAYS["en"])
+    names = WEEKDAYS.get(language, WEEKDAYS["en"])
     return names[d.weekday()]
 
 

@@ -233,7 +233,7 @@ def init(
             target = Path(WORKFLOW_PATH)
             if target.exists() and not force:
                 raise UserError(f"{target} already exists (use --force to overwrite)")
-            write_text_atomic(target, github_workflow(cfg.schedule.time, cfg.general.timezone, package))
+            write_text_atomic(target, github_workflow(cfg.schedule.time, cfg.general.timezone, package, weekly=cfg.schedule.weekly))
             cron, note = utc_cron(cfg.schedule.time, cfg.general.timezone)
             out.print(f"wrote {target}: daily cron \"{cron}\" = {note}", highlight=False, markup=False, soft_wrap=True)
             return

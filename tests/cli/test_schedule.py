@@ -180,3 +180,20 @@ def test_cron_line_is_valid_and_is_the_utc_time():
     assert fields[:2] == [str(minute), str(hour)]
     assert "aidigest" in fields[5] and "run --notify" in fields[5]
     assert not _cron_field_ok("61", 0, 59) and not _cron_field_ok("1-x", 0, 59)
+
+
+def test_workflow_has_the_weekly_roundup_on_monday_0900_local(tmp_path):
+    text, wf = _workflow(tmp_path)  # the default config: [schedule] weekly = "mon 09:00", Asia/Seoul
+    crons = [c["cron"] for c in wf[True]["schedule"]]
+    assert crons == ["30 1 * * *", "0 0 * * 1"]  # 09:00 Monday in Seoul = 00:00 UTC Monday
+    steps = wf["jobs"]["digest"]["steps"]
+    week = next(s for s in steps if s.get("run", "").startswith("aidigest -v week"))
+    send = next(s for s in steps if "notify --week last" in s.get("run", ""))
+    assert week["if"] == send["if"] == "${{ github.event.schedule == '0 0 * * 1' }}"
+    names = [s.get("name", "") for s in steps]
+    assert names.index(week["name"]) < names.index("Build the site") < names.index(send["name"])
+    # a zone where 08:00 Monday is still Sunday in UTC
+    from aidigest.schedule import utc_weekly_cron
+
+    assert utc_weekly_cron("mon 08:00", "Asia/Seoul", dt.date(2026, 8, 2))[0] == "0 23 * * 0"
+    assert "weekly roundup" not in github_workflow("10:30", "Asia/Seoul", on=dt.date(2026, 8, 2))  # weekly = "": none

@@ -206,3 +206,55 @@ def test_default_week_is_the_last_complete_one():
     assert resolve_week(None, None, "Asia/Seoul", sunday_utc) == dt.date(2026, 7, 20)
     assert resolve_week(None, "2026-08-02", "UTC") == dt.date(2026, 7, 27)
     assert resolve_week("2026-W31", None, "UTC") == dt.date(2026, 7, 27)
+
+
+def test_llm_prompt_carries_the_days_summaries_and_a_failed_answer_falls_back_to_the_list(tmp_path):
+    """Sunday's News export replaced by the golden demo_llm export (the same day through the LLM path with the
+    benchmark's fake LLM, tests/data/golden/demo_llm): its category summaries reach the weekly prompt as context.
+    Then a server whose every answer is unusable: each category is tried twice and shown as the offline list."""
+    import shutil
+
+    sys.path.insert(0, str(REPO / "bench"))
+    from fake_llm import Responder, call_kind  # bench/fake_llm.py
+    from fakes import Reply
+    from fakes.fake_openai import FakeOpenAIServer
+
+    from aidigest.report import Digest
+
+    reports, db = make_week(tmp_path)
+    golden = REPO / "tests" / "data" / "golden" / "demo_llm" / "out" / "2026-08-02" / "News_2026-08-02.json"
+    shutil.copyfile(golden, reports / "2026-08-02" / "News_2026-08-02.json")
+    daily = Digest.model_validate_json(golden.read_bytes())
+    theme = next(sec for sec in daily.sections if sec.summary is not None).summary.themes[0].text
+    env = {"OPENAI_API_KEY": "sk-week-test"}
+    with FakeOpenAIServer(responder=Responder({}, ["llm"])) as srv:
+        env["OPENAI_BASE_URL"] = srv.base_url
+        r = aidigest(*week_args(tmp_path, reports, db, "--llm", "openai:fake-model"), cwd=tmp_path, env=env)
+        assert r.returncode == 0, r.stderr
+        prompts = [json.dumps(q.body["messages"], ensure_ascii=False) for q in srv.completion_requests
+                   if call_kind(q.body) == "summary"]
+    with_daily = [p for p in prompts if "Daily summaries of this category" in p]
+    assert with_daily and all(theme in p for p in with_daily)
+    assert all("daily summary 2026-08-02" in p for p in with_daily)
+
+    bad = tmp_path / "bad"
+    reports2, db2 = make_week(bad)
+    with FakeOpenAIServer(responder=lambda req: Reply(json={"nothing": "useful"})) as srv:
+        env["OPENAI_BASE_URL"] = srv.base_url
+        r = aidigest(*week_args(bad, reports2, db2, "--llm", "openai:fake-model"), cwd=bad, env=env)
+        assert r.returncode == 0, r.stderr
+    news = load(reports2, "News")
+    assert all(sec.summary is None for sec in news.sections)
+    assert sum(news.fallbacks.values()) == len(news.sections)
+    md = (reports2 / "weekly" / WEEK / f"News_{WEEK}_report.md").read_text(encoding="utf-8")
+    assert "LLM 요약이 검사를 통과하지 못한 분야는" in md and "**요약:**" not in md and "llm → list (" in md
+    assert "fallback:" in r.stderr
+
+
+def test_english_week(offline_week, tmp_path):
+    work, reports, db, _ = offline_week
+    r = aidigest(*week_args(work, reports, db, "--llm", "none", "--lang", "en"), cwd=work)
+    assert r.returncode == 0, r.stderr
+    md = (reports / "weekly" / WEEK / f"News_{WEEK}_report_en.md").read_text(encoding="utf-8")
+    assert "**Missing days:**" in md and "2026-07-30 (Thu): every source failed — Hacker News:" in md
+    assert "## 📊 Share by category" in md and "seen on 3 days: 07-27 Mon, 07-29 Wed, 08-02 Sun" in md

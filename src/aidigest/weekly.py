@@ -15,6 +15,12 @@ runs and source outcomes of each day; from the daily JSON exports: each category
 - Missing days are named with the reason the store gives (no run at all, every source failed, ...).
 - With an LLM: one call per category (aidigest.summarize.weekly), cached like every LLM call, so rerunning an
   unchanged week makes no call; the report holds no run counters, so a rerun writes the same bytes.
+
+Reader profiles (issue 23, item 4; built elsewhere): "the week ranked for each reader" plugs in through
+`WeekContext.score` — a `Scorer` (the stored item, the days it was seen on -> its weight; `week_score` by default) —
+and `WeekContext.keep` (which stories the reader sees at all; all by default). A profile's week is
+`build_week(replace(ctx, score=its_scorer, keep=its_filter), start, kind)`, written under its own name
+(`render.weekly.write_week(week, out_dir, suffix="_<profile>")`); nothing else here needs to change.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ import asyncio
 import datetime as dt
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -76,6 +83,9 @@ def resolve_week(week: str | None, date: str | None, tz: str, now: dt.datetime |
     return t - dt.timedelta(days=t.weekday() + 7)
 
 
+Scorer = Callable[[Item, int], float]  # (stored item, days seen in the week) -> weight; higher ranks first
+
+
 def week_score(item: Item, days: int) -> float:
     """A story's weight over the week: the daily ranking's signals (aidigest.select) without recency, plus
     `W_DAYS` per extra day it was seen on."""
@@ -104,9 +114,10 @@ class Story:
     score: float
 
 
-def week_stories(store: Store, start: dt.date, kind: Kind) -> tuple[list[Story], int]:
-    """(the week's stories of `kind` with a category from a daily report, best first; items seen that week that
-    no daily report showed, left out)."""
+def week_stories(store: Store, start: dt.date, kind: Kind, score: Scorer = week_score,
+                 keep: Callable[[Item], bool] | None = None) -> tuple[list[Story], int]:
+    """(the week's stories of `kind` with a category from a daily report, best first by `score`; items seen that
+    week that no daily report showed, left out). `keep`: a reader's filter (None: every story)."""
     end = start + dt.timedelta(days=6)
     seen = store.items_between(start, end, kind)
     category: dict[str, tuple[bool, dt.date, str]] = {}  # key -> (reported this week, day, category) of its latest report
@@ -124,7 +135,9 @@ def week_stories(store: Store, start: dt.date, kind: Kind) -> tuple[list[Story],
         if got is None:
             unreported += 1
             continue
-        stories.append(Story(item, days, got[2], reported_days.get(key, []), week_score(item, len(days))))
+        if keep is not None and not keep(item):
+            continue
+        stories.append(Story(item, days, got[2], reported_days.get(key, []), score(item, len(days))))
     stories.sort(key=lambda s: (-s.score, s.item.key))
     return stories, unreported
 
@@ -208,14 +221,16 @@ class WeekContext:
     llm: LLM | None = None  # None: the offline form (ranked lists, no prose)
     provider: str = "none"  # the LLM as "provider:model", shown in the report
     last_day: dt.date = dt.date.max  # the last complete day: later days are "not over yet"
+    score: Scorer = week_score  # the extension point for reader profiles (see the module doc)
+    keep: Callable[[Item], bool] | None = None  # a reader's filter of stories (None: all)
 
 
 async def build_week(ctx: WeekContext, start: dt.date, kind: Kind) -> WeeklyDigest:
     end = start + dt.timedelta(days=6)
     week = week_id(start)
     notes: list[str] = []
-    stories, unreported = week_stories(ctx.store, start, kind)
-    before, _ = week_stories(ctx.store, start - dt.timedelta(days=7), kind)
+    stories, unreported = week_stories(ctx.store, start, kind, ctx.score, ctx.keep)
+    before, _ = week_stories(ctx.store, start - dt.timedelta(days=7), kind, ctx.score, ctx.keep)
     per_day: dict[dt.date, int] = {}
     for _item, seen_on in ctx.store.items_between(start, end, kind).values():
         for d in seen_on:

@@ -258,3 +258,26 @@ def test_english_week(offline_week, tmp_path):
     md = (reports / "weekly" / WEEK / f"News_{WEEK}_report_en.md").read_text(encoding="utf-8")
     assert "**Missing days:**" in md and "2026-07-30 (Thu): every source failed — Hacker News:" in md
     assert "## 📊 Share by category" in md and "seen on 3 days: 07-27 Mon, 07-29 Wed, 08-02 Sun" in md
+
+
+def test_reader_profiles_can_plug_in_their_own_ranking_and_filter(offline_week):
+    """The extension point left for reader profiles (issue 23 item 4, built elsewhere): a scorer and a filter."""
+    import asyncio
+    from dataclasses import replace
+
+    from aidigest.config import Config
+    from aidigest.taxonomy import load_taxonomy
+    from aidigest.weekly import WeekContext, build_week
+
+    _, reports, db, _ = offline_week
+    with Store(db) as store:
+        ctx = WeekContext(config=Config(), store=store, out_dir=reports, language="ko", taxonomy=load_taxonomy())
+        shared = asyncio.run(build_week(ctx, MONDAY, "news"))
+        fewest = asyncio.run(build_week(replace(ctx, score=lambda it, days: -float(it.hn_points or 0)), MONDAY, "news"))
+        no_llm = asyncio.run(build_week(replace(ctx, keep=lambda it: "LLM" not in it.title), MONDAY, "news"))
+    assert shared == load(reports, "News")  # the default context is the shared week
+    sec = next(s for s in fewest.sections if s.stories > len(s.entries))
+    points = [e.hn_points or 0 for e in sec.entries]
+    assert points == sorted(points)  # the reader's own order
+    assert all("LLM" not in e.title for s in no_llm.sections for e in s.entries)
+    assert no_llm.stats.stories < shared.stats.stories

@@ -145,10 +145,11 @@ def _delta(now: float, before: float) -> str:
     return f"{pp:+d}%p" if pp else "±0%p"
 
 
-def file_names(week: WeeklyDigest) -> tuple[str, str]:
-    """(markdown, json) file names of the week's report of its kind."""
+def file_names(week: WeeklyDigest, suffix: str = "") -> tuple[str, str]:
+    """(markdown, json) file names of the week's report of its kind. `suffix` (e.g. "_<profile>"): a reader's own
+    week beside the shared one (the reader-profile extension point, see aidigest.weekly)."""
     word = report_kind_word(week.kind)
-    sfx = "" if week.language == "ko" else f"_{week.language}"
+    sfx = suffix + ("" if week.language == "ko" else f"_{week.language}")
     return f"{word}_{week.week}_report{sfx}.md", f"{word}_{week.week}{sfx}.json"
 
 
@@ -285,9 +286,9 @@ class WeekPaths:
     json: Path
 
 
-def write_week(week: WeeklyDigest, out_dir: Path) -> WeekPaths:
+def write_week(week: WeeklyDigest, out_dir: Path, suffix: str = "") -> WeekPaths:
     """Write the week's Markdown report and JSON export (atomically; the same week gives the same bytes)."""
-    md_name, json_name = file_names(week)
+    md_name, json_name = file_names(week, suffix)
     folder = week_dir(out_dir, week.week)
     md = render_week_markdown(week)  # rendered before anything is written
     data = week_json(week)

@@ -635,7 +635,7 @@ def sources(db: DbOpt = None, config: ConfigOpt = None) -> None:
     """List the configured sources and their last outcome."""
 
     def body():
-        from .sources import build_sources
+        from .sources import SOURCES, build_sources
         from .store import Store
 
         cfg = _config(config, db)
@@ -646,10 +646,15 @@ def sources(db: DbOpt = None, config: ConfigOpt = None) -> None:
         t = Table(title="Configured sources")
         for col in ("source", "kind", "last day", "last status", "items", "error"):
             t.add_column(col)
-        for s in build_sources(cfg):
+        built = build_sources(cfg)
+        for s in built:
             day, o = last.get(s.name, ("—", None))
             t.add_row(Text(s.name), s.kind, day, o.status if o else "never run", str(o.items) if o else "",
                       Text((o.error or "") if o else ""))
+        on = {s.name for s in built}
+        for spec in SOURCES.values():  # the registered sources this config leaves off, and why when known
+            if spec.role == "source" and spec.default is None and spec.name not in on:
+                t.add_row(Text(spec.name), "", "—", Text(spec.off_note or "off"), "", Text(""))
         out.print(t)
 
     _run(body)

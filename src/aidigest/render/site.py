@@ -66,9 +66,12 @@ from ..summarize.i18n import strings
 from ..summarize.tldr import signals_text
 from ..taxonomy import Taxonomy, load_taxonomy
 from . import webfont
+from .daybars import day_chart
 from .escape import one_line
 from .feed import FeedEntry, atom_feed
+from .icons import strip_emoji
 from .layout import day_page_path, week_page_path
+from .markdown import offline_note
 from .templating import TemplateProblem, make_env, render, safe_href, site_strings, templates_key
 from .trend import CategoryInfo, trend_chart
 from .weekly import WEEKDAYS, week_strings
@@ -87,7 +90,8 @@ TREND_WINDOWS = (30, 90)
 FSYNC_EACH_MAX = 64  # up to this many changed files: fsync each; more: one syncfs
 DAY_DIR = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 STATIC = Path(__file__).resolve().parent.parent / "static"
-CODE = [Path(__file__)] + [Path(__file__).with_name(n) for n in ("templating.py", "trend.py", "feed.py", "palette.py", "weekly.py")]
+CODE = [Path(__file__)] + [Path(__file__).with_name(n) for n in ("templating.py", "trend.py", "feed.py", "palette.py",
+                                                                        "icons.py", "daybars.py", "weekly.py")]
 WEEKLY_FEED = "feeds/weekly.xml"
 CODE_KEY = hashlib.sha256(b"".join(p.read_bytes() for p in CODE)).hexdigest()  # the state's summaries are this code's
 
@@ -392,7 +396,7 @@ class _Builder:
         self.base = opts.base_url.rstrip("/") + "/" if opts.base_url else ""
         font = webfont.font_key()
         self.font_key = font
-        static = sorted((p.name, _sha(p.read_bytes())) for p in STATIC.iterdir() if p.is_file())
+        static = sorted((p.relative_to(STATIC).as_posix(), _sha(p.read_bytes())) for p in _static_files())
         self.renderer = _key(
             templates_key(self.env), [_sha(p.read_bytes()) for p in CODE], static, font,
             self.lang, self.title, self.base, opts.feed_days, [c.model_dump() for c in self.tax.categories],
@@ -501,10 +505,10 @@ class _Builder:
 
     def static_outputs(self) -> list[Output]:
         outs = []
-        for p in sorted(STATIC.iterdir()):
-            if p.is_file():
-                data = p.read_bytes()
-                outs.append(Output(f"static/{p.name}", _key(self.renderer, "static", _sha(data)), lambda d=data: d))
+        for p in _static_files():
+            data = p.read_bytes()
+            outs.append(Output(f"static/{p.relative_to(STATIC).as_posix()}", _key(self.renderer, "static", _sha(data)),
+                               lambda d=data: d))
         if self.font_key:
             def font() -> bytes:
                 data = webfont.subset_woff()
@@ -541,8 +545,8 @@ class _Builder:
             kind_label = _kind_label(e.kind, self.lang)
             return self.page(
                 path, "day.html.j2", digest=digest, raw=raw, t=t, kind=e.kind, kind_label=kind_label,
-                day=e.day.isoformat(), chart=chart_name, chart_size=size,
-                chart_alt=self.s.chart_alt.format(kind=kind_label, day=e.day.isoformat()),
+                day=e.day.isoformat(), chart=chart_name, chart_size=size, bars=day_chart(digest),
+                chart_alt=self.s.chart_alt.format(kind=kind_label, day=e.day.isoformat()), offline_note=offline_note(digest),
                 prev=rel(prev), prev_day=prev.day.isoformat() if prev else None,
                 next=rel(nxt), next_day=nxt.day.isoformat() if nxt else None,
                 other=rel(other), other_label=_kind_label(other.kind, self.lang) if other else None,
@@ -645,7 +649,7 @@ class _Builder:
 
     def _category_page(self, path, c, groups, months, cats, month) -> Callable[[], bytes]:
         def produce() -> bytes:
-            title = f"{c.emoji} {c.name}".strip() + (f" — {month}" if month else "")
+            title = c.name + (f" — {month}" if month else "")  # no emoji in <title>: tabs have no icon images
             desc = self.tax[c.id].description if c.id in self.tax else ""
             return self.page(path, "category.html.j2", category=c, description=desc, groups=groups, months=months,
                              month=month, categories=cats, page_title=title, recent_days=RECENT_DAYS)
@@ -672,7 +676,7 @@ class _Builder:
                 return f"aidigestSearch.add({payload});\n".encode()
 
             outs.append(Output(f"search/{m}.js", _key(self.renderer, "shard", [(e.id, e.sha) for e in lst]), shard))
-        cats = {c.id: f"{c.emoji} {c.name}".strip() for c in self.categories(exports)}
+        cats = {c.id: strip_emoji(c.name) for c in self.categories(exports)}  # search.js shows them as text
         outs.append(Output("search.html", _key(self.renderer, "search", months, cats), lambda: self.page(
             "search.html", "search.html.j2", shards=[f"search/{m}.js" for m in months], page_title=self.s.search,
             cat_names=cats)))
@@ -704,7 +708,8 @@ class _Builder:
         digest, raw = self.digest(e)
         try:
             html = render(self.env, "feed_entry.html.j2", digest=digest, raw=raw, t=strings(digest.language),
-                          page=link, s=self.s, lang=self.lang, kind=e.kind)
+                          page=link, s=self.s, lang=self.lang, kind=e.kind,
+                          note=offline_note(digest))
         except TemplateProblem as err:
             raise SiteError(f"{path}: {err}") from None
         self.entries_new[e.id] = {"key": key, "html": html}
@@ -728,6 +733,11 @@ class _Builder:
         return atom_feed(kind, entries, title=f"{self.title} — {label}", subtitle=f"{label} · {self.title}",
                          site_link=self._link("index.html", path), self_link=self._link(path, path), language=self.lang,
                          author=self.title, fallback_updated=epoch)
+
+
+def _static_files() -> list[Path]:
+    """The files of aidigest/static (the emoji icons in static/emoji included), sorted."""
+    return sorted(p for p in STATIC.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
 
 
 def _group(items: list[SumItem]) -> dict[str, list[SumItem]]:

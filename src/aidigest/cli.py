@@ -236,7 +236,7 @@ def init(
             target = Path(WORKFLOW_PATH)
             if target.exists() and not force:
                 raise UserError(f"{target} already exists (use --force to overwrite)")
-            write_text_atomic(target, github_workflow(cfg.schedule.time, cfg.general.timezone, package))
+            write_text_atomic(target, github_workflow(cfg.schedule.time, cfg.general.timezone, package, weekly=cfg.schedule.weekly))
             cron, note = utc_cron(cfg.schedule.time, cfg.general.timezone)
             out.print(f"wrote {target}: daily cron \"{cron}\" = {note}", highlight=False, markup=False, soft_wrap=True)
             return
@@ -476,18 +476,118 @@ def notify(
     db: DbOpt = None,
     out_dir: Annotated[Path | None, typer.Option("--out", help="Reports directory the day's JSON export is read from.")] = None,
     config: ConfigOpt = None,
+    week_: Annotated[str | None, typer.Option("--week", help="Instead: send the weekly roundup of this ISO week (YYYY-Www; `last` = the last complete week), once per (week, target).")] = None,
 ) -> None:
     """Send the day's digest (short form) to every notify.targets entry not yet served: email, Slack, Discord,
-    Telegram, JSON webhooks (apprise URLs). A rerun does not resend; a failed target is retried (exit status 4)."""
+    Telegram, JSON webhooks (apprise URLs). A rerun does not resend; a failed target is retried (exit status 4).
+    With --week: the week's roundup (`aidigest week`) instead."""
 
     def body():
         cfg = _config(config, db, None, out_dir)
+        if week_ is not None:
+            from .weekly import WeekError, resolve_week
+            from .weekreport import week_id
+
+            if date:
+                raise UserError("--week and --date cannot be combined")
+            try:
+                start = resolve_week(None if week_.strip().lower() == "last" else week_, None, cfg.general.timezone)
+            except WeekError as e:
+                raise UserError(str(e)) from None
+            failures = _notify_week(cfg, week_id(start), Path(cfg.general.out))
+            if failures:
+                raise DeliveryFailed(f"delivery failed for {'; '.join(failures)} (retried on the next run)")
+            return
         day = _parse_day(date, cfg)
         failures = _notify(cfg, day, Path(cfg.general.out))
         if failures:
             raise DeliveryFailed(f"delivery failed for {'; '.join(failures)} (retried on the next run)")
 
     _run(body)
+
+
+@app.command()
+def week(
+    week_: Annotated[str | None, typer.Option("--week", help="ISO week YYYY-Www, e.g. 2026-W31 (in general.timezone).")] = None,
+    date: Annotated[str | None, typer.Option("--date", help="Or the week holding this day (same forms as run --date).")] = None,
+    db: DbOpt = None,
+    out_dir: Annotated[Path | None, typer.Option("--out", help="Reports directory: the daily exports are read there, the week is written to <out>/weekly/<week>/.")] = None,
+    lang: Annotated[str | None, typer.Option("--lang", help="Report language, e.g. ko (default) or en.")] = None,
+    llm: LlmOpt = None,
+    notify: Annotated[bool, typer.Option("--notify", help="Then send the week's roundup to the notify.targets (once per week and target).")] = False,
+    config: ConfigOpt = None,
+) -> None:
+    """Write the weekly roundup from the days already in the store: per category the week's top stories (a story
+    seen on several days counted once, with its days), its share and change against the week before, the stories
+    that kept coming back, and which days are missing and why. Default: the last complete ISO week.
+
+    Nothing is collected again. With an LLM: about one call per category (cached: a rerun makes none); without:
+    the ranked lists. Files: <out>/weekly/YYYY-Www/{News,Papers}_YYYY-Www_report.md and .json.
+    """
+
+    def body():
+        from .store import Store
+        from .summarize.i18n import LANGUAGE_NAMES_EN
+        from .weekly import WeekError, resolve_week, run_week
+
+        cfg = _config(config, db, llm, out_dir)
+        try:
+            start = resolve_week(week_, date, cfg.general.timezone)
+        except WeekError as e:
+            raise UserError(str(e)) from None
+        language = lang or cfg.general.language
+        if language not in LANGUAGE_NAMES_EN:
+            raise UserError(f"--lang {language!r} is not a known language code ({', '.join(sorted(LANGUAGE_NAMES_EN))})")
+        target = Path(cfg.general.out)
+        if problem := out_dir_problem(target):
+            raise UserError(f"--out {target} {problem}" if problem.startswith("is") else f"--out {target}: {problem}")
+        if notify:
+            from .deliver import configured_targets
+
+            if not configured_targets(cfg):
+                raise UserError("--notify: no delivery targets; set notify.targets in the config or AIDIGEST_NOTIFY (apprise URLs)")
+        with Store(cfg.general.db) as store:
+            res = asyncio.run(run_week(start, cfg, store, target, language))
+        if not res.paths:
+            raise RunFailed(f"nothing stored for {res.week} ({start} ~ {start + dt.timedelta(days=6)}): "
+                            "no day of that week was reported; run `aidigest run` for its days first")
+        for kind, digest in res.digests.items():
+            missing = ", ".join(f"{d.day} {d.status}" for d in digest.missing_days) or "none"
+            out.print(f"{res.week} {kind}: {digest.stats.stories} stories in {len(digest.sections)} categories, "
+                      f"{digest.stats.days_with_reports}/7 days reported (missing: {missing}) → {res.paths[kind].markdown}",
+                      highlight=False, markup=False)
+            for what, n in digest.fallbacks.items():
+                _warning(f"{what} ×{n}", label="fallback:")
+        h = res.llm
+        out.print(f"LLM: {h.provider} — {h.calls} calls, {h.cached} cached, {h.tokens_in + h.tokens_out} tokens "
+                  f"({h.tokens_in} in, {h.tokens_out} out), ${h.cost_usd:.4f}", highlight=False, markup=False)
+        if h.offline:
+            _warning(f"LLM switched off, offline lists used: {h.offline}")
+        if notify:
+            failures = _notify_week(cfg, res.week, target)
+            if failures:
+                raise DeliveryFailed(f"delivery failed for {'; '.join(failures)} (retried on the next run)")
+
+    _run(body)
+
+
+def _notify_week(cfg: Config, week: str, out_dir: Path) -> list[str]:
+    """Send the week's roundups; one line per delivery; the failed ones as 'week kind target'."""
+    from .deliver import configured_targets
+    from .deliver.notify import notify_week, week_report_files
+    from .store import Store
+
+    if not configured_targets(cfg):
+        raise UserError("no delivery targets: set notify.targets in the config or AIDIGEST_NOTIFY (apprise URLs)")
+    if not week_report_files(out_dir, week):
+        raise UserError(f"no weekly report for {week} in {out_dir} (run `aidigest week --week {week}` first)")
+    with Store(cfg.general.db) as store:
+        res = notify_week(week, out_dir, cfg, store)
+    for d in res.deliveries:
+        style = {"sent": "green", "skipped": "dim"}.get(d.status, "red")
+        what = {"sent": f"sent ({d.parts} message(s))", "skipped": "already sent"}.get(d.status, f"FAILED: {d.error}")
+        out.print(f"delivery {week} {d.kind} → {d.target}: {what}", highlight=False, markup=False, style=style)
+    return [f"{week} {d.kind} {d.target}" for d in res.failed]
 
 
 @app.command()

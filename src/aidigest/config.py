@@ -133,6 +133,7 @@ class NotifyConfig(_Strict):
 
 class ScheduleConfig(_Strict):
     time: str = Field("10:30", pattern=r"^([01]?\d|2[0-3]):[0-5]\d$")  # local time (in [general] timezone) of the daily run written by the schedule recipes
+    weekly: str = Field("mon 09:00", pattern=r"^$|^(mon|tue|wed|thu|fri|sat|sun) ([01]?\d|2[0-3]):[0-5]\d$")  # weekday + local time of the weekly roundup run (`aidigest week`); "" = none
 
 
 class SiteConfig(_Strict):

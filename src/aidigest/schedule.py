@@ -32,12 +32,55 @@ def utc_cron(local_time: str, tz: str, on: dt.date | None = None) -> tuple[str, 
     return f"{minute} {hour} * * *", note
 
 
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def utc_weekly_cron(weekly: str, tz: str, on: dt.date | None = None) -> tuple[str, str]:
+    """(cron expression in UTC, a comment) for the weekly run `weekly` ("mon 09:00") in `tz`: the weekday moves with
+    the day shift (09:00 Monday in Seoul = 00:00 UTC Monday; 08:00 = 23:00 UTC Sunday)."""
+    day, hhmm = weekly.split()
+    cron, note = utc_cron(hhmm, tz, on)
+    _, _, shift = local_time_to_utc(hhmm, tz, on)
+    dow = (WEEKDAYS.index(day) + 1 + shift) % 7  # cron: 0 = Sunday
+    return cron[: -len("* * *")] + f"* * {dow}", f"{day} {note}"
+
+
 def _env_lines(names: tuple[str, ...], indent: int) -> str:
     pad = " " * indent
     return "\n".join(f"{pad}{n}: ${{{{ secrets.{n} }}}}" for n in names)
 
 
-def github_workflow(local_time: str, tz: str, package: str = "aidigest", on: dt.date | None = None) -> str:
+def github_workflow(local_time: str, tz: str, package: str = "aidigest", on: dt.date | None = None,
+                    weekly: str = "") -> str:
+    text = _daily_workflow(local_time, tz, package, on)
+    return _with_weekly(text, weekly, tz, on) if weekly else text
+
+
+def _with_weekly(text: str, weekly: str, tz: str, on: dt.date | None) -> str:
+    """The workflow with the weekly roundup: a second cron line, and two steps that run only on it (after the day's
+    run: `aidigest week`, then, with the site deployed, `aidigest notify --week last`)."""
+    cron, note = utc_weekly_cron(weekly, tz, on)
+    on_weekly = f"github.event.schedule == '{cron}'"
+    text = text.replace("  workflow_dispatch:\n", f"    # weekly roundup: {note}\n    - cron: \"{cron}\"\n  workflow_dispatch:\n", 1)
+    text = text.replace("      - name: Build the site\n", f"""      - name: Write the weekly roundup (the last complete week)
+        if: ${{{{ {on_weekly} }}}}
+        env:
+{_env_lines(LLM_SECRETS, 10)}
+        run: aidigest -v week
+
+      - name: Build the site\n""", 1)
+    text = text.replace("      - name: Save the store", f"""      - name: Send the weekly roundup
+        if: ${{{{ {on_weekly} }}}}
+        env:
+          AIDIGEST_SITE_URL: ${{{{ steps.deploy.outputs.page_url }}}}
+{_env_lines(NOTIFY_SECRETS, 10)}
+        run: aidigest -v notify --week last
+
+      - name: Save the store""", 1)
+    return text
+
+
+def _daily_workflow(local_time: str, tz: str, package: str, on: dt.date | None) -> str:
     cron, note = utc_cron(local_time, tz, on)
     install = shlex.quote(package)
     return f"""# Written by `aidigest init --github-actions` (aidigest {__version__}); edit freely.

@@ -10,14 +10,13 @@
 
     *오늘 12건 (상위 8건 아래) · 가장 많이 논의: “…” (HF 추천 283개) · 출처: …*     (facts line)
 
-    offline (no LLM wrote the section): a ranked list
-    1. **[title](url)** — HN 132점 · 댓글 74개 · [HN 토론](https://news.ycombinator.com/item?id=…)
-       - 원문 발췌: “the item's own sentence stating its contribution or result”
+    offline (no LLM wrote the section): a ranked list, each line shaped like the LLM report's source lines
+     - [1] [title](url) — 원문 발췌: “the item's own result sentence” (HN 132점 · 댓글 74개 · [HN 토론](…))
 
     LLM-written section (seed layout):
     **요약:**  1. **주요 주제**: / 2. **주요 사건**: / 3. **영향 분석**: / 4. **최종 요약**:  - claim [1][3]
-    **출처:**   - [1] title (url) · [HN 토론](…)
-    **한 줄 요약:**   - [1] one sentence — HN 132점 · 댓글 74개
+    **출처:**   - [1] [title](url) — the item's TL;DR (HN 132점 · 댓글 74개 · [HN 토론](…))
+    (one list to read: each source carries its own TL;DR, the summary cites it by [n])
 
     **이 분야의 다른 소식:**           compact list past the cap, then "… 외 N건"
 
@@ -84,6 +83,7 @@ class RankedView:
     followed: str  # "" or " ⭐ 팔로우한 키워드" (escaped)
     result_label: str
     result: str  # "" or the item's own result sentence (escaped)
+    meta: str = ""  # "" or " (HN 132점 · 댓글 74개 · [HN 토론](url))": signals and discussion link, after the text
 
 
 @dataclass(frozen=True)
@@ -94,6 +94,9 @@ class SourceView:
     discussion: str  # "" or " · [HN 토론](url)"
     tldr: str
     signals: str
+    link: str = ""  # "[title](url)", or the title alone when the URL is refused or missing
+    refused: str = ""  # "" or the escaped note that the URL was refused
+    meta: str = ""  # "" or " (HF 추천 168개 · [HN 토론](url))"
 
 
 @dataclass(frozen=True)
@@ -219,26 +222,37 @@ def _signals(e: SourceEntry, language: str) -> str:
     return md_text(sig) if sig else ""
 
 
+def _meta(signals: str, discussion: str) -> str:
+    """" (signals · [HN 토론](url))" after a source line's text; "" when there is neither."""
+    inner = " · ".join(x for x in (signals, discussion.removeprefix(" · ")) if x)
+    return f" ({inner})" if inner else ""
+
+
 def _ranked(e: SourceEntry, language: str) -> RankedView:
     ls = list_strings(language)
+    signals = _signals(e, language)
+    discussion = _discussion(e.discussion_url, language) if e.discussion_url != e.url else ""
     return RankedView(
         n=e.n,
         link=_link(e.title, e.url),
         refused=md_text(strings(language).url_refused) if safe_url(e.url) is None else "",
-        signals=_signals(e, language),
-        discussion=_discussion(e.discussion_url, language) if e.discussion_url != e.url else "",
+        signals=signals,
+        discussion=discussion,
         followed=f" ⭐ {md_text(ls.followed)}" if e.followed else "",
         result_label=md_text(ls.result_label),
         result=md_text(e.result) if e.result else "",
+        meta=_meta(signals, discussion),
     )
 
 
 def _source(e: SourceEntry, language: str) -> SourceView:
     t = strings(language)
+    signals = _signals(e, language)
+    discussion = _discussion(e.discussion_url, language) if e.discussion_url and e.discussion_url != e.url else ""
     return SourceView(
-        n=e.n, title=md_text(e.title), target=_target(e.url, t),
-        discussion=_discussion(e.discussion_url, language) if e.discussion_url and e.discussion_url != e.url else "",
-        tldr=md_text(e.tldr), signals=_signals(e, language),
+        n=e.n, title=md_text(e.title), target=_target(e.url, t), discussion=discussion,
+        tldr=md_text(e.tldr), signals=signals, link=_link(e.title, e.url),
+        refused=md_text(t.url_refused) if safe_url(e.url) is None else "", meta=_meta(signals, discussion),
     )
 
 

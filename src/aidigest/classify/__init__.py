@@ -5,7 +5,8 @@
 
 With an LLM, items go to it in batches (aidigest.classify.llm) and anything it cannot answer falls back to the
 offline classifier (aidigest.classify.offline, plus `business_override` for news), counted in
-`report.fallbacks`. Without one, everything is
+`report.fallbacks`; every LLM answer is checked against the offline classifier's opinion
+(aidigest.classify.check: strong disagreements asked once more, named in `report.checks`). Without one, everything is
 classified offline. `report` is this stage's RunHealth (the pipeline merges it): `report.others` is the
 number of items classified `others`.
 """
@@ -26,6 +27,7 @@ from ..models import Classified, Item, RunHealth
 from ..reuse import predict_offline_cached
 from ..store import Store
 from ..taxonomy import Taxonomy
+from .check import check_answers
 from .llm import FALLBACK_KEY, LLMClassifier
 from . import offline as offline_module
 from .offline import NOT_AI, OfflineClassifier, ZeroShotClassifier, item_text, offline_for
@@ -97,8 +99,12 @@ async def classify_items(
         clf = LLMClassifier(llm, taxonomy, config.llm.batch_size, llm.concurrency)
         answered = await clf.classify(items)
     rest = [i for i in range(len(items)) if i not in answered]
-    offline = dict(zip(rest, classify_offline([items[i] for i in rest], taxonomy, health,
-                                              config.digest.classifier or None, store))) if rest else {}
+    # with LLM answers, the offline classifier's opinion on every item: beside each answer, and the check of it
+    need = list(range(len(items))) if answered else rest
+    offline = dict(zip(need, classify_offline([items[i] for i in need], taxonomy, health,
+                                              config.digest.classifier or None, store))) if need else {}
+    if clf is not None and answered:
+        answered, health.checks = await check_answers(clf, items, answered, offline)
     if llm is not None and rest:
         health.fallback(FALLBACK_KEY, len(rest))
         if clf is not None and clf.stopped:
@@ -106,7 +112,10 @@ async def classify_items(
     out: list[Classified] = []
     for i, item in enumerate(items):
         if i in answered:
-            out.append(Classified(item=item, category=answered[i], method="llm"))
+            off = offline.get(i)
+            out.append(Classified(item=item, category=answered[i], method="llm",
+                                  offline_category=off[0] if off else None,
+                                  offline_confidence=round(off[1], 4) if off else None))
         else:
             cat, conf = offline[i]
             out.append(Classified(item=item, category=cat, method="fallback" if llm is not None else "offline",

@@ -56,3 +56,27 @@ def outcome_line(o: SourceOutcome, language: str) -> str:
     if why:
         line += f" — {why}"
     return line
+
+
+# Run-health notes are written in English by the stages (and kept so in the JSON export and the run record); the
+# ones a reader meets on an ordinary day are said in the report language. (pattern over the note, Korean text)
+_KO_NOTES: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"^deliveries that failed and are retried by the next notify: (\d+) \((.*)\)$"),
+     "전송에 실패해 다음 notify 때 다시 보낼 보고서 {0}건 ({1})"),
+    (re.compile(r"^near-duplicates merged: (\d+)$"), "거의 같은 항목을 하나로 합침: {0}건"),
+    (re.compile(r"^(news|paper): (\d+) duplicate item\(s\) handed to the digest, shown once$"),
+     "{0}: 중복으로 들어온 항목 {1}건은 한 번만 표시"),
+    (re.compile(r"^classify: (\d+) LLM categor(?:y|ies) checked against the offline classifier: (.*)$"),
+     "LLM 분류와 오프라인 분류기의 판단이 크게 엇갈린 항목 {0}건 (다시 물어 결정): {1}"),
+]
+
+
+def note_words(note: str, language: str) -> str:
+    """A run-health note in the report language where it is one of the known ones (else as written)."""
+    if language != "ko":
+        return note
+    for rx, ko in _KO_NOTES:
+        m = rx.match(note)
+        if m:
+            return ko.format(*m.groups())
+    return note

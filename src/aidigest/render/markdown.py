@@ -8,7 +8,7 @@
 
     ## <emoji> <AI category name in the report language>       (AI categories only; `software` is listed at the end)
 
-    *오늘 12건 (상위 8건 아래) · 가장 많이 논의: “…” (HF 추천 283개) · 출처: …*     (facts line)
+    *오늘 12건 (상위 8건 아래) · 1위: “…” (HF 추천 283개) · 상위 8건의 출처: …*     (facts line)
 
     offline (no LLM wrote the section): a ranked list, each line shaped like the LLM report's source lines
      - [1] [title](url) — 원문 발췌: “the item's own result sentence” (HN 132점 · 댓글 74개 · [HN 토론](…))
@@ -34,19 +34,19 @@ text an override adds itself. The output has no timestamps: the same digest rend
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 import jinja2
 
 from ..report import CategorySection, Digest, OtherTechEntry, SectionSummary, SourceEntry
-from ..models import RunHealth
+from ..models import CategoryCheck, RunHealth
 from ..summarize.header import list_strings
 from ..summarize.i18n import Strings, language_name, strings
 from ..summarize.tldr import signals_text
 from .escape import md_text, safe_url
-from .health_words import outcome_line
+from .health_words import note_words, outcome_line
 from .templating import TemplateProblem, render, template_loader
 
 TITLE_PREFIX = "# Daily Artificial Intelligence Insights : "
@@ -145,6 +145,9 @@ class HealthView:
     counts: list[str]  # the listed/others/muted/repeats/returning/LLM lines
     notes_label: str
     notes: list[str]
+    counts_label: str = ""  # the counts' own heading ("집계"): they no longer hang under the fallbacks
+    checks_label: str = ""  # "오프라인 분류기와 엇갈린 LLM 분류"
+    checks: list[str] = field(default_factory=list)  # one line per disputed LLM category (escaped)
 
 
 @dataclass(frozen=True)
@@ -317,11 +320,24 @@ def returning_view(digest: Digest) -> ReturningView | None:
     return ReturningView(t.returning, lines)
 
 
+def check_line(c: CategoryCheck, t: Strings, language: str) -> str:
+    """One disputed LLM category in words: title, the LLM's answer → what the item got, the offline opinion."""
+    def name(cid: str | None) -> str:
+        if cid is None:
+            return t.h_check_no_answer
+        return c.names.get(f"{cid}@ko" if language == "ko" else cid) or c.names.get(cid) or cid
+
+    return t.h_check_line.format(title=c.title, llm=name(c.llm), final=name(c.final), offline=name(c.offline),
+                                 conf=f"{c.offline_confidence:.2f}", second=name(c.second))
+
+
 def health_view(digest: Digest, health: RunHealth) -> HealthView:
     t = strings(digest.language)
     ls = list_strings(digest.language)
     s = digest.stats
-    sources = [md_text(outcome_line(o, digest.language)) for o in sorted(health.outcomes, key=lambda o: (o.kind, o.source))]
+    # each report lists its own kind's sources (the Papers report has nothing to say about Hacker News)
+    sources = [md_text(outcome_line(o, digest.language))
+               for o in sorted(health.outcomes, key=lambda o: (o.kind, o.source)) if o.kind == digest.kind]
     fallbacks = [f"{md_text(k)} ×{v}" for k, v in sorted(health.fallbacks.items())]
     counts = [
         t.h_listed.format(full=s.full, compact=s.compact, counted=s.counted_only),
@@ -347,12 +363,18 @@ def health_view(digest: Digest, health: RunHealth) -> HealthView:
         counts.append(f"{t.h_llm}: {md_text(line)}")
     if llm.budget_stopped:
         counts.append(f"{t.h_llm}: {md_text(t.h_budget)}")
+    checks = [c for c in health.checks if c.kind == digest.kind]
+    if checks or llm.provider not in ("", "none"):
+        fixed = sum(c.final == c.second != c.llm for c in checks)
+        counts.append(md_text(t.h_checks.format(n=len(checks), fixed=fixed, offline=len(checks) - fixed)))
     return HealthView(
         heading=t.run_health,
         language_note=md_text(t.h_lang_fallback.format(lang=digest.language)) if t.fallback else "",
         sources_label=t.h_sources, sources=sources or [t.h_none],  # in words; raw errors are in the JSON export
         fallbacks_label=t.h_fallbacks, fallbacks=fallbacks or [t.h_none],
-        counts=counts, notes_label=t.h_notes, notes=[md_text(n) for n in sorted(health.notes)],
+        counts=counts, notes_label=t.h_notes, counts_label=t.h_counts,
+        checks_label=t.h_checks_label, checks=[md_text(check_line(c, t, digest.language)) for c in checks],
+        notes=[md_text(n) for n in sorted(note_words(n, digest.language) for n in health.notes)],
     )
 
 

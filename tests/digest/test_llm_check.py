@@ -111,7 +111,7 @@ def test_run_health_counts_and_names_the_disagreements_in_korean(tmp_path):
     # the Xbox story is in the non-AI list, not in the LLM section
     assert "## 🧠 대규모 언어 모델" in news and XBOX not in news.split("## 🧠 대규모 언어 모델")[1].split("## ")[0]
     # the Papers report had no disputed paper: its count line says 0 and names nothing
-    assert "크게 엇갈린 항목 0건" in md["paper"] and XBOX not in md["paper"]
+    assert "LLM 분류 점검: 오프라인 분류기와 크게 엇갈린 항목 없음" in md["paper"] and XBOX not in md["paper"]
 
 
 def test_twenty_percent_wrong_answers_before_and_after(tmp_path):

@@ -42,13 +42,15 @@ def test_source_counts_add_up_to_the_items_they_count():
     assert h.startswith("오늘 25건 (상위 6건 아래)")
     k, total = _counts(h)
     assert k == len(items) == total  # was "출처: HF Daily Papers 6, arXiv 1" for 6 items
-    assert "여러 출처 1" in h and "HF Daily Papers 5" in h
+    assert "arXiv+HF Daily Papers 1" in h and "HF Daily Papers 5" in h
     # all listed: the counts add up to the day's count
     h = section_header("paper", items, 6, "ko")
     assert h.startswith("오늘 6건") and "상위" not in h
     assert sum(int(n) for n in re.findall(r" (\d+)(?:,|$)", h.split("출처: ")[1])) == 6
     en = section_header("paper", items, 25, "en")
-    assert "sources of the top 6: " in en and "several sources 1" in en
+    assert "sources of the top 6: HF Daily Papers 5, arXiv+HF Daily Papers 1" in en
+    # one item in two sources: the line names both, and no count is needed
+    assert section_header("paper", items[2:3], 1, "ko") == "오늘 1건 · 출처: arXiv+HF Daily Papers"
 
 
 def test_the_facts_line_names_the_first_listed_item():

@@ -366,7 +366,8 @@ def health_view(digest: Digest, health: RunHealth) -> HealthView:
     checks = [c for c in health.checks if c.kind == digest.kind]
     if checks or llm.provider not in ("", "none"):
         fixed = sum(c.final == c.second != c.llm for c in checks)
-        counts.append(md_text(t.h_checks.format(n=len(checks), fixed=fixed, offline=len(checks) - fixed)))
+        counts.append(md_text(t.h_checks.format(n=len(checks), fixed=fixed, offline=len(checks) - fixed)
+                              if checks else t.h_checks_none))
     return HealthView(
         heading=t.run_health,
         language_note=md_text(t.h_lang_fallback.format(lang=digest.language)) if t.fallback else "",

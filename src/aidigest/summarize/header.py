@@ -2,7 +2,7 @@
 the ranked list and of the non-AI list. Nothing here pretends to be an analysis: every word is a count, a
 title, a signal or a source name.
 
-    오늘 12건 (상위 8건 아래) · 1위: “Qwen-UI-Agent …” (HF 추천 283개) · 상위 8건의 출처: HF Daily Papers 5, 여러 출처 3
+    오늘 12건 (상위 8건 아래) · 1위: “Qwen-UI-Agent …” (HF 추천 283개) · 상위 8건의 출처: HF Daily Papers 5, arXiv+HF Daily Papers 3
 
 Korean and English are written out; other languages use the English text (the report says so in run health,
 see i18n.Strings.fallback).
@@ -39,7 +39,6 @@ class ListStrings:
     h_other_tech: str  # {listed} {n}
     h_zero_shot: str
     from_top_sources: str = "sources of the top {k}: {sources}"  # {k} {sources}: the counts add up to k
-    several_sources: str = "several sources"  # an item seen in more than one source, counted once
 
 
 _KO = ListStrings(
@@ -61,7 +60,6 @@ _KO = ListStrings(
     h_other_tech="그 밖의 기술 소식: {n}건 중 {listed}건 표시",
     h_zero_shot="분류",
     from_top_sources="상위 {k}건의 출처: {sources}",
-    several_sources="여러 출처",
 )
 
 _EN = ListStrings(
@@ -101,7 +99,8 @@ def source_name(source: str) -> str:
 def section_header(kind: str, items: list[Item], total: int, language: str) -> str:
     """One line of facts about a category's day: count, the first listed item's signals (if it has any), and
     where the listed items come from. The source counts add up to the listed items: an item seen in several
-    sources is counted once, as "여러 출처" (naming only the listed ones: the others are not at hand)."""
+    sources is counted once, under the names of all of them ("arXiv+HF Daily Papers 1"); only the listed items
+    are counted (the others are not at hand), and the line says so when some are not listed."""
     t = list_strings(language)
     k = len(items)
     parts = [t.count_all.format(n=total) if total <= k else t.count_top.format(n=total, k=k)]
@@ -111,14 +110,11 @@ def section_header(kind: str, items: list[Item], total: int, language: str) -> s
         parts.append(t.most_discussed.format(title=truncate(clean(top.title), 70), signals=item_signals(top, language)))
     counts: Counter[str] = Counter()
     for it in items:
-        names = sorted({n for n in (source_name(s) for s in it.sources) if n})
+        names = sorted({n for n in (source_name(s) for s in it.sources) if n}, key=str.casefold)
         if names:
-            counts[names[0] if len(names) == 1 else t.several_sources] += 1
+            counts["+".join(names)] += 1
     if counts:
-        if len(counts) == 1 and t.several_sources not in counts:
-            srcs = next(iter(counts))
-        else:
-            srcs = ", ".join(f"{name} {n}" for name, n in counts.most_common())
+        srcs = next(iter(counts)) if len(counts) == 1 else ", ".join(f"{name} {n}" for name, n in counts.most_common())
         parts.append((t.from_sources if total <= k else t.from_top_sources).format(sources=srcs, k=k))
     return " · ".join(parts)
 

@@ -89,6 +89,7 @@ class Strings:
     # LLM categories checked against the offline classifier (aidigest.classify.check)
     h_checks: str = ("LLM categories checked against the offline classifier: {n} strong disagreement(s)"
                      " (asked again: {fixed} corrected by the LLM, {offline} given the offline category)")
+    h_checks_none: str = "LLM categories checked against the offline classifier: no strong disagreement"
     h_checks_label: str = "LLM categories disputed by the offline classifier"
     h_check_line: str = "“{title}”: LLM {llm} → {final} (offline {offline} {conf}; asked again: {second})"
     h_check_no_answer: str = "no valid answer"
@@ -169,6 +170,7 @@ _KO = Strings(
     h_budget="예산 한도 도달: 이후 LLM 작업은 오프라인으로 처리", h_llm_per_item="항목당 입력 토큰 {tin}, 출력 토큰 {tout} (항목 {items}개)", h_unpriced="가격표에 없는 모델: 비용 미상",
     h_notes="참고", h_counts="집계",
     h_checks="LLM 분류 점검: 오프라인 분류기와 크게 엇갈린 항목 {n}건 (다시 물어 LLM이 고친 것 {fixed}건, 오프라인 분류를 따른 것 {offline}건)",
+    h_checks_none="LLM 분류 점검: 오프라인 분류기와 크게 엇갈린 항목 없음",
     h_checks_label="오프라인 분류기와 엇갈린 LLM 분류",
     h_check_line="“{title}”: LLM {llm} → {final} (오프라인 분류기 {offline} {conf}, 다시 물은 답: {second})",
     h_check_no_answer="유효한 답 없음",

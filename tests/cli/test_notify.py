@@ -183,7 +183,7 @@ def test_a_pending_failed_delivery_is_named_in_the_next_reports_run_health(demo_
     assert r.returncode == 0, r.stderr
     md = (tmp_path / "r" / "2026-08-02" / "News_2026-08-02_report.md").read_text()
     # in the report's language (it was an English line in the Korean report); the run record keeps the English note
-    assert "전송에 실패해 다음 notify 때 다시 보낼 보고서 2건 (2026-08-02 news, 2026-08-02 paper)" in md
+    assert "전송에 실패해 다음 notify 때 다시 보낼 보고서 2건 (2026-08-02 뉴스, 2026-08-02 논문)" in md
     assert "deliveries that failed" not in md
 
 

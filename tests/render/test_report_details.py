@@ -93,8 +93,9 @@ def test_run_health_counts_have_their_own_heading_and_each_report_its_own_source
 def test_a_failed_delivery_is_said_in_korean():
     note = _health().notes[0]
     ko = note_words(note, "ko")
-    assert ko == "전송에 실패해 다음 notify 때 다시 보낼 보고서 2건 (2026-08-02 news, 2026-08-02 paper)"
+    assert ko == "전송에 실패해 다음 notify 때 다시 보낼 보고서 2건 (2026-08-02 뉴스, 2026-08-02 논문)"
     assert note_words(note, "en") == note
+    assert note_words("paper: 2 duplicate item(s) handed to the digest, shown once", "ko") == "논문: 중복으로 들어온 항목 2건은 한 번만 표시"
     md = render_markdown(_digest(classify(hn_items(), hn_category), health=_health()), None)
     block = _health_block(md)
     assert "**참고:**\n\n - " + ko in block and "deliveries that failed" not in md

@@ -66,9 +66,10 @@ _KO_NOTES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^near-duplicates merged: (\d+)$"), "거의 같은 항목을 하나로 합침: {0}건"),
     (re.compile(r"^(news|paper): (\d+) duplicate item\(s\) handed to the digest, shown once$"),
      "{0}: 중복으로 들어온 항목 {1}건은 한 번만 표시"),
-    (re.compile(r"^classify: (\d+) LLM categor(?:y|ies) checked against the offline classifier: (.*)$"),
-     "LLM 분류와 오프라인 분류기의 판단이 크게 엇갈린 항목 {0}건 (다시 물어 결정): {1}"),
 ]
+
+
+_KO_KIND = {"news": "뉴스", "paper": "논문"}
 
 
 def note_words(note: str, language: str) -> str:
@@ -78,5 +79,5 @@ def note_words(note: str, language: str) -> str:
     for rx, ko in _KO_NOTES:
         m = rx.match(note)
         if m:
-            return ko.format(*m.groups())
+            return ko.format(*(re.sub(r"\b(news|paper)\b", lambda k: _KO_KIND[k.group(1)], g) for g in m.groups()))
     return note

@@ -130,3 +130,20 @@ def test_twenty_percent_wrong_answers_before_and_after(tmp_path):
     assert after["wrong_in_report"] <= same_family + 2
     assert after["wrong_in_report"] <= 0.1 * after["items"] < before["wrong_in_report"]
     assert after["right_overturned"] == 0 and after["rechecks"] == 1
+
+
+def test_the_offline_opinion_computed_beside_the_llm_is_the_offline_classifiers(tmp_path):
+    """classify_offline_async (worker thread, store read/written on the caller's thread) answers what
+    classify_offline answers, and a second call is answered from the store."""
+    from aidigest.classify import classify_offline, classify_offline_async
+    from aidigest.store import Store
+
+    items = hn_items()[:12]
+    want = classify_offline(items, TAX)
+    with Store(str(tmp_path / "s.db")) as store:
+        got = asyncio.run(classify_offline_async(items, TAX, store=store))
+        n = store.scalar("SELECT COUNT(*) FROM offline_labels")
+        again = asyncio.run(classify_offline_async(items, TAX, store=store))
+    assert [c for c, _ in got] == [c for c, _ in want] == [c for c, _ in again]
+    assert all(abs(a - b) < 1e-4 for (_, a), (_, b) in zip(got, want))
+    assert n == len(items)  # 12 distinct texts, each stored once

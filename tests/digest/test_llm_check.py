@@ -106,8 +106,8 @@ def test_run_health_counts_and_names_the_disagreements_in_korean(tmp_path):
     news = md["news"]
     assert "LLM 분류 점검: 오프라인 분류기와 크게 엇갈린 항목 1건 (다시 물어 LLM이 고친 것 0건, 오프라인 분류를 따른 것 1건)" in news
     assert "**오프라인 분류기와 엇갈린 LLM 분류:**" in news
-    assert f"“{XBOX}”: LLM 대규모 언어 모델 → 소프트웨어·컴퓨팅 (오프라인 분류기 소프트웨어·컴퓨팅 " in news
-    assert "다시 물은 답: 대규모 언어 모델)" in news
+    assert f"“{XBOX}”: LLM 대규모 언어 모델 → 소프트웨어·컴퓨팅 (오프라인 분류기: 소프트웨어·컴퓨팅, 신뢰도 0." in news
+    assert " · 다시 물은 답: 대규모 언어 모델)" in news
     # the Xbox story is in the non-AI list, not in the LLM section
     assert "## 🧠 대규모 언어 모델" in news and XBOX not in news.split("## 🧠 대규모 언어 모델")[1].split("## ")[0]
     # the Papers report had no disputed paper: its count line says 0 and names nothing

@@ -91,7 +91,7 @@ class Strings:
                      " (asked again: {fixed} corrected by the LLM, {offline} given the offline category)")
     h_checks_none: str = "LLM categories checked against the offline classifier: no strong disagreement"
     h_checks_label: str = "LLM categories disputed by the offline classifier"
-    h_check_line: str = "“{title}”: LLM {llm} → {final} (offline {offline} {conf}; asked again: {second})"
+    h_check_line: str = "“{title}”: LLM {llm} → {final} (offline classifier: {offline}, confidence {conf} · asked again: {second})"
     h_check_no_answer: str = "no valid answer"
 
 
@@ -172,7 +172,7 @@ _KO = Strings(
     h_checks="LLM 분류 점검: 오프라인 분류기와 크게 엇갈린 항목 {n}건 (다시 물어 LLM이 고친 것 {fixed}건, 오프라인 분류를 따른 것 {offline}건)",
     h_checks_none="LLM 분류 점검: 오프라인 분류기와 크게 엇갈린 항목 없음",
     h_checks_label="오프라인 분류기와 엇갈린 LLM 분류",
-    h_check_line="“{title}”: LLM {llm} → {final} (오프라인 분류기 {offline} {conf}, 다시 물은 답: {second})",
+    h_check_line="“{title}”: LLM {llm} → {final} (오프라인 분류기: {offline}, 신뢰도 {conf} · 다시 물은 답: {second})",
     h_check_no_answer="유효한 답 없음",
     h_lang_fallback="",
     chart_title="카테고리별 항목 수 — {kind} {day}", chart_top="대표 항목", no_items="이날 보고할 항목이 없습니다.",

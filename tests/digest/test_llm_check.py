@@ -147,3 +147,17 @@ def test_the_offline_opinion_computed_beside_the_llm_is_the_offline_classifiers(
     assert [c for c, _ in got] == [c for c, _ in want] == [c for c, _ in again]
     assert all(abs(a - b) < 1e-4 for (_, a), (_, b) in zip(got, want))
     assert n == len(items)  # 12 distinct texts, each stored once
+
+
+def test_aidigest_classify_says_how_many_llm_answers_were_disputed():
+    import io
+    import json
+
+    from aidigest.classify import classify_jsonl
+
+    lines = [json.dumps({"title": XBOX}) + "\n", json.dumps({"title": AI}) + "\n"]
+    llm = ScriptedLLM({"classify": [_answer({XBOX: "llm", AI: "llm"}), _answer({XBOX: "llm"})]})
+    out, err = io.StringIO(), io.StringIO()
+    assert classify_jsonl(lines, out, TAX, llm, Config(), err=err) == 0
+    assert [json.loads(x)["category"] for x in out.getvalue().splitlines()] == ["software", "llm"]
+    assert "note: 1 LLM category disputed by the offline classifier and asked again; 1 changed" in err.getvalue()

@@ -241,6 +241,7 @@ def classify_jsonl(
     items: list[Item] = []
     notes: list[str] = []
     fallbacks: dict[str, int] = {}
+    checks: list = []  # LLM answers the offline classifier disputed (aidigest.classify.check), said at the end
     runner = asyncio.Runner()  # one event loop for every batch (an LLM client stays on the loop it started on)
 
     def flush() -> None:
@@ -250,6 +251,7 @@ def classify_jsonl(
         notes.extend(n for n in health.notes if n not in notes)
         for key, n in health.fallbacks.items():
             fallbacks[key] = fallbacks.get(key, 0) + n
+        checks.extend(health.checks)
         for obj, c in zip(good, classified, strict=True):
             obj["category"] = c.category
             out.write(json.dumps(obj, ensure_ascii=False) + "\n")
@@ -263,6 +265,10 @@ def classify_jsonl(
         print(f"note: {note}", file=err)
     for key, n in fallbacks.items():
         print(f"note: {key}: {n} item(s)", file=err)
+    if checks:
+        changed = sum(c.final != c.llm for c in checks)
+        print(f"note: {len(checks)} LLM categor{'y' if len(checks) == 1 else 'ies'} disputed by the offline classifier "
+              f"and asked again; {changed} changed (docs/llm.md)", file=err)
     return bad
 
 

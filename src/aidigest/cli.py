@@ -63,7 +63,7 @@ _state: dict = {"db": None}  # the store the command uses (named when a store er
 # ---- shared options ---------------------------------------------------------------------------
 DateOpt = Annotated[
     str | None,
-    typer.Option("--date", help="Day: YYYY-MM-DD, today, yesterday or -Nd, in the configured time zone (general.timezone). Default: the last complete day there."),
+    typer.Option("--date", help="Day: YYYY-MM-DD (1970-01-01 to today), today, yesterday or -Nd, in the configured time zone (general.timezone). Default: the last complete day there."),
 ]
 ConfigOpt = Annotated[
     Path | None,
@@ -683,6 +683,8 @@ def cache_clear_cmd(
         from .llm.cache import cache_clear
         from .store import Store
 
+        if older_than_days is not None and older_than_days < 0:
+            raise UserError(f"--older-than-days {older_than_days}: must be 0 or more (days)")
         cfg = _config(config, db)
         with Store(cfg.general.db) as store:
             n = cache_clear(store, older_than_days)

@@ -40,3 +40,11 @@ def test_a_day_that_has_not_begun_is_refused_before_any_fetch(tmp_path):
     tomorrow = (dt.datetime.now(dt.UTC) + dt.timedelta(days=2)).date().isoformat()  # after today in every zone
     r = aidigest("run", "--from", "2026-08-01", "--to", tomorrow, "--db", str(tmp_path / "s.db"), cwd=tmp_path)
     assert tomorrow in one_line_error(r, 2)
+
+
+# ---- cache clear -----------------------------------------------------------------------------------------
+def test_cache_clear_with_a_negative_age_is_one_line_exit_2(tmp_path):
+    """Before: a 44-line ValueError traceback, exit 1."""
+    r = aidigest("cache", "clear", "--older-than-days", "-5", "--db", str(tmp_path / "s.db"), cwd=tmp_path)
+    assert "--older-than-days -5" in one_line_error(r, 2)
+    assert not (tmp_path / "s.db").exists()

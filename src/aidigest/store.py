@@ -246,11 +246,23 @@ class Store:
             self.conn.execute("PRAGMA foreign_keys = ON")
             self._refuse_newer(self.schema_version)  # before anything is written, even the journal mode
             if not memory:
+                self._check_intact()
                 self._use_wal()
             self.migrate()
         except (sqlite3.Error, OSError, StoreError) as e:
             self.conn.close()
             raise store_error(self.path, e) from None
+
+    def _check_intact(self) -> None:
+        """Refuse a damaged file before the first write (a run used to write its `runs` row, then meet the damage).
+        `PRAGMA quick_check` reads every page (it skips integrity_check's index-content comparison): measured
+        0.36-0.45 s on a 148 MB store and 2.7-3.1 s on a 1 GB one (a shared 2-core host); the demo day adds ~0.8 MB,
+        so a year of daily runs costs well under a second per run."""
+        problems = [str(r[0]) for r in self.conn.execute("PRAGMA quick_check(3)")]
+        if problems != ["ok"]:
+            raise StoreError(f"store {self.path} is damaged ({'; '.join(p.strip() for p in problems)[:300]}); it was "
+                             f"not modified: move it aside (mv {self.path} {self.path}.broken) and rerun to start a "
+                             "new one, or restore a backup")
 
     def _use_wal(self) -> None:
         """Switch the store to WAL (persistent in the file: only its first opener does it). SQLite answers

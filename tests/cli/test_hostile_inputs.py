@@ -5,10 +5,13 @@ real recording, real SQLite files; the LLM is a fake OpenAI-compatible server on
 from __future__ import annotations
 
 import datetime as dt
+import random
+import sqlite3
+from pathlib import Path
 
 import pytest
 
-from clihelp import DEMO, aidigest, no_traceback  # noqa: E402
+from clihelp import DAY, DEMO, aidigest, no_traceback  # noqa: E402
 
 
 def one_line_error(r, code: int) -> str:
@@ -48,3 +51,38 @@ def test_cache_clear_with_a_negative_age_is_one_line_exit_2(tmp_path):
     r = aidigest("cache", "clear", "--older-than-days", "-5", "--db", str(tmp_path / "s.db"), cwd=tmp_path)
     assert "--older-than-days -5" in one_line_error(r, 2)
     assert not (tmp_path / "s.db").exists()
+
+
+# ---- a damaged store is found before the first write --------------------------------------------------------
+def damage_pages(db: Path, table: str, count: int) -> list[int]:
+    """Overwrite `count` leaf pages of `table` in the middle of the file with random bytes (a disk fault)."""
+    conn = sqlite3.connect(db)
+    try:
+        size = conn.execute("PRAGMA page_size").fetchone()[0]
+        pages = [r[0] for r in conn.execute("SELECT pageno FROM dbstat WHERE name = ? AND pagetype = 'leaf' "
+                                            "ORDER BY pageno", (table,))]
+    finally:
+        conn.close()
+    middle = pages[len(pages) // 2 : len(pages) // 2 + count]
+    with open(db, "r+b") as f:
+        for page in middle:
+            f.seek((page - 1) * size)
+            f.write(random.Random(page).randbytes(size))
+    return middle
+
+
+def test_a_store_with_damaged_pages_is_refused_before_anything_is_written(tmp_path):
+    """Before: the run wrote its `runs` row, then met the damage: exit 1 and the damaged file changed."""
+    db = tmp_path / "s.sqlite3"
+    r = aidigest("run", "--date", DAY, "--replay", str(DEMO), "--db", str(db), "--out", str(tmp_path / "r"),
+                 "--llm", "none", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert not Path(f"{db}-wal").exists()
+    assert len(damage_pages(db, "items", 2)) == 2
+    before = db.read_bytes()
+    r = aidigest("run", "--date", DAY, "--replay", str(DEMO), "--db", str(db), "--out", str(tmp_path / "r2"),
+                 "--llm", "none", cwd=tmp_path)
+    line = one_line_error(r, 2)
+    assert str(db) in line and "damaged" in line and "move it aside" in line
+    assert db.read_bytes() == before  # byte-identical: not even a `runs` row
+    assert not [p for p in (tmp_path / "r2").rglob("*") if p.is_file()]  # no report

@@ -541,7 +541,7 @@ def sources(db: DbOpt = None, config: ConfigOpt = None) -> None:
         cfg = _config(config, db)
         last = {}
         if Path(cfg.general.db).exists():
-            with Store(cfg.general.db) as store:
+            with Store(cfg.general.db, read_only=True) as store:  # only reads: a read-only store can be inspected
                 last = store.last_outcomes()
         t = Table(title="Configured sources")
         for col in ("source", "kind", "last day", "last status", "items", "error"):
@@ -664,7 +664,8 @@ def cache_stats_cmd(db: DbOpt = None, config: ConfigOpt = None) -> None:
         from .store import Store
 
         cfg = _config(config, db)
-        with Store(cfg.general.db) as store:
+        # only reads: a read-only store can be inspected; no store yet = an empty cache (nothing is created)
+        with Store(cfg.general.db, read_only=True) if Path(cfg.general.db).exists() else Store() as store:
             stats = cache_stats(store)
         out.print_json(stats.model_dump_json())
 

@@ -5,6 +5,7 @@ real recording, real SQLite files; the LLM is a fake OpenAI-compatible server on
 from __future__ import annotations
 
 import datetime as dt
+import json
 import random
 import sqlite3
 from pathlib import Path
@@ -12,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from clihelp import DAY, DEMO, aidigest, no_traceback  # noqa: E402
+from test_bad_state import in_namespace, needs_mounts, read_only  # noqa: E402 - the private mount namespace harness
 
 
 def one_line_error(r, code: int) -> str:
@@ -86,3 +88,25 @@ def test_a_store_with_damaged_pages_is_refused_before_anything_is_written(tmp_pa
     assert str(db) in line and "damaged" in line and "move it aside" in line
     assert db.read_bytes() == before  # byte-identical: not even a `runs` row
     assert not [p for p in (tmp_path / "r2").rglob("*") if p.is_file()]  # no report
+
+
+# ---- commands that only read open the store read-only -------------------------------------------------------
+@needs_mounts
+@pytest.mark.parametrize("command", [("sources",), ("cache", "stats")])
+def test_read_only_commands_inspect_a_read_only_store(tmp_path, command):
+    """Before: both failed with "store ... cannot be written" (exit 2): the store was opened for writing."""
+    disk = tmp_path / "ro"
+    disk.mkdir()
+    db = disk / "s.sqlite3"
+    r = aidigest("run", "--date", DAY, "--replay", str(DEMO), "--db", str(db), "--out", str(tmp_path / "r"),
+                 "--llm", "none", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    before = {p.name: p.read_bytes() for p in disk.iterdir()}
+    r, res = in_namespace({"mount": read_only(disk), "args": [*command, "--db", str(db)], "cwd": str(tmp_path),
+                           "inspect": str(disk)})
+    assert r.returncode == 0 and no_traceback(r), r.stderr
+    if command == ("sources",):
+        assert "hackernews" in r.stdout and "ok" in r.stdout  # the last outcomes were read
+    else:
+        assert json.loads(r.stdout)["entries"] == 0
+    assert {p.name: p.read_bytes() for p in disk.iterdir()} == before

@@ -54,10 +54,17 @@ def _error(message: object) -> None:  # outside text is printed literally (cli_g
 
 
 def _warning(message: object, label: str = "warning:") -> None:
-    say(err, label, "yellow", message)
+    if not _state["quiet"]:  # -q: errors only
+        say(err, label, "yellow", message)
 
 
-_state: dict = {"db": None}  # the store the command uses (named when a store error happens mid-run)
+def _info(*objects, **kw) -> None:
+    """A command's summary on stdout (the sources table, the reports written, deliveries): none with -q."""
+    if not _state["quiet"]:
+        out.print(*objects, **kw)
+
+
+_state: dict = {"db": None, "quiet": False}  # the store the command uses (named when a store error happens mid-run); -q
 
 
 # ---- shared options ---------------------------------------------------------------------------
@@ -180,6 +187,8 @@ def _http(cfg: Config, store, replay: Path | None, record: Path | None):
 
 
 def _print_outcomes(outcomes) -> None:
+    if _state["quiet"]:
+        return
     t = Table(title="Sources", show_lines=False)
     for col in ("source", "status", "items", "time", "detail"):
         t.add_column(col)
@@ -202,11 +211,12 @@ def _warn_failures(outcomes) -> None:
 def main(
     version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
     verbose: Annotated[int, typer.Option("-v", "--verbose", count=True, help="More on stderr: -v paths, progress and the final line; -vv debug.")] = 0,
-    quiet: Annotated[bool, typer.Option("-q", "--quiet", help="Only errors on stderr (no warnings, no progress bar).")] = False,
+    quiet: Annotated[bool, typer.Option("-q", "--quiet", help="Errors only: no warnings, progress or summary (a command's own output stays: classify lines, sources, cache stats, where).")] = False,
 ) -> None:
     from . import progress
 
     progress.setup(-1 if quiet else verbose, console=err)
+    _state["quiet"] = quiet
     if version:
         out.print(f"aidigest {__version__}")
         raise typer.Exit(0)
@@ -278,7 +288,7 @@ def collect(
         _print_outcomes(res.outcomes)
         _warn_failures(res.outcomes)
         real = [o for o in res.outcomes if not is_enricher(o.source)]
-        out.print(
+        _info(
             f"{day}: {len(res.items)} items ({res.new_items} new, {res.merged} merged duplicates) in {cfg.general.db}"
         )
         if real and all(o.status in ("failed", "no_recording") for o in real):
@@ -366,7 +376,7 @@ def run(
             for _kind, (path, old, new) in sorted(summary.kept.items()):
                 _warning(f"kept the published {path} ({old} items): this run would show only {new}; "
                          "pass --replace to overwrite it")
-            out.print(
+            _info(
                 f"LLM: {h.llm.provider} — {h.llm.calls} calls, {h.llm.cached} cached, "
                 f"{h.llm.tokens_in + h.llm.tokens_out} tokens, ${h.llm.cost_usd:.4f}"
             )
@@ -374,7 +384,7 @@ def run(
                 if note.startswith("offline classifier:"):
                     _warning(note, label="note:")
             for kind, paths in summary.reports.items():
-                out.print(cli_report_line(kind, summary.items_by_kind.get(kind, 0), summary.shown_by_kind.get(kind), paths),
+                _info(cli_report_line(kind, summary.items_by_kind.get(kind, 0), summary.shown_by_kind.get(kind), paths),
                           highlight=False, markup=False)
             real = [o for o in h.outcomes if not is_enricher(o.source)]
             failed_sources = [o.source for o in real if o.status in ("failed", "no_recording")]
@@ -395,7 +405,7 @@ def run(
         delivery_failures: list[str] = []
         for day in days:
             if len(days) > 1:
-                out.print(f"[bold]── {day} ──[/]")
+                _info(f"[bold]── {day} ──[/]")
             try:
                 one_day(day)
             except RunFailed as e:
@@ -432,7 +442,7 @@ def _notify(cfg: Config, day: dt.date, out_dir: Path) -> list[str]:
     for d in res.deliveries:
         style = {"sent": "green", "skipped": "dim"}.get(d.status, "red")
         what = {"sent": f"sent ({d.parts} message(s))", "skipped": "already sent"}.get(d.status, f"FAILED: {d.error}")
-        out.print(f"delivery {d.day} {d.kind} → {d.target}: {what}", highlight=False, markup=False, style=style)
+        _info(f"delivery {d.day} {d.kind} → {d.target}: {what}", highlight=False, markup=False, style=style)
     return [f"{d.day} {d.kind} {d.target}" for d in res.failed]
 
 
@@ -522,7 +532,7 @@ def site(
             raise UserError(str(e)) from None
         for line in res.skipped:
             _warning(f"skipped {line}")
-        out.print(
+        _info(
             f"site: {res.days} days, {len(res.written)} files written, {len(res.removed)} removed, "
             f"{res.unchanged} unchanged in {res.seconds:.1f}s → {res.index}", highlight=False, markup=False,
         )

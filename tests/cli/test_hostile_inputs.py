@@ -110,3 +110,17 @@ def test_read_only_commands_inspect_a_read_only_store(tmp_path, command):
     else:
         assert json.loads(r.stdout)["entries"] == 0
     assert {p.name: p.read_bytes() for p in disk.iterdir()} == before
+
+
+# ---- the command line's details (issue 19) ----------------------------------------------------------------
+def test_quiet_prints_errors_only(tmp_path):
+    """Before: -q still printed the source warning and the Sources table, the LLM line and the report lines."""
+    args = ("run", "--date", DAY, "--replay", str(DEMO), "--db", str(tmp_path / "s.db"), "--out", str(tmp_path / "r"),
+            "--llm", "none")
+    loud = aidigest(*args, cwd=tmp_path)
+    assert loud.returncode == 0 and "warning:" in loud.stderr and "Sources" in loud.stdout  # there is something to hide
+    r = aidigest("-q", *args, "--replace", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert (r.stdout, r.stderr) == ("", "")
+    r = aidigest("-q", "run", "--date", "someday", "--db", str(tmp_path / "s.db"), cwd=tmp_path)
+    assert r.returncode == 2 and r.stderr.startswith("error:")  # errors still show

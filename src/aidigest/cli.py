@@ -592,7 +592,7 @@ def classify(llm: LlmOpt = None, config: ConfigOpt = None, db: DbOpt = None) -> 
             if store is not None:
                 store.close()
         if bad:
-            _warning(f"{bad} input line(s) skipped (see messages above)")
+            _error(f"{bad} input line(s) skipped (see messages above)")  # exit 1: shown with -q too
             raise typer.Exit(1)
 
     _run(body)

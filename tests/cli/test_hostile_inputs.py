@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import random
+import re
 import sqlite3
 from pathlib import Path
 
@@ -124,3 +125,24 @@ def test_quiet_prints_errors_only(tmp_path):
     assert (r.stdout, r.stderr) == ("", "")
     r = aidigest("-q", "run", "--date", "someday", "--db", str(tmp_path / "s.db"), cwd=tmp_path)
     assert r.returncode == 2 and r.stderr.startswith("error:")  # errors still show
+
+
+def test_classify_of_binary_input_names_a_few_bad_lines_and_counts_the_rest(tmp_path):
+    """Before: one error line per bad input line (2.2 million lines, 161 MB, from 20 s of /dev/urandom)."""
+    from aidigest.classify import MAX_NAMED_ERRORS
+
+    noise = random.Random(7).randbytes(2_000_000)  # what `classify < /dev/urandom` reads, a finite piece of it
+    good = b'{"title": "A new open-weight large language model beats GPT-4 on reasoning benchmarks"}\n'
+    r = aidigest("classify", "--llm", "none", "--db", str(tmp_path / "s.db"), cwd=tmp_path,
+                 stdin=noise + b"\n" + good + noise)
+    stderr, stdout = r.stderr.decode("utf-8"), r.stdout.decode("utf-8")  # bytes in, bytes out
+    assert r.returncode == 1 and "Traceback" not in stderr, stderr[-2000:]
+    lines = stderr.splitlines()
+    named = [ln for ln in lines if ln.endswith("line skipped")]
+    assert len(named) == MAX_NAMED_ERRORS and len(lines) <= MAX_NAMED_ERRORS + 3, lines[-5:]
+    in_all = re.search(r"error: ([\d,]+) bad input lines in all", stderr)
+    skipped = re.search(r"error: (\d+) input line\(s\) skipped", stderr)
+    assert in_all and skipped and int(in_all.group(1).replace(",", "")) == int(skipped.group(1)), lines[-3:]
+    # every non-blank line of noise is bad (not UTF-8 or not JSON); blank ones are ignored
+    assert int(skipped.group(1)) > noise.count(b"\n") * 2 * 0.9
+    assert [json.loads(ln)["category"] for ln in stdout.splitlines()] == ["llm"]  # the good line still got through

@@ -347,10 +347,13 @@ def run(
             if not configured_targets(cfg):
                 raise UserError("--notify: no delivery targets; set notify.targets in the config or AIDIGEST_NOTIFY (apprise URLs)")
         language = lang or cfg.general.language
-        from .summarize.i18n import LANGUAGE_NAMES_EN
+        from .summarize.i18n import LANGUAGE_NAMES_EN, suggest_language
 
         if language not in LANGUAGE_NAMES_EN:
-            raise UserError(f"--lang {language!r} is not a known language code ({', '.join(sorted(LANGUAGE_NAMES_EN))})")
+            guess = suggest_language(language)
+            hint = f"did you mean {guess}? " if guess else ""
+            raise UserError(f"--lang {language!r} is not a known language code ({hint}known: "
+                            f"{', '.join(sorted(LANGUAGE_NAMES_EN))})")
         target = Path(cfg.general.out)
         if problem := out_dir_problem(target):
             raise UserError(f"--out {target} {problem}" if problem.startswith("is") else f"--out {target}: {problem}")

@@ -146,3 +146,13 @@ def test_classify_of_binary_input_names_a_few_bad_lines_and_counts_the_rest(tmp_
     # every non-blank line of noise is bad (not UTF-8 or not JSON); blank ones are ignored
     assert int(skipped.group(1)) > noise.count(b"\n") * 2 * 0.9
     assert [json.loads(ln)["category"] for ln in stdout.splitlines()] == ["llm"]  # the good line still got through
+
+
+@pytest.mark.parametrize("lang,meant", [("kr", "ko"), ("jp", "ja"), ("korean", "ko"), ("englsh", "en")])
+def test_an_unknown_language_code_suggests_the_nearest_known_one(tmp_path, lang, meant):
+    """Before: "--lang 'kr' is not a known language code (de, en, ...)" with no suggestion."""
+    r = aidigest("run", "--date", DAY, "--replay", str(DEMO), "--lang", lang, "--db", str(tmp_path / "s.db"),
+                 cwd=tmp_path)
+    line = one_line_error(r, 2)
+    assert f"did you mean {meant}?" in line and "not a known language code" in line
+    assert not (tmp_path / "s.db").exists()

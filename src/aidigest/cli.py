@@ -17,11 +17,13 @@ from rich.text import Text
 
 from . import __version__
 from .cli_guard import Signals, out_dir_problem, replay_index_problem, say
+from .cli_help import plain_flags
 from .config import DEFAULT_CONFIG_NAME, Config, ConfigError, default_config_text, environ, load_config
 from .llm.registry import choices as llm_choices
 from .llm.providers import PROVIDERS  # noqa: F401 - registers the providers the --llm help names
 from .sources import is_enricher
 
+plain_flags()  # `--notify`, not `--notify <bool>`, in the help (aidigest.cli_help)
 app = typer.Typer(
     help="aidigest: a daily digest of AI news and papers — collect, categorize, summarize (Korean by default), report.",
     no_args_is_help=True,
@@ -607,7 +609,7 @@ def train(
     out_dir: Annotated[Path, typer.Option("--out", help="Folder to write the classifier to (weights.npz + meta.json).")],
     config: ConfigOpt = None,
 ) -> None:
-    """Fit the offline classifier's head on your labelled examples (numpy, seconds); use it with [digest] classifier."""
+    """Fit the offline classifier's head on your labelled examples (numpy, seconds); use it with \\[digest] classifier."""
 
     def body():
         from .classify.train import train_head
@@ -627,7 +629,7 @@ def train(
         cv = f", 5-fold cross-validation accuracy {rep.cv_accuracy:.3f}" if rep.cv_accuracy is not None else ""
         out.print(f"trained on {rep.examples} examples ({', '.join(f'{k} {v}' for k, v in rep.per_label.items())}) in "
                   f"{rep.seconds:.1f} s: training accuracy {rep.train_accuracy:.3f}{cv}; written to {rep.out}. "
-                  f'Use it with [digest] classifier = "{rep.out}"', highlight=False)
+                  f'Use it with [digest] classifier = "{rep.out}"', highlight=False, markup=False)
         missing = [i for i in taxonomy.ids if i not in rep.per_label]
         if missing:
             out.print(f"categories without examples (zero-shot for them): {', '.join(missing)}", highlight=False)

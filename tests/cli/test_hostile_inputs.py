@@ -156,3 +156,41 @@ def test_an_unknown_language_code_suggests_the_nearest_known_one(tmp_path, lang,
     line = one_line_error(r, 2)
     assert f"did you mean {meant}?" in line and "not a known language code" in line
     assert not (tmp_path / "s.db").exists()
+
+
+def commands() -> list[tuple[list[str], object]]:
+    """(argv, click command) of every command and sub-command of `aidigest`."""
+    import typer
+
+    from aidigest.cli import app
+
+    found = []
+
+    def walk(cmd, path):
+        found.append((path, cmd))
+        for name, sub in sorted(getattr(cmd, "commands", {}).items()):
+            walk(sub, [*path, name])
+
+    walk(typer.main.get_command(app), [])
+    return found
+
+
+def test_every_help_keeps_its_brackets_and_shows_flags_without_a_value(tmp_path):
+    """Before: `train --help` read "use it with  classifier" (rich markup ate "[digest]"), and every flag was shown
+    as taking a value: `--notify <bool>`, `-v <int>`, `--help <bool>`."""
+    cmds = commands()
+    assert len(cmds) >= 14
+    for path, cmd in cmds:
+        r = aidigest(*path, "--help", cwd=tmp_path)
+        assert r.returncode == 0, (path, r.stderr)
+        flat = " ".join(r.stdout.replace("│", " ").split())
+        texts = [cmd.help or ""] + [getattr(p, "help", None) or "" for p in cmd.params]
+        for text in texts:
+            for bracket in re.findall(r"\\?\[[^\[\]\s]+\]", text):  # "[digest]" (written "\[digest]" for rich)
+                assert bracket.lstrip("\\") in flat, (path, bracket)
+        for p in cmd.params:
+            if getattr(p, "is_flag", False) or getattr(p, "count", False):
+                for opt in p.opts:
+                    assert not re.search(rf"{re.escape(opt)}\s+(?:-\w\s+)?<", flat), (path, opt, flat[:300])
+    train = aidigest("train", "--help", cwd=tmp_path).stdout
+    assert "[digest] classifier" in " ".join(train.split())

@@ -194,3 +194,33 @@ def test_every_help_keeps_its_brackets_and_shows_flags_without_a_value(tmp_path)
                     assert not re.search(rf"{re.escape(opt)}\s+(?:-\w\s+)?<", flat), (path, opt, flat[:300])
     train = aidigest("train", "--help", cwd=tmp_path).stdout
     assert "[digest] classifier" in " ".join(train.split())
+
+
+def test_notify_names_a_target_by_scheme_and_host_never_its_secrets(tmp_path):
+    """Before: a target given as one variable (`${HOOK_URL}`) was named `#1 ***`, although docs/schedule.md promises
+    scheme and host; user, password and path were never to be shown (and still are not)."""
+    from fakes.receivers import HookServer, SmtpServer
+
+    r = aidigest("run", "--date", DAY, "--replay", str(DEMO), "--db", str(tmp_path / "s.db"), "--out",
+                 str(tmp_path / "r"), "--llm", "none", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    user, password, token = "reader-login", "pa55-w0rd-77", "hook-token-31337"
+    with HookServer() as hooks, SmtpServer() as smtp:
+        env = {
+            "AIDIGEST_NOTIFY": f"${{HOOK_URL}} mailto://${{SMTP_USER}}:${{SMTP_PASSWORD}}@127.0.0.1:{smtp.port}"
+                               "?from=digest@example.com&to=reader@example.com&mode=insecure",
+            "HOOK_URL": f"json://127.0.0.1:{hooks.port}/hook/{token}", "SMTP_USER": user, "SMTP_PASSWORD": password,
+            "NO_PROXY": "127.0.0.1", "no_proxy": "127.0.0.1",
+        }
+        r = aidigest("notify", "--date", DAY, "--db", str(tmp_path / "s.db"), "--out", str(tmp_path / "r"),
+                     cwd=tmp_path, env=env)
+    shown = r.stdout + r.stderr
+    # the SMTP receiver offers no login, so the mail with a user and password fails (exit 4): its failure lines
+    # name the target the same way
+    assert r.returncode == 4 and f"failed for 2026-08-02 news #2 mailto://127.0.0.1:{smtp.port};" in r.stderr, shown
+    assert f"→ #1 json://127.0.0.1:{hooks.port}: " in shown, shown
+    assert f"→ #2 mailto://127.0.0.1:{smtp.port}: " in shown, shown
+    for secret in (user, password, token, "/hook"):
+        assert secret not in shown
+    labels = {row[0] for row in sqlite3.connect(tmp_path / "s.db").execute("SELECT label FROM deliveries")}
+    assert labels == {f"#1 json://127.0.0.1:{hooks.port}", f"#2 mailto://127.0.0.1:{smtp.port}"}

@@ -109,7 +109,7 @@ def test_failing_target_does_not_block_others_is_retried_and_nothing_is_sent_twi
         r1 = aidigest("notify", "--date", "2026-08-02", "--db", str(db), "--out", str(out), cwd=tmp_path, env=env)
         assert r1.returncode == 4, r1.stderr
         assert "FAILED" in r1.stdout and "500" in r1.stdout and "retried on the next run" in r1.stderr
-        assert SECRET not in r1.stdout + r1.stderr and f"json://127.0.0.1:{hooks.port}/…" in r1.stdout
+        assert SECRET not in r1.stdout + r1.stderr and f"#1 json://127.0.0.1:{hooks.port}: FAILED" in r1.stdout
         assert len(hooks.to("/up")) == 2 and len(hooks.to("/down")) >= 2  # the failure did not stop /up
 
         # rerun while still down: /up is not resent, /down is tried again

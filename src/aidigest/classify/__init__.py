@@ -155,6 +155,7 @@ async def classify_items(
 MAX_LINE_BYTES = 1_000_000  # a longer `classify` input line is skipped and counted (read past, never held whole)
 MAX_TITLE_CHARS = 1_000  # the classifier sees at most this much of a title (the output line keeps it all)
 BATCH_LINES = 1_000  # lines classified and written together: memory stays bounded, output streams
+MAX_NAMED_ERRORS = 20  # bad lines named one by one on stderr; the rest are only counted (binary input: millions)
 
 
 def _parse_line(line: str, lineno: int) -> tuple[dict | None, str | None]:
@@ -259,8 +260,14 @@ def classify_jsonl(
         good.clear()
         items.clear()
 
-    with runner:
-        bad = _classify_lines(lines, good, items, err, flush)
+    bad = [0]
+    try:
+        with runner:
+            _classify_lines(lines, good, items, err, flush, bad)
+    finally:  # also when interrupted: the count of what was skipped is never lost
+        if bad[0] > MAX_NAMED_ERRORS:
+            print(f"error: {bad[0]:,} bad input lines in all; the first {MAX_NAMED_ERRORS} are named above, "
+                  "the others were skipped the same way", file=err)
     for note in notes:
         print(f"note: {note}", file=err)
     for key, n in fallbacks.items():
@@ -269,11 +276,12 @@ def classify_jsonl(
         changed = sum(c.final != c.llm for c in checks)
         print(f"note: {len(checks)} LLM categor{'y' if len(checks) == 1 else 'ies'} disputed by the offline classifier "
               f"and asked again; {changed} changed (docs/llm.md)", file=err)
-    return bad
+    return bad[0]
 
 
-def _classify_lines(lines, good: list[dict], items: list[Item], err: TextIO, flush) -> int:
-    bad = 0
+def _classify_lines(lines, good: list[dict], items: list[Item], err: TextIO, flush, bad: list[int]) -> None:
+    """Classify the good lines (via `flush`), name the first MAX_NAMED_ERRORS bad ones on `err` and count them
+    all in bad[0]."""
     for lineno, (line, problem) in enumerate(_input_lines(lines), start=1):
         if problem is None:
             assert line is not None
@@ -285,8 +293,9 @@ def _classify_lines(lines, good: list[dict], items: list[Item], err: TextIO, flu
         else:
             problem = f"line {lineno}: {problem}"
         if problem:
-            print(f"error: {problem}; line skipped", file=err)
-            bad += 1
+            bad[0] += 1
+            if bad[0] <= MAX_NAMED_ERRORS:
+                print(f"error: {problem}; line skipped", file=err)
             continue
         assert obj is not None
         good.append(obj)
@@ -296,4 +305,3 @@ def _classify_lines(lines, good: list[dict], items: list[Item], err: TextIO, flu
         if len(items) >= BATCH_LINES:
             flush()
     flush()
-    return bad

@@ -7,6 +7,7 @@ True so the report can say so). Script checks (`script_share`) back the summary 
 
 from __future__ import annotations
 
+import difflib
 import unicodedata
 from dataclasses import dataclass
 
@@ -25,6 +26,36 @@ _NAMES_IN: dict[str, dict[str, str]] = {
     "fr": {"ko": "coréen", "en": "anglais", "ja": "japonais", "zh": "chinois", "de": "allemand", "fr": "français", "es": "espagnol"},
     "es": {"ko": "coreano", "en": "inglés", "ja": "japonés", "zh": "chino", "de": "alemán", "fr": "francés", "es": "español"},
 }
+
+
+# what people type for a language instead of its ISO 639-1 code: country codes and ISO 639-2/3 codes
+_MISTAKEN_CODES = {
+    "kr": "ko", "kor": "ko", "jp": "ja", "jpn": "ja", "cn": "zh", "chn": "zh", "zho": "zh", "chi": "zh", "tw": "zh",
+    "us": "en", "uk": "en", "gb": "en", "eng": "en", "ger": "de", "deu": "de", "fre": "fr", "fra": "fr", "spa": "es",
+    "ita": "it", "br": "pt", "por": "pt", "rus": "ru", "vn": "vi", "vie": "vi",
+}
+
+
+def suggest_language(value: str) -> str | None:
+    """The known language code a user most likely meant by `value` ("kr" -> "ko", "Korean" or "한국어" -> "ko",
+    "zh-CN" -> "zh", "en_US" -> "en", "fe" -> "fr"...), None when nothing is close."""
+    v = value.strip().lower().replace("_", "-")
+    if v in LANGUAGE_NAMES_EN:
+        return v
+    if v in _MISTAKEN_CODES:
+        return _MISTAKEN_CODES[v]
+    if "-" in v and v.split("-")[0] in LANGUAGE_NAMES_EN:  # a locale: zh-cn, en-us
+        return v.split("-")[0]
+    names = {name.lower(): code for code, name in LANGUAGE_NAMES_EN.items()}
+    for by_lang in _NAMES_IN.values():
+        names.update({name.lower(): code for code, name in by_lang.items()})
+    if v in names:
+        return names[v]
+    if len(v) <= 3:  # a mistyped code: one letter off ("fe" -> "fr")
+        close = difflib.get_close_matches(v, list(LANGUAGE_NAMES_EN), n=1, cutoff=0.5)
+        return close[0] if close else None
+    close = difflib.get_close_matches(v, list(names), n=1, cutoff=0.75)  # a misspelt name ("englsh")
+    return names[close[0]] if close else None
 
 
 def language_name(code: str, in_lang: str = "en") -> str:

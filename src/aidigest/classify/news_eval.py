@@ -27,6 +27,9 @@ from pathlib import Path
 from pydantic import BaseModel, Field
 
 from ..config import env_value
+from ..models import Item
+from ..taxonomy import load_taxonomy
+from . import business_override
 from .eval import CategoryScore
 from .offline import NOT_AI, OfflineClassifier, embed, item_text
 
@@ -169,14 +172,21 @@ def score_news(preds: list[str], cases: list[NewsCase]) -> NewsScore:
     )
 
 
+def predict_news(cases: list[NewsCase], model: OfflineClassifier | None = None) -> list[str]:
+    """What a run files each case under offline: the model on "title. text", then the news business rule
+    (aidigest.classify.business_override), as `aidigest classify` and the pipeline do."""
+    model = model or OfflineClassifier.load()
+    taxonomy = load_taxonomy()
+    texts = [item_text(c.title, c.text) for c in cases]
+    preds = [cid for cid, _ in model.predict_embeddings(embed(texts), texts)]
+    return [business_override(Item(kind="news", title=c.title, url=f"https://example.invalid/{i}", key=str(i)), p, taxonomy)
+            for i, (c, p) in enumerate(zip(cases, preds, strict=True))]
+
+
 def eval_news(folder: str | Path, model: OfflineClassifier | None = None) -> NewsReport:
     """Scores of the shipped (or given) offline model on the English and Korean news test sets in `folder`."""
-    model = model or OfflineClassifier.load()
     report = NewsReport(folder=str(folder))
     for lang, cases in load_news_sets(folder).items():
-        if not cases:
-            continue
-        texts = [item_text(c.title, c.text) for c in cases]
-        preds = [cid for cid, _ in model.predict_embeddings(embed(texts), texts)]
-        report.sets[lang] = score_news(preds, cases)
+        if cases:
+            report.sets[lang] = score_news(predict_news(cases, model), cases)
     return report

@@ -5,7 +5,8 @@ multilingual Universal Sentence Encoder (package `fast-universal-sentence-encode
 Korean and English share one space). Beside the embedding, the model sees hashed word unigrams and bigrams
 of the same text (`hashed_bow`: Latin-script words only, crc32 into meta["bow"]["dim"] buckets, 1+log(tf),
 L2-normalized, times meta["bow"]["scale"]), which carry exact domain terms ("segmentation", "LLM", "Rust")
-that the embedding blurs. A multinomial
+that the embedding blurs; weights trained with meta["bow"]["ko_gloss"] also hash English glosses of the Korean IT
+terms of a text (aidigest.classify.korean), so Korean titles reach the word features too. A multinomial
 logistic regression trained by scripts/train_classifier.py on the DEVELOPMENT split only maps both to a
 taxonomy id; its weights ship in `aidigest/data/classifier/` (weights.npz + meta.json) and prediction is
 `softmax(X @ W.T + scale * H @ V.T + b)` with X the embeddings and H the hashed features: numpy only.

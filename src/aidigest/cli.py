@@ -806,30 +806,33 @@ def train(
 def eval_classify_cmd(
     data: Annotated[
         Path | None,
-        typer.Option("--data", help="Folder with the test split (dw-dengwei_*.jsonl). Default: ../shared/data or tests/data/classify."),
+        typer.Option("--data", help="Folder with the test split (dw-dengwei_*.jsonl; news/ beside it if present). Default: ../shared/data or tests/data/classify."),
     ] = None,
 ) -> None:
-    """Accuracy of the offline classifier on the held-out test split (arXiv primary categories as families)."""
+    """Accuracy of the offline classifier on the held-out test split: papers and news (English, Korean); the first line is the fair, text-only figure."""
 
     def body():
         from .classify.eval import default_test_dir, eval_classify
+        from .classify.eval_table import category_table, fair_line, family_line, family_table, news_line, news_table
+        from .classify.news_eval import default_news_dir, eval_news
 
         folder = data or default_test_dir()
         if folder is None or not Path(folder).exists():
             raise UserError(f"test split not found at {folder}; pass --data DIR")
         report = eval_classify(folder)
-        t = Table(title=f"Offline classifier on the test split ({folder})")
-        for col in ("family", "scored", "accuracy"):
-            t.add_column(col)
-        for fam, acc in report.per_family.items():
-            t.add_row(fam, str(report.per_family_n.get(fam, "")), f"{acc:.3f}")
-        t.add_row("[bold]all[/]", str(report.n_scored), f"[bold]{report.accuracy:.3f}[/]")
-        out.print(t)
-        out.print(f"accuracy {report.accuracy:.4f} on {report.n_scored} scored papers ({report.n_skipped} not scored); "
-                  f"text only (no arXiv categories): {report.accuracy_text_only:.4f}")
-        from .classify.eval_table import category_table
-
+        news_dir = default_news_dir(data)
+        news = eval_news(news_dir) if news_dir else None
+        out.print(fair_line(report, news), highlight=False, soft_wrap=True)
+        out.print(family_table(report, folder))
+        out.print(family_line(report), highlight=False)
         out.print(category_table(report))
+        if news is None:
+            out.print("news: no labelled news set found (tests/data/classify/news, or news/ beside --data)", highlight=False)
+        else:
+            for lang, s in news.sets.items():
+                out.print(news_table(lang, s))
+                out.print(news_line(lang, s), highlight=False)
+
     _run(body)
 
 

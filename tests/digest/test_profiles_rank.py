@@ -251,3 +251,15 @@ def test_unknown_profile_category_is_one_line(tmp_path):
                        capture_output=True, text=True, env=env, timeout=120)
     assert r.returncode == 2 and "[profiles.nlp] categories: reinforcement_learning not in the taxonomy" in r.stderr
     assert "Traceback" not in r.stderr and not (tmp_path / "s.db").exists()
+
+
+def test_baselines_are_expected_values_ties_broken_at_random():
+    """Popularity without any signal (every labelled paper scores 0) is no order at all: its expected precision
+    is the wanted share, not whatever the arXiv id tie-break happens to put first."""
+    from aidigest.profile_eval import expected_precision
+
+    wanted = [True] * 3 + [False] * 17
+    assert expected_precision([0.0] * 20, wanted, k=10) == pytest.approx(3 / 20)
+    assert expected_precision([1.0, 1.0, 1.0] + [0.0] * 17, wanted, k=10) == pytest.approx(3 / 10)
+    # 2 certain places, then 8 of a tie group of 18 holding 1 wanted
+    assert expected_precision([2.0, 2.0] + [0.0] * 18, wanted, k=10) == pytest.approx((2 + 8 * 1 / 18) / 10)

@@ -263,3 +263,14 @@ def test_baselines_are_expected_values_ties_broken_at_random():
     assert expected_precision([1.0, 1.0, 1.0] + [0.0] * 17, wanted, k=10) == pytest.approx(3 / 10)
     # 2 certain places, then 8 of a tie group of 18 holding 1 wanted
     assert expected_precision([2.0, 2.0] + [0.0] * 18, wanted, k=10) == pytest.approx((2 + 8 * 1 / 18) / 10)
+
+
+def test_pinned_author_matches_without_accents_and_centring_keeps_plain_scores(items):
+    """'Andre Freitas' pinned finds 'André  Freitas'; with random embeddings and no interest/liked paper the
+    score is the author weight alone (centring touches only the similarity part)."""
+    signed = items[0].model_copy(update={"authors": ["André  Freitas"]})
+    day = [signed, *items[1:]]
+    model = build_profile("t", ProfileConfig.model_validate({"authors": ["Andre Freitas"]}), [],
+                          lambda texts: unit_vectors(len(texts), 1))
+    s = score_items(model, day, unit_vectors(len(day), 2), DAY)
+    assert s.author[0] == "Andre Freitas" and abs(s.score[0] - W_AUTHOR) < 1e-6

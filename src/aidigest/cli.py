@@ -755,9 +755,9 @@ def eval_profiles_cmd(
             except FileNotFoundError as e:
                 raise UserError(str(e)) from None
         where = "the test split" if split == "test" else "the second half of the dev days (profiles from the first half)"
-        out.print(f"Reader profiles on {where} ({folder}): precision@10 of the \"추천\" section", highlight=False,
+        out.print(f"Reader profiles on {where} ({folder}): precision@10 of the \"추천\" section", highlight=False, soft_wrap=True,
                   markup=False)
-        out.print(table(scores), highlight=False, markup=False)
+        out.print(table(scores), highlight=False, markup=False, soft_wrap=True)  # a Markdown table: one line per row
 
     _run(body)
 

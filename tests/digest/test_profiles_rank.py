@@ -11,6 +11,7 @@ import datetime as dt
 import json
 import os
 import re
+import zlib
 import subprocess
 import sys
 from pathlib import Path
@@ -274,3 +275,23 @@ def test_pinned_author_matches_without_accents_and_centring_keeps_plain_scores(i
                           lambda texts: unit_vectors(len(texts), 1))
     s = score_items(model, day, unit_vectors(len(day), 2), DAY)
     assert s.author[0] == "Andre Freitas" and abs(s.score[0] - W_AUTHOR) < 1e-6
+
+
+def test_eval_dev_mode_never_reads_the_test_split(tmp_path):
+    """--split dev: readers from the first half of the dev days, scored on the second half; the test folder is
+    not opened (here it holds a file that is not JSON at all). The one real dev day in tests/data is linked
+    under two day names: this test checks which files are read, not a precision. The encoder is faked by
+    vectors drawn from a hash of the text (the real one is covered by the test above)."""
+    (tmp_path / "linyueqian_x").mkdir()
+    (tmp_path / "dw-dengwei_x").mkdir()
+    (tmp_path / "linyueqian_x" / "2025-06-26.jsonl").symlink_to(DEV_DAY)
+    (tmp_path / "linyueqian_x" / "2025-06-27.jsonl").symlink_to(DEV_DAY)
+    (tmp_path / "dw-dengwei_x" / "2026-06-29.jsonl").write_text("not json\n", encoding="utf-8")
+
+    def embed(texts):
+        return np.stack([unit_vectors(1, zlib.crc32(t.encode()))[0] for t in texts]) if texts else np.zeros((0, 512))
+
+    scores = evaluate(tmp_path, embed, "dev")
+    assert scores and all(s.days == 1 for s in scores)
+    with pytest.raises(json.JSONDecodeError):
+        evaluate(tmp_path, embed, "test")

@@ -843,11 +843,17 @@ def eval_profiles_cmd(
         typer.Option("--data", help="Folder with both splits of the labelled papers (linyueqian_* dev, dw-dengwei_* test). "
                                     "Default: ../shared/data, else the copies in tests/data."),
     ] = None,
+    split: Annotated[
+        str,
+        typer.Option("--split", help="test: profiles from the dev split, scored on the test days (report this once). "
+                                     "dev: profiles from the first half of the dev days, scored on the other half "
+                                     "(for choosing settings; the test split is not read)."),
+    ] = "test",
     db: DbOpt = None,
     config: ConfigOpt = None,
 ) -> None:
     """Precision@10 of a profile's "추천" section for simulated readers (profiles from dev papers, scored on test
-    days) against popularity order and a random order."""
+    days) against popularity order and a random order (both as expected values)."""
 
     def body():
         from .classify import offline
@@ -855,18 +861,21 @@ def eval_profiles_cmd(
         from .reuse import embed_cached
         from .store import Store
 
+        if split not in ("dev", "test"):
+            raise UserError(f"--split: dev or test, not {split!r}")
         folder = data or default_data_dir()
         if folder is None or not Path(folder).is_dir():
             raise UserError(f"labelled papers not found at {folder}; pass --data DIR")
         cfg = _config(config, db)
         with Store(cfg.general.db) as store:  # embeddings cached there: a second run is fast
             try:
-                scores = evaluate(Path(folder), lambda texts: embed_cached(texts, store, embed=offline.embed))
+                scores = evaluate(Path(folder), lambda texts: embed_cached(texts, store, embed=offline.embed), split)
             except FileNotFoundError as e:
                 raise UserError(str(e)) from None
-        out.print(f"Reader profiles on the test split ({folder}): precision@10 of the \"추천\" section", highlight=False,
+        where = "the test split" if split == "test" else "the second half of the dev days (profiles from the first half)"
+        out.print(f"Reader profiles on {where} ({folder}): precision@10 of the \"추천\" section", highlight=False, soft_wrap=True,
                   markup=False)
-        out.print(table(scores), highlight=False, markup=False)
+        out.print(table(scores), highlight=False, markup=False, soft_wrap=True)  # a Markdown table: one line per row
 
     _run(body)
 

@@ -11,6 +11,7 @@ import datetime as dt
 import json
 import os
 import re
+import zlib
 import subprocess
 import sys
 from pathlib import Path
@@ -251,3 +252,46 @@ def test_unknown_profile_category_is_one_line(tmp_path):
                        capture_output=True, text=True, env=env, timeout=120)
     assert r.returncode == 2 and "[profiles.nlp] categories: reinforcement_learning not in the taxonomy" in r.stderr
     assert "Traceback" not in r.stderr and not (tmp_path / "s.db").exists()
+
+
+def test_baselines_are_expected_values_ties_broken_at_random():
+    """Popularity without any signal (every labelled paper scores 0) is no order at all: its expected precision
+    is the wanted share, not whatever the arXiv id tie-break happens to put first."""
+    from aidigest.profile_eval import expected_precision
+
+    wanted = [True] * 3 + [False] * 17
+    assert expected_precision([0.0] * 20, wanted, k=10) == pytest.approx(3 / 20)
+    assert expected_precision([1.0, 1.0, 1.0] + [0.0] * 17, wanted, k=10) == pytest.approx(3 / 10)
+    # 2 certain places, then 8 of a tie group of 18 holding 1 wanted
+    assert expected_precision([2.0, 2.0] + [0.0] * 18, wanted, k=10) == pytest.approx((2 + 8 * 1 / 18) / 10)
+
+
+def test_pinned_author_matches_without_accents_and_centring_keeps_plain_scores(items):
+    """'Andre Freitas' pinned finds 'André  Freitas'; with random embeddings and no interest/liked paper the
+    score is the author weight alone (centring touches only the similarity part)."""
+    signed = items[0].model_copy(update={"authors": ["André  Freitas"]})
+    day = [signed, *items[1:]]
+    model = build_profile("t", ProfileConfig.model_validate({"authors": ["Andre Freitas"]}), [],
+                          lambda texts: unit_vectors(len(texts), 1))
+    s = score_items(model, day, unit_vectors(len(day), 2), DAY)
+    assert s.author[0] == "Andre Freitas" and abs(s.score[0] - W_AUTHOR) < 1e-6
+
+
+def test_eval_dev_mode_never_reads_the_test_split(tmp_path):
+    """--split dev: readers from the first half of the dev days, scored on the second half; the test folder is
+    not opened (here it holds a file that is not JSON at all). The one real dev day in tests/data is linked
+    under two day names: this test checks which files are read, not a precision. The encoder is faked by
+    vectors drawn from a hash of the text (the real one is covered by the test above)."""
+    (tmp_path / "linyueqian_x").mkdir()
+    (tmp_path / "dw-dengwei_x").mkdir()
+    (tmp_path / "linyueqian_x" / "2025-06-26.jsonl").symlink_to(DEV_DAY)
+    (tmp_path / "linyueqian_x" / "2025-06-27.jsonl").symlink_to(DEV_DAY)
+    (tmp_path / "dw-dengwei_x" / "2026-06-29.jsonl").write_text("not json\n", encoding="utf-8")
+
+    def embed(texts):
+        return np.stack([unit_vectors(1, zlib.crc32(t.encode()))[0] for t in texts]) if texts else np.zeros((0, 512))
+
+    scores = evaluate(tmp_path, embed, "dev")
+    assert scores and all(s.days == 1 for s in scores)
+    with pytest.raises(json.JSONDecodeError):
+        evaluate(tmp_path, embed, "test")

@@ -628,7 +628,7 @@ def train(
 def eval_classify_cmd(
     data: Annotated[
         Path | None,
-        typer.Option("--data", help="Folder with the test split (dw-dengwei_*.jsonl). Default: ../shared/data or tests/data/classify."),
+        typer.Option("--data", help="Folder with the test split (dw-dengwei_*.jsonl). Default: ../shared/data, else the copy shipped in the package."),
     ] = None,
 ) -> None:
     """Accuracy of the offline classifier on the held-out test split (arXiv primary categories as families)."""

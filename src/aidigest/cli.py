@@ -219,7 +219,7 @@ def init(
     github_actions: Annotated[
         bool, typer.Option("--github-actions", help="Instead: write .github/workflows/aidigest.yml (daily run, Pages, notify).")
     ] = False,
-    package: Annotated[str, typer.Option("--package", help="With --github-actions: what the workflow pip-installs.")] = "aidigest",
+    package: Annotated[str | None, typer.Option("--package", help="With --github-actions: what the workflow pip-installs: a git URL pinned to a tag or commit (git+https://github.com/OWNER/aidigest@v0.1.0) or a local path. Default: the source of this aidigest at its exact commit (the git URL it was installed from, or its checkout's origin at HEAD).")] = None,
     config: ConfigOpt = None,
 ) -> None:
     """Write a commented default aidigest.toml (the config reference), or with --github-actions the workflow."""
@@ -227,15 +227,20 @@ def init(
     def body():
         if github_actions:
             from .render.atomic import write_text_atomic
-            from .schedule import WORKFLOW_PATH, github_workflow, utc_cron
+            from .schedule import WORKFLOW_PATH, InstallSpecError, check_install_spec, default_install_spec, github_workflow, utc_cron
 
             cfg = _config(config)
             target = Path(WORKFLOW_PATH)
             if target.exists() and not force:
                 raise UserError(f"{target} already exists (use --force to overwrite)")
-            write_text_atomic(target, github_workflow(cfg.schedule.time, cfg.general.timezone, package))
+            try:
+                spec = check_install_spec(package) if package is not None else default_install_spec()
+            except InstallSpecError as e:
+                raise UserError(f"--package: {e}") from None
+            write_text_atomic(target, github_workflow(cfg.schedule.time, cfg.general.timezone, spec))
             cron, note = utc_cron(cfg.schedule.time, cfg.general.timezone)
-            out.print(f"wrote {target}: daily cron \"{cron}\" = {note}", highlight=False, markup=False, soft_wrap=True)
+            out.print(f"wrote {target}: daily cron \"{cron}\" = {note}; installs {spec}", highlight=False, markup=False,
+                      soft_wrap=True)
             return
         if path.exists() and not force:
             raise UserError(f"{path} already exists (use --force to overwrite)")

@@ -17,7 +17,7 @@ from rich.text import Text
 
 from . import __version__
 from .cli_guard import Signals, out_dir_problem, replay_index_problem, say
-from .config import DEFAULT_CONFIG_NAME, Config, ConfigError, default_config_text, environ, load_config
+from .config import DEFAULT_CONFIG_NAME, Config, ConfigError, default_config_text, env_value, environ, load_config
 from .llm.registry import choices as llm_choices
 from .llm.providers import PROVIDERS  # noqa: F401 - registers the providers the --llm help names
 from .sources import is_enricher
@@ -316,6 +316,10 @@ def run(
     Without --date: the last complete day in the configured time zone (general.timezone). --from/--to runs each day of a range in turn
     (each is idempotent); a failed day is named, the others are done, and the exit status is 1.
     """
+    # a scheduled command line stays the same while the environment says which day/recording (recipes, tests)
+    replay = replay or (Path(env_value("AIDIGEST_REPLAY")) if env_value("AIDIGEST_REPLAY") else None)
+    if not (date or from_ or to):
+        date = env_value("AIDIGEST_DATE") or None
 
     def body():
         import logging

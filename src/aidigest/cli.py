@@ -396,12 +396,15 @@ def run(
             if real and all(o.status in ("failed", "no_recording") for o in real):
                 raise RunFailed("every source failed: " + "; ".join(f"{o.source}: {o.error}" for o in real))
             if h.llm.offline:
-                if h.llm.fatal:  # bad key / unknown model: the reports were written offline; exit 2 so cron notices
-                    raise UserError(f"LLM stopped: {h.llm.offline} (the reports above were written offline)")
+                if h.llm.fatal:  # bad key / unknown model: the reports were written offline; exit 2 so cron notices,
+                    # after --notify has sent them (the reader still gets the day)
+                    llm_stopped.append(f"LLM stopped: {h.llm.offline} (the reports above were written offline)")
+                    return
                 _warning(f"LLM switched off, offline fallbacks used: {h.llm.offline}")
 
         failed_days: list[str] = []
         delivery_failures: list[str] = []
+        llm_stopped: list[str] = []
         for day in days:
             if len(days) > 1:
                 out.print(f"[bold]── {day} ──[/]")
@@ -415,8 +418,13 @@ def run(
                 continue
             if notify:
                 delivery_failures += _notify(cfg, day, target)
+            if llm_stopped:
+                break  # a backfill stops at the first day whose LLM refused the key, as before
         if failed_days:
             raise RunFailed(f"{len(failed_days)} of {len(days)} day(s) failed: {', '.join(failed_days)} (the others were done)")
+        if llm_stopped:
+            sent = "; delivery failed for " + "; ".join(delivery_failures) if delivery_failures else ""
+            raise UserError(llm_stopped[0] + sent)
         if delivery_failures:
             raise DeliveryFailed(f"delivery failed for {'; '.join(delivery_failures)} (retried on the next run)")
 

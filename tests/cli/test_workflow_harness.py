@@ -311,7 +311,7 @@ def test_the_expression_evaluator_is_strict():
 
 
 # ---- cron and systemd under env -i --------------------------------------------------------------------------------
-def _recipe_home(world, name: str, hooks: HookServer, smtp: SmtpServer) -> tuple[Path, str]:
+def _recipe_home(world, name: str, hooks: HookServer, smtp: SmtpServer, **more: str) -> tuple[Path, str]:
     """A user's home as docs/schedule.md sets it up: aidigest in ~/.local/bin, secrets in ~/.config/aidigest/env
     (KEY=value lines, chmod 600). The recorded day comes from the same file (AIDIGEST_DATE/AIDIGEST_REPLAY)."""
     home = world.root / name
@@ -321,25 +321,43 @@ def _recipe_home(world, name: str, hooks: HookServer, smtp: SmtpServer) -> tuple
     (home / ".local" / "bin" / "aidigest").symlink_to(world.venv_bin / "aidigest")
     secrets = notify_secrets(hooks, smtp, token_var=True)
     env_file = home / ".config" / "aidigest" / "env"
-    values = dict(secrets, AIDIGEST_DATE=DAY1, AIDIGEST_REPLAY=str(REPO / REPLAY1))
+    values = dict(secrets, AIDIGEST_DATE=DAY1, AIDIGEST_REPLAY=str(REPO / REPLAY1), **more)
     env_file.write_text("".join(f"{k}='{v}'\n" for k, v in values.items()))  # the documented KEY='value' lines
     env_file.chmod(0o600)
     return home, HOOK_TOKEN
 
 
-def test_the_cron_line_runs_under_env_i_and_sees_its_secrets(world, fork_two_days):
+def _cron(home: Path) -> subprocess.CompletedProcess:
+    """docs/cron/aidigest.cron's command as cron runs it: /bin/sh -c with HOME, LOGNAME, SHELL and a minimal PATH."""
     line = next(ln for ln in (REPO / "docs" / "cron" / "aidigest.cron").read_text().splitlines()
                 if ln.strip() and not ln.startswith("#"))
     command = line.split(None, 5)[5]
+    return subprocess.run(["env", "-i", f"HOME={home}", "LOGNAME=reader", "SHELL=/bin/sh", "PATH=/usr/bin:/bin",
+                           "/bin/sh", "-c", command], cwd=home, capture_output=True, text=True, timeout=600)
+
+
+def test_the_cron_line_runs_under_env_i_and_sees_its_secrets(world, fork_two_days):
     with HookServer() as hooks, SmtpServer() as smtp:
         home, token = _recipe_home(world, "cron-home", hooks, smtp)
-        # cron runs the command with /bin/sh, HOME, LOGNAME, SHELL and a minimal PATH, nothing else
-        r = subprocess.run(["env", "-i", f"HOME={home}", "LOGNAME=reader", "SHELL=/bin/sh", "PATH=/usr/bin:/bin",
-                            "/bin/sh", "-c", command], cwd=home, capture_output=True, text=True, timeout=600)
+        r = _cron(home)
         log = home / ".local" / "state" / "aidigest.log"
         assert r.returncode == 0, r.stderr + (log.read_text() if log.exists() else "")
         assert [q.path for q in hooks.requests] == [f"/digest/{token}"] * 2 and len(smtp.envelopes) == 2
     assert (home / ".local" / "share" / "aidigest" / "reports" / DAY1 / f"News_{DAY1}_report.md").exists()
+
+
+def test_the_cron_line_with_a_rejected_key_still_sends_the_day_then_exits_2(world, fork_two_days):
+    """`run --notify` sends the offline reports of a day whose LLM key was refused, then exits 2 (cron mails it)."""
+    with HookServer() as hooks, SmtpServer() as smtp, FakeOpenAIServer(api_key="sk-the-right-key") as llm:
+        home, token = _recipe_home(world, "cron401-home", hooks, smtp, AIDIGEST_LLM="openai:gpt-4o-mini",
+                                   OPENAI_BASE_URL=f"{llm.root_url}/v1", OPENAI_API_KEY="sk-revoked-key-0000")
+        r = _cron(home)
+        assert llm.requests and all(q.answered == 401 for q in llm.completion_requests)
+        assert r.returncode == 2
+        assert [q.path for q in hooks.requests] == [f"/digest/{token}"] * 2 and len(smtp.envelopes) == 2
+    log = (home / ".local" / "state" / "aidigest.log").read_text()
+    errors = [ln for ln in log.splitlines() if ln.startswith("error:")]
+    assert len(errors) == 1 and "LLM stopped" in errors[0] and "HTTP 401" in errors[0] and "sk-revoked" not in log
 
 
 def test_the_systemd_service_runs_under_env_i_with_its_environment_file(world, fork_two_days):

@@ -120,7 +120,9 @@ def notify_secrets(hooks: HookServer, smtp: SmtpServer, token_var: bool = False)
 
 
 def remote_log(bare: Path) -> str:
-    return git("log", "--format=%h %ad %s", "--date=short", "--name-status", "main", cwd=bare)
+    """The bare remote's history, one line per commit, then the files of the commits the workflow made."""
+    return (git("log", "--format=%h %ad %an <%ae>: %s", "--date=iso", "main", cwd=bare) + "\n"
+            + git("log", "--format=%h %s", "--name-status", "main", "--", "digest", "reports", KEEPALIVE_PATH, cwd=bare))
 
 
 def remote_files(bare: Path) -> list[str]:

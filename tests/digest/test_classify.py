@@ -1,7 +1,7 @@
 """The offline classifier, the test-split evaluation, `classify_jsonl` and the zero-shot fallback.
 
-Real data only: tests/data/classify/ holds byte-for-byte copies of the TEST split
-(labeled_papers/dw-dengwei_*/*.jsonl) and of selected lines of news_items/finddme_news_items.jsonl
+Real data only: src/aidigest/data/eval/ (shipped in the package) holds byte-for-byte copies of the TEST split
+(labeled_papers/dw-dengwei_*/*.jsonl); tests/data/classify/ holds selected lines of news_items/finddme_news_items.jsonl
 (6 technologyreview.kr titles and 14 Hacker News titles, all test period except the Mill title, which is DEV);
 tests/data/hackernews/ holds the 2019 Hacker News item lists. Nothing here was used to train the model
 except the Mill title (dev), which the brief names as a case to keep right.

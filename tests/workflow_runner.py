@@ -14,7 +14,7 @@ pip and aidigest. What is emulated (the `uses:` steps, which run GitHub's own co
   that copy moved to `pages_dir`, output `page_url`
 
 Expressions: only what the project's workflows use — `${{ ... }}` holding a context reference (secrets, vars,
-inputs, github.workspace/run_id/run_attempt/repository_owner, steps.<id>.outputs.<name>, steps.<id>.outcome),
+inputs, github.workspace/run_id/run_attempt/repository_owner/event.schedule, steps.<id>.outputs.<name>, steps.<id>.outcome),
 a string literal, `==`, `!=`, `&&`, `||`, `!`, parentheses and always()/success()/failure()/cancelled(). Anything
 else raises ExpressionError: a new construct in a workflow must be taught here, never silently evaluated.
 """
@@ -73,6 +73,8 @@ class Context:
             return getattr(self, head).get(parts[1], "")
         if head == "github" and len(parts) == 2 and parts[1] in self.github:
             return self.github[parts[1]]
+        if name == "github.event.schedule":  # the cron line that started a scheduled run; harness runs are dispatched
+            return self.github.get("event.schedule", "")
         if head == "steps" and len(parts) == 4 and parts[2] == "outputs":
             return self.steps.get(parts[1], {}).get("outputs", {}).get(parts[3], "")
         if head == "steps" and len(parts) == 3 and parts[2] == "outcome":

@@ -28,10 +28,13 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+profile_app = typer.Typer(help="Reader profiles (the profiles.NAME tables of the config): their liked papers.",
+                          no_args_is_help=True)
 cache_app = typer.Typer(help="The LLM response cache in the SQLite store.", no_args_is_help=True)
 eval_app = typer.Typer(help="Measure quality on the held-out test split.", no_args_is_help=True)
 app.add_typer(cache_app, name="cache")
 app.add_typer(eval_app, name="eval")
+app.add_typer(profile_app, name="profile")
 
 out = Console()
 err = Console(stderr=True)
@@ -237,7 +240,7 @@ def init(
                 spec = check_install_spec(package) if package is not None else default_install_spec()
             except InstallSpecError as e:
                 raise UserError(f"--package: {e}") from None
-            write_text_atomic(target, github_workflow(cfg.schedule.time, cfg.general.timezone, spec))
+            write_text_atomic(target, github_workflow(cfg.schedule.time, cfg.general.timezone, spec, weekly=cfg.schedule.weekly))
             cron, note = utc_cron(cfg.schedule.time, cfg.general.timezone)
             out.print(f"wrote {target}: daily cron \"{cron}\" = {note}; installs {spec}", highlight=False, markup=False,
                       soft_wrap=True)
@@ -305,7 +308,7 @@ def run(
     llm: LlmOpt = None,
     budget_usd: Annotated[float | None, typer.Option("--budget-usd", help="Stop new LLM calls at this estimated cost.")] = None,
     max_tokens: Annotated[int | None, typer.Option("--max-tokens", help="Stop new LLM calls after this many tokens.")] = None,
-    notify: Annotated[bool, typer.Option("--notify", help="Then send each day's digest to the notify.targets (once per target).")] = False,
+    notify: Annotated[bool, typer.Option("--notify", help="Then send each day's digest to the notify.targets, and each profile's digest to its targets (once per target).")] = False,
     config: ConfigOpt = None,
     replace: Annotated[
         bool, typer.Option("--replace", help="Overwrite a published report even when this run shows fewer items.")
@@ -343,8 +346,9 @@ def run(
         if notify:
             from .deliver import configured_targets
 
-            if not configured_targets(cfg):
+            if not configured_targets(cfg) and not any(p.targets for p in cfg.profiles.values()):
                 raise UserError("--notify: no delivery targets; set notify.targets in the config or AIDIGEST_NOTIFY (apprise URLs)")
+        _check_profiles(cfg)
         language = lang or cfg.general.language
         from .summarize.i18n import LANGUAGE_NAMES_EN
 
@@ -385,6 +389,9 @@ def run(
             for kind, paths in summary.reports.items():
                 out.print(cli_report_line(kind, summary.items_by_kind.get(kind, 0), summary.shown_by_kind.get(kind), paths),
                           highlight=False, markup=False)
+            for prof in summary.profiles:  # each reader profile's digests, from the same items and summaries
+                written = ", ".join(f"{k} ({prof.picks.get(k, 0)} picks)" for k in prof.reports) or "not written"
+                out.print(f"profile {prof.name}: {written} in {prof.seconds:.1f}s → {prof.out_dir}", highlight=False, markup=False)
             real = [o for o in h.outcomes if not is_enricher(o.source)]
             failed_sources = [o.source for o in real if o.status in ("failed", "no_recording")]
             log.info(
@@ -431,26 +438,53 @@ def run(
     _run(body)
 
 
+def _check_profiles(cfg: Config) -> None:
+    """A profile's unreadable library file or bad arXiv id: one line, before anything is fetched."""
+    if not cfg.profiles:
+        return
+    from .personalize import check_profiles
+    from .profiles import ProfileError
+    from .taxonomy import load_taxonomy
+
+    try:
+        check_profiles(cfg.profiles, load_taxonomy(cfg.digest.taxonomy or None).ids)
+    except ProfileError as e:
+        raise UserError(str(e)) from None
+
+
 def _notify(cfg: Config, day: dt.date, out_dir: Path) -> list[str]:
-    """Send the day's reports; print one line per delivery; return the failed ones as 'day kind target'."""
+    """Send the day's reports (the main digest to notify.targets, each profile's to its own targets); print one
+    line per delivery; return the failed ones as 'day kind target'."""
     from .deliver import configured_targets, notify_day, report_files
+    from .personalize import profile_out_dir
     from .store import Store
 
-    if not configured_targets(cfg):
+    main = bool(configured_targets(cfg))
+    readers = [name for name, p in cfg.profiles.items() if p.targets]
+    if not main and not readers:
         raise UserError("no delivery targets: set notify.targets in the config or AIDIGEST_NOTIFY (apprise URLs)")
     from .deliver.notify import pending_retries
 
+    results = []
     with Store(cfg.general.db) as store:
-        if not report_files(out_dir, day):
-            if not pending_retries(store, day):
-                raise UserError(f"no report for {day} in {out_dir} (run `aidigest run --date {day}` first)")
-            _warning(f"no report for {day} in {out_dir}; retrying earlier failed deliveries only")
-        res = notify_day(day, out_dir, cfg, store)
-    for d in res.deliveries:
-        style = {"sent": "green", "skipped": "dim"}.get(d.status, "red")
-        what = {"sent": f"sent ({d.parts} message(s))", "skipped": "already sent"}.get(d.status, f"FAILED: {d.error}")
-        out.print(f"delivery {d.day} {d.kind} → {d.target}: {what}", highlight=False, markup=False, style=style)
-    return [f"{d.day} {d.kind} {d.target}" for d in res.failed]
+        if main:
+            if not report_files(out_dir, day):
+                if not pending_retries(store, day):
+                    raise UserError(f"no report for {day} in {out_dir} (run `aidigest run --date {day}` first)")
+                _warning(f"no report for {day} in {out_dir}; retrying earlier failed deliveries only")
+            results.append(("", notify_day(day, out_dir, cfg, store)))
+        for name in readers:
+            if not report_files(profile_out_dir(out_dir, name), day):
+                _warning(f"profile {name}: no report for {day} in {profile_out_dir(out_dir, name)}; retrying earlier failed deliveries only")
+            results.append((f"{name}:", notify_day(day, profile_out_dir(out_dir, name), cfg, store, profile=name)))
+    failed = []
+    for who, res in results:
+        for d in res.deliveries:
+            style = {"sent": "green", "skipped": "dim"}.get(d.status, "red")
+            what = {"sent": f"sent ({d.parts} message(s))", "skipped": "already sent"}.get(d.status, f"FAILED: {d.error}")
+            out.print(f"delivery {d.day} {who}{d.kind} → {d.target}: {what}", highlight=False, markup=False, style=style)
+        failed += [f"{d.day} {who}{d.kind} {d.target}" for d in res.failed]
+    return failed
 
 
 @app.command()
@@ -459,18 +493,118 @@ def notify(
     db: DbOpt = None,
     out_dir: Annotated[Path | None, typer.Option("--out", help="Reports directory the day's JSON export is read from.")] = None,
     config: ConfigOpt = None,
+    week_: Annotated[str | None, typer.Option("--week", help="Instead: send the weekly roundup of this ISO week (YYYY-Www; `last` = the last complete week), once per (week, target).")] = None,
 ) -> None:
     """Send the day's digest (short form) to every notify.targets entry not yet served: email, Slack, Discord,
-    Telegram, JSON webhooks (apprise URLs). A rerun does not resend; a failed target is retried (exit status 4)."""
+    Telegram, JSON webhooks (apprise URLs). A rerun does not resend; a failed target is retried (exit status 4).
+    With --week: the week's roundup (`aidigest week`) instead."""
 
     def body():
         cfg = _config(config, db, None, out_dir)
+        if week_ is not None:
+            from .weekly import WeekError, resolve_week
+            from .weekreport import week_id
+
+            if date:
+                raise UserError("--week and --date cannot be combined")
+            try:
+                start = resolve_week(None if week_.strip().lower() == "last" else week_, None, cfg.general.timezone)
+            except WeekError as e:
+                raise UserError(str(e)) from None
+            failures = _notify_week(cfg, week_id(start), Path(cfg.general.out))
+            if failures:
+                raise DeliveryFailed(f"delivery failed for {'; '.join(failures)} (retried on the next run)")
+            return
         day = _parse_day(date, cfg)
         failures = _notify(cfg, day, Path(cfg.general.out))
         if failures:
             raise DeliveryFailed(f"delivery failed for {'; '.join(failures)} (retried on the next run)")
 
     _run(body)
+
+
+@app.command()
+def week(
+    week_: Annotated[str | None, typer.Option("--week", help="ISO week YYYY-Www, e.g. 2026-W31 (in general.timezone).")] = None,
+    date: Annotated[str | None, typer.Option("--date", help="Or the week holding this day (same forms as run --date).")] = None,
+    db: DbOpt = None,
+    out_dir: Annotated[Path | None, typer.Option("--out", help="Reports directory: the daily exports are read there, the week is written to <out>/weekly/<week>/.")] = None,
+    lang: Annotated[str | None, typer.Option("--lang", help="Report language, e.g. ko (default) or en.")] = None,
+    llm: LlmOpt = None,
+    notify: Annotated[bool, typer.Option("--notify", help="Then send the week's roundup to the notify.targets (once per week and target).")] = False,
+    config: ConfigOpt = None,
+) -> None:
+    """Write the weekly roundup from the days already in the store: per category the week's top stories (a story
+    seen on several days counted once, with its days), its share and change against the week before, the stories
+    that kept coming back, and which days are missing and why. Default: the last complete ISO week.
+
+    Nothing is collected again. With an LLM: about one call per category (cached: a rerun makes none); without:
+    the ranked lists. Files: <out>/weekly/YYYY-Www/{News,Papers}_YYYY-Www_report.md and .json.
+    """
+
+    def body():
+        from .store import Store
+        from .summarize.i18n import LANGUAGE_NAMES_EN
+        from .weekly import WeekError, resolve_week, run_week
+
+        cfg = _config(config, db, llm, out_dir)
+        try:
+            start = resolve_week(week_, date, cfg.general.timezone)
+        except WeekError as e:
+            raise UserError(str(e)) from None
+        language = lang or cfg.general.language
+        if language not in LANGUAGE_NAMES_EN:
+            raise UserError(f"--lang {language!r} is not a known language code ({', '.join(sorted(LANGUAGE_NAMES_EN))})")
+        target = Path(cfg.general.out)
+        if problem := out_dir_problem(target):
+            raise UserError(f"--out {target} {problem}" if problem.startswith("is") else f"--out {target}: {problem}")
+        if notify:
+            from .deliver import configured_targets
+
+            if not configured_targets(cfg):
+                raise UserError("--notify: no delivery targets; set notify.targets in the config or AIDIGEST_NOTIFY (apprise URLs)")
+        with Store(cfg.general.db) as store:
+            res = asyncio.run(run_week(start, cfg, store, target, language))
+        if not res.paths:
+            raise RunFailed(f"nothing stored for {res.week} ({start} ~ {start + dt.timedelta(days=6)}): "
+                            "no day of that week was reported; run `aidigest run` for its days first")
+        for kind, digest in res.digests.items():
+            missing = ", ".join(f"{d.day} {d.status}" for d in digest.missing_days) or "none"
+            out.print(f"{res.week} {kind}: {digest.stats.stories} stories in {len(digest.sections)} categories, "
+                      f"{digest.stats.days_with_reports}/7 days reported (missing: {missing}) → {res.paths[kind].markdown}",
+                      highlight=False, markup=False)
+            for what, n in digest.fallbacks.items():
+                _warning(f"{what} ×{n}", label="fallback:")
+        h = res.llm
+        out.print(f"LLM: {h.provider} — {h.calls} calls, {h.cached} cached, {h.tokens_in + h.tokens_out} tokens "
+                  f"({h.tokens_in} in, {h.tokens_out} out), ${h.cost_usd:.4f}", highlight=False, markup=False)
+        if h.offline:
+            _warning(f"LLM switched off, offline lists used: {h.offline}")
+        if notify:
+            failures = _notify_week(cfg, res.week, target)
+            if failures:
+                raise DeliveryFailed(f"delivery failed for {'; '.join(failures)} (retried on the next run)")
+
+    _run(body)
+
+
+def _notify_week(cfg: Config, week: str, out_dir: Path) -> list[str]:
+    """Send the week's roundups; one line per delivery; the failed ones as 'week kind target'."""
+    from .deliver import configured_targets
+    from .deliver.notify import notify_week, week_report_files
+    from .store import Store
+
+    if not configured_targets(cfg):
+        raise UserError("no delivery targets: set notify.targets in the config or AIDIGEST_NOTIFY (apprise URLs)")
+    if not week_report_files(out_dir, week):
+        raise UserError(f"no weekly report for {week} in {out_dir} (run `aidigest week --week {week}` first)")
+    with Store(cfg.general.db) as store:
+        res = notify_week(week, out_dir, cfg, store)
+    for d in res.deliveries:
+        style = {"sent": "green", "skipped": "dim"}.get(d.status, "red")
+        what = {"sent": f"sent ({d.parts} message(s))", "skipped": "already sent"}.get(d.status, f"FAILED: {d.error}")
+        out.print(f"delivery {week} {d.kind} → {d.target}: {what}", highlight=False, markup=False, style=style)
+    return [f"{week} {d.kind} {d.target}" for d in res.failed]
 
 
 @app.command()
@@ -533,16 +667,40 @@ def site(
             language=cfg.general.language, title=cfg.site.title, feed_days=cfg.site.feed_days,
             taxonomy=load_taxonomy(cfg.digest.taxonomy or None),
         )
-        try:
-            res = build_site(opts)
-        except SiteError as e:
-            raise UserError(str(e)) from None
-        for line in res.skipped:
-            _warning(f"skipped {line}")
-        out.print(
-            f"site: {res.days} days, {len(res.written)} files written, {len(res.removed)} removed, "
-            f"{res.unchanged} unchanged in {res.seconds:.1f}s → {res.index}", highlight=False, markup=False,
-        )
+        from dataclasses import replace
+
+        from .personalize import profile_out_dir
+        from .profiles import site_path
+        from .render.templating import site_strings
+
+        # each reader profile's site lives in its own folder inside the site, linked from the home page; the
+        # main site is built first (a profile's folder is kept as it is by the main build)
+        readers = []
+        for name, prof in cfg.profiles.items():
+            if profile_out_dir(opts.reports, name).is_dir():
+                readers.append((name, site_path(name, prof)))
+            else:  # never run yet: no page to link
+                _warning(f"profile {name}: no reports yet in {profile_out_dir(opts.reports, name)} (its first `aidigest run`"
+                         " writes them); its site is not built")
+        builds = [("site", replace(opts, profiles=[(n, f"{p}/index.html") for n, p in readers]))]
+        for name, path in readers:
+            p = cfg.profiles[name]
+            language = p.language or opts.language
+            builds.append((f"profile {name}", replace(
+                opts, reports=profile_out_dir(opts.reports, name), out=opts.out / path, language=language,
+                title=f"{opts.title or site_strings(language).site_title} · {name}",
+                base_url=(opts.base_url.rstrip("/") + "/" + path + "/") if opts.base_url else "")))
+        for label, o in builds:
+            try:
+                res = build_site(o)
+            except SiteError as e:
+                raise UserError(f"{label}: {e}" if label != "site" else str(e)) from None
+            for line in res.skipped:
+                _warning(f"skipped {line}")
+            out.print(
+                f"{label}: {res.days} days, {len(res.written)} files written, {len(res.removed)} removed, "
+                f"{res.unchanged} unchanged in {res.seconds:.1f}s → {res.index}", highlight=False, markup=False,
+            )
 
     _run(body)
 
@@ -552,7 +710,7 @@ def sources(db: DbOpt = None, config: ConfigOpt = None) -> None:
     """List the configured sources and their last outcome."""
 
     def body():
-        from .sources import build_sources
+        from .sources import SOURCES, build_sources
         from .store import Store
 
         cfg = _config(config, db)
@@ -563,10 +721,15 @@ def sources(db: DbOpt = None, config: ConfigOpt = None) -> None:
         t = Table(title="Configured sources")
         for col in ("source", "kind", "last day", "last status", "items", "error"):
             t.add_column(col)
-        for s in build_sources(cfg):
+        built = build_sources(cfg)
+        for s in built:
             day, o = last.get(s.name, ("—", None))
             t.add_row(Text(s.name), s.kind, day, o.status if o else "never run", str(o.items) if o else "",
                       Text((o.error or "") if o else ""))
+        on = {s.name for s in built}
+        for spec in SOURCES.values():  # the registered sources this config leaves off, and why when known
+            if spec.role == "source" and spec.default is None and spec.name not in on:
+                t.add_row(Text(spec.name), "", "—", Text(spec.off_note or "off"), "", Text(""))
         out.print(t)
 
     _run(body)
@@ -672,6 +835,41 @@ def eval_classify_cmd(
     _run(body)
 
 
+@eval_app.command("profiles")
+def eval_profiles_cmd(
+    data: Annotated[
+        Path | None,
+        typer.Option("--data", help="Folder with both splits of the labelled papers (linyueqian_* dev, dw-dengwei_* test). "
+                                    "Default: ../shared/data, else the copies in tests/data."),
+    ] = None,
+    db: DbOpt = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Precision@10 of a profile's "추천" section for simulated readers (profiles from dev papers, scored on test
+    days) against popularity order and a random order."""
+
+    def body():
+        from .classify import offline
+        from .profile_eval import default_data_dir, evaluate, table
+        from .reuse import embed_cached
+        from .store import Store
+
+        folder = data or default_data_dir()
+        if folder is None or not Path(folder).is_dir():
+            raise UserError(f"labelled papers not found at {folder}; pass --data DIR")
+        cfg = _config(config, db)
+        with Store(cfg.general.db) as store:  # embeddings cached there: a second run is fast
+            try:
+                scores = evaluate(Path(folder), lambda texts: embed_cached(texts, store, embed=offline.embed))
+            except FileNotFoundError as e:
+                raise UserError(str(e)) from None
+        out.print(f"Reader profiles on the test split ({folder}): precision@10 of the \"추천\" section", highlight=False,
+                  markup=False)
+        out.print(table(scores), highlight=False, markup=False)
+
+    _run(body)
+
+
 @cache_app.command("stats")
 def cache_stats_cmd(db: DbOpt = None, config: ConfigOpt = None) -> None:
     """Entries, tokens and cost held in the LLM cache."""
@@ -704,6 +902,92 @@ def cache_clear_cmd(
         with Store(cfg.general.db) as store:
             n = cache_clear(store, older_than_days)
         out.print(f"deleted {n} cached responses")
+
+    _run(body)
+
+
+def _profile_named(cfg: Config, name: str) -> None:
+    if name not in cfg.profiles:
+        known = ", ".join(sorted(cfg.profiles)) or "none configured"
+        raise UserError(f"no profile {name!r} in the config ([profiles.<name>]; known: {known})")
+
+
+@profile_app.command("add-paper")
+def profile_add_paper(
+    name: Annotated[str, typer.Argument(help="The profile (profiles.NAME in the config).")],
+    arxiv_id: Annotated[str, typer.Argument(help="arXiv id (2507.01234), arXiv:ID or an arxiv.org/abs URL.")],
+    db: DbOpt = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Add a paper the reader likes to the profile's liked set (kept in the store; the ranking compares with it)."""
+
+    def body():
+        from .profiles import ProfileError, add_liked
+        from .store import Store
+
+        cfg = _config(config, db)
+        _profile_named(cfg, name)
+        with Store(cfg.general.db) as store:
+            try:
+                added = add_liked(store, name, arxiv_id)
+            except ProfileError as e:
+                raise UserError(str(e)) from None
+        out.print(f"profile {name}: {'added' if added else 'already liked'} {arxiv_id.strip()}", highlight=False, markup=False)
+
+    _run(body)
+
+
+@profile_app.command("remove-paper")
+def profile_remove_paper(
+    name: Annotated[str, typer.Argument(help="The profile (profiles.NAME in the config).")],
+    arxiv_id: Annotated[str, typer.Argument(help="The arXiv id to remove.")],
+    db: DbOpt = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Remove a paper added with add-paper (an id listed in the config's `liked` is edited there)."""
+
+    def body():
+        from .profiles import ProfileError, normalize_id, remove_liked
+        from .store import Store
+
+        cfg = _config(config, db)
+        _profile_named(cfg, name)
+        with Store(cfg.general.db) as store:
+            try:
+                removed = remove_liked(store, name, arxiv_id)
+                aid = normalize_id(arxiv_id)
+            except ProfileError as e:
+                raise UserError(str(e)) from None
+        in_config = aid in {normalize_id(x) for x in cfg.profiles[name].liked}
+        if not removed:
+            where = f" (it is listed in [profiles.{name}] liked in {cfg.source_file}: remove it there)" if in_config else ""
+            raise UserError(f"profile {name}: {aid} was not added with add-paper{where}")
+        note = f"; still liked through [profiles.{name}] liked in {cfg.source_file}" if in_config else ""
+        out.print(f"profile {name}: removed {aid}{note}", highlight=False, markup=False)
+
+    _run(body)
+
+
+@profile_app.command("list")
+def profile_list(db: DbOpt = None, config: ConfigOpt = None) -> None:
+    """The configured profiles: liked papers (config + store), keywords, authors, targets, where their pages go."""
+
+    def body():
+        from .personalize import profile_out_dir
+        from .profiles import liked_ids, site_path
+        from .store import Store
+
+        cfg = _config(config, db)
+        if not cfg.profiles:
+            out.print("no profiles configured ([profiles.<name>] in the config; README \"Profiles\")", highlight=False, markup=False)
+            return
+        with Store(cfg.general.db) as store:
+            for name, p in cfg.profiles.items():
+                stored = liked_ids(store, name)
+                out.print(f"{name}: {len(p.interests)} interest(s), liked {len(p.liked)} in config + {len(stored)} added"
+                          f"{' + ' + p.liked_file if p.liked_file else ''}, keywords +{len(p.include_keywords)}/-{len(p.exclude_keywords)},"
+                          f" authors {len(p.authors)}, targets {len(p.targets)}; reports {profile_out_dir(Path(cfg.general.out), name)},"
+                          f" site {cfg.site.out}/{site_path(name, p)}", highlight=False, markup=False, soft_wrap=True)
 
     _run(body)
 

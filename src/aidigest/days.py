@@ -11,7 +11,8 @@ decides only which D a run picks when none is given:
 Each source then cuts its own day D by its own clock, whatever the zone (see docs/schedule.md):
 Hacker News by the UTC day D (00:00–24:00 UTC), arXiv by its announcement batch (submissions between the
 14:00 America/New_York deadlines of D-1 and D), Hugging Face Daily Papers by its listing date D, RSS feeds by
-the UTC dates D-1 and D of each entry. The zone never shifts those windows.
+the UTC dates D-1 and D of each entry. The zone never shifts those windows, with one exception: GeekNews, a
+Korean site, keeps the entries of the calendar date D in this zone.
 """
 
 from __future__ import annotations

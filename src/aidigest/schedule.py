@@ -45,6 +45,19 @@ def utc_cron(local_time: str, tz: str, on: dt.date | None = None) -> tuple[str, 
 
 
 
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def utc_weekly_cron(weekly: str, tz: str, on: dt.date | None = None) -> tuple[str, str]:
+    """(cron expression in UTC, a comment) for the weekly run `weekly` ("mon 09:00") in `tz`: the weekday moves with
+    the day shift (09:00 Monday in Seoul = 00:00 UTC Monday; 08:00 = 23:00 UTC Sunday)."""
+    day, hhmm = weekly.split()
+    cron, note = utc_cron(hhmm, tz, on)
+    _, _, shift = local_time_to_utc(hhmm, tz, on)
+    dow = (WEEKDAYS.index(day) + 1 + shift) % 7  # cron: 0 = Sunday
+    return cron[: -len("* * *")] + f"* * {dow}", f"{day} {note}"
+
+
 # ---- what the workflow of a separate repository installs ----------------------------------------------------
 class InstallSpecError(ValueError):
     """An install line that would not install this project's code (a registry name, an unpinned git URL)."""
@@ -128,7 +141,37 @@ def _env_lines(names: tuple[str, ...], indent: int, ctx: str = "secrets") -> str
 
 
 def github_workflow(local_time: str, tz: str, package: str | None = None, on: dt.date | None = None,
-                    fork: bool = False) -> str:
+                    fork: bool = False, weekly: str = "") -> str:
+    """The daily workflow, with the weekly roundup when `weekly` ("mon 09:00") is set (see `_daily_workflow`)."""
+    text = _daily_workflow(local_time, tz, package, on, fork)
+    return _with_weekly(text, weekly, tz, on) if weekly else text
+
+
+def _with_weekly(text: str, weekly: str, tz: str, on: dt.date | None) -> str:
+    """The workflow with the weekly roundup: a second cron line, and two steps that run only on it (after the day's
+    run: `aidigest week`, then, with the site deployed, `aidigest notify --week last`)."""
+    cron, note = utc_weekly_cron(weekly, tz, on)
+    on_weekly = f"github.event.schedule == '{cron}'"
+    text = text.replace("  workflow_dispatch:\n", f"    # weekly roundup: {note}\n    - cron: \"{cron}\"\n  workflow_dispatch:\n", 1)
+    text = text.replace("      - name: Build the site\n", f"""      - name: Write the weekly roundup (the last complete week)
+        if: ${{{{ {on_weekly} }}}}
+        env:
+{_env_lines(LLM_SECRETS, 10)}
+        run: aidigest -v week
+
+      - name: Build the site\n""", 1)
+    text = text.replace("      - name: Save the store", f"""      - name: Send the weekly roundup
+        if: ${{{{ {on_weekly} }}}}
+        env:
+          AIDIGEST_SITE_URL: ${{{{ steps.deploy.outputs.page_url }}}}
+{_env_lines(NOTIFY_SECRETS, 10)}
+        run: aidigest -v notify --week last
+
+      - name: Save the store""", 1)
+    return text
+
+
+def _daily_workflow(local_time: str, tz: str, package: str | None, on: dt.date | None, fork: bool) -> str:
     """The daily workflow. `fork=True`: the one in this repository (.github/workflows/daily-digest.yml), which
     installs the checkout itself (`pip install .`), commits the reports under `digest/` and does nothing until
     the repository variable AIDIGEST_ENABLED is "true". Otherwise the one `init --github-actions` writes for a

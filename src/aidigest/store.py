@@ -599,3 +599,32 @@ class Store:
                 "INSERT OR REPLACE INTO http_validators (url, etag, last_modified, body, updated_at) VALUES (?,?,?,?,?)",
                 (url, etag, last_modified, body, time.time()),
             )
+
+    # ---- a span of days (the weekly roundup, aidigest.weekly) ------------------------------------
+    def items_between(self, start: dt.date, end: dt.date, kind: str) -> dict[str, tuple[Item, list[dt.date]]]:
+        """key -> (stored item, the days from `start` to `end` inclusive it was seen on, oldest first), for the
+        items of `kind` seen on any of those days; in the order they were first stored."""
+        rows = self.conn.execute(
+            "SELECT i.key, i.data, d.day FROM items i JOIN item_days d ON d.key = i.key"
+            " WHERE d.day >= ? AND d.day <= ? AND i.kind = ? ORDER BY i.created_at, i.key, d.day",
+            (start.isoformat(), end.isoformat(), kind),
+        )
+        out: dict[str, tuple[Item, list[dt.date]]] = {}
+        for r in rows:
+            if r[0] not in out:
+                out[r[0]] = (Item.model_validate_json(r[1]), [])
+            out[r[0]][1].append(dt.date.fromisoformat(r[2]))
+        return out
+
+    def reported_between(self, start: dt.date, end: dt.date, kind: str) -> list[tuple[dt.date, str, str, float]]:
+        """(day, key, category, score) of every item of `kind` the daily reports from `start` to `end` showed."""
+        rows = self.conn.execute(
+            "SELECT day, key, category, score FROM reported WHERE day >= ? AND day <= ? AND kind = ? ORDER BY day, key",
+            (start.isoformat(), end.isoformat(), kind),
+        )
+        return [(dt.date.fromisoformat(r[0]), r[1], r[2], float(r[3])) for r in rows]
+
+    def runs_of_day(self, day: dt.date) -> list[tuple[int, str, str | None]]:
+        """(run id, command, status) of every run recorded for `day`, newest first (status None: unfinished)."""
+        rows = self.conn.execute("SELECT id, command, status FROM runs WHERE day = ? ORDER BY id DESC", (day.isoformat(),))
+        return [(int(r[0]), str(r[1]), r[2]) for r in rows]

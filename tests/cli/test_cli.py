@@ -42,7 +42,7 @@ def sections(md: str) -> list[str]:
 def test_help_lists_every_command(tmp_path):
     r = aidigest("--help", cwd=tmp_path)
     assert r.returncode == 0
-    for cmd in ("init", "collect", "run", "notify", "where", "site", "sources", "classify", "train", "eval", "cache"):
+    for cmd in ("init", "collect", "run", "notify", "week", "where", "site", "sources", "classify", "train", "eval", "cache"):
         assert re.search(rf"\b{cmd}\b", r.stdout), cmd
 
 

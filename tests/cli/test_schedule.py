@@ -163,9 +163,12 @@ def test_default_install_line_is_the_running_source_at_its_commit(tmp_path):
 
 def test_the_repository_carries_the_fork_workflow_and_it_passes_actionlint():
     committed = (ROOT / FORK_WORKFLOW_PATH).read_text(encoding="utf-8")
-    assert committed == github_workflow("10:30", "Asia/Seoul", on=dt.date(2026, 8, 2), fork=True), (
+    cfg = Config()  # the fork runs with the default settings unless its owner commits an aidigest.toml
+    assert committed == github_workflow(cfg.schedule.time, cfg.general.timezone, on=dt.date(2026, 8, 2), fork=True,
+                                        weekly=cfg.schedule.weekly), (
         "regenerate it: python -c 'import datetime as d; from aidigest.schedule import *; "
-        "open(FORK_WORKFLOW_PATH, \"w\").write(github_workflow(\"10:30\", \"Asia/Seoul\", on=d.date(2026, 8, 2), fork=True))'")
+        "open(FORK_WORKFLOW_PATH, \"w\").write(github_workflow(\"10:30\", \"Asia/Seoul\", on=d.date(2026, 8, 2), "
+        "fork=True, weekly=\"mon 09:00\"))'")
     wf = yaml.safe_load(committed)
     job = wf["jobs"]["digest"]
     assert job["if"] == "vars.AIDIGEST_ENABLED == 'true'"  # nothing runs upstream, nor on a fork not turned on
@@ -249,3 +252,52 @@ def test_cron_line_is_valid_and_is_the_utc_time():
     assert fields[:2] == [str(minute), str(hour)]
     assert "aidigest" in fields[5] and "run --notify" in fields[5]
     assert not _cron_field_ok("61", 0, 59) and not _cron_field_ok("1-x", 0, 59)
+
+
+def test_workflow_has_the_weekly_roundup_on_monday_0900_local(tmp_path):
+    text, wf = _workflow(tmp_path)  # the default config: [schedule] weekly = "mon 09:00", Asia/Seoul
+    crons = [c["cron"] for c in wf[True]["schedule"]]
+    assert crons == ["30 1 * * *", "0 0 * * 1"]  # 09:00 Monday in Seoul = 00:00 UTC Monday
+    steps = wf["jobs"]["digest"]["steps"]
+    week = next(s for s in steps if s.get("run", "").startswith("aidigest -v week"))
+    send = next(s for s in steps if "notify --week last" in s.get("run", ""))
+    assert week["if"] == send["if"] == "${{ github.event.schedule == '0 0 * * 1' }}"
+    names = [s.get("name", "") for s in steps]
+    assert names.index(week["name"]) < names.index("Build the site") < names.index(send["name"])
+    # a zone where 08:00 Monday is still Sunday in UTC
+    from aidigest.schedule import utc_weekly_cron
+
+    assert utc_weekly_cron("mon 08:00", "Asia/Seoul", dt.date(2026, 8, 2))[0] == "0 23 * * 0"
+    assert "weekly roundup" not in github_workflow("10:30", "Asia/Seoul", PINNED, on=dt.date(2026, 8, 2))  # weekly = "": none
+
+
+def test_weekly_systemd_units_and_cron_line_are_monday_0900_local(tmp_path):
+    exe = Path(sys.executable).parent / "aidigest"
+    service = (DOCS / "systemd" / "aidigest-weekly.service").read_text()
+    (tmp_path / "aidigest-weekly.service").write_text(re.sub(r"^ExecStart=\S+", f"ExecStart={exe}", service, flags=re.M))
+    shutil.copy(DOCS / "systemd" / "aidigest-weekly.timer", tmp_path / "aidigest-weekly.timer")
+    s = configparser.ConfigParser(strict=True, interpolation=None)
+    s.read_string(service)
+    t = configparser.ConfigParser(strict=True, interpolation=None)
+    t.optionxform = str
+    t.read_string((tmp_path / "aidigest-weekly.timer").read_text())
+    assert "aidigest -v week --notify" in s["Service"]["ExecStart"]
+    cfg = Config()
+    day, hhmm = cfg.schedule.weekly.split()
+    assert t["Timer"]["OnCalendar"] == f"{day.capitalize()} *-*-* {hhmm}:00 {cfg.general.timezone}"
+    lines = [ln for ln in (DOCS / "cron" / "aidigest-weekly.cron").read_text().splitlines() if ln.strip() and not ln.startswith("#")]
+    assert len(lines) == 1
+    fields = lines[0].split(None, 5)
+    assert all(_cron_field_ok(f, lo, hi) for f, (lo, hi) in zip(fields[:5], CRON_RANGES))
+    from aidigest.schedule import utc_weekly_cron
+
+    assert " ".join(fields[:5]) == utc_weekly_cron(cfg.schedule.weekly, cfg.general.timezone)[0] == "0 0 * * 1"
+    assert "week --notify" in fields[5]
+    if shutil.which("systemd-analyze") is None:
+        pytest.skip("systemd-analyze not installed: units checked by parsing only")
+    r = subprocess.run(["systemd-analyze", "verify", "--man=no", str(tmp_path / "aidigest-weekly.timer"),
+                        str(tmp_path / "aidigest-weekly.service")], capture_output=True, text=True, timeout=120)
+    problems = [ln for ln in (r.stdout + r.stderr).splitlines() if "aidigest-weekly." in ln]
+    assert r.returncode == 0 and not problems, r.stdout + r.stderr
+    r = subprocess.run(["systemd-analyze", "calendar", t["Timer"]["OnCalendar"]], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0 and "Mon" in r.stdout and "00:00:00 UTC" in r.stdout, r.stdout

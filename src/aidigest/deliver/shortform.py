@@ -19,15 +19,18 @@ from pathlib import Path
 from typing import Literal
 
 from ..report import Digest
-from ..render.layout import day_page_path
+from ..render.layout import day_page_path, week_page_path
+from ..weekreport import WeeklyDigest
 
 Format = Literal["email", "html", "markdown", "text"]
 
 _WORDS = {
-    "ko": {"title": "AI 다이제스트", "news": "뉴스", "paper": "논문", "page": "전체 보기", "health": "상태",
-           "part": "부분", "failed": "실패", "fallback": "대체", "budget": "LLM 예산 도달"},
+    "ko": {"picks": "추천", "title": "AI 다이제스트", "news": "뉴스", "paper": "논문", "page": "전체 보기", "health": "상태",
+           "part": "부분", "failed": "실패", "fallback": "대체", "budget": "LLM 예산 도달",
+           "weekly": "주간", "missing": "빠진 날", "days": "{n}일"},
     "en": {"title": "AI digest", "news": "News", "paper": "Papers", "page": "Full report", "health": "Health",
-           "part": "part", "failed": "failed", "fallback": "fell back", "budget": "LLM budget reached"},
+           "part": "part", "failed": "failed", "fallback": "fell back", "budget": "LLM budget reached",
+           "weekly": "weekly", "missing": "missing days", "days": "{n} days"},
 }
 
 
@@ -61,6 +64,9 @@ class ShortForm:
         return [ln.url for ln in self.lines if ln.url]
 
 
+PICKS_MAX = 5  # picks of a profile's digest in a message
+
+
 def _words(language: str) -> dict[str, str]:
     return _WORDS.get(language, _WORDS["en"])
 
@@ -87,6 +93,12 @@ def build_short_form(digest: Digest, top: int = 3, site_url: str = "") -> ShortF
         day=digest.day, kind=digest.kind, language=digest.language,
         title=f"{w['title']} {digest.day.isoformat()} · {w.get(digest.kind, digest.kind)}",
     )
+    if digest.picks:  # a reader profile's digest (aidigest.personalize): its picks first, with their reasons
+        sf.title += f" · {digest.profile}"
+        sf.lines.append(Line("heading", f"⭐ {w.get('picks', 'Picks')}"))
+        for p in digest.picks[: PICKS_MAX]:
+            text = " ".join(p.title.split()) + (f" — {p.reason}" if p.reason else "")
+            sf.lines.append(Line("item", text, p.url))
     for sec in digest.sections:
         if not sec.entries:
             continue
@@ -101,6 +113,36 @@ def build_short_form(digest: Digest, top: int = 3, site_url: str = "") -> ShortF
     if note:
         sf.lines.append(Line("health", f"⚠ {w['health']}: {note}"))
     return sf
+
+
+def build_week_short_form(week: WeeklyDigest, top: int = 3, site_url: str = "") -> ShortForm:
+    """The week's roundup as a message: per category its share and top stories (TL;DR when an LLM wrote one, else
+    the title; "N days" for a story that kept coming back), the week's page, and the missing days."""
+    w = _words(week.language)
+    sf = ShortForm(day=week.start, kind=week.kind, language=week.language,
+                   title=f"{w['title']} {w['weekly']} {week.week} · {w.get(week.kind, week.kind)}")
+    for sec in week.sections:
+        if not sec.entries:
+            continue
+        sf.lines.append(Line("heading", f"{sec.emoji} {sec.name} ({sec.stories}, {round(sec.share * 100)}%)"))
+        for e in sec.entries[: max(top, 0)]:
+            text = " ".join((e.tldr or e.title).split())
+            if len(e.days) > 1:
+                text += f" ({w['days'].format(n=len(e.days))})"
+            sf.lines.append(Line("item", text, e.url))
+    if site_url:
+        sf.lines.append(Line("page", w["page"], f"{site_url.rstrip('/')}/{week_page_path(week.week, week.kind)}"))
+    missing = [d.day.isoformat() for d in week.missing_days]
+    if missing or week.fallbacks:
+        parts = [f"{w['missing']}: {', '.join(missing)}"] if missing else []
+        if week.fallbacks:
+            parts.append(f"{w['fallback']} ×{sum(week.fallbacks.values())}")
+        sf.lines.append(Line("health", f"⚠ {w['health']}: {'; '.join(parts)}"))
+    return sf
+
+
+def load_week(path: Path) -> WeeklyDigest:
+    return WeeklyDigest.model_validate_json(Path(path).read_text(encoding="utf-8"))
 
 
 def load_digest(path: Path) -> Digest:

@@ -342,14 +342,22 @@ def health_view(digest: Digest, health: RunHealth) -> HealthView:
     )
 
 
+def offline_note(digest: Digest) -> str:
+    """The note under the report's title when some sections were not written by an LLM ("" when all were): that
+    the report quotes the items' own sentences (no LLM at all), or which sections fell back to the quoted list.
+    Plain text; the Markdown report and the site's day page both show it."""
+    if not any(sec.summary is None for sec in digest.sections):
+        return ""
+    ls = list_strings(digest.language)
+    some_llm = any(sec.summary is not None for sec in digest.sections) or digest.health.llm.provider not in ("", "none")
+    return ls.llm_partial_note if some_llm else ls.llm_note
+
+
 def report_view(digest: Digest, chart_name: str | None) -> ReportView:
     """Everything the report shows, each piece of fetched or generated text escaped for Markdown."""
     t = strings(digest.language)
-    llm_note = ""
-    if any(sec.summary is None for sec in digest.sections):
-        ls = list_strings(digest.language)
-        some_llm = any(sec.summary is not None for sec in digest.sections) or digest.health.llm.provider not in ("", "none")
-        llm_note = md_text(ls.llm_partial_note if some_llm else ls.llm_note)
+    note = offline_note(digest)
+    llm_note = md_text(note) if note else ""
     return ReportView(
         title=f"{TITLE_PREFIX[2:]}{report_kind_word(digest.kind)} — {digest.day.isoformat()}",
         kind=digest.kind, day=digest.day.isoformat(), language=digest.language, chart=chart_name or None,

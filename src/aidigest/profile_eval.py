@@ -1,0 +1,156 @@
+"""`aidigest eval profiles`: how well a reader profile's "추천" section (aidigest.rank) finds what a simulated reader
+wants, against two baselines. Only labelled papers; the profiles are built from the DEVELOPMENT split and scored
+on the TEST split (never tuned on it).
+
+Simulated readers (each built from dev papers only, `LIKED_MAX` of them, sampled with a fixed seed):
+- "cs.CL": likes dev papers whose primary arXiv category is cs.CL; wants test papers of primary cs.CL;
+- "cs.GR+cs.GT": likes dev papers of graphics and game theory; wants test papers of those two;
+- "authors": pins the `AUTHORS_N` most prolific dev authors of primary cs.CL papers and likes their dev papers
+  (a reader who follows a few people); wants test papers of their field (primary cs.CL) or by them.
+
+Each test day's papers are ranked by the profile (embeddings of title + abstract, the offline encoder, cached
+in the store when one is given); precision@10 = share of the top 10 that the reader wants, averaged over the
+test days. Baselines on the same days: popularity order (aidigest.select.rank_score, the main digest's order;
+labelled papers carry no HN/HF signals, so it comes down to its tie-break) and a random order (seed 20).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .classify.offline import item_text
+from .config import ProfileConfig, env_value
+from .models import Item
+from .profiles import LikedPaper
+from .rank import build_profile, score_items
+from .select import rank_score
+
+K = 10
+LIKED_MAX = 40
+AUTHORS_N = 4
+SEED = 20
+DEV_PREFIX, TEST_PREFIX = "linyueqian_", "dw-dengwei_"
+
+
+@dataclass
+class Reader:
+    name: str
+    categories: set[str]  # primary arXiv categories the reader wants
+    liked: list[LikedPaper]
+    authors: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ReaderScore:
+    name: str
+    liked: int
+    days: int
+    wanted_share: float  # base rate: share of the test papers the reader wants
+    profile: float
+    popularity: float
+    random: float
+
+    @property
+    def ratio(self) -> float:
+        return self.profile / self.popularity if self.popularity > 0 else float("inf")
+
+
+def _papers(folder: Path, prefix: str) -> dict[str, list[dict]]:
+    """file stem (day) -> papers of the split's jsonl files found under `folder` (recursively)."""
+    out: dict[str, list[dict]] = {}
+    for p in sorted(folder.glob(f"**/{prefix}*/*.jsonl")):
+        rows = [json.loads(line) for line in p.read_text(encoding="utf-8").splitlines() if line.strip()]
+        out.setdefault(p.stem, []).extend(r for r in rows if r.get("categories") and r.get("title"))
+    return out
+
+
+def default_data_dir() -> Path | None:
+    """A folder holding both splits: $AIDIGEST_EVAL_DATA, ../shared/data (from the working directory or next to
+    the repository), else the repository's copies in tests/data (one dev day in tests/data/profiles, the test
+    split in tests/data/classify). No machine-specific path."""
+    repo = Path(__file__).resolve().parents[2]
+    env = env_value("AIDIGEST_EVAL_DATA")
+    for c in [*([Path(env)] if env else []), Path.cwd().parent / "shared" / "data", repo.parent / "shared" / "data",
+              repo / "tests" / "data"]:
+        if c.is_dir() and any(c.glob(f"**/{DEV_PREFIX}*/*.jsonl")) and any(c.glob(f"**/{TEST_PREFIX}*/*.jsonl")):
+            return c
+    return None
+
+
+def _liked(rows: Sequence[dict]) -> list[LikedPaper]:
+    return [LikedPaper(arxiv_id=r["id"], title=r["title"], abstract=r.get("summary") or "", source="file") for r in rows]
+
+
+def simulated_readers(dev: Sequence[dict]) -> list[Reader]:
+    rng = random.Random(SEED)
+    readers = []
+    for name, cats in (("cs.CL", {"cs.CL"}), ("cs.GR+cs.GT", {"cs.GR", "cs.GT"})):
+        rows = sorted((r for r in dev if r["categories"][0] in cats), key=lambda r: r["id"])
+        readers.append(Reader(name, cats, _liked(rng.sample(rows, min(LIKED_MAX, len(rows))))))
+    cl = [r for r in dev if r["categories"][0] == "cs.CL"]
+    counts = Counter(a for r in cl for a in r.get("authors") or [])
+    authors = [a for a, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:AUTHORS_N]]
+    theirs = sorted((r for r in cl if set(r.get("authors") or []) & set(authors)), key=lambda r: r["id"])
+    readers.append(Reader("authors", {"cs.CL"}, _liked(theirs[:LIKED_MAX]), authors))
+    return [r for r in readers if r.liked]
+
+
+def _item(r: dict) -> Item:
+    return Item(kind="paper", title=r["title"], url=r.get("abs") or f"https://arxiv.org/abs/{r['id']}",
+                key=f"arxiv:{r['id']}", snippet=r.get("summary") or "", arxiv_id=r["id"],
+                primary_category=r["categories"][0], arxiv_categories=list(r["categories"]),
+                authors=list(r.get("authors") or []))
+
+
+def evaluate(folder: Path, embed_texts: Callable[[list[str]], np.ndarray]) -> list[ReaderScore]:
+    """precision@K per simulated reader on the test days in `folder` (see module doc)."""
+    dev = [r for rows in _papers(folder, DEV_PREFIX).values() for r in rows]
+    test = _papers(folder, TEST_PREFIX)
+    if not dev or not test:
+        raise FileNotFoundError(f"{folder}: needs {DEV_PREFIX}*/ (dev) and {TEST_PREFIX}*/ (test) jsonl files")
+    readers = simulated_readers(dev)
+    days = {d: [_item(r) for r in rows] for d, rows in sorted(test.items())}
+    X = {d: embed_texts([item_text(it.title, it.snippet) for it in items]) for d, items in days.items()}
+    rng = random.Random(SEED)
+    out = []
+    for reader in readers:
+        cfg = ProfileConfig.model_validate({"authors": reader.authors})
+        model = build_profile(reader.name, cfg, reader.liked, embed_texts)
+        p_prof: list[float] = []
+        p_pop: list[float] = []
+        p_rand: list[float] = []
+        wanted_all = n_all = 0
+        for d, items in days.items():
+            day = dt.date.fromisoformat(d)
+            wanted = [it.primary_category in reader.categories or bool(set(it.authors) & set(reader.authors))
+                      for it in items]
+            wanted_all += sum(wanted)
+            n_all += len(items)
+            s = score_items(model, items, X[d], day).score
+            by_profile = sorted(range(len(items)), key=lambda i: (-s[i], items[i].key))[:K]
+            by_pop = sorted(range(len(items)), key=lambda i: (-rank_score(items[i], day), items[i].key))[:K]
+            shuffled = list(range(len(items)))
+            rng.shuffle(shuffled)
+            for acc, top in ((p_prof, by_profile), (p_pop, by_pop), (p_rand, shuffled[:K])):
+                acc.append(sum(wanted[i] for i in top) / max(len(top), 1))
+        out.append(ReaderScore(reader.name, len(reader.liked), len(days), wanted_all / max(n_all, 1),
+                               float(np.mean(p_prof)), float(np.mean(p_pop)), float(np.mean(p_rand))))
+    return out
+
+
+def table(scores: Sequence[ReaderScore]) -> str:
+    lines = [f"| reader | liked (dev) | test days | wanted share | profile p@{K} | popularity p@{K} | random p@{K} | profile / popularity |",
+             "|---|---|---|---|---|---|---|---|"]
+    for s in scores:
+        ratio = "∞" if s.popularity == 0 else f"{s.ratio:.2f}×"
+        lines.append(f"| {s.name} | {s.liked} | {s.days} | {s.wanted_share:.3f} | {s.profile:.3f} | {s.popularity:.3f} | "
+                     f"{s.random:.3f} | {ratio} |")
+    return "\n".join(lines)

@@ -26,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .classify.eval import PACKAGED_SPLIT
 from .classify.offline import item_text
 from .config import ProfileConfig, env_value
 from .models import Item
@@ -74,13 +75,13 @@ def _papers(folder: Path, prefix: str) -> dict[str, list[dict]]:
 
 def default_data_dir() -> Path | None:
     """A folder holding both splits: $AIDIGEST_EVAL_DATA, ../shared/data (from the working directory or next to
-    the repository), else the repository's copies in tests/data (one dev day in tests/data/profiles, the test
-    split in tests/data/classify). No machine-specific path."""
+    the repository), else the repository's tests/data (one dev day in tests/data/profiles) with the test split
+    shipped in the package (aidigest/data/eval, see `_test_split`). No machine-specific path."""
     repo = Path(__file__).resolve().parents[2]
     env = env_value("AIDIGEST_EVAL_DATA")
     for c in [*([Path(env)] if env else []), Path.cwd().parent / "shared" / "data", repo.parent / "shared" / "data",
               repo / "tests" / "data"]:
-        if c.is_dir() and any(c.glob(f"**/{DEV_PREFIX}*/*.jsonl")) and any(c.glob(f"**/{TEST_PREFIX}*/*.jsonl")):
+        if c.is_dir() and any(c.glob(f"**/{DEV_PREFIX}*/*.jsonl")) and _test_split(c):
             return c
     return None
 
@@ -110,10 +111,15 @@ def _item(r: dict) -> Item:
                 authors=list(r.get("authors") or []))
 
 
+def _test_split(folder: Path) -> dict[str, list[dict]]:
+    """The test split under `folder`, else the copy shipped with the package (aidigest/data/eval)."""
+    return _papers(folder, TEST_PREFIX) or _papers(PACKAGED_SPLIT, TEST_PREFIX)
+
+
 def evaluate(folder: Path, embed_texts: Callable[[list[str]], np.ndarray]) -> list[ReaderScore]:
     """precision@K per simulated reader on the test days in `folder` (see module doc)."""
     dev = [r for rows in _papers(folder, DEV_PREFIX).values() for r in rows]
-    test = _papers(folder, TEST_PREFIX)
+    test = _test_split(folder)
     if not dev or not test:
         raise FileNotFoundError(f"{folder}: needs {DEV_PREFIX}*/ (dev) and {TEST_PREFIX}*/ (test) jsonl files")
     readers = simulated_readers(dev)

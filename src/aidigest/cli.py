@@ -17,11 +17,13 @@ from rich.text import Text
 
 from . import __version__
 from .cli_guard import Signals, out_dir_problem, replay_index_problem, say
+from .cli_help import plain_flags
 from .config import DEFAULT_CONFIG_NAME, Config, ConfigError, default_config_text, env_value, environ, load_config
 from .llm.registry import choices as llm_choices
 from .llm.providers import PROVIDERS  # noqa: F401 - registers the providers the --llm help names
 from .sources import is_enricher
 
+plain_flags()  # `--notify`, not `--notify <bool>`, in the help (aidigest.cli_help)
 app = typer.Typer(
     help="aidigest: a daily digest of AI news and papers — collect, categorize, summarize (Korean by default), report.",
     no_args_is_help=True,
@@ -57,16 +59,23 @@ def _error(message: object) -> None:  # outside text is printed literally (cli_g
 
 
 def _warning(message: object, label: str = "warning:") -> None:
-    say(err, label, "yellow", message)
+    if not _state["quiet"]:  # -q: errors only
+        say(err, label, "yellow", message)
 
 
-_state: dict = {"db": None}  # the store the command uses (named when a store error happens mid-run)
+def _info(*objects, **kw) -> None:
+    """A command's summary on stdout (the sources table, the reports written, deliveries): none with -q."""
+    if not _state["quiet"]:
+        out.print(*objects, **kw)
+
+
+_state: dict = {"db": None, "quiet": False}  # the store the command uses (named when a store error happens mid-run); -q
 
 
 # ---- shared options ---------------------------------------------------------------------------
 DateOpt = Annotated[
     str | None,
-    typer.Option("--date", help="Day: YYYY-MM-DD, today, yesterday or -Nd, in the configured time zone (general.timezone). Default: the last complete day there."),
+    typer.Option("--date", help="Day: YYYY-MM-DD (1970-01-01 to today), today, yesterday or -Nd, in the configured time zone (general.timezone). Default: the last complete day there."),
 ]
 ConfigOpt = Annotated[
     Path | None,
@@ -183,6 +192,8 @@ def _http(cfg: Config, store, replay: Path | None, record: Path | None):
 
 
 def _print_outcomes(outcomes) -> None:
+    if _state["quiet"]:
+        return
     t = Table(title="Sources", show_lines=False)
     for col in ("source", "status", "items", "time", "detail"):
         t.add_column(col)
@@ -205,11 +216,12 @@ def _warn_failures(outcomes) -> None:
 def main(
     version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
     verbose: Annotated[int, typer.Option("-v", "--verbose", count=True, help="More on stderr: -v paths, progress and the final line; -vv debug.")] = 0,
-    quiet: Annotated[bool, typer.Option("-q", "--quiet", help="Only errors on stderr (no warnings, no progress bar).")] = False,
+    quiet: Annotated[bool, typer.Option("-q", "--quiet", help="Errors only: no warnings, progress or summary (a command's own output stays: classify lines, sources, cache stats, where).")] = False,
 ) -> None:
     from . import progress
 
     progress.setup(-1 if quiet else verbose, console=err)
+    _state["quiet"] = quiet
     if version:
         out.print(f"aidigest {__version__}")
         raise typer.Exit(0)
@@ -286,7 +298,7 @@ def collect(
         _print_outcomes(res.outcomes)
         _warn_failures(res.outcomes)
         real = [o for o in res.outcomes if not is_enricher(o.source)]
-        out.print(
+        _info(
             f"{day}: {len(res.items)} items ({res.new_items} new, {res.merged} merged duplicates) in {cfg.general.db}"
         )
         if real and all(o.status in ("failed", "no_recording") for o in real):
@@ -350,10 +362,13 @@ def run(
                 raise UserError("--notify: no delivery targets; set notify.targets in the config or AIDIGEST_NOTIFY (apprise URLs)")
         _check_profiles(cfg)
         language = lang or cfg.general.language
-        from .summarize.i18n import LANGUAGE_NAMES_EN
+        from .summarize.i18n import LANGUAGE_NAMES_EN, suggest_language
 
         if language not in LANGUAGE_NAMES_EN:
-            raise UserError(f"--lang {language!r} is not a known language code ({', '.join(sorted(LANGUAGE_NAMES_EN))})")
+            guess = suggest_language(language)
+            hint = f"did you mean {guess}? " if guess else ""
+            raise UserError(f"--lang {language!r} is not a known language code ({hint}known: "
+                            f"{', '.join(sorted(LANGUAGE_NAMES_EN))})")
         target = Path(cfg.general.out)
         if problem := out_dir_problem(target):
             raise UserError(f"--out {target} {problem}" if problem.startswith("is") else f"--out {target}: {problem}")
@@ -379,7 +394,7 @@ def run(
             for _kind, (path, old, new) in sorted(summary.kept.items()):
                 _warning(f"kept the published {path} ({old} items): this run would show only {new}; "
                          "pass --replace to overwrite it")
-            out.print(
+            _info(
                 f"LLM: {h.llm.provider} — {h.llm.calls} calls, {h.llm.cached} cached, "
                 f"{h.llm.tokens_in + h.llm.tokens_out} tokens, ${h.llm.cost_usd:.4f}"
             )
@@ -387,11 +402,11 @@ def run(
                 if note.startswith("offline classifier:"):
                     _warning(note, label="note:")
             for kind, paths in summary.reports.items():
-                out.print(cli_report_line(kind, summary.items_by_kind.get(kind, 0), summary.shown_by_kind.get(kind), paths),
+                _info(cli_report_line(kind, summary.items_by_kind.get(kind, 0), summary.shown_by_kind.get(kind), paths),
                           highlight=False, markup=False)
             for prof in summary.profiles:  # each reader profile's digests, from the same items and summaries
                 written = ", ".join(f"{k} ({prof.picks.get(k, 0)} picks)" for k in prof.reports) or "not written"
-                out.print(f"profile {prof.name}: {written} in {prof.seconds:.1f}s → {prof.out_dir}", highlight=False, markup=False)
+                _info(f"profile {prof.name}: {written} in {prof.seconds:.1f}s → {prof.out_dir}", highlight=False, markup=False)
             real = [o for o in h.outcomes if not is_enricher(o.source)]
             failed_sources = [o.source for o in real if o.status in ("failed", "no_recording")]
             log.info(
@@ -414,7 +429,7 @@ def run(
         llm_stopped: list[str] = []
         for day in days:
             if len(days) > 1:
-                out.print(f"[bold]── {day} ──[/]")
+                _info(f"[bold]── {day} ──[/]")
             try:
                 one_day(day)
             except RunFailed as e:
@@ -482,7 +497,7 @@ def _notify(cfg: Config, day: dt.date, out_dir: Path) -> list[str]:
         for d in res.deliveries:
             style = {"sent": "green", "skipped": "dim"}.get(d.status, "red")
             what = {"sent": f"sent ({d.parts} message(s))", "skipped": "already sent"}.get(d.status, f"FAILED: {d.error}")
-            out.print(f"delivery {d.day} {who}{d.kind} → {d.target}: {what}", highlight=False, markup=False, style=style)
+            _info(f"delivery {d.day} {who}{d.kind} → {d.target}: {what}", highlight=False, markup=False, style=style)
         failed += [f"{d.day} {who}{d.kind} {d.target}" for d in res.failed]
     return failed
 
@@ -570,13 +585,13 @@ def week(
                             "no day of that week was reported; run `aidigest run` for its days first")
         for kind, digest in res.digests.items():
             missing = ", ".join(f"{d.day} {d.status}" for d in digest.missing_days) or "none"
-            out.print(f"{res.week} {kind}: {digest.stats.stories} stories in {len(digest.sections)} categories, "
+            _info(f"{res.week} {kind}: {digest.stats.stories} stories in {len(digest.sections)} categories, "
                       f"{digest.stats.days_with_reports}/7 days reported (missing: {missing}) → {res.paths[kind].markdown}",
                       highlight=False, markup=False)
             for what, n in digest.fallbacks.items():
                 _warning(f"{what} ×{n}", label="fallback:")
         h = res.llm
-        out.print(f"LLM: {h.provider} — {h.calls} calls, {h.cached} cached, {h.tokens_in + h.tokens_out} tokens "
+        _info(f"LLM: {h.provider} — {h.calls} calls, {h.cached} cached, {h.tokens_in + h.tokens_out} tokens "
                   f"({h.tokens_in} in, {h.tokens_out} out), ${h.cost_usd:.4f}", highlight=False, markup=False)
         if h.offline:
             _warning(f"LLM switched off, offline lists used: {h.offline}")
@@ -603,7 +618,7 @@ def _notify_week(cfg: Config, week: str, out_dir: Path) -> list[str]:
     for d in res.deliveries:
         style = {"sent": "green", "skipped": "dim"}.get(d.status, "red")
         what = {"sent": f"sent ({d.parts} message(s))", "skipped": "already sent"}.get(d.status, f"FAILED: {d.error}")
-        out.print(f"delivery {week} {d.kind} → {d.target}: {what}", highlight=False, markup=False, style=style)
+        _info(f"delivery {week} {d.kind} → {d.target}: {what}", highlight=False, markup=False, style=style)
     return [f"{week} {d.kind} {d.target}" for d in res.failed]
 
 
@@ -697,7 +712,7 @@ def site(
                 raise UserError(f"{label}: {e}" if label != "site" else str(e)) from None
             for line in res.skipped:
                 _warning(f"skipped {line}")
-            out.print(
+            _info(
                 f"{label}: {res.days} days, {len(res.written)} files written, {len(res.removed)} removed, "
                 f"{res.unchanged} unchanged in {res.seconds:.1f}s → {res.index}", highlight=False, markup=False,
             )
@@ -716,7 +731,7 @@ def sources(db: DbOpt = None, config: ConfigOpt = None) -> None:
         cfg = _config(config, db)
         last = {}
         if Path(cfg.general.db).exists():
-            with Store(cfg.general.db) as store:
+            with Store(cfg.general.db, read_only=True) as store:  # only reads: a read-only store can be inspected
                 last = store.last_outcomes()
         t = Table(title="Configured sources")
         for col in ("source", "kind", "last day", "last status", "items", "error"):
@@ -762,7 +777,7 @@ def classify(llm: LlmOpt = None, config: ConfigOpt = None, db: DbOpt = None) -> 
             if store is not None:
                 store.close()
         if bad:
-            _warning(f"{bad} input line(s) skipped (see messages above)")
+            _error(f"{bad} input line(s) skipped (see messages above)")  # exit 1: shown with -q too
             raise typer.Exit(1)
 
     _run(body)
@@ -774,7 +789,7 @@ def train(
     out_dir: Annotated[Path, typer.Option("--out", help="Folder to write the classifier to (weights.npz + meta.json).")],
     config: ConfigOpt = None,
 ) -> None:
-    """Fit the offline classifier's head on your labelled examples (numpy, seconds); use it with [digest] classifier."""
+    """Fit the offline classifier's head on your labelled examples (numpy, seconds); use it with \\[digest] classifier."""
 
     def body():
         from .classify.train import train_head
@@ -794,7 +809,7 @@ def train(
         cv = f", 5-fold cross-validation accuracy {rep.cv_accuracy:.3f}" if rep.cv_accuracy is not None else ""
         out.print(f"trained on {rep.examples} examples ({', '.join(f'{k} {v}' for k, v in rep.per_label.items())}) in "
                   f"{rep.seconds:.1f} s: training accuracy {rep.train_accuracy:.3f}{cv}; written to {rep.out}. "
-                  f'Use it with [digest] classifier = "{rep.out}"', highlight=False)
+                  f'Use it with [digest] classifier = "{rep.out}"', highlight=False, markup=False)
         missing = [i for i in taxonomy.ids if i not in rep.per_label]
         if missing:
             out.print(f"categories without examples (zero-shot for them): {', '.join(missing)}", highlight=False)
@@ -879,7 +894,8 @@ def cache_stats_cmd(db: DbOpt = None, config: ConfigOpt = None) -> None:
         from .store import Store
 
         cfg = _config(config, db)
-        with Store(cfg.general.db) as store:
+        # only reads: a read-only store can be inspected; no store yet = an empty cache (nothing is created)
+        with Store(cfg.general.db, read_only=True) if Path(cfg.general.db).exists() else Store() as store:
             stats = cache_stats(store)
         out.print_json(stats.model_dump_json())
 
@@ -898,6 +914,8 @@ def cache_clear_cmd(
         from .llm.cache import cache_clear
         from .store import Store
 
+        if older_than_days is not None and older_than_days < 0:
+            raise UserError(f"--older-than-days {older_than_days}: must be 0 or more (days)")
         cfg = _config(config, db)
         with Store(cfg.general.db) as store:
             n = cache_clear(store, older_than_days)

@@ -120,6 +120,7 @@ class LLMConfig(_Strict):
     batch_size: int = Field(25, ge=1)  # items per categorization call
     temperature: float = Field(0.0, ge=0, le=2)
     max_output_tokens: int = Field(1500, ge=1)
+    max_response_bytes: int = Field(4_000_000, ge=10_000)  # an LLM answer's body is read up to this, then the call fails
     budget_usd: Annotated[float, Field(ge=0)] | None = None
     max_tokens: Annotated[int, Field(ge=0)] | None = None  # total tokens (in + out) per run
     prices: dict[str, LLMPrice] = Field(default_factory=dict)

@@ -99,7 +99,7 @@ class CategorySection(BaseModel):
     more: list[CompactEntry] = Field(default_factory=list)
     counted_only: int = 0  # items past the compact list: only counted
     summary: SectionSummary | None = None  # the four-part summary, only when an LLM wrote it
-    header: str = ""  # one line of facts in the report language: how many items, the most discussed, the sources
+    header: str = ""  # one line of facts in the report language: how many items, the first listed, the sources
 
 
 class ReturningEntry(BaseModel):

@@ -7,8 +7,8 @@ only in the environment; a target whose variable is unset fails with a message n
 Each send is recorded in the store's `deliveries` table under a hash of the expanded URL, never the URL:
 a target already sent for (day, kind) is skipped on a rerun; a failed one is retried on the next run (from the
 first part that did not go out, when a message was split) and does not stop the others. Log lines and errors
-name a target by its position and apprise's privacy form of the URL (secrets masked), and any expanded secret
-that would still appear in an error text is replaced by `***`.
+name a target by its position, scheme and host (`#1 mailtos://smtp.gmail.com`; never user, password, path or query),
+and any expanded secret that would still appear in an error text is replaced by `***`.
 """
 
 from __future__ import annotations
@@ -107,6 +107,16 @@ def redact(text: str, secrets: list[str]) -> str:
         if len(s) >= 3:
             text = text.replace(s, "***")
     return text
+
+
+def shown_name(index: int, private_url: str, secrets: list[str]) -> str:
+    """How a target is named in output, logs and the store: its position, scheme and host, e.g.
+    `#1 mailtos://smtp.gmail.com`, `#2 json://127.0.0.1:8080`. Taken from apprise's privacy form of the URL (which
+    masks a token in the host position: `tgram://1...9`), never its user, password, path or query; a substituted
+    secret that would still show is replaced by `***`."""
+    m = re.match(r"^([a-z0-9+.-]+)://(?:[^@/?#]*@)?([^/?#]*)", private_url, flags=re.I)
+    name = f"{m.group(1)}://{m.group(2)}" if m else private_url.split(":", 1)[0] + "://…"
+    return redact(f"#{index} {name}", secrets)
 
 
 def _parts(url: str) -> list[str]:
@@ -246,10 +256,7 @@ def _send_one(target: Target, short: ShortForm, store: Store, env: dict[str, str
         _record(store, day, rec, tid, shown, "failed", 0, 0, error, week)
         return Delivery(day, kind, shown, "failed", error=redact(error, secrets + [url] + _parts(url)))
     plugin = a[0]
-    private = plugin.url(privacy=True).split("?")[0]
-    if target.from_env:  # a literal URL from the environment: its path may be the secret (webhook tokens)
-        private = re.sub(r"^([a-z0-9+.-]+://[^/]*)/.+$", r"\1/…", private, flags=re.I)
-    shown = redact(f"#{target.index} {private}", secrets + ([url] if target.from_env else []))
+    shown = shown_name(target.index, plugin.url(privacy=True), secrets + ([url] if target.from_env else []))
     prev = _previous(store, day, rec, tid, week)
     if prev is not None and prev["status"] == "sent":
         return Delivery(day, kind, shown, "skipped")

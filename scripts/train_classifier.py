@@ -11,7 +11,7 @@ Training data (never the test split: labeled_papers/dw-dengwei_*, news on/after 
   * data/dev_news_labels.jsonl: news first seen before 2024-11-01, labeled by hand (see the "why" field):
     the dev items of news_items/finddme_news_items.jsonl, the betacat_hn feed (2023-06-29, with summaries:
     also used as "title. summary") and the 2019 Hacker News item lists (hackernews/derived_items_*).
-  * tests/data/classify/news/ko_news.jsonl, the lines of split "dev" (Korean IT/AI headlines dated before
+  * src/aidigest/data/eval/news/ko_news.jsonl, the lines of split "dev" (Korean IT/AI headlines dated before
     2024-11-01, labeled by hand; see that folder's README), weighted by --ko-weight. Its "test" lines, the
     GeekNews recording and en_test.jsonl are the news TEST split: never read here.
 Model: multinomial logistic regression (scikit-learn, training only) on L2-normalized USE embeddings plus
@@ -50,7 +50,7 @@ from aidigest.taxonomy import load_taxonomy  # noqa: E402
 
 DEV_PAPERS_GLOB = "labeled_papers/linyueqian_*/*.jsonl"
 DEV_NEWS_LABELS = REPO / "data" / "dev_news_labels.jsonl"
-DEV_KO_NEWS = REPO / "tests" / "data" / "classify" / "news" / "ko_news.jsonl"
+DEV_KO_NEWS = REPO / "src" / "aidigest" / "data" / "eval" / "news" / "ko_news.jsonl"
 DEV_CUTOFF = "2024-11-01"
 FOLDS = 5
 # chosen with --grid (dev cross-validation); see the printed table

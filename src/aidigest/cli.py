@@ -18,7 +18,7 @@ from rich.text import Text
 from . import __version__
 from .cli_guard import Signals, out_dir_problem, replay_index_problem, say
 from .cli_help import plain_flags
-from .config import DEFAULT_CONFIG_NAME, Config, ConfigError, default_config_text, environ, load_config
+from .config import DEFAULT_CONFIG_NAME, Config, ConfigError, default_config_text, env_value, environ, load_config
 from .llm.registry import choices as llm_choices
 from .llm.providers import PROVIDERS  # noqa: F401 - registers the providers the --llm help names
 from .sources import is_enricher
@@ -234,7 +234,7 @@ def init(
     github_actions: Annotated[
         bool, typer.Option("--github-actions", help="Instead: write .github/workflows/aidigest.yml (daily run, Pages, notify).")
     ] = False,
-    package: Annotated[str, typer.Option("--package", help="With --github-actions: what the workflow pip-installs.")] = "aidigest",
+    package: Annotated[str | None, typer.Option("--package", help="With --github-actions: what the workflow pip-installs: a git URL pinned to a tag or commit (git+https://github.com/OWNER/aidigest@v0.1.0) or a local path. Default: the source of this aidigest at its exact commit (the git URL it was installed from, or its checkout's origin at HEAD).")] = None,
     config: ConfigOpt = None,
 ) -> None:
     """Write a commented default aidigest.toml (the config reference), or with --github-actions the workflow."""
@@ -242,15 +242,20 @@ def init(
     def body():
         if github_actions:
             from .render.atomic import write_text_atomic
-            from .schedule import WORKFLOW_PATH, github_workflow, utc_cron
+            from .schedule import WORKFLOW_PATH, InstallSpecError, check_install_spec, default_install_spec, github_workflow, utc_cron
 
             cfg = _config(config)
             target = Path(WORKFLOW_PATH)
             if target.exists() and not force:
                 raise UserError(f"{target} already exists (use --force to overwrite)")
-            write_text_atomic(target, github_workflow(cfg.schedule.time, cfg.general.timezone, package, weekly=cfg.schedule.weekly))
+            try:
+                spec = check_install_spec(package) if package is not None else default_install_spec()
+            except InstallSpecError as e:
+                raise UserError(f"--package: {e}") from None
+            write_text_atomic(target, github_workflow(cfg.schedule.time, cfg.general.timezone, spec, weekly=cfg.schedule.weekly))
             cron, note = utc_cron(cfg.schedule.time, cfg.general.timezone)
-            out.print(f"wrote {target}: daily cron \"{cron}\" = {note}", highlight=False, markup=False, soft_wrap=True)
+            out.print(f"wrote {target}: daily cron \"{cron}\" = {note}; installs {spec}", highlight=False, markup=False,
+                      soft_wrap=True)
             return
         if path.exists() and not force:
             raise UserError(f"{path} already exists (use --force to overwrite)")
@@ -326,6 +331,10 @@ def run(
     Without --date: the last complete day in the configured time zone (general.timezone). --from/--to runs each day of a range in turn
     (each is idempotent); a failed day is named, the others are done, and the exit status is 1.
     """
+    # a scheduled command line stays the same while the environment says which day/recording (recipes, tests)
+    replay = replay or (Path(env_value("AIDIGEST_REPLAY")) if env_value("AIDIGEST_REPLAY") else None)
+    if not (date or from_ or to):
+        date = env_value("AIDIGEST_DATE") or None
 
     def body():
         import logging
@@ -409,12 +418,15 @@ def run(
             if real and all(o.status in ("failed", "no_recording") for o in real):
                 raise RunFailed("every source failed: " + "; ".join(f"{o.source}: {o.error}" for o in real))
             if h.llm.offline:
-                if h.llm.fatal:  # bad key / unknown model: the reports were written offline; exit 2 so cron notices
-                    raise UserError(f"LLM stopped: {h.llm.offline} (the reports above were written offline)")
+                if h.llm.fatal:  # bad key / unknown model: the reports were written offline; exit 2 so cron notices,
+                    # after --notify has sent them (the reader still gets the day)
+                    llm_stopped.append(f"LLM stopped: {h.llm.offline} (the reports above were written offline)")
+                    return
                 _warning(f"LLM switched off, offline fallbacks used: {h.llm.offline}")
 
         failed_days: list[str] = []
         delivery_failures: list[str] = []
+        llm_stopped: list[str] = []
         for day in days:
             if len(days) > 1:
                 _info(f"[bold]── {day} ──[/]")
@@ -428,8 +440,13 @@ def run(
                 continue
             if notify:
                 delivery_failures += _notify(cfg, day, target)
+            if llm_stopped:
+                break  # a backfill stops at the first day whose LLM refused the key, as before
         if failed_days:
             raise RunFailed(f"{len(failed_days)} of {len(days)} day(s) failed: {', '.join(failed_days)} (the others were done)")
+        if llm_stopped:
+            sent = "; delivery failed for " + "; ".join(delivery_failures) if delivery_failures else ""
+            raise UserError(llm_stopped[0] + sent)
         if delivery_failures:
             raise DeliveryFailed(f"delivery failed for {'; '.join(delivery_failures)} (retried on the next run)")
 
@@ -806,7 +823,7 @@ def train(
 def eval_classify_cmd(
     data: Annotated[
         Path | None,
-        typer.Option("--data", help="Folder with the test split (dw-dengwei_*.jsonl; news/ beside it if present). Default: ../shared/data or tests/data/classify."),
+        typer.Option("--data", help="Folder with the test split (dw-dengwei_*.jsonl; news/ beside it if present). Default: ../shared/data, else the copy shipped in the package."),
     ] = None,
 ) -> None:
     """Accuracy of the offline classifier on the held-out test split: papers and news (English, Korean); the first line is the fair, text-only figure."""
@@ -827,7 +844,7 @@ def eval_classify_cmd(
         out.print(family_line(report), highlight=False)
         out.print(category_table(report))
         if news is None:
-            out.print("news: no labelled news set found (tests/data/classify/news, or news/ beside --data)", highlight=False)
+            out.print("news: no labelled news set found (aidigest/data/eval/news, or news/ beside --data)", highlight=False)
         else:
             for lang, s in news.sets.items():
                 out.print(news_table(lang, s))

@@ -35,6 +35,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .classify.eval import PACKAGED_SPLIT
 from .classify.offline import item_text
 from .config import ProfileConfig, env_value
 from .models import Item
@@ -85,13 +86,13 @@ def _papers(folder: Path, prefix: str) -> dict[str, list[dict]]:
 
 def default_data_dir() -> Path | None:
     """A folder holding both splits: $AIDIGEST_EVAL_DATA, ../shared/data (from the working directory or next to
-    the repository), else the repository's copies in tests/data (one dev day in tests/data/profiles, the test
-    split in tests/data/classify). No machine-specific path."""
+    the repository), else the repository's tests/data (one dev day in tests/data/profiles) with the test split
+    shipped in the package (aidigest/data/eval, see `_test_split`). No machine-specific path."""
     repo = Path(__file__).resolve().parents[2]
     env = env_value("AIDIGEST_EVAL_DATA")
     for c in [*([Path(env)] if env else []), Path.cwd().parent / "shared" / "data", repo.parent / "shared" / "data",
               repo / "tests" / "data"]:
-        if c.is_dir() and any(c.glob(f"**/{DEV_PREFIX}*/*.jsonl")) and any(c.glob(f"**/{TEST_PREFIX}*/*.jsonl")):
+        if c.is_dir() and any(c.glob(f"**/{DEV_PREFIX}*/*.jsonl")) and _test_split(c):
             return c
     return None
 
@@ -141,6 +142,11 @@ def expected_precision(order_scores: Sequence[float], wanted: Sequence[bool], k:
     return hit / k
 
 
+def _test_split(folder: Path) -> dict[str, list[dict]]:
+    """The test split under `folder`, else the copy shipped with the package (aidigest/data/eval)."""
+    return _papers(folder, TEST_PREFIX) or _papers(PACKAGED_SPLIT, TEST_PREFIX)
+
+
 def evaluate(folder: Path, embed_texts: Callable[[list[str]], np.ndarray], split: str = "test") -> list[ReaderScore]:
     """precision@K per simulated reader (see module doc). split="test": profiles from the dev split, scored on
     the test days; split="dev": profiles from the first half of the dev days, scored on the second half."""
@@ -154,7 +160,7 @@ def evaluate(folder: Path, embed_texts: Callable[[list[str]], np.ndarray], split
         test = {d: dev_days[d] for d in names[half:]}
     elif split == "test":
         dev = [r for rows in dev_days.values() for r in rows]
-        test = _papers(folder, TEST_PREFIX)
+        test = _test_split(folder)
     else:
         raise ValueError(f"split: dev or test, not {split!r}")
     if not dev or not test:

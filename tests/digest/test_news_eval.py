@@ -1,7 +1,7 @@
 """News and Korean evaluation of the offline classifier: the hand-labelled sets, their scorer, `aidigest eval classify`
 and the targets (Korean test accuracy at least the English one, no Korean AI headline in `others`).
 
-Real data only: tests/data/classify/news/ holds our labels of the Hacker News test items of
+Real data only: src/aidigest/data/eval/news/ holds our labels of the Hacker News test items of
 news_items/finddme_news_items.jsonl, real Korean headlines found in public repositories (their URL and source
 file in each line), and a byte-for-byte copy of the recorded GeekNews feed (see that folder's README). The
 scorer's unit test uses made-up predictions on real cases: it checks the arithmetic, not the model.
@@ -17,8 +17,11 @@ import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pytest
+
+import aidigest.classify.news_eval
 
 from aidigest.classify import classify_offline
 from aidigest.classify.news_eval import (
@@ -33,9 +36,8 @@ from aidigest.classify.offline import NOT_AI, OfflineClassifier
 from aidigest.models import Item
 from aidigest.taxonomy import load_taxonomy
 
-from conftest import DATA
 
-NEWS = DATA / "classify" / "news"
+NEWS = Path(aidigest.classify.news_eval.__file__).resolve().parents[1] / "data" / "eval" / "news"  # shipped in the package
 CUTOFF = "2024-11-01"
 
 
@@ -87,7 +89,8 @@ def test_english_set_is_the_test_period_and_every_geeknews_entry_is_labelled():
 def test_default_news_dir_finds_the_set_beside_the_papers_or_itself(tmp_path):
     assert default_news_dir(candidates=[tmp_path, NEWS]) == NEWS
     assert default_news_dir(candidates=[tmp_path]) is None
-    assert default_news_dir(DATA / "classify") == NEWS  # --data tests/data/classify: news/ beside the papers
+    assert default_news_dir(NEWS.parent) == NEWS  # --data DIR: news/ beside the papers
+    assert default_news_dir() == NEWS  # nothing given: the copy shipped in the package
 
 
 # ---- the scorer ------------------------------------------------------------------------------------------
@@ -113,7 +116,7 @@ def test_score_counts_accepted_answers_per_category_and_ai_left_out():
 def test_eval_classify_prints_the_fair_figure_first_then_papers_and_news(tmp_path, report):
     papers = tmp_path / "dw-dengwei_daily-arXiv-ai-enhanced"
     papers.mkdir()
-    src = DATA / "classify" / "dw-dengwei_daily-arXiv-ai-enhanced" / "2026-06-29.jsonl"
+    src = NEWS.parent / "dw-dengwei_daily-arXiv-ai-enhanced" / "2026-06-29.jsonl"
     (papers / src.name).write_text("".join(src.read_text(encoding="utf-8").splitlines(keepends=True)[:120]), encoding="utf-8")
     shutil.copytree(NEWS, tmp_path / "news")
     env = {k: v for k, v in os.environ.items() if not k.startswith("AIDIGEST_")}

@@ -2,7 +2,7 @@
 (aidigest.profiles: liked papers, the profile's own no-repeat memory, library exports), the config model, and
 the evaluation with simulated readers (aidigest.profile_eval).
 
-Items are real: the test split of labelled papers (tests/data/classify) and one dev day (tests/data/profiles).
+Items are real: the test split of labelled papers (src/aidigest/data/eval) and one dev day (tests/data/profiles).
 The BibTeX and Zotero CSV exports below are written here: no such export exists in the shared data."""
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import pytest
 
 from aidigest.config import ConfigError, ProfileConfig, load_config
 from aidigest.models import Item
+from aidigest.classify.eval import PACKAGED_SPLIT
 from aidigest.profile_eval import evaluate, simulated_readers
 from aidigest.profiles import (
     LikedPaper,
@@ -40,7 +41,7 @@ from aidigest.select import keyword_matcher
 from aidigest.store import Store
 
 DATA = Path(__file__).resolve().parents[1] / "data"
-TEST_DAY = DATA / "classify" / "dw-dengwei_daily-arXiv-ai-enhanced" / "2026-06-29.jsonl"
+TEST_DAY = PACKAGED_SPLIT / "dw-dengwei_daily-arXiv-ai-enhanced" / "2026-06-29.jsonl"  # shipped in the package
 DEV_DAY = DATA / "profiles" / "linyueqian_daily-arXiv-ai-enhanced" / "2025-06-26.jsonl"
 DAY = dt.date(2026, 6, 29)
 DEMO = Path(__file__).resolve().parents[2] / "demo" / "replay" / "2026-08-02"

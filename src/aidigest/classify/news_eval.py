@@ -1,6 +1,7 @@
-"""News accuracy of the offline classifier, English and Korean, on hand-labelled TEST items (tests/data/classify/news).
+"""News accuracy of the offline classifier, English and Korean, on hand-labelled TEST items (aidigest/data/eval/news,
+shipped in the package so an installed wheel can score them).
 
-The sets (how they were labelled and split: tests/data/classify/news/README.md):
+The sets (how they were labelled and split: src/aidigest/data/eval/news/README.md):
   * English: the Hacker News items of news_items/finddme_news_items.jsonl first seen on/after 2024-11-01
     (`en_test.jsonl`, title only, as Hacker News gives them);
   * Korean: real Korean IT/AI headlines of the test split (`ko_news.jsonl`, split "test"; title only) and the
@@ -122,19 +123,18 @@ def _site(url: str) -> str:
 
 def news_dir_candidates(data_dir: str | Path | None) -> list[Path]:
     here = Path(__file__).resolve()
-    repo = here.parents[3]
     env = env_value("AIDIGEST_EVAL_NEWS")
     out: list[Path] = [Path(env)] if env else []
     if data_dir is not None:
         d = Path(data_dir)
         out += [d, d / NEWS_SUBDIR, d / "classify" / NEWS_SUBDIR]
-    out += [Path.cwd() / "tests" / "data" / "classify" / NEWS_SUBDIR, repo / "tests" / "data" / "classify" / NEWS_SUBDIR]
+    out.append(here.parents[1] / "data" / "eval" / NEWS_SUBDIR)  # the copy shipped in the package
     return out
 
 
 def default_news_dir(data_dir: str | Path | None = None, candidates: Iterable[Path] | None = None) -> Path | None:
     """The first folder holding the labelled news set: $AIDIGEST_EVAL_NEWS, `data_dir` (or its news/ or
-    classify/news/), else the repository's tests/data/classify/news."""
+    classify/news/), else the copy shipped in the package (aidigest/data/eval/news)."""
     for c in (list(candidates) if candidates is not None else news_dir_candidates(data_dir)):
         if (c / EN_FILE).is_file() or (c / KO_FILE).is_file():
             return c

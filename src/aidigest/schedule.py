@@ -156,6 +156,7 @@ def _with_weekly(text: str, weekly: str, tz: str, on: dt.date | None) -> str:
     text = text.replace("      - name: Build the site\n", f"""      - name: Write the weekly roundup (the last complete week)
         if: ${{{{ {on_weekly} }}}}
         env:
+{_env_lines(LLM_VARIABLES, 10, "vars")}
 {_env_lines(LLM_SECRETS, 10)}
         run: aidigest -v week
 

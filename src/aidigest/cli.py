@@ -491,7 +491,7 @@ def notify(
     db: DbOpt = None,
     out_dir: Annotated[Path | None, typer.Option("--out", help="Reports directory the day's JSON export is read from.")] = None,
     config: ConfigOpt = None,
-    week_: Annotated[str | None, typer.Option("--week", help="Instead: send the weekly roundup of this ISO week (YYYY-Www; `last` = the last complete week), once per (week, target).")] = None,
+    week_: Annotated[str | None, typer.Option("--week", help="Instead: send the weekly roundup of this ISO week (YYYY-Www; `last` = the last complete week), and each profile's week to its targets, once per (week, target).")] = None,
 ) -> None:
     """Send the day's digest (short form) to every notify.targets entry not yet served: email, Slack, Discord,
     Telegram, JSON webhooks (apprise URLs). A rerun does not resend; a failed target is retried (exit status 4).
@@ -537,8 +537,9 @@ def week(
     that kept coming back, and which days are missing and why. Default: the last complete ISO week.
 
     Nothing is collected again. With an LLM: about one call per category (cached: a rerun makes none); without:
-    the ranked lists. Files: <out>/weekly/YYYY-Www/{News,Papers}_YYYY-Www_report.md and .json. Each [profiles.NAME]
-    also gets its own week, ranked by its profile, in <out>/profiles/NAME/weekly/YYYY-Www/ (no extra LLM call).
+    the ranked lists. Files: <out>/weekly/YYYY-Www/{News,Papers}_YYYY-Www_report.md and .json. Each reader profile
+    (profiles.NAME in the config) also gets its own week, ranked by its profile, in <out>/profiles/NAME/weekly/YYYY-Www/
+    (no extra LLM call).
     """
 
     def body():

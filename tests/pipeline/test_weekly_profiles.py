@@ -72,13 +72,23 @@ targets = ["json://127.0.0.1:{vision_hook.port}/vision"]
                       "--llm", "openai:fake-model", "--notify", cwd=prof, env=env)
         assert r1.returncode == 0, r1.stderr
         prof_requests = len(srv.completion_requests)
+        first = profile_files(reports)
+        rerun = aidigest("week", "--week", WEEK, "--db", str(db), "--out", str(reports), "--config", str(cfg),
+                         "--llm", "openai:fake-model", cwd=prof, env=env)
+        assert rerun.returncode == 0, rerun.stderr
+        rerun_requests = len(srv.completion_requests) - prof_requests
         again = aidigest("notify", "--week", WEEK, "--db", str(db), "--out", str(reports), "--config", str(cfg), cwd=prof)
         site = aidigest("site", "--reports", str(reports), "--db", str(db), "--out", str(prof / "site"), "--config", str(cfg),
                         cwd=prof)
         assert site.returncode == 0, site.stderr
-        return {"r0": r0, "r1": r1, "again": again, "site": site, "plain_requests": plain_requests,
+        return {"r0": r0, "r1": r1, "rerun": rerun, "rerun_requests": rerun_requests, "first": first, "again": again, "site": site, "plain_requests": plain_requests,
                 "prof_requests": prof_requests, "plain_reports": reports0, "reports": reports, "db": db,
                 "site_dir": prof / "site", "nlp": list(nlp_hook.requests), "vision": list(vision_hook.requests)}
+
+
+def profile_files(reports: Path) -> dict[str, bytes]:
+    return {p.relative_to(reports).as_posix(): p.read_bytes() for p in sorted((reports / "profiles").rglob("*"))
+            if p.is_file() and "weekly" in p.parts}
 
 
 def week_of(w, name: str, word: str) -> WeeklyDigest:
@@ -90,6 +100,9 @@ def test_profiles_cost_no_llm_call_and_leave_the_shared_week_as_it_was(weeks):
     assert weeks["prof_requests"] == weeks["plain_requests"] > 0  # what the fake LLM server received
     assert llm_line(weeks["r1"].stdout) == llm_line(weeks["r0"].stdout)
     assert files(weeks["reports"]) == files(weeks["plain_reports"])  # the shared week, byte for byte
+    # a rerun: no LLM call, every profile's week the same bytes
+    assert weeks["rerun_requests"] == 0 and llm_line(weeks["rerun"].stdout)[0] == 0
+    assert len(weeks["first"]) == 8 and profile_files(weeks["reports"]) == weeks["first"]
     print(f"\nweek {WEEK} with the fake LLM: {weeks['plain_requests']} requests without profiles, "
           f"{weeks['prof_requests']} with 2 profiles; {llm_line(weeks['r1'].stdout)[0]} calls")
 
@@ -158,3 +171,37 @@ def test_each_profile_site_has_its_weekly_pages(weeks):
         assert 'class="picks"' in html and f"추천 · {name}" in html
         assert (site / "profiles" / name / "feeds" / "weekly.xml").is_file()
     assert 'class="picks"' not in (site / "week" / f"{WEEK}-papers.html").read_text("utf-8")
+
+
+def test_offline_profile_in_english_with_its_categories_only(tmp_path):
+    """Without an LLM (the ranked lists), a profile reading English and two categories only: its files get the
+    language suffix, its sections and picks are those categories, the shared Korean week is unchanged."""
+    reports, db = make_week(tmp_path)
+    plain = tmp_path / "plain.toml"
+    plain.write_text("", encoding="utf-8")
+    r0 = aidigest("week", "--week", WEEK, "--db", str(db), "--out", str(reports), "--config", str(plain), "--llm", "none",
+                  cwd=tmp_path)
+    assert r0.returncode == 0, r0.stderr
+    before = files(reports)
+    cfg = tmp_path / "aidigest.toml"
+    cfg.write_text('[profiles.english]\ninterests = ["language model agents"]\nlanguage = "en"\ncategories = ["llm", "multimodal"]\n',
+                   encoding="utf-8")
+    r = aidigest("week", "--week", WEEK, "--db", str(db), "--out", str(reports), "--config", str(cfg), "--llm", "none",
+                 cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert files(reports) == before
+    folder = reports / "profiles" / "english" / "weekly" / WEEK
+    assert sorted(p.name for p in folder.iterdir()) == sorted(
+        f"{w}_{WEEK}{x}" for w in ("News", "Papers") for x in ("_en.json", "_report_en.md"))
+    papers = WeeklyDigest.model_validate_json((folder / f"Papers_{WEEK}_en.json").read_bytes())
+    assert papers.language == "en" and papers.sections
+    assert {s.category for s in papers.sections} <= {"llm", "multimodal"}
+    assert papers.picks and {p.category for p in papers.picks} <= {"llm", "multimodal"}
+    assert all(s.summary is None for s in papers.sections)  # offline: the lists, nothing invented
+    md = (folder / f"Papers_{WEEK}_report_en.md").read_text("utf-8")
+    assert "\n## ⭐ Picked for you · english\n" in md and "**Missing days:**" in md
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[profiles.x]\ncategories = ["nope"]\n', encoding="utf-8")
+    r = aidigest("week", "--week", WEEK, "--db", str(db), "--out", str(reports), "--config", str(bad), "--llm", "none",
+                 cwd=tmp_path)
+    assert r.returncode == 2 and "nope not in the taxonomy" in r.stderr and "Traceback" not in r.stderr

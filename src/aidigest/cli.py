@@ -508,7 +508,7 @@ def notify(
     db: DbOpt = None,
     out_dir: Annotated[Path | None, typer.Option("--out", help="Reports directory the day's JSON export is read from.")] = None,
     config: ConfigOpt = None,
-    week_: Annotated[str | None, typer.Option("--week", help="Instead: send the weekly roundup of this ISO week (YYYY-Www; `last` = the last complete week), once per (week, target).")] = None,
+    week_: Annotated[str | None, typer.Option("--week", help="Instead: send the weekly roundup of this ISO week (YYYY-Www; `last` = the last complete week), and each profile's week to its targets, once per (week, target).")] = None,
 ) -> None:
     """Send the day's digest (short form) to every notify.targets entry not yet served: email, Slack, Discord,
     Telegram, JSON webhooks (apprise URLs). A rerun does not resend; a failed target is retried (exit status 4).
@@ -546,7 +546,7 @@ def week(
     out_dir: Annotated[Path | None, typer.Option("--out", help="Reports directory: the daily exports are read there, the week is written to <out>/weekly/<week>/.")] = None,
     lang: Annotated[str | None, typer.Option("--lang", help="Report language, e.g. ko (default) or en.")] = None,
     llm: LlmOpt = None,
-    notify: Annotated[bool, typer.Option("--notify", help="Then send the week's roundup to the notify.targets (once per week and target).")] = False,
+    notify: Annotated[bool, typer.Option("--notify", help="Then send the week's roundup to the notify.targets, and each profile's week to its targets (once per week and target).")] = False,
     config: ConfigOpt = None,
 ) -> None:
     """Write the weekly roundup from the days already in the store: per category the week's top stories (a story
@@ -554,7 +554,9 @@ def week(
     that kept coming back, and which days are missing and why. Default: the last complete ISO week.
 
     Nothing is collected again. With an LLM: about one call per category (cached: a rerun makes none); without:
-    the ranked lists. Files: <out>/weekly/YYYY-Www/{News,Papers}_YYYY-Www_report.md and .json.
+    the ranked lists. Files: <out>/weekly/YYYY-Www/{News,Papers}_YYYY-Www_report.md and .json. Each reader profile
+    (profiles.NAME in the config) also gets its own week, ranked by its profile, in <out>/profiles/NAME/weekly/YYYY-Www/
+    (no extra LLM call).
     """
 
     def body():
@@ -576,10 +578,14 @@ def week(
         if notify:
             from .deliver import configured_targets
 
-            if not configured_targets(cfg):
+            if not configured_targets(cfg) and not any(p.targets for p in cfg.profiles.values()):
                 raise UserError("--notify: no delivery targets; set notify.targets in the config or AIDIGEST_NOTIFY (apprise URLs)")
+        _check_profiles(cfg)
+        from .weekprofiles import run_week_profiles
+
         with Store(cfg.general.db) as store:
-            res = asyncio.run(run_week(start, cfg, store, target, language))
+            res = asyncio.run(run_week(start, cfg, store, target, language,
+                                       readers=run_week_profiles if cfg.profiles else None))
         if not res.paths:
             raise RunFailed(f"nothing stored for {res.week} ({start} ~ {start + dt.timedelta(days=6)}): "
                             "no day of that week was reported; run `aidigest run` for its days first")
@@ -590,6 +596,11 @@ def week(
                       highlight=False, markup=False)
             for what, n in digest.fallbacks.items():
                 _warning(f"{what} ×{n}", label="fallback:")
+        for name, paths in res.profiles.items():  # each reader profile's week (aidigest.weekprofiles)
+            written = ", ".join(f"{k} → {v.markdown}" for k, v in paths.items())
+            _info(f"profile {name}: {written}", highlight=False, markup=False)
+        for note in res.notes:
+            _warning(note)
         h = res.llm
         _info(f"LLM: {h.provider} — {h.calls} calls, {h.cached} cached, {h.tokens_in + h.tokens_out} tokens "
                   f"({h.tokens_in} in, {h.tokens_out} out), ${h.cost_usd:.4f}", highlight=False, markup=False)
@@ -604,22 +615,37 @@ def week(
 
 
 def _notify_week(cfg: Config, week: str, out_dir: Path) -> list[str]:
-    """Send the week's roundups; one line per delivery; the failed ones as 'week kind target'."""
+    """Send the week's roundups (the shared one to notify.targets, each profile's to its own targets); one line per
+    delivery; the failed ones as 'week kind target'."""
     from .deliver import configured_targets
     from .deliver.notify import notify_week, week_report_files
+    from .personalize import profile_out_dir
     from .store import Store
 
-    if not configured_targets(cfg):
+    main = bool(configured_targets(cfg))
+    readers = [name for name, p in cfg.profiles.items() if p.targets]
+    if not main and not readers:
         raise UserError("no delivery targets: set notify.targets in the config or AIDIGEST_NOTIFY (apprise URLs)")
     if not week_report_files(out_dir, week):
         raise UserError(f"no weekly report for {week} in {out_dir} (run `aidigest week --week {week}` first)")
+    results = []
     with Store(cfg.general.db) as store:
-        res = notify_week(week, out_dir, cfg, store)
-    for d in res.deliveries:
-        style = {"sent": "green", "skipped": "dim"}.get(d.status, "red")
-        what = {"sent": f"sent ({d.parts} message(s))", "skipped": "already sent"}.get(d.status, f"FAILED: {d.error}")
-        _info(f"delivery {week} {d.kind} → {d.target}: {what}", highlight=False, markup=False, style=style)
-    return [f"{week} {d.kind} {d.target}" for d in res.failed]
+        if main:
+            results.append(("", notify_week(week, out_dir, cfg, store)))
+        for name in readers:
+            folder = profile_out_dir(out_dir, name)
+            if not week_report_files(folder, week):
+                _warning(f"profile {name}: no weekly report for {week} in {folder} (run `aidigest week --week {week}`)")
+                continue
+            results.append((f"{name}:", notify_week(week, folder, cfg, store, profile=name)))
+    failed = []
+    for who, res in results:
+        for d in res.deliveries:
+            style = {"sent": "green", "skipped": "dim"}.get(d.status, "red")
+            what = {"sent": f"sent ({d.parts} message(s))", "skipped": "already sent"}.get(d.status, f"FAILED: {d.error}")
+            _info(f"delivery {week} {who}{d.kind} → {d.target}: {what}", highlight=False, markup=False, style=style)
+        failed += [f"{week} {who}{d.kind} {d.target}" for d in res.failed]
+    return failed
 
 
 @app.command()

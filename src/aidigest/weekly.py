@@ -16,11 +16,12 @@ runs and source outcomes of each day; from the daily JSON exports: each category
 - With an LLM: one call per category (aidigest.summarize.weekly), cached like every LLM call, so rerunning an
   unchanged week makes no call; the report holds no run counters, so a rerun writes the same bytes.
 
-Reader profiles (issue 23, item 4; built elsewhere): "the week ranked for each reader" plugs in through
-`WeekContext.score` — a `Scorer` (the stored item, the days it was seen on -> its weight; `week_score` by default) —
-and `WeekContext.keep` (which stories the reader sees at all; all by default). A profile's week is
-`build_week(replace(ctx, score=its_scorer, keep=its_filter), start, kind)`, written under its own name
-(`render.weekly.write_week(week, out_dir, suffix="_<profile>")`); nothing else here needs to change.
+Reader profiles (issue 23, item 4): "the week ranked for each reader" plugs in through `WeekContext.score` — a
+`Scorer` (the stored item, the days it was seen on -> its weight; `week_score` by default) — `WeekContext.keep`
+(which stories the reader sees at all; all by default) and `WeekContext.categories` (the reader's categories; all
+by default). aidigest.weekprofiles builds each `[profiles.<name>]`'s week that way (its rank.py score, its filters,
+the shared summaries reused: no LLM call) and writes it to the profile's own folder;
+`run_week(..., readers=weekprofiles.run_week_profiles)` calls it last.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ import asyncio
 import datetime as dt
 import json
 import math
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -115,9 +116,11 @@ class Story:
 
 
 def week_stories(store: Store, start: dt.date, kind: Kind, score: Scorer = week_score,
-                 keep: Callable[[Item], bool] | None = None) -> tuple[list[Story], int]:
+                 keep: Callable[[Item], bool] | None = None,
+                 categories: frozenset[str] = frozenset()) -> tuple[list[Story], int]:
     """(the week's stories of `kind` with a category from a daily report, best first by `score`; items seen that
-    week that no daily report showed, left out). `keep`: a reader's filter (None: every story)."""
+    week that no daily report showed, left out). `keep`: a reader's filter (None: every story); `categories`: the
+    reader's categories (empty: all)."""
     end = start + dt.timedelta(days=6)
     seen = store.items_between(start, end, kind)
     category: dict[str, tuple[bool, dt.date, str]] = {}  # key -> (reported this week, day, category) of its latest report
@@ -135,7 +138,7 @@ def week_stories(store: Store, start: dt.date, kind: Kind, score: Scorer = week_
         if got is None:
             unreported += 1
             continue
-        if keep is not None and not keep(item):
+        if (keep is not None and not keep(item)) or (categories and got[2] not in categories):
             continue
         stories.append(Story(item, days, got[2], reported_days.get(key, []), score(item, len(days))))
     stories.sort(key=lambda s: (-s.score, s.item.key))
@@ -223,14 +226,15 @@ class WeekContext:
     last_day: dt.date = dt.date.max  # the last complete day: later days are "not over yet"
     score: Scorer = week_score  # the extension point for reader profiles (see the module doc)
     keep: Callable[[Item], bool] | None = None  # a reader's filter of stories (None: all)
+    categories: frozenset[str] = frozenset()  # a reader's categories (empty: all)
 
 
 async def build_week(ctx: WeekContext, start: dt.date, kind: Kind) -> WeeklyDigest:
     end = start + dt.timedelta(days=6)
     week = week_id(start)
     notes: list[str] = []
-    stories, unreported = week_stories(ctx.store, start, kind, ctx.score, ctx.keep)
-    before, _ = week_stories(ctx.store, start - dt.timedelta(days=7), kind, ctx.score, ctx.keep)
+    stories, unreported = week_stories(ctx.store, start, kind, ctx.score, ctx.keep, ctx.categories)
+    before, _ = week_stories(ctx.store, start - dt.timedelta(days=7), kind, ctx.score, ctx.keep, ctx.categories)
     per_day: dict[dt.date, int] = {}
     for _item, seen_on in ctx.store.items_between(start, end, kind).values():
         for d in seen_on:
@@ -316,12 +320,20 @@ class WeekResult:
     digests: dict[str, WeeklyDigest] = field(default_factory=dict)
     paths: dict[str, WeekPaths] = field(default_factory=dict)
     llm: LLMTotals = field(default_factory=LLMTotals)
+    profiles: dict[str, dict[str, WeekPaths]] = field(default_factory=dict)  # profile -> kind -> its week's files
+    notes: list[str] = field(default_factory=list)  # a profile whose week was not written, and why
+
+
+Readers = Callable[[WeekContext, dt.date, dict[str, WeeklyDigest]],
+                  Awaitable[tuple[dict[str, dict[str, WeekPaths]], list[str]]]]
 
 
 async def run_week(start: dt.date, config: Config, store: Store, out_dir: Path, language: str | None = None,
-                   now: dt.datetime | None = None) -> WeekResult:
+                   now: dt.datetime | None = None, readers: Readers | None = None) -> WeekResult:
     """Build and write the week's News and Papers roundups (a kind with no story in the week and no daily report
-    is not written). Same inputs -> same bytes; LLM answers come from the cache on a rerun."""
+    is not written). Same inputs -> same bytes; LLM answers come from the cache on a rerun. `readers`: builds and
+    writes each reader profile's week from the shared ones (aidigest.weekprofiles.run_week_profiles), with the
+    week's LLM still open (a profile in another language needs that language's summaries)."""
     language = language or config.general.language
     taxonomy = load_taxonomy(config.digest.taxonomy or None)
     totals = LLMTotals(provider=config.llm.provider)
@@ -331,14 +343,16 @@ async def run_week(start: dt.date, config: Config, store: Store, out_dir: Path, 
                       provider=totals.provider, last_day=last_complete_day(config.general.timezone, now))
     try:
         digests = await asyncio.gather(*(build_week(ctx, start, kind) for kind in KINDS))
+        for digest in digests:
+            if not digest.sections and not digest.stats.days_with_reports:
+                continue
+            result.digests[digest.kind] = digest
+            result.paths[digest.kind] = write_week(digest, Path(out_dir))
+        if readers is not None and config.profiles and result.digests:  # each reader's week, from the shared one
+            result.profiles, result.notes = await readers(ctx, start, result.digests)
     finally:
         if llm is not None:
             await llm.aclose()
-    for digest in digests:
-        if not digest.sections and not digest.stats.days_with_reports:
-            continue
-        result.digests[digest.kind] = digest
-        result.paths[digest.kind] = write_week(digest, Path(out_dir))
     return result
 
 

@@ -17,7 +17,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from .models import Kind, SourceOutcome
-from .report import SectionSummary
+from .report import PickEntry, SectionSummary
 
 WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$")
 
@@ -126,6 +126,8 @@ class WeeklyDigest(BaseModel):
     fallbacks: dict[str, int] = Field(default_factory=dict)  # e.g. {"weekly summary news/llm: llm → list (citations)": 1}
     notes: list[str] = Field(default_factory=list)
     llm_provider: str = "none"  # the LLM configured for the week's summaries ("none": offline)
+    profile: str | None = None  # a reader profile's week ([profiles.<name>], aidigest.weekprofiles); None: the shared one
+    picks: list[PickEntry] | None = None  # the profile's "추천" section (None: the shared week has none)
 
     @property
     def missing_days(self) -> list[DayState]:

@@ -403,26 +403,32 @@ def week_report_files(out_dir: Path, week: str) -> dict[str, Path]:
 
 def notify_week(
     week: str, out_dir: Path, config: Config, store: Store, env: dict[str, str] | None = None,
-    kinds: tuple[str, ...] = KINDS,
+    kinds: tuple[str, ...] = KINDS, profile: str = "",
 ) -> NotifyResult:
     """Send the week's roundups found in `out_dir` to every target not yet served for (week, kind); a failed target
-    is tried again by the next `notify --week` of that week. Never raises for a target."""
+    is tried again by the next `notify --week` of that week. Never raises for a target. `profile`: a reader
+    profile's weeks (`out_dir` is its reports folder): its own targets only, recorded apart ("<profile>:<kind>")."""
     env = environ() if env is None else env
     _ensure_table(store)
     result = NotifyResult()
-    targets = configured_targets(config, env)
+    prefix = f"{profile}:" if profile else ""
+    targets = (configured_targets(config, env) if not profile
+               else [Target(i + 1, t) for i, t in enumerate(dict.fromkeys(x.strip() for x in config.profiles[profile].targets if x.strip()))])
+    site_url = config.notify.site_url or config.site.base_url
+    if profile and site_url:  # the profile's own pages (aidigest.profiles.site_path)
+        site_url = site_url.rstrip("/") + "/" + site_path(profile, config.profiles[profile])
     for kind, path in week_report_files(out_dir, week).items():
         if kind not in kinds:
             continue
         try:
             w = load_week(path)
-            short = build_week_short_form(w, top=config.notify.top, site_url=config.notify.site_url or config.site.base_url)
+            short = build_week_short_form(w, top=config.notify.top, site_url=site_url)
         except (OSError, ValueError) as e:
             why = f"{path.name} is not a readable weekly export ({type(e).__name__})"
             result.deliveries += [Delivery(dt.date.min, kind, f"#{t.index}", "failed", error=why) for t in targets]
             continue
         for target in targets:
-            d = _send_one(target, short, store, env, week=week)
+            d = _send_one(target, short, store, env, record=prefix + kind, week=week)
             result.deliveries.append(d)
             log.info("delivery %s %s to %s: %s%s", week, kind, d.target, d.status, f" ({d.error})" if d.error else "")
     return result

@@ -129,6 +129,12 @@ def build_week_short_form(week: WeeklyDigest, top: int = 3, site_url: str = "") 
     w = _words(week.language)
     sf = ShortForm(day=week.start, kind=week.kind, language=week.language,
                    title=f"{w['title']} {w['weekly']} {week.week} · {w.get(week.kind, week.kind)}")
+    if week.profile and week.picks:  # a reader profile's week (aidigest.weekprofiles): its picks first
+        sf.title += f" · {week.profile}"
+        sf.lines.append(Line("heading", f"⭐ {w.get('picks', 'Picks')}"))
+        for p in week.picks[: PICKS_MAX]:
+            text = " ".join(p.title.split()) + (f" — {p.reason}" if p.reason else "")
+            sf.lines.append(Line("item", text, p.url))
     for sec in week.sections:
         if not sec.entries:
             continue

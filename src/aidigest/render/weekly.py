@@ -228,6 +228,20 @@ def _missing_line(d: DayState, language: str) -> str:
     return line
 
 
+PICK_WORD = {"ko": "추천", "en": "Picked for you"}  # as a reader's daily digest (aidigest.rank.words)
+
+
+def _picks(week: WeeklyDigest) -> list[str]:
+    """The reader's "⭐ 추천" section: its top stories of the week across categories, each with its reason."""
+    out = [f"## ⭐ {PICK_WORD.get(week.language, PICK_WORD['en'])} · {md_text(week.profile or '')}", ""]
+    for p in week.picks or []:
+        why = f" — {md_text(p.reason)}" if p.reason else ""
+        out.append(f"{p.n}. **{_link(p.title, p.url)}** ({md_text(p.emoji)} {md_text(p.category_name)}){why}")
+        if p.tldr:
+            out.append(f"   - {md_text(p.tldr)}")
+    return out + ["", ""]
+
+
 def render_week_markdown(week: WeeklyDigest) -> str:
     lang = week.language
     ws = week_strings(lang)
@@ -243,6 +257,8 @@ def render_week_markdown(week: WeeklyDigest) -> str:
         out += [ws.missing, ""] + [_missing_line(d, lang) for d in week.missing_days] + [""]
     if not week.sections:
         out += [md_text(ws.no_items), ""]
+    if week.picks:  # a reader profile's week (aidigest.weekprofiles) opens with its picks
+        out += _picks(week)
     if week.shares:
         out += [f"## {ws.shares}", "", "| " + " | ".join(ws.share_head) + " |", "|---|---:|---:|---:|---:|"]
         for r in week.shares:
@@ -276,7 +292,9 @@ def render_week_markdown(week: WeeklyDigest) -> str:
 
 
 def week_json(week: WeeklyDigest) -> str:
-    data = week.model_dump(mode="json")
+    # the shared week's export holds no profile fields (they came with reader profiles; its bytes stay as they were)
+    shared = week.profile is None and week.picks is None
+    data = week.model_dump(mode="json", exclude={"profile", "picks"} if shared else None)
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
 
 

@@ -354,7 +354,7 @@ def test_day_page_says_offline_and_labels_excerpts_as_the_markdown_does(site, br
                 assert found[0].text == f"{label}: “{e.result}”"
                 quote = found[0].find_element(By.CSS_SELECTOR, ".quote")
                 assert quote.get_attribute("lang") == (e.language if e.language != "ko" else None)
-                assert f"   - {label}: “{md_text(e.result)}”" in md  # the same label and sentence in the Markdown report
+                assert f" — {label}: “{md_text(e.result)}”" in md  # the same label and sentence in the Markdown report
                 page_excerpts += 1
         assert md.count(f"{label}: “") == page_excerpts >= 1, kind
         excerpts += page_excerpts

@@ -41,11 +41,14 @@ def pip_offline_env() -> dict[str, str]:
 
 
 def dependency_dirs() -> list[str]:
-    """The test environment's site-packages folders (where the third-party dependencies are), never the repo."""
+    """The test environment's site-packages folders (where the third-party dependencies are), never the repo's
+    source: `make test`'s venv is the repository's .venv, so its site-packages lies inside the repository, while
+    aidigest itself is only reachable there through the editable install's .pth file, which is not run."""
+    src = REPO / "src"
     dirs = []
     for p in sys.path:
         path = Path(p)
-        if path.name in ("site-packages", "dist-packages") and path.is_dir() and REPO not in path.parents:
+        if path.name in ("site-packages", "dist-packages") and path.is_dir() and src not in path.parents:
             dirs.append(str(path))
     assert dirs, f"no site-packages on sys.path: {sys.path}"
     return list(dict.fromkeys(dirs))

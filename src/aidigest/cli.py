@@ -401,9 +401,12 @@ def run(
 
         failed_days: list[str] = []
         delivery_failures: list[str] = []
-        for day in days:
+        from .backfill import claimed_days, worker_id
+
+        shared = is_url(cfg.general.db) and len(days) > 1  # days claimed from the store (aidigest.backfill)
+        for day in claimed_days(cfg.general.db, days):
             if len(days) > 1:
-                out.print(f"[bold]── {day} ──[/]")
+                out.print(f"[bold]── {day} ──[/]" + (f" claimed by worker {worker_id()}" if shared else ""))
             try:
                 one_day(day)
             except RunFailed as e:

@@ -8,6 +8,10 @@ claimed by others waits for them (a claim freed by a dead worker is taken over).
 the same range started again resumes, skipping its finished days (`aidigest run --date D` reruns one).
 
 On SQLite (one machine, one file) a backfill walks its days in order as before: `claimed_days` yields them as given.
+
+`--jobs N` (`run_in_jobs`): N days at once in one process, each in a thread with its own event loop and store
+connection; on PostgreSQL each thread claims days like a worker of its own. Their LLM calls share the endpoint's
+`[llm] concurrency` (aidigest.llm.slots), so the speed-up flattens where the LLM's slots are full.
 """
 
 from __future__ import annotations
@@ -15,10 +19,14 @@ from __future__ import annotations
 import datetime as dt
 import os
 import socket
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 
+from .llm.slots import share_across_threads
 from .pgstore import is_url
+from .store import Store
 
 CLAIM_LOCK = 0x61696469  # classid of a day's claim (the day's ordinal is the objid); the run's own lock is another
 POLL_S = 0.5
@@ -44,8 +52,6 @@ def claimed_days(db: str, days: list[dt.date], log=None) -> Iterator[dt.date]:
     if not is_url(db) or len(days) < 2:
         yield from days
         return
-    from .store import Store
-
     batch = f"{days[0]}..{days[-1]}"
     me = worker_id()
     with Store(db) as store:
@@ -89,3 +95,27 @@ def claimed_days(db: str, days: list[dt.date], log=None) -> Iterator[dt.date]:
                 pg.execute("UPDATE day_claims SET status = 'done', finished_at = ? WHERE batch = ? AND day = ?",
                            (time.time(), batch, day.isoformat()))
             pg.execute("SELECT pg_advisory_unlock(?, ?)", (CLAIM_LOCK, day.toordinal()))
+
+
+def run_in_jobs(worker: Callable[[Iterable[dt.date]], None], db: str, days: list[dt.date], jobs: int) -> None:
+    """`worker(days it should run)` in `jobs` threads at once; the first error of a thread is raised after all end."""
+    lock = threading.Lock()
+    queue = iter(days)
+
+    def in_order() -> Iterator[dt.date]:  # SQLite: the next day not taken by another thread
+        while True:
+            with lock:
+                day = next(queue, None)
+            if day is None:
+                return
+            yield day
+
+    share_across_threads(True)
+    try:
+        with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="day") as pool:
+            todo = [claimed_days(db, days) if is_url(db) else in_order() for _ in range(min(jobs, len(days)))]
+            futures = [pool.submit(worker, t) for t in todo]
+        for f in futures:
+            f.result()
+    finally:
+        share_across_threads(False)

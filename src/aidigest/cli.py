@@ -313,6 +313,7 @@ def run(
     replace: Annotated[
         bool, typer.Option("--replace", help="Overwrite a published report even when this run shows fewer items.")
     ] = False,
+    jobs: Annotated[int, typer.Option("--jobs", min=1, help="Run this many days of --from/--to at once in this process (their LLM calls share [llm] concurrency).")] = 1,
 ) -> None:
     """Collect + categorize + summarize + write the day's News and Papers reports (any past date works).
 
@@ -401,22 +402,29 @@ def run(
 
         failed_days: list[str] = []
         delivery_failures: list[str] = []
-        from .backfill import claimed_days, worker_id
+        from .backfill import claimed_days, run_in_jobs, worker_id
 
         shared = is_url(cfg.general.db) and len(days) > 1  # days claimed from the store (aidigest.backfill)
-        for day in claimed_days(cfg.general.db, days):
-            if len(days) > 1:
-                out.print(f"[bold]── {day} ──[/]" + (f" claimed by worker {worker_id()}" if shared else ""))
-            try:
-                one_day(day)
-            except RunFailed as e:
-                if len(days) == 1:
-                    raise
-                failed_days.append(str(day))
-                _error(f"{day}: {e}")
-                continue
-            if notify:
-                delivery_failures += _notify(cfg, day, target)
+
+        def worker(todo) -> None:
+            for day in todo:
+                if len(days) > 1:
+                    out.print(f"[bold]── {day} ──[/]" + (f" claimed by worker {worker_id()}" if shared else ""))
+                try:
+                    one_day(day)
+                except RunFailed as e:
+                    if len(days) == 1:
+                        raise
+                    failed_days.append(str(day))
+                    _error(f"{day}: {e}")
+                    continue
+                if notify:
+                    delivery_failures.extend(_notify(cfg, day, target))
+
+        if jobs > 1 and len(days) > 1:
+            run_in_jobs(worker, cfg.general.db, days, jobs)
+        else:
+            worker(claimed_days(cfg.general.db, days))
         if failed_days:
             raise RunFailed(f"{len(failed_days)} of {len(days)} day(s) failed: {', '.join(failed_days)} (the others were done)")
         if delivery_failures:

@@ -21,6 +21,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from aidigest.store import Store
 from clihelp import DAY, DEMO, aidigest, cli_env, no_traceback, recording_for  # noqa: E402
 
@@ -55,13 +57,22 @@ def _files(out: Path, day: str) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file() and not p.name.startswith(".")}
 
 
-def test_two_workers_share_a_backfill_and_a_killed_workers_day_is_done_by_the_other(pg_server, tmp_path):
-    rec = _recording(tmp_path / "rec")
-    cfg = tmp_path / "aidigest.toml"
+@pytest.fixture(scope="module")
+def sequential(tmp_path_factory):
+    """The recording, the config, and the reports of the days backfilled in order, one process, SQLite."""
+    base = tmp_path_factory.mktemp("sequential")
+    rec = _recording(base / "rec")
+    cfg = base / "aidigest.toml"
     cfg.write_text("[digest]\nrepeat_window_days = 0\n", encoding="utf-8")
+    r = aidigest(*_args(rec, str(base / "seq.sqlite3"), base / "seq", cfg), cwd=base, timeout=900)
+    assert r.returncode == 0 and no_traceback(r), r.stderr
+    return rec, cfg, base / "seq"
+
+
+def test_two_workers_share_a_backfill_and_a_killed_workers_day_is_done_by_the_other(pg_server, sequential, tmp_path):
+    rec, cfg, seq = sequential
     url = pg_server.new_db()
 
-    sequential = _start(_args(rec, str(tmp_path / "seq.sqlite3"), tmp_path / "seq", cfg), tmp_path)
     a = _start(_args(rec, url, tmp_path / "out-a", cfg), tmp_path)
     b = _start(_args(rec, url, tmp_path / "out-b", cfg), tmp_path)
     # worker A is killed mid-day: after it finished a day, once its run of the next day it claimed has started
@@ -84,8 +95,6 @@ def test_two_workers_share_a_backfill_and_a_killed_workers_day_is_done_by_the_ot
     out_b, err_b = b.communicate(timeout=900)
     assert b.returncode == 0, err_b
     assert "Traceback" not in err_b
-    out_s, err_s = sequential.communicate(timeout=900)
-    assert sequential.returncode == 0, err_s
 
     with Store(url) as s:
         claims = [dict(r) for r in s.query("SELECT day, status, worker FROM day_claims ORDER BY day")]
@@ -95,7 +104,7 @@ def test_two_workers_share_a_backfill_and_a_killed_workers_day_is_done_by_the_ot
     assert all(c["worker"].endswith(f":{b.pid}") for c in claims if c["day"] == held)  # B took A's day over
     assert f"── {held} ── claimed by worker" in out_b
     for d in DAYS:
-        want = _files(tmp_path / "seq", d)
+        want = _files(seq, d)
         assert want, d
         got_a, got_b = _files(tmp_path / "out-a", d), _files(tmp_path / "out-b", d)
         assert bool(got_a) != bool(got_b), f"{d}: reports written by {'both' if got_a else 'no'} worker"
@@ -106,3 +115,15 @@ def test_two_workers_share_a_backfill_and_a_killed_workers_day_is_done_by_the_ot
     r = aidigest(*_args(rec, url, tmp_path / "out-c", cfg), cwd=tmp_path, timeout=300)
     assert r.returncode == 0 and no_traceback(r), r.stderr
     assert not (tmp_path / "out-c").exists() or not any((tmp_path / "out-c").rglob("*.md"))
+
+
+def test_jobs_run_days_at_once_with_the_same_reports(store_db, sequential, tmp_path):
+    """`--jobs 3`: the days at once in one process (threads; on PostgreSQL each claims days like a worker)."""
+    rec, cfg, seq = sequential
+    r = aidigest(*_args(rec, store_db, tmp_path / "out", cfg), "--jobs", "3", cwd=tmp_path, timeout=900)
+    assert r.returncode == 0 and no_traceback(r), r.stderr
+    for d in DAYS:
+        assert _files(tmp_path / "out", d) == _files(seq, d), d
+        assert r.stdout.count(f"── {d} ──") == 1
+    with Store(store_db) as s:
+        assert s.scalar("SELECT COUNT(DISTINCT day) FROM runs WHERE status = 'ok'") == len(DAYS)

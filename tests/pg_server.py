@@ -39,9 +39,12 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 
 class PgServer:
-    def __init__(self, bindir: Path, listen: str = "127.0.0.1"):
+    def __init__(self, bindir: Path, listen: str = "127.0.0.1", allow: tuple[str, ...] = ()):
+        """`listen`: the addresses it listens on (comma-separated; URLs name the first); `allow`: networks besides
+        the loopback whose clients may log in with the password (e.g. the test's veth networks)."""
         self.bindir = bindir
         self.listen = listen
+        self.allow = allow
         self.password = secrets.token_hex(12)
         self.port = free_port()
         self.dir = Path(tempfile.mkdtemp(prefix="aidigest-pg-"))
@@ -69,7 +72,10 @@ class PgServer:
         self._pg("initdb", "-D", str(self.data), "-U", USER, f"--pwfile={pwfile}", "--auth-local=trust",
                  "--auth-host=scram-sha-256", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync")
         pwfile.unlink()
-        opts = (f"-k {self.dir} -c listen_addresses={self.listen} -p {self.port} -c fsync=off "
+        if self.allow:
+            with open(self.data / "pg_hba.conf", "a", encoding="utf-8") as f:
+                f.writelines(f"host all all {net} scram-sha-256\n" for net in self.allow)
+        opts = (f"-k {self.dir} -c listen_addresses='{self.listen}' -p {self.port} -c fsync=off "
                 "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
         self._pg("pg_ctl", "-D", str(self.data), "-l", str(self.dir / "log"), "-o", opts, "-w", "-t", "60", "start")
         return self
@@ -81,7 +87,8 @@ class PgServer:
             shutil.rmtree(self.dir, ignore_errors=True)
 
     def url(self, db: str = "postgres", password: str | None = None, host: str | None = None) -> str:
-        return f"postgresql://{USER}:{password or self.password}@{host or self.listen}:{self.port}/{db}"
+        host = host or self.listen.split(",")[0]
+        return f"postgresql://{USER}:{password or self.password}@{host}:{self.port}/{db}"
 
     def admin(self, sql: str) -> None:
         import psycopg

@@ -2,7 +2,7 @@
 
 Each process claims days from the store instead of walking them in order: a day is claimed with a session-level
 advisory lock (`pg_try_advisory_lock`, one key per day), so a claim ends when its process does — a worker killed
-mid-day leaves the day to be claimed again — and recorded in `day_claims` (which worker, when; `done` when its run
+mid-day leaves the day to be claimed again — and recorded in `day_claims` (which worker, from which address, when; `done` when its run
 ended, ok or failed), so a day is done once whichever process gets to it. A process that finds every remaining day
 claimed by others waits for them (a claim freed by a dead worker is taken over). The claims of a range are kept:
 the same range started again resumes, skipping its finished days (`aidigest run --date D` reruns one).
@@ -36,6 +36,7 @@ _TABLE = """CREATE TABLE IF NOT EXISTS day_claims (
     day         TEXT COLLATE "C" NOT NULL,
     status      TEXT COLLATE "C" NOT NULL,
     worker      TEXT COLLATE "C",
+    client      TEXT COLLATE "C",
     claimed_at  DOUBLE PRECISION,
     finished_at DOUBLE PRECISION,
     PRIMARY KEY (batch, day)
@@ -81,9 +82,9 @@ def claimed_days(db: str, days: list[dt.date], log=None) -> Iterator[dt.date]:
             if day is None:  # every remaining day is being run by another worker: wait for them (or their death)
                 time.sleep(POLL_S)
                 continue
-            with store.write():
-                pg.execute("UPDATE day_claims SET status = 'claimed', worker = ?, claimed_at = ? WHERE batch = ? AND"
-                           " day = ?", (me, time.time(), batch, day.isoformat()))
+            with store.write():  # client: the worker's address as the server sees it (None over a Unix socket)
+                pg.execute("UPDATE day_claims SET status = 'claimed', worker = ?, client = host(inet_client_addr()),"
+                           " claimed_at = ? WHERE batch = ? AND day = ?", (me, time.time(), batch, day.isoformat()))
             if log is not None:
                 log(day, me)
             try:

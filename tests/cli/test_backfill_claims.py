@@ -6,14 +6,16 @@ The days' recordings serve the demo's real bodies at each day's URLs (tests/clih
 days show the same items: with the repeat window on, which day shows an item depends on the order days are run,
 and a shared backfill runs them in no fixed order. The window is 0 here (a config option) so that every day's
 reports depend on its own items only, which is what makes a byte comparison with the sequential run meaningful.
-Not done: the two workers in two network namespaces behind a veth pair (issue 21); they reach the server on
-127.0.0.1.
+The two workers run on two test hosts the test sets up (root only; skipped, saying why, otherwise): network
+namespaces that reach the server only through a veth pair each (host side 10.200.1.1/24 and 10.200.2.1/24, the
+server listening there and on 127.0.0.1, password login from those networks), removed at the end.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import shutil
 import signal
 import subprocess
@@ -24,6 +26,7 @@ from pathlib import Path
 import pytest
 
 from aidigest.store import Store
+from pg_server import PgServer, find_bin
 from clihelp import DAY, DEMO, aidigest, cli_env, no_traceback, recording_for  # noqa: E402
 
 DAYS = ["2026-07-30", "2026-07-31", "2026-08-01", DAY]
@@ -45,9 +48,54 @@ def _args(rec: Path, db: str, out: Path, cfg: Path) -> list[str]:
             "--llm", "none", "--config", str(cfg)]
 
 
-def _start(args: list[str], cwd: Path) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "aidigest.cli", *args], cwd=cwd, env=cli_env(),
+def _start(args: list[str], cwd: Path, prefix: list[str] | None = None) -> subprocess.Popen:
+    return subprocess.Popen([*(prefix or []), sys.executable, "-m", "aidigest.cli", *args], cwd=cwd, env=cli_env(),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+NETS = (("a", "10.200.1"), ("b", "10.200.2"))  # test host -> its /24: host side .1, the namespace .2
+
+
+def _ip(*args: str) -> None:
+    subprocess.run(["ip", *args], check=True, capture_output=True, text=True, timeout=30)
+
+
+@pytest.fixture
+def two_hosts(pg_server):
+    """Two test hosts (network namespaces, each with a veth pair to this host) and a PostgreSQL server listening
+    on the host ends: yields (server, [(command prefix, server address) per host]). Removed at the end."""
+    if os.geteuid() != 0 or shutil.which("ip") is None:
+        pytest.skip("network namespaces need root and iproute2's `ip`")
+    tag = f"{os.getpid() % 100000}"
+    made: list[str] = []
+    hosts = []
+    try:
+        try:
+            for name, net in NETS:
+                ns, host_if, ns_if = f"aidg{tag}{name}", f"vh{tag}{name}", f"vn{tag}{name}"
+                _ip("netns", "add", ns)
+                made.append(ns)
+                _ip("link", "add", host_if, "type", "veth", "peer", "name", ns_if)
+                _ip("link", "set", ns_if, "netns", ns)
+                _ip("addr", "add", f"{net}.1/24", "dev", host_if)
+                _ip("link", "set", host_if, "up")
+                _ip("-n", ns, "addr", "add", f"{net}.2/24", "dev", ns_if)
+                _ip("-n", ns, "link", "set", ns_if, "up")
+                _ip("-n", ns, "link", "set", "lo", "up")
+                hosts.append((["ip", "netns", "exec", ns], f"{net}.1"))
+        except subprocess.CalledProcessError as e:
+            pytest.skip(f"network namespaces cannot be set up here: {e.stderr.strip()}")
+        bindir = find_bin()
+        assert bindir is not None  # pg_server would have skipped
+        server = PgServer(bindir, listen=",".join(["127.0.0.1", *(h for _, h in hosts)]),
+                          allow=tuple(f"{net}.0/24" for _, net in NETS)).start()
+        try:
+            yield server, hosts
+        finally:
+            server.stop()
+    finally:
+        for ns in made:  # deleting a namespace deletes its veth end, and with it the pair
+            subprocess.run(["ip", "netns", "del", ns], capture_output=True, timeout=30)
 
 
 def _files(out: Path, day: str) -> dict[str, bytes]:
@@ -69,12 +117,14 @@ def sequential(tmp_path_factory):
     return rec, cfg, base / "seq"
 
 
-def test_two_workers_share_a_backfill_and_a_killed_workers_day_is_done_by_the_other(pg_server, sequential, tmp_path):
+def test_two_workers_share_a_backfill_and_a_killed_workers_day_is_done_by_the_other(two_hosts, sequential, tmp_path):
     rec, cfg, seq = sequential
-    url = pg_server.new_db()
-
-    a = _start(_args(rec, url, tmp_path / "out-a", cfg), tmp_path)
-    b = _start(_args(rec, url, tmp_path / "out-b", cfg), tmp_path)
+    server, ((prefix_a, addr_a), (prefix_b, addr_b)) = two_hosts
+    url = server.new_db()  # the test itself reads the store over 127.0.0.1
+    name = url.rsplit("/", 1)[1]
+    # each worker reaches the server only at its veth's host end (its namespace has no other way out)
+    a = _start(_args(rec, server.url(name, host=addr_a), tmp_path / "out-a", cfg), tmp_path, prefix_a)
+    b = _start(_args(rec, server.url(name, host=addr_b), tmp_path / "out-b", cfg), tmp_path, prefix_b)
     # worker A is killed mid-day: after it finished a day, once its run of the next day it claimed has started
     # (before that day's reports are written)
     deadline = time.time() + 600
@@ -97,10 +147,13 @@ def test_two_workers_share_a_backfill_and_a_killed_workers_day_is_done_by_the_ot
     assert "Traceback" not in err_b
 
     with Store(url) as s:
-        claims = [dict(r) for r in s.query("SELECT day, status, worker FROM day_claims ORDER BY day")]
+        claims = [dict(r) for r in s.query("SELECT day, status, worker, client FROM day_claims ORDER BY day")]
     print("which worker did which day:", claims, f"(A pid {a.pid} killed mid-{held}, B pid {b.pid})")
     assert [c["day"] for c in claims] == DAYS and all(c["status"] == "done" for c in claims)
     assert any(c["worker"].endswith(f":{a.pid}") for c in claims)  # A did a day before it was killed
+    clients = {c["worker"].rsplit(":", 1)[1]: c["client"] for c in claims}  # pid -> the address it came from
+    assert clients == {str(p.pid): f"{net}.2" for p, (_, net) in zip((a, b), NETS, strict=True)
+                       if str(p.pid) in clients}
     assert all(c["worker"].endswith(f":{b.pid}") for c in claims if c["day"] == held)  # B took A's day over
     assert f"── {held} ── claimed by worker" in out_b
     for d in DAYS:

@@ -530,7 +530,7 @@ def site(
 
         cfg = _config(config, db)
         opts = SiteOptions(
-            reports=Path(reports or cfg.general.out), out=Path(out_dir or cfg.site.out), db=Path(cfg.general.db),
+            reports=Path(reports or cfg.general.out), out=Path(out_dir or cfg.site.out), db=cfg.general.db if is_url(cfg.general.db) else Path(cfg.general.db),
             base_url=cfg.site.base_url if base_url is None else base_url, templates=Path(cfg.site.templates) if cfg.site.templates else None,
             language=cfg.general.language, title=cfg.site.title, feed_days=cfg.site.feed_days,
             taxonomy=load_taxonomy(cfg.digest.taxonomy or None),

@@ -7,6 +7,7 @@ from __future__ import annotations
 import shutil
 
 import golden_days
+from aidigest.render.site import run_times
 from aidigest.store import Store
 from aidigest.storecopy import owner_tables
 from clihelp import aidigest, no_traceback  # noqa: E402
@@ -57,3 +58,5 @@ def test_copy_sqlite_to_postgresql_and_back_is_lossless(pg_server, tmp_path):
         assert b.scalar("SELECT COUNT(*) FROM embeddings") == embeddings
         assert b.scalar("SELECT COUNT(*) FROM runs") == len(want["runs"]) + 1
     shutil.rmtree(rerun)
+    # the web archive reads the runs' finish times from a PostgreSQL store as from a file
+    assert set(run_times(url)) == set(run_times(src)) == {golden_days.DAY}

@@ -1,5 +1,8 @@
 """SQLite store: items, per-day membership, runs and per-source outcomes, reported items, HTTP validators.
 
+(Or a PostgreSQL store, chosen by a `postgresql://` URL: the same tables and guarantees, the dialect's differences
+in aidigest.pgstore; writers take turns by a transaction advisory lock, a day is held by a session one.)
+
 One real sqlite3 connection. The store owns those tables; other modules own theirs (the LLM cache and call log,
 the reuse caches, deliveries) and declare them in their own named migration set (aidigest.migrations), applied
 when the store opens or on the owner's first use (`ensure`); they read with `query`/`query_one` and write inside
@@ -342,7 +345,12 @@ class Store:
     def _begin(self) -> None:
         if self.pg is not None:  # writers take turns, as BEGIN IMMEDIATE makes them on SQLite
             self.pg.execute("BEGIN")
-            self.pg.execute("SELECT pg_advisory_xact_lock(?, ?)", WRITE_LOCK)
+            try:
+                self.pg.execute("SELECT pg_advisory_xact_lock(?, ?)", WRITE_LOCK)
+            except BaseException:  # not granted within the busy timeout: the connection stays usable
+                with contextlib.suppress(PgError):
+                    self.pg.execute("ROLLBACK")
+                raise
         else:
             self.conn.execute("BEGIN IMMEDIATE")
 

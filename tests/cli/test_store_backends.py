@@ -181,3 +181,27 @@ def test_the_config_file_names_a_postgresql_store(pg_server, tmp_path):
     assert r.returncode == 0, r.stderr
     assert pg_server.password not in r.stdout + r.stderr
     assert _count(url, "SELECT COUNT(*) FROM item_days") > 50
+
+
+def test_every_owners_set_and_a_set_defined_later_run_on_both(store_db):
+    """Every migration set defined (the store's, llm, reuse, deliver, ...) is applied on open; a set defined after
+    the open is applied on its first use, once; its SQLite-dialect DDL works on both backends."""
+    import aidigest.deliver.notify  # noqa: F401 - register their sets, as the CLI does
+    import aidigest.reuse  # noqa: F401
+    from aidigest.migrations import SETS, Migrations
+
+    with Store(store_db) as s:
+        applied = {(r[0], r[1]) for r in s.query("SELECT set_name, name FROM _migrations")}
+        assert {(m.name, step.name) for m in SETS.values() for step in m.steps} <= applied
+        late = Migrations("test_late_owner_both")
+        try:
+            late.add("001_notes", "CREATE TABLE late_notes (id INTEGER PRIMARY KEY AUTOINCREMENT, note TEXT NOT NULL,"
+                                  " vector BLOB, score REAL NOT NULL DEFAULT 0.5) ;")
+            s.ensure(late)
+            with s.write() as db:
+                db.execute("INSERT INTO late_notes (note, vector) VALUES (?, ?)", ("x", b"\x01\x02"))
+            s.ensure(late)  # once applied, a no-op
+        finally:
+            del SETS["test_late_owner_both"]
+        assert tuple(s.query_one("SELECT id, note, vector, score FROM late_notes")) == (1, "x", b"\x01\x02", 0.5)
+        assert s.scalar("SELECT COUNT(*) FROM _migrations WHERE set_name = 'test_late_owner_both'") == 1

@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 DEMO_DAY := 2026-08-02
+# The Korean day: the real GeekNews feed (demo/replay/2026-07-23); no other source was recorded that day
+KO_DAY   := 2026-07-23
 
 .PHONY: demo lint test test-fast bench bench-quick clean install
 
@@ -27,6 +29,7 @@ install: $(VENV)/.installed
 
 demo: $(VENV)/.installed
 	$(BIN)/aidigest run --date $(DEMO_DAY) --replay demo/replay/$(DEMO_DAY) --db .aidigest/demo.sqlite3 --out reports --llm none
+	$(BIN)/aidigest run --date $(KO_DAY) --replay demo/replay/$(KO_DAY) --db .aidigest/demo.sqlite3 --out reports --llm none
 	$(BIN)/aidigest site --reports reports --db .aidigest/demo.sqlite3 --out site
 	@echo "site: open site/index.html in a browser (or: $(BIN)/python -m http.server -d site 8000)"
 

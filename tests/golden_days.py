@@ -1,4 +1,4 @@
-"""The golden days: every report, JSON export and chart the pipeline writes for three fixed days, compared byte
+"""The golden days: every report, JSON export and chart the pipeline writes for five fixed days, compared byte
 for byte with references made by an earlier release (tests/data/golden/<case>/...). They guard refactors:
 a structural change must not change one byte a reader gets.
 
@@ -7,6 +7,11 @@ Cases:
 - `demo_llm`: the same day through the LLM path, against the benchmark's fake OpenAI-compatible server on
   127.0.0.1 (bench/fake_llm.py's Responder: the categories of the real offline classifier, Korean summaries that
   pass every check; no model runs), as bench/e2e.py does at zero latency.
+- `korean_day`: `aidigest run` on the demo's Korean day (demo/replay/2026-07-23: the real GeekNews feed, no other
+  source recorded), `--llm none`, as `make demo`'s second run.
+- `old_system_day`: `aidigest run` on 2024-10-29, the day of the old system's report (demo/replay/2024-10-29:
+  reconstructed envelopes around that day's real titles and links, see its NOTES.md), `--llm none`; its News
+  report and chart are the README's example in docs/examples/2024-10-29/ (a test keeps them equal).
 - `scale_day`: the 1,000-item day of bench/scale.py (`build_dataset(1000)`: real titles of ../shared/data plus
   the bench's planted copies), saved once as tests/data/golden/scale_day/items.jsonl because ../shared is not in
   the repository; classified offline and built into both reports without an LLM, as the scale bench does.
@@ -33,7 +38,11 @@ GOLDEN = TESTS / "data" / "golden"
 DAY = "2026-08-02"
 REPLAY = REPO / "demo" / "replay" / DAY
 SCALE_ITEMS = GOLDEN / "scale_day" / "items.jsonl"
-CASES = ("demo_offline", "demo_llm", "scale_day")
+KOREAN_DAY = "2026-07-23"
+KOREAN_REPLAY = REPO / "demo" / "replay" / KOREAN_DAY
+OLD_DAY = "2024-10-29"
+OLD_REPLAY = REPO / "demo" / "replay" / OLD_DAY
+CASES = ("demo_offline", "demo_llm", "scale_day", "korean_day", "old_system_day")
 
 
 def _aidigest(args: list[str], env_extra: dict[str, str] | None = None) -> subprocess.CompletedProcess:
@@ -53,11 +62,12 @@ def _db(work: Path) -> str:
 _STORE: dict[str, str] = {}
 
 
-def _run_day(work: Path, llm: str, env_extra: dict[str, str] | None = None) -> Path:
+def _run_day(work: Path, llm: str, env_extra: dict[str, str] | None = None, day: str = DAY,
+             replay: Path = REPLAY, config: str = "") -> Path:
     out = work / "reports"
     cfg = work / "aidigest.toml"
-    cfg.write_text("", encoding="utf-8")  # the built-in defaults, whatever the user's config folder holds
-    r = _aidigest(["run", "--date", DAY, "--replay", str(REPLAY), "--db", _db(work),
+    cfg.write_text(config, encoding="utf-8")  # "": the built-in defaults, whatever the user's config folder holds
+    r = _aidigest(["run", "--date", day, "--replay", str(replay), "--db", _db(work),
                    "--out", str(out), "--llm", llm, "--config", str(cfg)], env_extra)
     if r.returncode != 0:
         raise AssertionError(f"aidigest run failed ({r.returncode}):\n{r.stdout[-3000:]}\n{r.stderr[-3000:]}")
@@ -66,6 +76,15 @@ def _run_day(work: Path, llm: str, env_extra: dict[str, str] | None = None) -> P
 
 def demo_offline(work: Path) -> Path:
     return _run_day(work, "none")
+
+
+def korean_day(work: Path) -> Path:
+    return _run_day(work, "none", day=KOREAN_DAY, replay=KOREAN_REPLAY)
+
+
+def old_system_day(work: Path) -> Path:
+    return _run_day(work, "none", day=OLD_DAY, replay=OLD_REPLAY,
+                    config=(OLD_REPLAY / "aidigest.toml").read_text(encoding="utf-8"))
 
 
 def demo_llm(work: Path) -> Path:
@@ -116,7 +135,8 @@ def produce(case: str, work: Path, db: str | None = None) -> dict[str, bytes]:
     if db:
         _STORE["db"] = db
     try:
-        out = {"demo_offline": demo_offline, "demo_llm": demo_llm, "scale_day": scale_day}[case](work)
+        out = {"demo_offline": demo_offline, "demo_llm": demo_llm, "scale_day": scale_day,
+               "korean_day": korean_day, "old_system_day": old_system_day}[case](work)
     finally:
         _STORE.clear()
     return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}

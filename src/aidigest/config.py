@@ -36,7 +36,7 @@ from .sources.techreview_kr import TechReviewKrConfig
 
 __all__ = [
     "ArxivConfig", "Config", "ConfigError", "DigestConfig", "FeedConfig", "GeneralConfig", "HFPapersConfig",
-    "HackerNewsConfig", "HttpConfig", "LLMConfig", "LLMPrice", "NotifyConfig", "ScheduleConfig", "SiteConfig",
+    "HackerNewsConfig", "HttpConfig", "LLMConfig", "LLMPrice", "NotifyConfig", "ProfileConfig", "ScheduleConfig", "SiteConfig",
     "SnippetConfig", "SourcesConfig", "TechReviewKrConfig", "env_value", "environ", "load_config",
 ]
 
@@ -120,6 +120,7 @@ class LLMConfig(_Strict):
     batch_size: int = Field(25, ge=1)  # items per categorization call
     temperature: float = Field(0.0, ge=0, le=2)
     max_output_tokens: int = Field(1500, ge=1)
+    max_response_bytes: int = Field(4_000_000, ge=10_000)  # an LLM answer's body is read up to this, then the call fails
     budget_usd: Annotated[float, Field(ge=0)] | None = None
     max_tokens: Annotated[int, Field(ge=0)] | None = None  # total tokens (in + out) per run
     prices: dict[str, LLMPrice] = Field(default_factory=dict)
@@ -133,6 +134,7 @@ class NotifyConfig(_Strict):
 
 class ScheduleConfig(_Strict):
     time: str = Field("10:30", pattern=r"^([01]?\d|2[0-3]):[0-5]\d$")  # local time (in [general] timezone) of the daily run written by the schedule recipes
+    weekly: str = Field("mon 09:00", pattern=r"^$|^(mon|tue|wed|thu|fri|sat|sun) ([01]?\d|2[0-3]):[0-5]\d$")  # weekday + local time of the weekly roundup run (`aidigest week`); "" = none
 
 
 class SiteConfig(_Strict):
@@ -141,6 +143,26 @@ class SiteConfig(_Strict):
     templates: str = ""  # folder of template overrides (same names as aidigest/templates/*.j2); empty = built-in
     title: str = ""  # site name; empty = "AI 다이제스트" (or the language's equivalent)
     feed_days: int = Field(30, ge=1)  # days (entries) per Atom feed
+
+
+PROFILE_NAME = r"^[a-z0-9][a-z0-9_-]{0,39}$"  # a profile's name is a folder name and part of its site path
+
+
+class ProfileConfig(_Strict):
+    """`[profiles.<name>]`: one reader's own digest, ranked by their interests (aidigest.rank, aidigest.personalize).
+    Served from the same crawl, categorization and summaries as the main digest."""
+
+    interests: list[str] = Field(default_factory=list)  # a few sentences, any language: "강화학습으로 로봇 제어"
+    include_keywords: list[str] = Field(default_factory=list)  # matching items rank higher (Latin: whole words)
+    exclude_keywords: list[str] = Field(default_factory=list)  # matching items are left out of this profile's digest
+    authors: list[str] = Field(default_factory=list)  # pinned authors (papers): their papers rank first
+    liked: list[str] = Field(default_factory=list)  # arXiv ids of papers the reader likes (+ `aidigest profile add-paper`)
+    liked_file: str = ""  # a BibTeX (.bib) or Zotero CSV (.csv) export of the reader's library; relative to the config file
+    categories: list[str] = Field(default_factory=list)  # taxonomy ids to show; empty = all
+    language: str = ""  # report language; empty = [general] language
+    targets: list[str] = Field(default_factory=list)  # apprise URLs for this profile's digest (${VAR} from the env)
+    site: str = Field("", pattern=r"^([A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*)?$")  # folder of its pages inside [site] out; empty = profiles/<name>
+    picks: int = Field(10, ge=1, le=50)  # items in the "추천" section that opens each digest
 
 
 class Config(_Strict):
@@ -154,6 +176,7 @@ class Config(_Strict):
     _source_file: str | None = PrivateAttr(default=None)  # the config file read (None: defaults only)
 
     site: SiteConfig = Field(default_factory=SiteConfig)
+    profiles: dict[Annotated[str, Field(pattern=PROFILE_NAME)], ProfileConfig] = Field(default_factory=dict)
 
     @property
     def source_file(self) -> str | None:
@@ -223,6 +246,9 @@ def load_config(path: str | Path | None = None, env: dict[str, str] | None = Non
                     ("postgresql://", "postgres://")  # a PostgreSQL store's URL is not a path
                 ):
                     general[key] = str(paths.resolve(general[key], p, Path()))
+        for prof in (data.get("profiles") or {}).values() if isinstance(data.get("profiles"), dict) else ():
+            if isinstance(prof, dict) and isinstance(prof.get("liked_file"), str) and prof["liked_file"]:
+                prof["liked_file"] = str(paths.resolve(prof["liked_file"], p, Path()))
     elif explicit:
         raise ConfigError(f"config file {p} does not exist (run `aidigest init` to write one)")
     from_env: dict[tuple[str, ...], str] = {}

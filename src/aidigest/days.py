@@ -11,7 +11,8 @@ decides only which D a run picks when none is given:
 Each source then cuts its own day D by its own clock, whatever the zone (see docs/schedule.md):
 Hacker News by the UTC day D (00:00–24:00 UTC), arXiv by its announcement batch (submissions between the
 14:00 America/New_York deadlines of D-1 and D), Hugging Face Daily Papers by its listing date D, RSS feeds by
-the UTC dates D-1 and D of each entry. The zone never shifts those windows.
+the UTC dates D-1 and D of each entry. The zone never shifts those windows, with one exception: GeekNews, a
+Korean site, keeps the entries of the calendar date D in this zone.
 """
 
 from __future__ import annotations
@@ -22,6 +23,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 DEFAULT_TIMEZONE = "Asia/Seoul"
 MAX_RANGE_DAYS = 366
+# The days a command accepts: from the Unix epoch (every source's API and the store count time from it; date
+# arithmetic near year 1 overflows) to today in the configured zone (a later day has not begun: nothing to fetch).
+FIRST_DAY = dt.date(1970, 1, 1)
 
 _RELATIVE = re.compile(r"^([+-]?)(\d{1,4})d$")
 
@@ -65,11 +69,22 @@ def parse_day(value: str | None, tz: str, now: dt.datetime | None = None) -> dt.
         n = int(m.group(2))
         if m.group(1) == "+" and n:
             raise DayError(f"{value!r} is in the future: use -Nd for N days ago")
-        return today(tz, now) - dt.timedelta(days=n)
+        return _supported(today(tz, now) - dt.timedelta(days=n), value, tz, now)
     try:
-        return dt.date.fromisoformat(v)
+        day = dt.date.fromisoformat(v)
     except ValueError:
         raise DayError(f"{value!r} is not a date: use YYYY-MM-DD, today, yesterday or -Nd (e.g. -3d)") from None
+    return _supported(day, value, tz, now)
+
+
+def _supported(day: dt.date, value: str, tz: str, now: dt.datetime | None) -> dt.date:
+    """`day` if it lies from FIRST_DAY to today in `tz`, else a DayError saying why not."""
+    if day < FIRST_DAY:
+        raise DayError(f"{value!r} is before {FIRST_DAY}: aidigest covers days from {FIRST_DAY} to today")
+    now_day = today(tz, now)
+    if day > now_day:
+        raise DayError(f"{value!r} has not begun yet in {tz} (today there is {now_day}): there is nothing to collect")
+    return day
 
 
 def day_range(start: str | None, end: str | None, tz: str, now: dt.datetime | None = None) -> list[dt.date]:

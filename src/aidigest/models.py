@@ -172,6 +172,23 @@ class Classified(BaseModel):
     category: str
     method: Literal["llm", "offline", "fallback"] = "offline"
     confidence: float | None = None
+    # with an LLM: the offline classifier's opinion beside the LLM's answer (aidigest.classify.check)
+    offline_category: str | None = None
+    offline_confidence: float | None = None
+
+
+class CategoryCheck(BaseModel):
+    """An LLM category the offline classifier strongly disagreed with (confident, another family): asked again,
+    and what the item got (aidigest.classify.check). Category names in both report languages, for run health."""
+
+    kind: Kind
+    title: str
+    llm: str  # the LLM's first answer (id)
+    offline: str  # the offline classifier's category (id)
+    offline_confidence: float
+    second: str | None  # the LLM's answer when asked once more with a note (None: no valid answer)
+    final: str  # the category the item got
+    names: dict[str, str] = Field(default_factory=dict)  # id -> display name in the report language(s), "id@ko" too
 
 
 class LLMTotals(BaseModel):
@@ -212,6 +229,7 @@ class RunHealth(BaseModel):
     repeated_skipped: int = 0  # items already reported within the repeat window
     llm: LLMTotals = Field(default_factory=LLMTotals)
     notes: list[str] = Field(default_factory=list)
+    checks: list[CategoryCheck] = Field(default_factory=list)  # LLM categories challenged by the offline classifier
 
     def fallback(self, what: str, n: int = 1) -> None:
         self.fallbacks[what] = self.fallbacks.get(what, 0) + n
@@ -224,3 +242,4 @@ class RunHealth(BaseModel):
         self.others += report.others
         self.repeated_skipped += report.repeated_skipped
         self.notes.extend(report.notes)
+        self.checks.extend(report.checks)

@@ -29,6 +29,7 @@ from .deliver.notify import failed_note
 from .http import HttpClient
 from .llm import make_llm
 from .models import CollectResult, Kind, LLMTotals, RunHealth
+from .personalize import ProfileRun, run_profiles
 from .render import file_names, prepare_chart, published_report, shown_items, write_report
 from .render.markdown import check_template, render_markdown
 from .report import Digest, reported_rows
@@ -55,6 +56,7 @@ class RunSummary:
     # kind -> (published report kept, items it shows, items this run would show): a rerun never silently
     # replaces a published report with an emptier one (run_day(replace=True) does)
     kept: dict[str, tuple[Path, int, int]] = field(default_factory=dict)
+    profiles: list[ProfileRun] = field(default_factory=list)  # one per [profiles.<name>] (aidigest.personalize)
 
 
 def add_guard_notes(health: RunHealth, http: HttpClient, config: Config) -> None:
@@ -163,6 +165,13 @@ async def run_day(
                 "ai": st.full + st.compact + st.counted_only, "other_tech": st.other_tech, "returning": st.returning,
                 "repeated": st.repeated_skipped, "others": st.others + st.unknown_category, "muted": st.muted,
             }
+        # 5. each reader profile's own digests from the same items, categories and summaries (no new LLM call
+        #    unless a profile reads another language: then that language's summaries, once)
+        if config.profiles:
+            with progress.task(f"profiles ({len(config.profiles)})"):
+                summary.profiles, profile_report = await run_profiles(ctx, classified, digests, out_dir, health,
+                                                                      templates)
+            health.merge(profile_report)
     except BaseException as e:
         reason = "interrupted" if isinstance(e, (KeyboardInterrupt, asyncio.CancelledError)) else type(e).__name__
         store.finish_run(run_id, "error", {"health": health.model_dump(mode="json"), "error": reason})

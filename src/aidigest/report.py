@@ -99,7 +99,7 @@ class CategorySection(BaseModel):
     more: list[CompactEntry] = Field(default_factory=list)
     counted_only: int = 0  # items past the compact list: only counted
     summary: SectionSummary | None = None  # the four-part summary, only when an LLM wrote it
-    header: str = ""  # one line of facts in the report language: how many items, the most discussed, the sources
+    header: str = ""  # one line of facts in the report language: how many items, the first listed, the sources
 
 
 class ReturningEntry(BaseModel):
@@ -129,6 +129,23 @@ class SelectionStats(BaseModel):
     other_tech_listed: int = 0  # of those, listed by title at the end (capped by [digest] other_tech_max)
 
 
+class PickEntry(BaseModel):
+    """An item of a reader profile's "추천" section (aidigest.personalize): the profile's top items of the day
+    across categories, each with the reason it ranks there."""
+
+    n: int
+    key: str
+    category: str
+    category_name: str
+    emoji: str
+    title: str
+    url: str
+    tldr: str = ""
+    reason: str = ""  # e.g. "‘강화학습’ 관심사와 가까움 · 저자 …" (aidigest.rank.reasons)
+    score: float = 0.0
+    popularity: float = 0.0
+
+
 class Digest(BaseModel):
     day: dt.date
     kind: Kind
@@ -138,6 +155,8 @@ class Digest(BaseModel):
     other_tech: list[OtherTechEntry] = Field(default_factory=list)  # "그 밖의 기술 소식", after the AI sections
     stats: SelectionStats
     health: RunHealth
+    profile: str | None = None  # a reader profile's digest ([profiles.<name>]); None: the main digest
+    picks: list[PickEntry] | None = None  # the profile's "추천" section (None: the main digest has none)
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ Every function here degrades to "no cache" when `store` is None. The four tables
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import time
 from collections.abc import Callable, Sequence
@@ -260,6 +261,48 @@ def predict_offline_cached(
     if stats is not None:
         stats.label_misses += len(todo)
         stats.label_hits += len(texts) - len(todo)
+    return [known[h] for h in hashes]
+
+
+async def predict_offline_cached_async(
+    model: Any, texts: Sequence[str], store: Store | None, categories: Sequence[Sequence[str]] | None = None,
+) -> list[tuple[str, float]]:
+    """`predict_offline_cached` for a caller with other work on its event loop (the LLM's calls): the stored
+    answers are read and the new ones written on the caller's thread (a store's connection is not shared between
+    threads), the missing ones are predicted in a worker thread, so the loop keeps running while the encoder
+    works. The misses' embeddings are not looked up or kept in the embedding cache (the labels are)."""
+    texts = list(texts)
+    cats = [list(c) for c in categories] if categories is not None else [[] for _ in texts]
+    if not texts:
+        return []
+    if store is None:
+        return await asyncio.to_thread(model.predict, texts, cats)
+    store.ensure(MIGRATIONS)
+    fp = model_fingerprint(model)
+    hashes = [text_hash(t + ("\x1f" + ",".join(c) if c else "")) for t, c in zip(texts, cats, strict=True)]
+    known: dict[str, tuple[str, float]] = {}
+    for h, cat, conf in _select_many(
+        store, "SELECT text_hash, category, confidence FROM offline_labels WHERE model = ? AND text_hash IN ({marks})",
+        fp, list(dict.fromkeys(hashes)),
+    ):
+        known[h] = (cat, float(conf))
+    todo: dict[str, int] = {}
+    for i, h in enumerate(hashes):
+        if h not in known and h not in todo:
+            todo[h] = i
+    if todo:
+        preds = await asyncio.to_thread(model.predict, [texts[i] for i in todo.values()], [cats[i] for i in todo.values()])
+        now = time.time()
+        rows = []
+        for h, (cat, conf) in zip(todo, preds, strict=True):
+            known[h] = (cat, float(conf))
+            rows.append((fp, h, cat, float(conf), now))
+        with store.write() as db:
+            db.executemany(
+                "INSERT INTO offline_labels (model, text_hash, category, confidence, created_at) VALUES (?,?,?,?,?)"
+                " ON CONFLICT (model, text_hash) DO UPDATE SET category=excluded.category,"
+                " confidence=excluded.confidence, created_at=excluded.created_at", rows,
+            )
     return [known[h] for h in hashes]
 
 

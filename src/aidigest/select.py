@@ -35,6 +35,14 @@ FOLLOW_BOOST = 100.0  # added to the rank score of an item matching `include_key
 def keyword_matcher(keywords: list[str]) -> Callable[[Item], bool]:
     """Does an item's title or text contain one of `keywords` (case-insensitive)? A keyword made of Latin
     letters/digits matches whole words only ("AI" does not match "said"); any other (Korean ...) as a substring."""
+    rx = keyword_pattern(keywords)
+    if rx is None:
+        return lambda item: False
+    return lambda item: bool(rx.search(item.title) or rx.search(item.snippet))
+
+
+def keyword_pattern(keywords: list[str]) -> re.Pattern[str] | None:
+    """`keyword_matcher`'s rule as one pattern (its match is the keyword found); None without keywords."""
     pats = []
     for kw in keywords:
         kw = kw.strip()
@@ -42,10 +50,7 @@ def keyword_matcher(keywords: list[str]) -> Callable[[Item], bool]:
             continue
         esc = re.escape(kw)
         pats.append(rf"(?<![0-9a-z]){esc}(?![0-9a-z])" if re.fullmatch(r"[0-9A-Za-z][0-9A-Za-z .+#-]*", kw) else esc)
-    if not pats:
-        return lambda item: False
-    rx = re.compile("|".join(pats), re.IGNORECASE)
-    return lambda item: bool(rx.search(item.title) or rx.search(item.snippet))
+    return re.compile("|".join(pats), re.IGNORECASE) if pats else None
 
 COMPACT_MAX = 20  # one-line entries per category after the full ones
 RETURNING_MAX = 10  # "Still trending" entries per report
@@ -72,6 +77,12 @@ def grew(then: float, now: float) -> bool:
 
 def rank_score(item: Item, day: dt.date) -> float:
     return _scorer(day)(item)
+
+
+def rank_scores(items: list[Item], day: dt.date) -> list[float]:
+    """`rank_score` of many items of one day (the day's constants computed once)."""
+    score = _scorer(day)
+    return [score(it) for it in items]
 
 
 def _scorer(day: dt.date) -> Callable[[Item], float]:
@@ -142,6 +153,7 @@ def select_items(
     include_keywords: list[str] | None = None,
     exclude_keywords: list[str] | None = None,
     non_ai: frozenset[str] = NON_AI,
+    scorer: Callable[[Item], float] | None = None,
 ) -> Selection:
     """Rank, cap and de-repeat one kind's classified items. `reported` is `Store.reported_before(day, window)`;
     `already_returned` holds keys that came back once already (`Store.returned_before`): never again.
@@ -152,7 +164,7 @@ def select_items(
     if per_category < 1:
         raise ValueError("digest.per_category must be at least 1")
     stats = SelectionStats(classified=len(classified), repeat_window_days=repeat_window_days)
-    score_of = _scorer(day)
+    score_of = scorer or _scorer(day)  # scorer: a reader profile's order (aidigest.personalize)
     report = {cid: taxonomy[cid].report for cid in taxonomy.ids}  # one dict lookup per item
     by_cat: dict[str, list[tuple[Item, float]]] = {}
     returning: list[tuple[float, Returning]] = []

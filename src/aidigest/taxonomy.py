@@ -18,6 +18,13 @@ class Category(BaseModel):
     emoji: str
     description: str
     report: bool = True
+    # categories of one family are near each other (e.g. the AI research topics); an LLM answer and the offline
+    # classifier in different families is a strong disagreement (aidigest.classify.check). "" = its own family.
+    family: str = ""
+
+    @property
+    def family_id(self) -> str:
+        return self.family or self.id
 
     def display_name(self, language: str) -> str:
         return self.name_ko if language == "ko" else self.name

@@ -162,7 +162,7 @@ def test_the_documented_source_and_provider_work_as_written(tmp_path):
 
 def test_config_sources_section_build_order_and_default_toml_come_from_the_registry():
     assert list(Config().sources.model_dump()) == list(SOURCES)
-    assert [s.name for s in build_sources(Config())] == ["hackernews", "techreview_kr", "hf_papers", "arxiv"]
+    assert [s.name for s in build_sources(Config())] == ["hackernews", "techreview_kr", "geeknews", "hf_papers", "arxiv"]
     assert [e.name for e in build_enrichers(Config())] == ["snippets"]
     assert build_enrichers(Config().updated(sources={"snippets": {"enabled": False}})) == []
     shipped = tomllib.loads(default_config_text())["sources"]

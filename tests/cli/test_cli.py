@@ -42,7 +42,7 @@ def sections(md: str) -> list[str]:
 def test_help_lists_every_command(tmp_path):
     r = aidigest("--help", cwd=tmp_path)
     assert r.returncode == 0
-    for cmd in ("init", "collect", "run", "notify", "where", "site", "sources", "classify", "train", "eval", "cache"):
+    for cmd in ("init", "collect", "run", "notify", "week", "where", "site", "sources", "classify", "train", "eval", "cache"):
         assert re.search(rf"\b{cmd}\b", r.stdout), cmd
 
 
@@ -111,7 +111,7 @@ def test_run_offline_writes_both_reports_and_reruns_identically(tmp_path):
     # offline: a ranked list with result sentences, no four-part imitation of an analysis
     for part in ("주요 주제", "주요 사건", "영향 분석", "최종 요약", "핵심어"):
         assert part not in md
-    assert md.count("   - 원문 발췌: “") >= 10
+    assert md.count(" — 원문 발췌: “") >= 10  # on the items' own lines: " - [n] [title](url) — 원문 발췌: “…”"
     news_md = news.read_text()
     heads = sections(news_md)
     assert heads[-2:] == ["## 💻 그 밖의 기술 소식", "## 🩺 실행 상태"] and "## 💻 소프트웨어·컴퓨팅" not in heads

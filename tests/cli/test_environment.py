@@ -13,7 +13,8 @@ from aidigest.config import Config, env_value, load_config
 from aidigest.llm.providers import PROVIDERS
 
 SRC = REPO / "src" / "aidigest"
-NOT_READ = {"AIDIGEST_DATE"}  # a variable of the GitHub Actions workflow aidigest writes (schedule.py), not read
+# variables of the GitHub Actions workflows (schedule.py) that only the workflow reads, never aidigest
+NOT_READ = {"AIDIGEST_ENABLED", "AIDIGEST_COMMIT_REPORTS"}
 
 
 def test_only_config_reads_the_environment():

@@ -8,6 +8,7 @@ import configparser
 import datetime as dt
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -18,10 +19,11 @@ import yaml
 
 from aidigest.config import Config
 from aidigest.days import local_time_to_utc
-from aidigest.schedule import github_workflow, utc_cron
+from aidigest.schedule import FORK_WORKFLOW_PATH, github_workflow, utc_cron
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
+PINNED = "git+https://github.com/example/aidigest@v0.1.0"
 
 
 def _actionlint() -> str:
@@ -41,7 +43,7 @@ def _workflow(tmp_path: Path, toml: str = "") -> tuple[str, dict]:
     subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
     if toml:
         (tmp_path / "aidigest.toml").write_text(toml)
-    r = _cli("init", "--github-actions", cwd=tmp_path, env={"AIDIGEST_HOME": str(tmp_path / "home")})
+    r = _cli("init", "--github-actions", "--package", PINNED, cwd=tmp_path, env={"AIDIGEST_HOME": str(tmp_path / "home")})
     assert r.returncode == 0, r.stderr
     text = (tmp_path / ".github" / "workflows" / "aidigest.yml").read_text()
     return text, yaml.safe_load(text)
@@ -104,13 +106,83 @@ def test_workflow_steps_store_cache_site_commit_pages_notify(tmp_path):
 
 def test_init_github_actions_refuses_to_overwrite(tmp_path):
     _workflow(tmp_path)
-    r = _cli("init", "--github-actions", cwd=tmp_path, env={"AIDIGEST_HOME": str(tmp_path / "home")})
+    r = _cli("init", "--github-actions", "--package", PINNED, cwd=tmp_path, env={"AIDIGEST_HOME": str(tmp_path / "home")})
     assert r.returncode == 2 and "already exists" in r.stderr
 
 
 def test_workflow_text_is_deterministic_for_a_date():
-    a = github_workflow("10:30", "Asia/Seoul", on=dt.date(2026, 8, 2))
-    assert a == github_workflow("10:30", "Asia/Seoul", on=dt.date(2026, 8, 2)) and '- cron: "30 1 * * *"' in a
+    a = github_workflow("10:30", "Asia/Seoul", PINNED, on=dt.date(2026, 8, 2))
+    assert a == github_workflow("10:30", "Asia/Seoul", PINNED, on=dt.date(2026, 8, 2)) and '- cron: "30 1 * * *"' in a
+    assert f"python -m pip install {PINNED}" in a
+
+
+@pytest.mark.parametrize("spec, ok", [
+    ("aidigest", False), ("aidigest==0.1.0", False), ("aidigest>=0.1", False), ("aidigest[test]", False),
+    ("git+https://github.com/example/aidigest", False), ("git+https://github.com/example/aidigest@", False),
+    (PINNED, True), ("git+https://github.com/example/aidigest@0123456789abcdef0123456789abcdef01234567", True),
+    ("git+ssh://git@github.com/example/aidigest.git@v0.1.0", True), ("/srv/aidigest", True), (".", True),
+    ("./dist/aidigest-0.1.0-py3-none-any.whl", True),
+])
+def test_init_writes_only_an_install_line_that_installs_this_project(tmp_path, spec, ok):
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    r = _cli("init", "--github-actions", "--package", spec, cwd=tmp_path, env={"AIDIGEST_HOME": str(tmp_path / "home")})
+    wf = tmp_path / ".github" / "workflows" / "aidigest.yml"
+    if ok:
+        assert r.returncode == 0 and f"installs {spec}" in r.stdout, r.stderr
+        assert f"python -m pip install {shlex.quote(spec)}" in wf.read_text()
+    else:
+        assert r.returncode == 2 and not wf.exists(), r.stdout + r.stderr
+        assert len(r.stderr.strip().splitlines()) == 1 and "--package" in r.stderr
+
+
+def test_default_install_line_is_the_running_source_at_its_commit(tmp_path):
+    """An aidigest run from a git checkout pins the workflow to that checkout's origin at HEAD (a local path
+    origin becomes a file:// URL pip can clone)."""
+    repo = tmp_path / "aidigest"
+    shutil.copytree(ROOT / "src", repo / "src", ignore=shutil.ignore_patterns("__pycache__"))
+    (repo / "pyproject.toml").write_text("")
+    g = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", "-C", str(repo)]
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    subprocess.run([*g, "add", "-A"], check=True)
+    subprocess.run([*g, "commit", "-q", "-m", "x"], check=True)
+    sha = subprocess.run([*g, "rev-parse", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
+    digest = tmp_path / "digest"
+    subprocess.run(["git", "init", "-q", str(digest)], check=True)
+    env = {"AIDIGEST_HOME": str(tmp_path / "home"), "PYTHONPATH": str(repo / "src")}
+    r = _cli("init", "--github-actions", cwd=digest, env=env)
+    assert r.returncode == 2 and "cannot tell where this aidigest came from" in r.stderr  # no origin yet
+    subprocess.run([*g, "remote", "add", "origin", "https://github.com/example/aidigest.git"], check=True)
+    r = _cli("init", "--github-actions", cwd=digest, env=env)
+    assert r.returncode == 0, r.stderr
+    assert f"python -m pip install git+https://github.com/example/aidigest.git@{sha}\n" in (
+        digest / ".github" / "workflows" / "aidigest.yml").read_text()
+    subprocess.run([*g, "remote", "set-url", "origin", str(tmp_path / "up.git")], check=True)
+    r = _cli("init", "--github-actions", "--force", cwd=digest, env=env)
+    assert r.returncode == 0 and f"installs git+file://{tmp_path / 'up.git'}@{sha}" in r.stdout, r.stderr
+
+
+def test_the_repository_carries_the_fork_workflow_and_it_passes_actionlint():
+    committed = (ROOT / FORK_WORKFLOW_PATH).read_text(encoding="utf-8")
+    cfg = Config()  # the fork runs with the default settings unless its owner commits an aidigest.toml
+    assert committed == github_workflow(cfg.schedule.time, cfg.general.timezone, on=dt.date(2026, 8, 2), fork=True,
+                                        weekly=cfg.schedule.weekly), (
+        "regenerate it: python -c 'import datetime as d; from aidigest.schedule import *; "
+        "open(FORK_WORKFLOW_PATH, \"w\").write(github_workflow(\"10:30\", \"Asia/Seoul\", on=d.date(2026, 8, 2), "
+        "fork=True, weekly=\"mon 09:00\"))'")
+    wf = yaml.safe_load(committed)
+    job = wf["jobs"]["digest"]
+    assert job["if"] == "vars.AIDIGEST_ENABLED == 'true'"  # nothing runs upstream, nor on a fork not turned on
+    install = next(s["run"] for s in job["steps"] if s.get("name") == "Install aidigest")
+    assert install.endswith("python -m pip install .")
+    r = subprocess.run([_actionlint(), "-no-color", "-oneline", str(ROOT / FORK_WORKFLOW_PATH)], cwd=ROOT,
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_no_doc_or_recipe_installs_aidigest_by_a_registry_name():
+    r = subprocess.run(["git", "grep", "-nE", r"pip install( -U| --upgrade| --user)* +aidigest([[:space:]]|$|==|>=)", "--",
+                        "README.md", "docs", "src", ".github"], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert r.returncode == 1 and r.stdout == "", r.stdout  # 1: no match
 
 
 # ---- systemd and cron -----------------------------------------------------------------------------------
@@ -180,3 +252,52 @@ def test_cron_line_is_valid_and_is_the_utc_time():
     assert fields[:2] == [str(minute), str(hour)]
     assert "aidigest" in fields[5] and "run --notify" in fields[5]
     assert not _cron_field_ok("61", 0, 59) and not _cron_field_ok("1-x", 0, 59)
+
+
+def test_workflow_has_the_weekly_roundup_on_monday_0900_local(tmp_path):
+    text, wf = _workflow(tmp_path)  # the default config: [schedule] weekly = "mon 09:00", Asia/Seoul
+    crons = [c["cron"] for c in wf[True]["schedule"]]
+    assert crons == ["30 1 * * *", "0 0 * * 1"]  # 09:00 Monday in Seoul = 00:00 UTC Monday
+    steps = wf["jobs"]["digest"]["steps"]
+    week = next(s for s in steps if s.get("run", "").startswith("aidigest -v week"))
+    send = next(s for s in steps if "notify --week last" in s.get("run", ""))
+    assert week["if"] == send["if"] == "${{ github.event.schedule == '0 0 * * 1' }}"
+    names = [s.get("name", "") for s in steps]
+    assert names.index(week["name"]) < names.index("Build the site") < names.index(send["name"])
+    # a zone where 08:00 Monday is still Sunday in UTC
+    from aidigest.schedule import utc_weekly_cron
+
+    assert utc_weekly_cron("mon 08:00", "Asia/Seoul", dt.date(2026, 8, 2))[0] == "0 23 * * 0"
+    assert "weekly roundup" not in github_workflow("10:30", "Asia/Seoul", PINNED, on=dt.date(2026, 8, 2))  # weekly = "": none
+
+
+def test_weekly_systemd_units_and_cron_line_are_monday_0900_local(tmp_path):
+    exe = Path(sys.executable).parent / "aidigest"
+    service = (DOCS / "systemd" / "aidigest-weekly.service").read_text()
+    (tmp_path / "aidigest-weekly.service").write_text(re.sub(r"^ExecStart=\S+", f"ExecStart={exe}", service, flags=re.M))
+    shutil.copy(DOCS / "systemd" / "aidigest-weekly.timer", tmp_path / "aidigest-weekly.timer")
+    s = configparser.ConfigParser(strict=True, interpolation=None)
+    s.read_string(service)
+    t = configparser.ConfigParser(strict=True, interpolation=None)
+    t.optionxform = str
+    t.read_string((tmp_path / "aidigest-weekly.timer").read_text())
+    assert "aidigest -v week --notify" in s["Service"]["ExecStart"]
+    cfg = Config()
+    day, hhmm = cfg.schedule.weekly.split()
+    assert t["Timer"]["OnCalendar"] == f"{day.capitalize()} *-*-* {hhmm}:00 {cfg.general.timezone}"
+    lines = [ln for ln in (DOCS / "cron" / "aidigest-weekly.cron").read_text().splitlines() if ln.strip() and not ln.startswith("#")]
+    assert len(lines) == 1
+    fields = lines[0].split(None, 5)
+    assert all(_cron_field_ok(f, lo, hi) for f, (lo, hi) in zip(fields[:5], CRON_RANGES))
+    from aidigest.schedule import utc_weekly_cron
+
+    assert " ".join(fields[:5]) == utc_weekly_cron(cfg.schedule.weekly, cfg.general.timezone)[0] == "0 0 * * 1"
+    assert "week --notify" in fields[5]
+    if shutil.which("systemd-analyze") is None:
+        pytest.skip("systemd-analyze not installed: units checked by parsing only")
+    r = subprocess.run(["systemd-analyze", "verify", "--man=no", str(tmp_path / "aidigest-weekly.timer"),
+                        str(tmp_path / "aidigest-weekly.service")], capture_output=True, text=True, timeout=120)
+    problems = [ln for ln in (r.stdout + r.stderr).splitlines() if "aidigest-weekly." in ln]
+    assert r.returncode == 0 and not problems, r.stdout + r.stderr
+    r = subprocess.run(["systemd-analyze", "calendar", t["Timer"]["OnCalendar"]], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0 and "Mon" in r.stdout and "00:00:00 UTC" in r.stdout, r.stdout

@@ -1,7 +1,7 @@
 """The offline classifier, the test-split evaluation, `classify_jsonl` and the zero-shot fallback.
 
-Real data only: tests/data/classify/ holds byte-for-byte copies of the TEST split
-(labeled_papers/dw-dengwei_*/*.jsonl) and of selected lines of news_items/finddme_news_items.jsonl
+Real data only: src/aidigest/data/eval/ (shipped in the package) holds byte-for-byte copies of the TEST split
+(labeled_papers/dw-dengwei_*/*.jsonl); tests/data/classify/ holds selected lines of news_items/finddme_news_items.jsonl
 (6 technologyreview.kr titles and 14 Hacker News titles, all test period except the Mill title, which is DEV);
 tests/data/hackernews/ holds the 2019 Hacker News item lists. Nothing here was used to train the model
 except the Mill title (dev), which the brief names as a case to keep right.
@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 from aidigest.classify import classify_items, classify_jsonl, item_text, offline_for
-from aidigest.classify.eval import FAMILIES, default_test_dir, eval_classify, load_split_papers, score
+from aidigest.classify.eval import PACKAGED_SPLIT, FAMILIES, default_test_dir, eval_classify, load_split_papers, score
 from aidigest.classify.labels import paper_label
 from aidigest.classify.offline import OfflineClassifier, ZeroShotClassifier
 from aidigest.config import Config
@@ -159,8 +159,8 @@ def test_confidence_is_a_probability_and_batches_keep_order(model, news):
 
 # ---- evaluation on the test split ---------------------------------------------------------------------------
 def test_eval_on_the_test_split_reaches_the_target(model):
-    report = eval_classify(CLASSIFY)
-    papers, dupes, files = load_split_papers(CLASSIFY)
+    report = eval_classify(PACKAGED_SPLIT)  # the test split ships inside the package (aidigest eval classify)
+    papers, dupes, files = load_split_papers(PACKAGED_SPLIT)
     assert len(files) == 3 and dupes > 0  # the files repeat a paper once per listing
     scored = [p for p in papers if p["categories"] and p["categories"][0] in FAMILIES]
     assert report.n_scored == len(scored) > 600
@@ -181,7 +181,7 @@ def test_score_counts_families_and_skips_unscored_primaries():
 
 
 def test_default_test_dir_prefers_the_first_folder_with_the_split(tmp_path):
-    assert default_test_dir([tmp_path, CLASSIFY]) == CLASSIFY
+    assert default_test_dir([tmp_path, PACKAGED_SPLIT]) == PACKAGED_SPLIT
     assert default_test_dir([tmp_path]) is None
 
 

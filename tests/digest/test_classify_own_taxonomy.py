@@ -11,13 +11,14 @@ import subprocess
 import sys
 
 import pytest
-from conftest import DATA, DEMO_REPLAY, REPO, data_path
+from conftest import DEMO_REPLAY, REPO, data_path
 from test_classify import _hn_2019_titles
 from test_summarize_fixtures import hn_items
+from test_public_repo import MACHINE_PATH  # tests/architecture: an absolute development-machine path
 
 from aidigest.classify import classify_offline
 from aidigest.classify.arxiv_prior import prior_logits
-from aidigest.classify.eval import category_scores, default_test_dir
+from aidigest.classify.eval import PACKAGED_SPLIT, category_scores, default_test_dir
 from aidigest.classify.labels import paper_label
 from aidigest.classify.offline import HybridClassifier, OfflineClassifier, ZeroShotClassifier, item_text, offline_for
 from aidigest.classify.train import train_head
@@ -158,9 +159,9 @@ def test_category_scores_precision_recall():
 
 def test_eval_data_is_found_without_a_machine_path(tmp_path, monkeypatch):
     src = (REPO / "src" / "aidigest" / "classify" / "eval.py").read_text(encoding="utf-8")
-    assert "/work/" not in src
+    assert not MACHINE_PATH.search(src.encode("utf-8"))
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("AIDIGEST_EVAL_DATA", str(DATA / "classify"))
-    assert default_test_dir() == DATA / "classify"
+    monkeypatch.setenv("AIDIGEST_EVAL_DATA", str(PACKAGED_SPLIT))
+    assert default_test_dir() == PACKAGED_SPLIT
     monkeypatch.delenv("AIDIGEST_EVAL_DATA")
     assert default_test_dir() is not None  # the repository's own copy, from any working directory

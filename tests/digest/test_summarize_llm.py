@@ -234,7 +234,7 @@ def test_digest_with_llm_mixes_llm_and_fallback_sections_and_says_which(tmp_path
     md = render_markdown(digest, "news_2026-08-02.png")
     cv, business = md.split("## 👁️")[1].split("## 💼")
     assert "1. **주요 주제**" in business
-    assert "주요 주제" not in cv and re.search(r"^1\. \*\*\[", cv, re.M)  # a ranked, linked list
+    assert "주요 주제" not in cv and re.search(r"^ - \[1\] \[", cv, re.M)  # a ranked, linked list
     assert "LLM 요약이 검사를 통과하지 못한 분야는" in md and "LLM 없이 만든" not in md
     assert "summary news/cv: llm → extractive (language) ×1" in md
 

@@ -1,4 +1,4 @@
-"""Reports, JSON exports and charts of three fixed days are byte-identical to the references an earlier release
+"""Reports, JSON exports and charts of five fixed days are byte-identical to the references an earlier release
 wrote (tests/golden_days.py says how they are made and when to regenerate them), with the store on SQLite and on
 a real PostgreSQL server (tests/pg_server.py): the same bytes from both."""
 

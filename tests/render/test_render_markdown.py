@@ -26,8 +26,6 @@ from aidigest.taxonomy import load_taxonomy
 
 TAX = load_taxonomy()
 DAY = dt.date(2026, 8, 2)
-SEED = Path(__file__).resolve().parents[2].parent / "shared" / "seed" / "News_2024-10-29_report.md"  # ../shared beside the repo
-SOURCE_LINE = re.compile(r"^ - \[(\d+)\] (.+) \((\S+)\)$")
 
 
 def _digest(items_classified, kind="news", language="ko", store_path=None, health=None, config=None):
@@ -50,7 +48,8 @@ def _sections(md: str) -> list[str]:
 
 # ---- layout ----------------------------------------------------------------------------------------------
 TITLE_LINE = "# Daily Artificial Intelligence Insights : News — 2026-08-02"
-RANKED_LINE = re.compile(r"^(\d+)\. \*\*\[(.+)\]\((\S+)\)\*\*")
+# one list to read: " - [n] [title](url) — text (signals · discussion)", offline and with an LLM alike
+RANKED_LINE = re.compile(r"^ - \[(\d+)\] \[(.+?)\]\((\S+?)\)(?= — | \(| ⭐|$)")
 
 
 def _as_llm(digest: Digest) -> Digest:
@@ -92,8 +91,9 @@ def test_offline_report_is_a_ranked_linked_list_with_ai_first(tmp_path):
         assert [m.group(3) for m in ranked] == [safe_url(e.url) for e in sec.entries]
         for e in sec.entries:  # the HN discussion link of every HN item
             assert f"[HN 토론]({e.discussion_url})" in text
-            if e.result:
-                assert f"   - 원문 발췌: “{md_text(e.result)}”" in text
+            if e.result:  # on the item's own line
+                [line] = [x for x in text.splitlines() if x.startswith(f" - [{e.n}] ")]
+                assert f" — 원문 발췌: “{md_text(e.result)}”" in line
     other = secs[-2]
     assert digest.stats.other_tech > len(digest.other_tech) == 10
     listed = [x for x in other.splitlines() if x.startswith(" - ")]
@@ -120,25 +120,24 @@ def test_llm_report_layout_matches_the_seed(tmp_path):
     assert "LLM 없이" not in md
     secs = _sections(md)
     assert len(secs) == len(digest.sections) + 2 and secs[-1].startswith("🩺 실행 상태")
+    with_tldr = 0
     for sec, text in zip(digest.sections, secs, strict=False):
         assert text.startswith(f"{sec.emoji} {md_text(sec.name)}\n")
-        assert "\n**요약:**\n" in text and "\n**출처:**\n" in text and "\n**한 줄 요약:**\n" in text
+        # one list to read: no second list of TL;DRs keyed by [n]
+        assert "\n**요약:**\n" in text and "\n**출처:**\n" in text and "한 줄 요약" not in text
         assert text.index("**요약:**") < text.index("1. **주요 주제**") < text.index("2. **주요 사건**") \
             < text.index("3. **영향 분석**") < text.index("4. **최종 요약**") < text.index("**출처:**")
-        src = [SOURCE_LINE.match(re.sub(r" · \[HN 토론\]\(\S+\)$", "", x)) for x in text.splitlines() if x.startswith(" - [")]
-        numbered = [m for m in src if m][: len(sec.entries)]
+        src = [RANKED_LINE.match(x) for x in text.split("**출처:**")[1].splitlines()]
+        numbered = [m for m in src if m]
         assert [int(m.group(1)) for m in numbered] == list(range(1, len(sec.entries) + 1))
         assert [m.group(3) for m in numbered] == [safe_url(e.url) for e in sec.entries]
+        for e, m in zip(sec.entries, numbered, strict=True):  # each source line carries its own TL;DR
+            assert m.string[m.end():].startswith(f" — {md_text(e.tldr)}" if e.tldr else " (")
+        with_tldr += sum(bool(e.tldr) for e in sec.entries)
+    assert with_tldr
 
-    # the seed's own source lines have the same shape once our "[n] " and the discussion link are taken out
-    seed_src = [x for x in SEED.read_text(encoding="utf-8").splitlines() if x.startswith(" - ") and "(http" in x] \
-        if SEED.exists() else []
-    shape = re.compile(r"^ - (.+) \((https?://\S+)\)$")
-    for x in seed_src:
-        assert shape.match(x)
-    ours = [re.sub(r" · \[HN 토론\]\(\S+\)$", "", x) for x in lines]
-    ours = [x for x in ours if SOURCE_LINE.match(x)]
-    assert ours and all(shape.match(re.sub(r"^ - \[\d+\] ", " - ", x)) for x in ours)
+    # the four-part summary still cites the sources by [n]
+    assert re.search(r"\[1\]$", md, flags=re.M)
 
 
 def test_papers_report_in_english_with_still_trending(tmp_path):
@@ -153,7 +152,7 @@ def test_papers_report_in_english_with_still_trending(tmp_path):
     assert paths.markdown.name == "Papers_2026-08-02_report_en.md" and paths.chart.name == "paper_2026-08-02_en.png"
     assert md.splitlines()[0] == "# Daily Artificial Intelligence Insights : Papers — 2026-08-02"
     assert "*Written without an LLM" in md and "**Summary:**" not in md
-    assert "   - From the source: “" in md
+    assert re.search(r"^ - \[1\] \[.+\]\(https://arxiv\.org/abs/\S+\) — From the source: “", md, flags=re.M)
     assert "## 🔁 Still trending" in md
     trending = md.split("## 🔁 Still trending")[1].split("## 🩺")[0]
     assert top.title in trending and "50 when reported on 2026-07-31, 292 now" in trending
@@ -223,28 +222,31 @@ def test_hostile_titles_snippets_and_urls_cannot_break_the_structure(llm):
     assert "javascript:" not in " ".join(str(c.attrs) for c in inline_children)
 
     titles = [" ".join(e.title.split()) for e in sec.entries]
-    if not llm:  # every item one numbered line whose bold link text is its title, literally
-        item_lines = [x for x in md.splitlines() if re.match(r"^\d+\. \*\*", x)]
+    if not llm:  # every item one numbered line whose link text is its title, literally
+        item_lines = [x for x in md.splitlines() if re.match(r"^ - \[\d+\] ", x)]
         assert len(item_lines) == len(items)
         for e, line in zip(sec.entries, item_lines, strict=True):
             [inline] = [t for t in _md().parse(line) if t.type == "inline"]
             kids = inline.children
-            start = [i for i, c in enumerate(kids) if c.type == "strong_open"][0]
-            end = [i for i, c in enumerate(kids) if c.type == "strong_close"][0]
+            if safe_url(e.url) is None:  # the title alone, then the refused-URL note
+                assert _inline_text(inline).startswith(f"[{e.n}] {' '.join(e.title.split())} (")
+                continue
+            start = [i for i, c in enumerate(kids) if c.type == "link_open"][0]
+            end = [i for i, c in enumerate(kids) if c.type == "link_close"][0]
             assert "".join(c.content for c in kids[start:end] if c.type == "text") == " ".join(e.title.split())
         refused = [x for x in item_lines if "안전하지 않은 URL" in x]
         assert len(refused) == 1
         assert any("https://example.com/a%20path/%28x%29%5By%5D" in x for x in item_lines)
         return
     strong_texts = {_inline_text(t) for t in tokens if t.type == "inline" and "strong_open" in [c.type for c in t.children or []]}
-    assert all(re.fullmatch(r"(\d\. )?(요약|출처|한 줄 요약|수집 출처|대체 경로|참고|주요 주제|주요 사건|영향 분석|최종 요약):", s) for s in strong_texts)
+    assert all(re.fullmatch(r"(\d\. )?(요약|출처|수집 출처|대체 경로|집계|참고|주요 주제|주요 사건|영향 분석|최종 요약):", s) for s in strong_texts)
     # every source is one list line, numbered, showing its title literally
     src_lines = [x for x in md.splitlines() if re.match(r"^ - \[\d+\] ", x)]
     src_lines = src_lines[: len(sec.entries)]
     assert len(src_lines) == len(items)
     rendered = [_inline_text(t) for t in _md().parse("\n".join(src_lines)) if t.type == "inline"]
     for title, e, _line, shown in zip(titles, sec.entries, src_lines, rendered, strict=True):
-        assert shown.startswith(f"[{e.n}] {title} (")
+        assert shown.startswith(f"[{e.n}] {title}")
     refused = [x for x in src_lines if "안전하지 않은 URL" in x]
     assert len(refused) == 1
     assert any("https://example.com/a%20path/%28x%29%5By%5D" in x for x in src_lines)
@@ -278,7 +280,8 @@ def test_run_health_is_read_when_the_report_is_written(tmp_path):
     assert digest.health is health  # the same object: what the pipeline adds later is shown
     health.outcomes = [
         SourceOutcome(source="hackernews", kind="news", status="ok", items=30, duration_s=1.2),
-        SourceOutcome(source="arxiv", kind="paper", status="failed", error="HTTP 503 <html>](x)", duration_s=9.9),
+        SourceOutcome(source="techreview_kr", kind="news", status="failed", error="HTTP 503 <html>](x)", duration_s=9.9),
+        SourceOutcome(source="arxiv", kind="paper", status="ok", items=25, duration_s=1.0),
     ]
     health.llm = LLMTotals(provider="openai:gpt-4o-mini", calls=7, cached=2, failed=1, tokens_in=12000,
                            tokens_out=3400, cost_usd=0.0042, budget_stopped=True, unpriced=True, items=82)
@@ -286,7 +289,8 @@ def test_run_health_is_read_when_the_report_is_written(tmp_path):
     md = write_report(digest, tmp_path).markdown.read_text(encoding="utf-8")
     h = md.split("## 🩺 실행 상태")[1]
     # in words: what failed and how, not the raw error text (that is in the JSON export)
-    assert " - arXiv (paper): 실패, 0건 — 서버가 오류 코드 503로 응답함" in h and "html" not in h
+    assert " - MIT Technology Review Korea (news): 실패, 0건 — 서버가 오류 코드 503로 응답함" in h and "html" not in h
+    assert "arXiv" not in h  # the News report lists the news sources only
     assert " - Hacker News (news): 정상, 30건" in h
     assert "summary paper/cv: llm → extractive (language) ×1" in h
     assert "제공자 openai:gpt-4o-mini: 호출 7회, 캐시 2회, 실패 1회, 입력 토큰 12000, 출력 토큰 3400, 비용 \\$0.0042 (가격표에 없는 모델: 비용 미상)" in h
@@ -296,9 +300,10 @@ def test_run_health_is_read_when_the_report_is_written(tmp_path):
     assert "최근 7일 안에 이미 보고되어 생략: 0" in h
     # an explicit final health replaces digest.health
     md2 = write_report(digest, tmp_path / "b", health=RunHealth()).markdown.read_text(encoding="utf-8")
-    assert "arXiv (paper)" not in md2 and " - LLM: 없음" in md2
+    assert "Hacker News (news)" not in md2 and " - LLM: 없음" in md2
     exported = json.loads((tmp_path / "2026-08-02" / "News_2026-08-02.json").read_text(encoding="utf-8"))
-    assert [o["error"] for o in exported["health"]["outcomes"]] == [None, "HTTP 503 <html>](x)"]
+    # the JSON export keeps every outcome (both kinds), raw error text included
+    assert [o["error"] for o in exported["health"]["outcomes"]] == [None, "HTTP 503 <html>](x)", None]
 
 
 # ---- reruns, atomic writes, export --------------------------------------------------------------------

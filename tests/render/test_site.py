@@ -166,7 +166,8 @@ def test_day_page_shows_what_the_report_shows(built):
     for o in digest["other_tech"]:
         assert str(escape(o["title"])) in html
     assert '<details class="health"' in html and "실행 상태" in html  # run health folded away
-    assert 'src="news_2026-08-02.png"' in html
+    assert 'class="png" href="news_2026-08-02.png"' in html  # the report's PNG chart is linked from the HTML chart
+    assert html.count('<svg class="bar"') == len(digest["sections"]) + 1  # one bar per category + the non-AI bar
     assert 'rel="prev" href="../day/2026-07-13-news.html"' in html
     papers = (site / "day" / "2026-08-02-papers.html").read_text(encoding="utf-8")
     assert "HF 추천" in papers  # HF upvotes
@@ -233,7 +234,8 @@ def test_rerun_of_a_day_updates_its_entry_not_duplicates(tmp_path):
     # rerun the old day: its report changes (one more item per category listed in full) and a new run is recorded
     path = reports / "2026-07-13" / "News_2026-07-13.json"
     data = json.loads(path.read_text(encoding="utf-8"))
-    data["sections"][0]["entries"][0]["tldr"] = "다시 실행한 날의 한 줄 요약"
+    # (an offline section: the item's own sentence is both its TL;DR and the "원문 발췌" the day page quotes)
+    data["sections"][0]["entries"][0]["tldr"] = data["sections"][0]["entries"][0]["result"] = "다시 실행한 날의 한 줄 요약"
     path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
     later = dt.datetime.now(dt.timezone.utc).timestamp() + 120
     with sqlite3.connect(db) as conn:

@@ -57,7 +57,7 @@ def test_demo_recording_answers_every_default_source_but_the_unrecorded_one():
     res = _collect(DEMO_REPLAY, store)
     got = {o.source: (o.status, o.items) for o in res.outcomes}
     assert got == {"hackernews": ("ok", 30), "techreview_kr": ("no_recording", 0), "hf_papers": ("ok", 30),
-                   "arxiv": ("ok", 25), "snippets": ("empty", 0)}
+                   "arxiv": ("ok", 25), "snippets": ("empty", 0), "geeknews": ("no_recording", 0)}
     # no linked article page is recorded: every news item without a text snippet counts as missing
     assert _by_source(res)["snippets"].notes["missing"] == 28
     assert _by_source(res)["snippets"].notes["has_snippet"] == 2  # two Show HN posts carry their own text
@@ -66,7 +66,8 @@ def test_demo_recording_answers_every_default_source_but_the_unrecorded_one():
 def test_a_all_sources_answered_items_stored(tmp_path):
     rec = _copy_demo(tmp_path)
     cfg = Config()
-    cfg = cfg.updated(sources={"techreview_kr": {"enabled": False}})  # the one default source with no recording anywhere
+    # the default sources the demo day has no recording of (technologyreview.kr: none anywhere; GeekNews: not that day)
+    cfg = cfg.updated(sources={"techreview_kr": {"enabled": False}, "geeknews": {"enabled": False}})
     store = Store(":memory:")
     res = _collect(rec, store, cfg)
     assert [(o.source, o.status) for o in res.outcomes[:3]] == [("hackernews", "ok"), ("hf_papers", "ok"), ("arxiv", "ok")]
@@ -90,8 +91,8 @@ def test_b_failures_are_isolated_and_named(tmp_path):
     assert out["hf_papers"].status == "failed"
     assert "not valid JSON" in out["hf_papers"].error and "Hugging Face" in out["hf_papers"].error
     assert out["arxiv"].status == "no_recording" and "export.arxiv.org/api/query" in out["arxiv"].error
-    assert out["techreview_kr"].status == "no_recording"
-    assert {o.source for o in res.failed} == {"hf_papers", "arxiv", "techreview_kr"}
+    assert out["techreview_kr"].status == "no_recording" and out["geeknews"].status == "no_recording"
+    assert {o.source for o in res.failed} == {"hf_papers", "arxiv", "techreview_kr", "geeknews"}
     assert store.count("items") == 30 and {it.kind for it in store.items_for_day(DAY)} == {"news"}
     assert {o.source: o.status for o in store.outcomes(res.run_id)}["hf_papers"] == "failed"  # recorded for run health
 

@@ -5,7 +5,8 @@
 
 With an LLM, items go to it in batches (aidigest.classify.llm) and anything it cannot answer falls back to the
 offline classifier (aidigest.classify.offline, plus `business_override` for news), counted in
-`report.fallbacks`. Without one, everything is
+`report.fallbacks`; every LLM answer is checked against the offline classifier's opinion
+(aidigest.classify.check: strong disagreements asked once more, named in `report.checks`). Without one, everything is
 classified offline. `report` is this stage's RunHealth (the pipeline merges it): `report.others` is the
 number of items classified `others`.
 """
@@ -18,14 +19,15 @@ import json
 import re
 import sys
 from collections.abc import Iterable, Iterator, Sequence
-from typing import BinaryIO, Literal, TextIO
+from typing import Any, BinaryIO, Literal, TextIO
 
 from ..config import Config
 from ..llm.base import LLM
 from ..models import Classified, Item, RunHealth
-from ..reuse import predict_offline_cached
+from ..reuse import predict_offline_cached, predict_offline_cached_async
 from ..store import Store
 from ..taxonomy import Taxonomy
+from .check import check_answers
 from .llm import FALLBACK_KEY, LLMClassifier
 from . import offline as offline_module
 from .offline import NOT_AI, OfflineClassifier, ZeroShotClassifier, item_text, offline_for
@@ -37,6 +39,7 @@ __all__ = [
     "classify_items",
     "classify_jsonl",
     "classify_offline",
+    "classify_offline_async",
     "item_text",
     "offline_for",
 ]
@@ -62,6 +65,23 @@ def business_override(item: Item, category: str, taxonomy: Taxonomy) -> str:
     return category
 
 
+def _offline_inputs(items: Sequence[Item], taxonomy: Taxonomy, health: RunHealth | None, classifier: str | None,
+                    ) -> tuple[Any, list[str], list[list[str]]]:  # the model offline_for gives
+    model = offline_for(taxonomy, classifier)
+    if model.note and health is not None and model.note not in health.notes:
+        health.notes.append(model.note)
+    texts = [item_text(it.title, it.snippet) for it in items]
+    cats = [it.arxiv_categories or ([it.primary_category] if it.primary_category else []) for it in items]
+    return model, texts, cats
+
+
+def _offline_outputs(model, items: Sequence[Item], preds: list[tuple[str, float]], taxonomy: Taxonomy,
+                     ) -> list[tuple[str, float]]:
+    if isinstance(model, ZeroShotClassifier):
+        return preds
+    return [(business_override(it, c, taxonomy), p) for it, (c, p) in zip(items, preds)]
+
+
 def classify_offline(items: Sequence[Item], taxonomy: Taxonomy, health: RunHealth | None = None,
                      classifier: str | None = None, store: Store | None = None) -> list[tuple[str, float]]:
     """(category, confidence) per item from the offline path (zero-shot for the ids the model was not trained on;
@@ -71,17 +91,22 @@ def classify_offline(items: Sequence[Item], taxonomy: Taxonomy, health: RunHealt
     are reused (aidigest.reuse)."""
     if not items:
         return []
-    model = offline_for(taxonomy, classifier)
-    if model.note and health is not None and model.note not in health.notes:
-        health.notes.append(model.note)
-    texts = [item_text(it.title, it.snippet) for it in items]
-    cats = [it.arxiv_categories or ([it.primary_category] if it.primary_category else []) for it in items]
+    model, texts, cats = _offline_inputs(items, taxonomy, health, classifier)
     preds = (model.predict(texts, cats) if store is None
              else predict_offline_cached(model, texts, store, categories=cats,
                                                              embed=offline_module.embed))
-    if isinstance(model, ZeroShotClassifier):
-        return preds
-    return [(business_override(it, c, taxonomy), p) for it, (c, p) in zip(items, preds)]
+    return _offline_outputs(model, items, preds, taxonomy)
+
+
+async def classify_offline_async(items: Sequence[Item], taxonomy: Taxonomy, health: RunHealth | None = None,
+                                 classifier: str | None = None, store: Store | None = None) -> list[tuple[str, float]]:
+    """`classify_offline` with the encoder's work in a worker thread: run beside the LLM's calls, the offline
+    opinion costs no time on the day's critical path (aidigest.reuse.predict_offline_cached_async)."""
+    if not items:
+        return []
+    model, texts, cats = _offline_inputs(items, taxonomy, health, classifier)
+    preds = await predict_offline_cached_async(model, texts, store, categories=cats)
+    return _offline_outputs(model, items, preds, taxonomy)
 
 
 async def classify_items(
@@ -93,12 +118,21 @@ async def classify_items(
         return [], health
     answered: dict[int, str] = {}
     clf: LLMClassifier | None = None
+    classifier = config.digest.classifier or None
     if llm is not None:
         clf = LLMClassifier(llm, taxonomy, config.llm.batch_size, llm.concurrency)
-        answered = await clf.classify(items)
+        # the offline classifier's opinion on every item (beside each LLM answer, and for the fallbacks), computed
+        # in a worker thread while the LLM answers: no time added to the day's critical path
+        opinion = asyncio.create_task(classify_offline_async(items, taxonomy, health, classifier, store))
+        try:
+            answered = await clf.classify(items)
+        finally:
+            offline = dict(enumerate(await opinion))
     rest = [i for i in range(len(items)) if i not in answered]
-    offline = dict(zip(rest, classify_offline([items[i] for i in rest], taxonomy, health,
-                                              config.digest.classifier or None, store))) if rest else {}
+    if llm is None:
+        offline = dict(zip(rest, classify_offline(items, taxonomy, health, classifier, store)))
+    if clf is not None and answered:
+        answered, health.checks = await check_answers(clf, items, answered, offline)
     if llm is not None and rest:
         health.fallback(FALLBACK_KEY, len(rest))
         if clf is not None and clf.stopped:
@@ -106,7 +140,10 @@ async def classify_items(
     out: list[Classified] = []
     for i, item in enumerate(items):
         if i in answered:
-            out.append(Classified(item=item, category=answered[i], method="llm"))
+            off = offline.get(i)
+            out.append(Classified(item=item, category=answered[i], method="llm",
+                                  offline_category=off[0] if off else None,
+                                  offline_confidence=round(off[1], 4) if off else None))
         else:
             cat, conf = offline[i]
             out.append(Classified(item=item, category=cat, method="fallback" if llm is not None else "offline",
@@ -118,6 +155,7 @@ async def classify_items(
 MAX_LINE_BYTES = 1_000_000  # a longer `classify` input line is skipped and counted (read past, never held whole)
 MAX_TITLE_CHARS = 1_000  # the classifier sees at most this much of a title (the output line keeps it all)
 BATCH_LINES = 1_000  # lines classified and written together: memory stays bounded, output streams
+MAX_NAMED_ERRORS = 20  # bad lines named one by one on stderr; the rest are only counted (binary input: millions)
 
 
 def _parse_line(line: str, lineno: int) -> tuple[dict | None, str | None]:
@@ -204,6 +242,7 @@ def classify_jsonl(
     items: list[Item] = []
     notes: list[str] = []
     fallbacks: dict[str, int] = {}
+    checks: list = []  # LLM answers the offline classifier disputed (aidigest.classify.check), said at the end
     runner = asyncio.Runner()  # one event loop for every batch (an LLM client stays on the loop it started on)
 
     def flush() -> None:
@@ -213,6 +252,7 @@ def classify_jsonl(
         notes.extend(n for n in health.notes if n not in notes)
         for key, n in health.fallbacks.items():
             fallbacks[key] = fallbacks.get(key, 0) + n
+        checks.extend(health.checks)
         for obj, c in zip(good, classified, strict=True):
             obj["category"] = c.category
             out.write(json.dumps(obj, ensure_ascii=False) + "\n")
@@ -220,17 +260,28 @@ def classify_jsonl(
         good.clear()
         items.clear()
 
-    with runner:
-        bad = _classify_lines(lines, good, items, err, flush)
+    bad = [0]
+    try:
+        with runner:
+            _classify_lines(lines, good, items, err, flush, bad)
+    finally:  # also when interrupted: the count of what was skipped is never lost
+        if bad[0] > MAX_NAMED_ERRORS:
+            print(f"error: {bad[0]:,} bad input lines in all; the first {MAX_NAMED_ERRORS} are named above, "
+                  "the others were skipped the same way", file=err)
     for note in notes:
         print(f"note: {note}", file=err)
     for key, n in fallbacks.items():
         print(f"note: {key}: {n} item(s)", file=err)
-    return bad
+    if checks:
+        changed = sum(c.final != c.llm for c in checks)
+        print(f"note: {len(checks)} LLM categor{'y' if len(checks) == 1 else 'ies'} disputed by the offline classifier "
+              f"and asked again; {changed} changed (docs/llm.md)", file=err)
+    return bad[0]
 
 
-def _classify_lines(lines, good: list[dict], items: list[Item], err: TextIO, flush) -> int:
-    bad = 0
+def _classify_lines(lines, good: list[dict], items: list[Item], err: TextIO, flush, bad: list[int]) -> None:
+    """Classify the good lines (via `flush`), name the first MAX_NAMED_ERRORS bad ones on `err` and count them
+    all in bad[0]."""
     for lineno, (line, problem) in enumerate(_input_lines(lines), start=1):
         if problem is None:
             assert line is not None
@@ -242,8 +293,9 @@ def _classify_lines(lines, good: list[dict], items: list[Item], err: TextIO, flu
         else:
             problem = f"line {lineno}: {problem}"
         if problem:
-            print(f"error: {problem}; line skipped", file=err)
-            bad += 1
+            bad[0] += 1
+            if bad[0] <= MAX_NAMED_ERRORS:
+                print(f"error: {problem}; line skipped", file=err)
             continue
         assert obj is not None
         good.append(obj)
@@ -253,4 +305,3 @@ def _classify_lines(lines, good: list[dict], items: list[Item], err: TextIO, flu
         if len(items) >= BATCH_LINES:
             flush()
     flush()
-    return bad

@@ -42,6 +42,8 @@ FAMILIES: dict[str, tuple[str, set[str]]] = {
     "eess.AS": ("audio", {"audio", "multimodal"}),
 }
 TEST_GLOB = "dw-dengwei_*"
+# the test split shipped with the package (so `aidigest eval classify` works from a wheel): byte-for-byte copies
+PACKAGED_SPLIT = Path(__file__).resolve().parents[1] / "data" / "eval"
 MIN_CATEGORY_N = 10
 
 
@@ -92,16 +94,16 @@ def split_files(folder: str | Path) -> list[Path]:
 
 def default_test_dir(candidates: Iterable[str | Path] | None = None) -> Path | None:
     """Where the test split lives: $AIDIGEST_EVAL_DATA, ../shared/data (from the working directory or next to the
-    repository), else the copy in the repository's tests/data/classify. No machine-specific path."""
+    repository), else the copy shipped inside the package (aidigest/data/eval, in the wheel too). No
+    machine-specific path."""
     here = Path(__file__).resolve()
-    repo = here.parents[3]  # src/aidigest/classify/eval.py -> repo root
+    repo = here.parents[3]  # src/aidigest/classify/eval.py -> repo root (in an installed package: harmless)
     env = env_value("AIDIGEST_EVAL_DATA")
     options = list(candidates) if candidates is not None else [
         *([Path(env)] if env else []),
-        Path.cwd() / "tests" / "data" / "classify",
         Path.cwd().parent / "shared" / "data",
         repo.parent / "shared" / "data",
-        repo / "tests" / "data" / "classify",
+        PACKAGED_SPLIT,
     ]
     for c in options:
         if split_files(c):

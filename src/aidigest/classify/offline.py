@@ -5,7 +5,8 @@ multilingual Universal Sentence Encoder (package `fast-universal-sentence-encode
 Korean and English share one space). Beside the embedding, the model sees hashed word unigrams and bigrams
 of the same text (`hashed_bow`: Latin-script words only, crc32 into meta["bow"]["dim"] buckets, 1+log(tf),
 L2-normalized, times meta["bow"]["scale"]), which carry exact domain terms ("segmentation", "LLM", "Rust")
-that the embedding blurs. A multinomial
+that the embedding blurs; weights trained with meta["bow"]["ko_gloss"] also hash English glosses of the Korean IT
+terms of a text (aidigest.classify.korean), so Korean titles reach the word features too. A multinomial
 logistic regression trained by scripts/train_classifier.py on the DEVELOPMENT split only maps both to a
 taxonomy id; its weights ship in `aidigest/data/classifier/` (weights.npz + meta.json) and prediction is
 `softmax(X @ W.T + scale * H @ V.T + b)` with X the embeddings and H the hashed features: numpy only.
@@ -42,6 +43,7 @@ from ..config import env_value
 from ..taxonomy import Taxonomy
 from . import embedpool
 from .arxiv_prior import prior_matrix
+from .korean import gloss
 
 log = logging.getLogger("aidigest.classify")
 
@@ -123,25 +125,30 @@ def embed(texts: list[str]) -> np.ndarray:
 _TOKEN = re.compile(r"[a-z0-9]+")  # Latin-script words only, see hashed_bow
 NOT_AI = ("software", "others")
 AI_TERMS = re.compile(
-    r"((?<![a-z])A\.?Is?(?![a-z])|(?<![a-z])LLMs?(?![a-z])|\bGPT|ChatGPT|OpenAI|Anthropic|\bClaude\b|\bGemini\b|\bLlama|DeepMind|neural"
+    r"((?<![a-z])A\.?Is?(?![a-z])|(?<![a-z])LLMs?(?![a-z])|(?<![a-z])GPT|ChatGPT|OpenAI|Anthropic|\bClaude\b|\bGemini\b|\bLlama|DeepMind|neural"
     r"|machine[- ]learning|deep[- ]learning|\bML\b|language models?|diffusion models?|reinforcement learning|\brobot"
     r"|robotaxi|self[- ]driving|driverless|autopilot|computer vision|facial recognition|face recognition|deepfake"
     r"|chatbot|Copilot|Hugging ?Face|NotebookLM|Midjourney|Stable Diffusion|\bGANs?\b|artificial intelligence"
-    r"|인공지능|생성형|챗봇|로봇|딥러닝|머신러닝|에이전트)",
+    r"|인공지능|생성형|챗봇|로봇|딥러닝|머신러닝|에이전트|거대 ?언어 ?모델|대규모 ?언어 ?모델|언어 ?모델|제미나이|클로드"
+    r"|하이퍼클로바|딥마인드|앤트로픽|딥페이크|자율 ?주행|로보택시|휴머노이드|강화 ?학습|자연어 ?처리)",
     re.IGNORECASE,
 )
 
 
-def hashed_bow(text: str, dim: int) -> tuple[np.ndarray, np.ndarray]:
+def hashed_bow(text: str, dim: int, ko_gloss: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """(bucket indexes, values) of the text's lower-cased [a-z0-9]+ word unigrams + bigrams, hashed with crc32
     into `dim` buckets; values 1+log(count), L2-normalized. Deterministic across runs and platforms.
 
     Only Latin-script words: the training text is almost all English, so a Korean word's bucket holds only the
     weights of the English n-grams that collide with it, i.e. noise; Korean titles are left to the
     multilingual embedding (dev cross-validation: equal or better on every measure, Korean dev titles 4/9
-    right instead of 3/9)."""
+    right instead of 3/9). With `ko_gloss` (weights trained so, meta["bow"]["ko_gloss"]), the English glosses of
+    the Korean IT terms in the text (aidigest.classify.korean.gloss) are added as words of their own."""
     words = _TOKEN.findall(text.lower())
     grams = words + [f"{a} {b}" for a, b in zip(words, words[1:])]
+    if ko_gloss:
+        extra = _TOKEN.findall(gloss(text))
+        grams += extra + [f"{a} {b}" for a, b in zip(extra, extra[1:])]
     counts = Counter(zlib.crc32(g.encode("utf-8")) % dim for g in grams)
     if not counts:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
@@ -186,6 +193,7 @@ class OfflineClassifier:
     meta: dict[str, Any] = field(default_factory=dict)
     V: np.ndarray | None = None  # (n_labels, bow_dim) weights of the hashed words (None: embedding only)
     bow_scale: float = 1.0
+    ko_gloss: bool = False  # the hashed words include English glosses of Korean terms (meta["bow"]["ko_gloss"])
     allowed: list[str] | None = None  # restrict predictions to these ids (a taxonomy that is a subset)
     note: str | None = None
 
@@ -216,7 +224,8 @@ class OfflineClassifier:
         bow = meta.get("bow") or {}
         if V is not None and V.shape != (len(labels), int(bow.get("dim", -1))):
             raise ValueError(f"classifier weights do not match meta.json: V {V.shape}, bow {bow}")
-        return cls(W=W, b=b, labels=labels, meta=meta, V=V, bow_scale=float(bow.get("scale", 1.0)))
+        return cls(W=W, b=b, labels=labels, meta=meta, V=V, bow_scale=float(bow.get("scale", 1.0)),
+                   ko_gloss=bool(bow.get("ko_gloss", False)))
 
     def restricted(self, ids: list[str]) -> OfflineClassifier:
         """The same model, predicting only among `ids` (all must be known labels)."""
@@ -224,14 +233,14 @@ class OfflineClassifier:
         if unknown:
             raise ValueError(f"unknown label(s): {', '.join(unknown)}")
         return OfflineClassifier(W=self.W, b=self.b, labels=self.labels, meta=self.meta, allowed=list(ids), V=self.V,
-                                 bow_scale=self.bow_scale)
+                                 bow_scale=self.bow_scale, ko_gloss=self.ko_gloss)
 
     def logits(self, X: np.ndarray, texts: list[str]) -> np.ndarray:
         z = X @ self.W.T + self.b
         if self.V is not None:
             dim = self.V.shape[1]
             for i, t in enumerate(texts):
-                idx, val = hashed_bow(t, dim)
+                idx, val = hashed_bow(t, dim, self.ko_gloss)
                 if len(idx):
                     z[i] += self.bow_scale * (self.V[:, idx] @ val)
         return z

@@ -7,8 +7,8 @@ only in the environment; a target whose variable is unset fails with a message n
 Each send is recorded in the store's `deliveries` table under a hash of the expanded URL, never the URL:
 a target already sent for (day, kind) is skipped on a rerun; a failed one is retried on the next run (from the
 first part that did not go out, when a message was split) and does not stop the others. Log lines and errors
-name a target by its position and apprise's privacy form of the URL (secrets masked), and any expanded secret
-that would still appear in an error text is replaced by `***`.
+name a target by its position, scheme and host (`#1 mailtos://smtp.gmail.com`; never user, password, path or query),
+and any expanded secret that would still appear in an error text is replaced by `***`.
 """
 
 from __future__ import annotations
@@ -24,8 +24,9 @@ from typing import TYPE_CHECKING
 
 from ..config import environ
 from ..migrations import Migrations
+from ..profiles import site_path
 from ..render.markdown import report_kind_word
-from .shortform import Format, ShortForm, build_short_form, load_digest, pack
+from .shortform import Format, ShortForm, build_short_form, build_week_short_form, load_digest, load_week, pack
 
 if TYPE_CHECKING:
     from ..config import Config
@@ -108,6 +109,16 @@ def redact(text: str, secrets: list[str]) -> str:
     return text
 
 
+def shown_name(index: int, private_url: str, secrets: list[str]) -> str:
+    """How a target is named in output, logs and the store: its position, scheme and host, e.g.
+    `#1 mailtos://smtp.gmail.com`, `#2 json://127.0.0.1:8080`. Taken from apprise's privacy form of the URL (which
+    masks a token in the host position: `tgram://1...9`), never its user, password, path or query; a substituted
+    secret that would still show is replaced by `***`."""
+    m = re.match(r"^([a-z0-9+.-]+)://(?:[^@/?#]*@)?([^/?#]*)", private_url, flags=re.I)
+    name = f"{m.group(1)}://{m.group(2)}" if m else private_url.split(":", 1)[0] + "://…"
+    return redact(f"#{index} {name}", secrets)
+
+
 def _parts(url: str) -> list[str]:
     """Path segments and query values of a URL given literally in the environment (each may be a token)."""
     rest = url.split("://", 1)[-1]
@@ -171,39 +182,66 @@ MIGRATIONS.add("001_deliveries", """
         PRIMARY KEY (day, kind, target)
     );
 """, legacy=4)
+# the weekly roundup (aidigest week): one row per (ISO week, kind, target), the same columns as a day's
+MIGRATIONS.add("002_week_deliveries", """
+    CREATE TABLE week_deliveries (
+        week        TEXT NOT NULL,           -- ISO week, e.g. 2026-W31
+        kind        TEXT NOT NULL,
+        target      TEXT NOT NULL,
+        label       TEXT NOT NULL,
+        status      TEXT NOT NULL,           -- sent | failed
+        parts       INTEGER NOT NULL DEFAULT 0,
+        parts_sent  INTEGER NOT NULL DEFAULT 0,
+        attempts    INTEGER NOT NULL DEFAULT 0,
+        error       TEXT,
+        updated_at  REAL NOT NULL,
+        PRIMARY KEY (week, kind, target)
+    );
+""")
 
 
 def _ensure_table(store: Store) -> None:
     store.ensure(MIGRATIONS)
 
 
-def _previous(store: Store, day: dt.date, kind: str, tid: str):
+def _slot(day: dt.date, week: str | None) -> tuple[str, str, str]:
+    """(table, its period column, the period's value): a day's deliveries, or a week's (`week` given)."""
+    return ("week_deliveries", "week", week) if week else ("deliveries", "day", day.isoformat())
+
+
+def _previous(store: Store, day: dt.date, kind: str, tid: str, week: str | None = None):
     _ensure_table(store)
+    table, col, value = _slot(day, week)
     return store.query_one(
-        "SELECT status, parts_sent, attempts FROM deliveries WHERE day = ? AND kind = ? AND target = ?",
-        (day.isoformat(), kind, tid),
+        f"SELECT status, parts_sent, attempts FROM {table} WHERE {col} = ? AND kind = ? AND target = ?",
+        (value, kind, tid),
     )
 
 
 def _record(store: Store, day: dt.date, kind: str, tid: str, label: str, status: str, parts: int, parts_sent: int,
-            error: str | None) -> None:
+            error: str | None, week: str | None = None) -> None:
     now = time.time()
     _ensure_table(store)
+    table, col, value = _slot(day, week)
     with store.write() as db:
         db.execute(
-            "INSERT INTO deliveries (day, kind, target, label, status, parts, parts_sent, attempts, error, updated_at)"
+            f"INSERT INTO {table} ({col}, kind, target, label, status, parts, parts_sent, attempts, error, updated_at)"
             " VALUES (?,?,?,?,?,?,?,1,?,?)"
-            " ON CONFLICT(day, kind, target) DO UPDATE SET label=excluded.label, status=excluded.status,"
+            f" ON CONFLICT({col}, kind, target) DO UPDATE SET label=excluded.label, status=excluded.status,"
             " parts=excluded.parts, parts_sent=excluded.parts_sent, attempts=attempts+1, error=excluded.error,"
             " updated_at=excluded.updated_at",
-            (day.isoformat(), kind, tid, label, status, parts, parts_sent, error, now),
+            (value, kind, tid, label, status, parts, parts_sent, error, now),
         )
 
 
-def _send_one(target: Target, short: ShortForm, store: Store, env: dict[str, str]) -> Delivery:
+def _send_one(target: Target, short: ShortForm, store: Store, env: dict[str, str], record: str | None = None,
+              week: str | None = None) -> Delivery:
+    """Send `short` to `target` unless it was sent before for its (day, kind) — or (week, kind) with `week`;
+    `record` is the kind as recorded ("<profile>:<kind>" for a reader profile's digest)."""
     import apprise
 
     day, kind = short.day, short.kind
+    rec = record or kind  # the kind as recorded: "<profile>:<kind>" for a reader profile's digest
     shown = f"#{target.index}"
     try:
         url, secrets = target.expand(env)
@@ -215,14 +253,11 @@ def _send_one(target: Target, short: ShortForm, store: Store, env: dict[str, str
     a = apprise.Apprise()
     if not a.add(url) or len(a) != 1:
         error = f"target #{target.index} ({target.template.split(':', 1)[0]}:…) is not a valid apprise URL"
-        _record(store, day, kind, tid, shown, "failed", 0, 0, error)
+        _record(store, day, rec, tid, shown, "failed", 0, 0, error, week)
         return Delivery(day, kind, shown, "failed", error=redact(error, secrets + [url] + _parts(url)))
     plugin = a[0]
-    private = plugin.url(privacy=True).split("?")[0]
-    if target.from_env:  # a literal URL from the environment: its path may be the secret (webhook tokens)
-        private = re.sub(r"^([a-z0-9+.-]+://[^/]*)/.+$", r"\1/…", private, flags=re.I)
-    shown = redact(f"#{target.index} {private}", secrets + ([url] if target.from_env else []))
-    prev = _previous(store, day, kind, tid)
+    shown = shown_name(target.index, plugin.url(privacy=True), secrets + ([url] if target.from_env else []))
+    prev = _previous(store, day, rec, tid, week)
     if prev is not None and prev["status"] == "sent":
         return Delivery(day, kind, shown, "skipped")
     fmt = _format_for(plugin)
@@ -233,7 +268,7 @@ def _send_one(target: Target, short: ShortForm, store: Store, env: dict[str, str
     try:
         bodies = pack(short, fmt, limit)
     except ValueError as e:
-        _record(store, day, kind, tid, shown, "failed", 0, 0, str(e))
+        _record(store, day, rec, tid, shown, "failed", 0, 0, str(e), week)
         return Delivery(day, kind, shown, "failed", error=redact(str(e), secrets))
     start = int(prev["parts_sent"]) if prev is not None and prev["parts_sent"] else 0
     start = start if start < len(bodies) else 0
@@ -263,7 +298,7 @@ def _send_one(target: Target, short: ShortForm, store: Store, env: dict[str, str
     status = "sent" if error is None else "failed"
     if error is not None:
         error = redact(error, secrets + [url] + (_parts(url) if target.from_env else []))
-    _record(store, day, kind, tid, shown, status, len(bodies), sent, error)
+    _record(store, day, rec, tid, shown, status, len(bodies), sent, error, week)
     return Delivery(day, kind, shown, status, parts=sent - start, error=error)
 
 
@@ -307,20 +342,27 @@ def notify_day(
     env: dict[str, str] | None = None,
     kinds: tuple[str, ...] = KINDS,
     retry_days: int = RETRY_DAYS,
+    profile: str = "",
 ) -> NotifyResult:
     """Send the day's reports found in `out_dir` to every target not yet served, then retry the deliveries that
     failed on the `retry_days` days before (a daily schedule never asks for those days again). Never raises
-    for a target."""
+    for a target. `profile`: a reader profile's digests (`out_dir` is its reports folder): its own targets
+    only, its deliveries recorded apart (kind "<profile>:<kind>")."""
     env = environ() if env is None else env
     _ensure_table(store)
     result = NotifyResult()
-    targets = configured_targets(config, env)
+    prefix = f"{profile}:" if profile else ""
+    targets = (configured_targets(config, env) if not profile
+               else [Target(i + 1, t) for i, t in enumerate(dict.fromkeys(x.strip() for x in config.profiles[profile].targets if x.strip()))])
     jobs: list[tuple[dt.date, str, Path, list[Target]]] = [
         (day, k, p, targets) for k, p in report_files(out_dir, day).items() if k in kinds
     ]
     if retry_days > 0:
         by_hash = {h: t for t in targets if (h := _target_hash(t, env)) is not None}
-        for old_day, kind, tid in pending_retries(store, day, retry_days):
+        for old_day, rec, tid in pending_retries(store, day, retry_days):
+            if prefix and not rec.startswith(prefix):
+                continue  # another profile's (or the main digest's) delivery
+            kind = rec.removeprefix(prefix)
             path = report_files(out_dir, old_day).get(kind)
             if path is None or tid not in by_hash or kind not in kinds:
                 continue  # report gone or target no longer configured: stays failed in the store
@@ -328,19 +370,65 @@ def notify_day(
                 jobs[-1][3].append(by_hash[tid])
             else:
                 jobs.append((old_day, kind, path, [by_hash[tid]]))
+    site_url = config.notify.site_url or config.site.base_url
+    if profile and site_url:  # the profile's own pages (aidigest.profiles.site_path)
+        site_url = site_url.rstrip("/") + "/" + site_path(profile, config.profiles[profile])
     for day, kind, path, these in jobs:
         try:
-            short = build_short_form(load_digest(path), top=config.notify.top, site_url=config.notify.site_url or config.site.base_url)
+            short = build_short_form(load_digest(path), top=config.notify.top, site_url=site_url)
         except (OSError, ValueError) as e:  # unreadable or not a digest export: nothing sent, said per target
             why = f"{path.name} is not a readable digest export ({type(e).__name__})"
             result.deliveries += [Delivery(day, kind, f"#{t.index}", "failed", error=why) for t in these]
             log.info("delivery %s %s: %s", day, kind, why)
             continue
         for target in these:
-            d = _send_one(target, short, store, env)
+            d = _send_one(target, short, store, env, record=prefix + kind)
             result.deliveries.append(d)
             if d.status == "failed":
                 log.info("delivery %s %s to %s failed: %s", day, kind, d.target, d.error)
             else:
                 log.info("delivery %s %s to %s: %s", day, kind, d.target, d.status)
+    return result
+
+
+def week_report_files(out_dir: Path, week: str) -> dict[str, Path]:
+    """kind -> the week's JSON export written by `aidigest week` (only the kinds that were written)."""
+    found = {}
+    for kind in KINDS:
+        p = Path(out_dir) / "weekly" / week / f"{report_kind_word(kind)}_{week}.json"
+        if p.exists():
+            found[kind] = p
+    return found
+
+
+def notify_week(
+    week: str, out_dir: Path, config: Config, store: Store, env: dict[str, str] | None = None,
+    kinds: tuple[str, ...] = KINDS, profile: str = "",
+) -> NotifyResult:
+    """Send the week's roundups found in `out_dir` to every target not yet served for (week, kind); a failed target
+    is tried again by the next `notify --week` of that week. Never raises for a target. `profile`: a reader
+    profile's weeks (`out_dir` is its reports folder): its own targets only, recorded apart ("<profile>:<kind>")."""
+    env = environ() if env is None else env
+    _ensure_table(store)
+    result = NotifyResult()
+    prefix = f"{profile}:" if profile else ""
+    targets = (configured_targets(config, env) if not profile
+               else [Target(i + 1, t) for i, t in enumerate(dict.fromkeys(x.strip() for x in config.profiles[profile].targets if x.strip()))])
+    site_url = config.notify.site_url or config.site.base_url
+    if profile and site_url:  # the profile's own pages (aidigest.profiles.site_path)
+        site_url = site_url.rstrip("/") + "/" + site_path(profile, config.profiles[profile])
+    for kind, path in week_report_files(out_dir, week).items():
+        if kind not in kinds:
+            continue
+        try:
+            w = load_week(path)
+            short = build_week_short_form(w, top=config.notify.top, site_url=site_url)
+        except (OSError, ValueError) as e:
+            why = f"{path.name} is not a readable weekly export ({type(e).__name__})"
+            result.deliveries += [Delivery(dt.date.min, kind, f"#{t.index}", "failed", error=why) for t in targets]
+            continue
+        for target in targets:
+            d = _send_one(target, short, store, env, record=prefix + kind, week=week)
+            result.deliveries.append(d)
+            log.info("delivery %s %s to %s: %s%s", week, kind, d.target, d.status, f" ({d.error})" if d.error else "")
     return result

@@ -1,7 +1,8 @@
 """The day's short form: what a mail or chat message says about one report (kind) of one day.
 
 Built from the `Digest` model (the day's JSON export, `<out>/<day>/{News|Papers}_<day>.json`): a title, per
-category the TL;DR line of the top items with their links, the link to the day's page on the site when a site
+category the top items, each with its title, link and sentence (the LLM's TL;DR, or offline the item's own
+result sentence labelled as a quote, "원문 발췌: “…”", as the Markdown report does), the link to the day's page on the site when a site
 URL is configured, and one health line when something fell back. Rendered per channel format (email HTML,
 chat HTML, Markdown, plain text) and packed into messages no longer than the channel allows: a message is split
 between lines, and a line that alone is too long loses the end of its text, never a character of its link.
@@ -19,15 +20,18 @@ from pathlib import Path
 from typing import Literal
 
 from ..report import Digest
-from ..render.layout import day_page_path
+from ..render.layout import day_page_path, week_page_path
+from ..weekreport import WeeklyDigest
 
 Format = Literal["email", "html", "markdown", "text"]
 
 _WORDS = {
-    "ko": {"title": "AI 다이제스트", "news": "뉴스", "paper": "논문", "page": "전체 보기", "health": "상태",
-           "part": "부분", "failed": "실패", "fallback": "대체", "budget": "LLM 예산 도달"},
+    "ko": {"picks": "추천", "title": "AI 다이제스트", "news": "뉴스", "paper": "논문", "page": "전체 보기", "health": "상태",
+           "part": "부분", "failed": "실패", "fallback": "대체", "budget": "LLM 예산 도달", "quote": "원문 발췌",
+           "weekly": "주간", "missing": "빠진 날", "days": "{n}일"},
     "en": {"title": "AI digest", "news": "News", "paper": "Papers", "page": "Full report", "health": "Health",
-           "part": "part", "failed": "failed", "fallback": "fell back", "budget": "LLM budget reached"},
+           "part": "part", "failed": "failed", "fallback": "fell back", "budget": "LLM budget reached",
+           "quote": "From the source", "weekly": "weekly", "missing": "missing days", "days": "{n} days"},
 }
 
 
@@ -41,11 +45,13 @@ def site_page_url(base: str, day: dt.date, kind: str) -> str | None:
 
 @dataclass(frozen=True)
 class Line:
-    """One line of a message: `text` (untrusted) and an optional link that is never shortened."""
+    """One line of a message: `text` (untrusted) and an optional link that is never shortened; an item also has
+    its `title` (the link's text: "[title](url) — text"), shortened only when the text alone cannot make room."""
 
     role: Literal["heading", "item", "page", "health"]
     text: str
     url: str | None = None
+    title: str = ""
 
 
 @dataclass
@@ -59,6 +65,9 @@ class ShortForm:
     @property
     def urls(self) -> list[str]:
         return [ln.url for ln in self.lines if ln.url]
+
+
+PICKS_MAX = 5  # picks of a profile's digest in a message
 
 
 def _words(language: str) -> dict[str, str]:
@@ -87,13 +96,24 @@ def build_short_form(digest: Digest, top: int = 3, site_url: str = "") -> ShortF
         day=digest.day, kind=digest.kind, language=digest.language,
         title=f"{w['title']} {digest.day.isoformat()} · {w.get(digest.kind, digest.kind)}",
     )
+    if digest.picks:  # a reader profile's digest (aidigest.personalize): its picks first, with their reasons
+        sf.title += f" · {digest.profile}"
+        sf.lines.append(Line("heading", f"⭐ {w.get('picks', 'Picks')}"))
+        for p in digest.picks[: PICKS_MAX]:
+            text = " ".join(p.title.split()) + (f" — {p.reason}" if p.reason else "")
+            sf.lines.append(Line("item", text, p.url))
     for sec in digest.sections:
         if not sec.entries:
             continue
         sf.lines.append(Line("heading", f"{sec.emoji} {sec.name} ({sec.total})"))
         for e in sec.entries[: max(top, 0)]:
-            text = " ".join((e.tldr or e.title).split())
-            sf.lines.append(Line("item", text, e.url))
+            title = " ".join(e.title.split())
+            if sec.summary is not None:  # an LLM wrote the section: its TL;DR
+                text = " ".join(e.tldr.split())
+            else:  # offline: the item's own sentence, said to be a quote (the report labels it the same way)
+                quote = " ".join((e.result or e.tldr).split())
+                text = f"{w['quote']}: “{quote}”" if quote else ""
+            sf.lines.append(Line("item", "" if text == title else text, e.url, title))
     page = site_page_url(site_url, digest.day, digest.kind)
     if page:
         sf.lines.append(Line("page", w["page"], page))
@@ -101,6 +121,42 @@ def build_short_form(digest: Digest, top: int = 3, site_url: str = "") -> ShortF
     if note:
         sf.lines.append(Line("health", f"⚠ {w['health']}: {note}"))
     return sf
+
+
+def build_week_short_form(week: WeeklyDigest, top: int = 3, site_url: str = "") -> ShortForm:
+    """The week's roundup as a message: per category its share and top stories (TL;DR when an LLM wrote one, else
+    the title; "N days" for a story that kept coming back), the week's page, and the missing days."""
+    w = _words(week.language)
+    sf = ShortForm(day=week.start, kind=week.kind, language=week.language,
+                   title=f"{w['title']} {w['weekly']} {week.week} · {w.get(week.kind, week.kind)}")
+    if week.profile and week.picks:  # a reader profile's week (aidigest.weekprofiles): its picks first
+        sf.title += f" · {week.profile}"
+        sf.lines.append(Line("heading", f"⭐ {w.get('picks', 'Picks')}"))
+        for p in week.picks[: PICKS_MAX]:
+            text = " ".join(p.title.split()) + (f" — {p.reason}" if p.reason else "")
+            sf.lines.append(Line("item", text, p.url))
+    for sec in week.sections:
+        if not sec.entries:
+            continue
+        sf.lines.append(Line("heading", f"{sec.emoji} {sec.name} ({sec.stories}, {round(sec.share * 100)}%)"))
+        for e in sec.entries[: max(top, 0)]:
+            text = " ".join((e.tldr or e.title).split())
+            if len(e.days) > 1:
+                text += f" ({w['days'].format(n=len(e.days))})"
+            sf.lines.append(Line("item", text, e.url))
+    if site_url:
+        sf.lines.append(Line("page", w["page"], f"{site_url.rstrip('/')}/{week_page_path(week.week, week.kind)}"))
+    missing = [d.day.isoformat() for d in week.missing_days]
+    if missing or week.fallbacks:
+        parts = [f"{w['missing']}: {', '.join(missing)}"] if missing else []
+        if week.fallbacks:
+            parts.append(f"{w['fallback']} ×{sum(week.fallbacks.values())}")
+        sf.lines.append(Line("health", f"⚠ {w['health']}: {'; '.join(parts)}"))
+    return sf
+
+
+def load_week(path: Path) -> WeeklyDigest:
+    return WeeklyDigest.model_validate_json(Path(path).read_text(encoding="utf-8"))
 
 
 def load_digest(path: Path) -> Digest:
@@ -127,11 +183,14 @@ def _h(text: str) -> str:
 
 
 def render_line(line: Line, fmt: Format) -> str:
-    t, u = line.text, line.url or ""
+    t, u, title = line.text, line.url or "", line.title
     if fmt == "email":
         if line.role == "heading":
             return f"<h3>{_h(t)}</h3>"
         if line.role == "item":
+            if title:
+                rest = f"<br>{_h(t)}" if t else ""
+                return f'<p>• <a href="{_h(u)}">{_h(title)}</a>{rest}<br><small>{_h(u)}</small></p>'
             return f'<p>• {_h(t)}<br><a href="{_h(u)}">{_h(u)}</a></p>'
         if line.role == "page":
             return f'<p><b>{_h(t)}:</b> <a href="{_h(u)}">{_h(u)}</a></p>'
@@ -140,6 +199,8 @@ def render_line(line: Line, fmt: Format) -> str:
         if line.role == "heading":
             return f"\n<b>{_h(t)}</b>"
         if line.role == "item":
+            if title:
+                return f'• <a href="{_h(u)}">{_h(title)}</a>' + (f" — {_h(t)}" if t else "")
             return f'• {_h(t)} <a href="{_h(u)}">↗</a>'
         if line.role == "page":
             return f'\n<a href="{_h(u)}">{_h(t)}</a>'
@@ -148,6 +209,8 @@ def render_line(line: Line, fmt: Format) -> str:
         if line.role == "heading":
             return f"\n**{_md(t)}**"
         if line.role == "item":
+            if title:
+                return f"- [{_md(title)}]({_md_url(u)})" + (f" — {_md(t)}" if t else "")
             return f"- {_md(t)} [↗]({_md_url(u)})"
         if line.role == "page":
             return f"\n[{_md(t)}]({_md_url(u)})"
@@ -156,6 +219,8 @@ def render_line(line: Line, fmt: Format) -> str:
     if line.role == "heading":
         return f"\n{t}"
     if line.role == "item":
+        if title:
+            return f"- {title}" + (f"\n  {t}" if t else "") + f"\n  {u}"
         return f"- {t}\n  {u}"
     if line.role == "page":
         return f"\n{t}: {u}"
@@ -172,24 +237,35 @@ def render_body(lines: list[Line], fmt: Format, title: str = "") -> str:
     return body
 
 
-def _shorten(line: Line, fmt: Format, room: int) -> Line:
-    """`line` with its text cut (at a word where possible, with …) so that its rendering fits `room`
-    characters; the link is kept whole. The text may end up empty, never the link."""
-    if len(render_line(line, fmt)) <= room:
-        return line
-    text = line.text
-    lo, hi = 0, len(text)
+def _cut(line: Line, fmt: Format, room: int, field: Literal["text", "title"]) -> Line:
+    """`line` with its `field` cut to the longest prefix (at a word where possible, with …) that fits `room`."""
+    value = getattr(line, field)
+
+    def with_value(v: str) -> Line:
+        return Line(line.role, v if field == "text" else line.text, line.url, v if field == "title" else line.title)
+
+    lo, hi = 0, len(value)
     while lo < hi:  # longest prefix that fits
         mid = (lo + hi + 1) // 2
-        cand = Line(line.role, text[:mid].rstrip() + "…", line.url)
-        if len(render_line(cand, fmt)) <= room:
+        if len(render_line(with_value(value[:mid].rstrip() + "…"), fmt)) <= room:
             lo = mid
         else:
             hi = mid - 1
-    cut = text[:lo]
+    cut = value[:lo]
     if " " in cut[len(cut) // 2:]:
         cut = cut[: cut.rindex(" ")]
-    return Line(line.role, (cut.rstrip() + "…") if cut else "…", line.url)
+    return with_value((cut.rstrip() + "…") if cut else "…")
+
+
+def _shorten(line: Line, fmt: Format, room: int) -> Line:
+    """`line` with its text cut (at a word where possible, with …) so that its rendering fits `room`
+    characters; then its title, when the text alone cannot make room. The link is kept whole; the text may end
+    up empty, never the link."""
+    if len(render_line(line, fmt)) <= room:
+        return line
+    if line.title and len(render_line(Line(line.role, "", line.url, line.title), fmt)) > room:
+        return _cut(Line(line.role, "", line.url, line.title), fmt, room, "title")
+    return _cut(line, fmt, room, "text")
 
 
 def pack(sf: ShortForm, fmt: Format, limit: int) -> list[str]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from .base import Message
+from .bodycap import AnswerTooLarge, capped_transport
 from .core import BaseLLM, RawReply, Transient
 from .prompts import schema_instruction
 from .registry import ProviderSpec
@@ -19,10 +20,17 @@ class AnthropicLLM(BaseLLM):
     modes = ("tools", "prompt")
 
     def _make_client(self) -> Any:
-        from anthropic import AsyncAnthropic
+        import importlib
 
+        from anthropic import AsyncAnthropic, DefaultAsyncHttpxClient
+
+        # the answer is read through a size cap (llm.max_response_bytes, aidigest.llm.bodycap), with the httpx the
+        # SDK is built on (httpx, or its fork httpx2 in newer releases)
+        lib = importlib.import_module(DefaultAsyncHttpxClient.__mro__[1].__module__.split(".")[0])
+        transport = capped_transport(lib, self.config.max_response_bytes)
         return AsyncAnthropic(
-            api_key=self._api_key, base_url=self.base_url, max_retries=0, timeout=self.config.timeout_s
+            api_key=self._api_key, base_url=self.base_url, max_retries=0, timeout=self.config.timeout_s,
+            http_client=DefaultAsyncHttpxClient(transport=transport),
         )
 
     def build_request(
@@ -57,6 +65,8 @@ class AnthropicLLM(BaseLLM):
         except anthropic.APITimeoutError:
             raise Transient(f"no answer within {self.config.timeout_s:g}s") from None
         except anthropic.APIConnectionError as e:
+            if isinstance(e.__cause__, AnswerTooLarge):
+                raise Transient(str(e.__cause__)) from None
             raise Transient(f"connection error: {self.scrub(str(e))}") from None
         except anthropic.APIStatusError as e:
             message = getattr(e, "message", None) or str(e)

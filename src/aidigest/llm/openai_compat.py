@@ -17,6 +17,7 @@ import httpx
 
 from .. import __version__
 from .base import Message
+from .bodycap import AnswerTooLarge, capped_transport
 from .core import BaseLLM, RawReply, Transient
 from .prompts import schema_instruction
 from .registry import ProviderSpec
@@ -77,8 +78,10 @@ class OpenAICompatLLM(BaseLLM):
             headers={"Authorization": f"Bearer {self._api_key}", "User-Agent": f"aidigest/{__version__}"},
             timeout=httpx.Timeout(self.config.timeout_s),
             # a plain-http endpoint (a local server) never speaks TLS (redirects are not followed): no CA bundle
-            # to load for it (~0.1-0.3 s of CPU at client start); an https one is verified as always
-            verify=self.base_url.startswith("https://"),
+            # to load for it (~0.1-0.3 s of CPU at client start); an https one is verified as always.
+            # The answer is read through a size cap (llm.max_response_bytes, aidigest.llm.bodycap)
+            transport=capped_transport(httpx, self.config.max_response_bytes,
+                                       verify=self.base_url.startswith("https://")),
         )
 
     async def _close_client(self, client: Any) -> None:
@@ -124,6 +127,8 @@ class OpenAICompatLLM(BaseLLM):
             r = await client.post("chat/completions", json=kw)
         except httpx.TimeoutException:
             raise Transient(f"no answer within {self.config.timeout_s:g}s") from None
+        except AnswerTooLarge as e:
+            raise Transient(str(e)) from None
         except httpx.TransportError as e:
             raise Transient(f"connection error: {self.scrub(str(e) or type(e).__name__)}") from None
         if r.status_code >= 400:

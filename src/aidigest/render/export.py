@@ -14,6 +14,9 @@ from ..report import Digest
 
 def digest_json(digest: Digest) -> str:
     data = digest.model_dump(mode="json", exclude={"health": {"outcomes": {"__all__": {"duration_s"}}}})
+    for extra in ("profile", "picks"):  # a reader profile's digest only: the main digest's export stays as it was
+        if data.get(extra) is None:
+            data.pop(extra, None)
     health = data["health"]
     health["fallbacks"] = dict(sorted(health["fallbacks"].items()))
     health["notes"] = sorted(health["notes"])

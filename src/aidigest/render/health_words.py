@@ -56,3 +56,28 @@ def outcome_line(o: SourceOutcome, language: str) -> str:
     if why:
         line += f" — {why}"
     return line
+
+
+# Run-health notes are written in English by the stages (and kept so in the JSON export and the run record); the
+# ones a reader meets on an ordinary day are said in the report language. (pattern over the note, Korean text)
+_KO_NOTES: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"^deliveries that failed and are retried by the next notify: (\d+) \((.*)\)$"),
+     "전송에 실패해 다음 notify 때 다시 보낼 보고서 {0}건 ({1})"),
+    (re.compile(r"^near-duplicates merged: (\d+)$"), "거의 같은 항목을 하나로 합침: {0}건"),
+    (re.compile(r"^(news|paper): (\d+) duplicate item\(s\) handed to the digest, shown once$"),
+     "{0}: 중복으로 들어온 항목 {1}건은 한 번만 표시"),
+]
+
+
+_KO_KIND = {"news": "뉴스", "paper": "논문"}
+
+
+def note_words(note: str, language: str) -> str:
+    """A run-health note in the report language where it is one of the known ones (else as written)."""
+    if language != "ko":
+        return note
+    for rx, ko in _KO_NOTES:
+        m = rx.match(note)
+        if m:
+            return ko.format(*(re.sub(r"\b(news|paper)\b", lambda k: _KO_KIND[k.group(1)], g) for g in m.groups()))
+    return note

@@ -11,3 +11,8 @@ PAGE_NAME = {"news": "news.html", "paper": "papers.html"}
 def day_page_path(day: dt.date, kind: str) -> str:
     """A day's page of `kind`, relative to the site's root."""
     return f"day/{day.isoformat()}-{PAGE_NAME[kind]}"
+
+
+def week_page_path(week: str, kind: str) -> str:
+    """A week's roundup page of `kind` ("2026-W31"), relative to the site's root."""
+    return f"week/{week}-{PAGE_NAME[kind]}"

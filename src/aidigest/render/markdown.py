@@ -8,16 +8,15 @@
 
     ## <emoji> <AI category name in the report language>       (AI categories only; `software` is listed at the end)
 
-    *오늘 12건 (상위 8건 아래) · 가장 많이 논의: “…” (HF 추천 283개) · 출처: …*     (facts line)
+    *오늘 12건 (상위 8건 아래) · 1위: “…” (HF 추천 283개) · 상위 8건의 출처: …*     (facts line)
 
-    offline (no LLM wrote the section): a ranked list
-    1. **[title](url)** — HN 132점 · 댓글 74개 · [HN 토론](https://news.ycombinator.com/item?id=…)
-       - 원문 발췌: “the item's own sentence stating its contribution or result”
+    offline (no LLM wrote the section): a ranked list, each line shaped like the LLM report's source lines
+     - [1] [title](url) — 원문 발췌: “the item's own result sentence” (HN 132점 · 댓글 74개 · [HN 토론](…))
 
     LLM-written section (seed layout):
     **요약:**  1. **주요 주제**: / 2. **주요 사건**: / 3. **영향 분석**: / 4. **최종 요약**:  - claim [1][3]
-    **출처:**   - [1] title (url) · [HN 토론](…)
-    **한 줄 요약:**   - [1] one sentence — HN 132점 · 댓글 74개
+    **출처:**   - [1] [title](url) — the item's TL;DR (HN 132점 · 댓글 74개 · [HN 토론](…))
+    (one list to read: each source carries its own TL;DR, the summary cites it by [n])
 
     **이 분야의 다른 소식:**           compact list past the cap, then "… 외 N건"
 
@@ -35,19 +34,19 @@ text an override adds itself. The output has no timestamps: the same digest rend
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 import jinja2
 
 from ..report import CategorySection, Digest, OtherTechEntry, SectionSummary, SourceEntry
-from ..models import RunHealth
+from ..models import CategoryCheck, RunHealth
 from ..summarize.header import list_strings
 from ..summarize.i18n import Strings, language_name, strings
 from ..summarize.tldr import signals_text
 from .escape import md_text, safe_url
-from .health_words import outcome_line
+from .health_words import note_words, outcome_line
 from .templating import TemplateProblem, render, template_loader
 
 TITLE_PREFIX = "# Daily Artificial Intelligence Insights : "
@@ -84,6 +83,7 @@ class RankedView:
     followed: str  # "" or " ⭐ 팔로우한 키워드" (escaped)
     result_label: str
     result: str  # "" or the item's own result sentence (escaped)
+    meta: str = ""  # "" or " (HN 132점 · 댓글 74개 · [HN 토론](url))": signals and discussion link, after the text
 
 
 @dataclass(frozen=True)
@@ -94,6 +94,9 @@ class SourceView:
     discussion: str  # "" or " · [HN 토론](url)"
     tldr: str
     signals: str
+    link: str = ""  # "[title](url)", or the title alone when the URL is refused or missing
+    refused: str = ""  # "" or the escaped note that the URL was refused
+    meta: str = ""  # "" or " (HF 추천 168개 · [HN 토론](url))"
 
 
 @dataclass(frozen=True)
@@ -142,6 +145,9 @@ class HealthView:
     counts: list[str]  # the listed/others/muted/repeats/returning/LLM lines
     notes_label: str
     notes: list[str]
+    counts_label: str = ""  # the counts' own heading ("집계"): they no longer hang under the fallbacks
+    checks_label: str = ""  # "오프라인 분류기와 엇갈린 LLM 분류"
+    checks: list[str] = field(default_factory=list)  # one line per disputed LLM category (escaped)
 
 
 @dataclass(frozen=True)
@@ -219,26 +225,37 @@ def _signals(e: SourceEntry, language: str) -> str:
     return md_text(sig) if sig else ""
 
 
+def _meta(signals: str, discussion: str) -> str:
+    """" (signals · [HN 토론](url))" after a source line's text; "" when there is neither."""
+    inner = " · ".join(x for x in (signals, discussion.removeprefix(" · ")) if x)
+    return f" ({inner})" if inner else ""
+
+
 def _ranked(e: SourceEntry, language: str) -> RankedView:
     ls = list_strings(language)
+    signals = _signals(e, language)
+    discussion = _discussion(e.discussion_url, language) if e.discussion_url != e.url else ""
     return RankedView(
         n=e.n,
         link=_link(e.title, e.url),
         refused=md_text(strings(language).url_refused) if safe_url(e.url) is None else "",
-        signals=_signals(e, language),
-        discussion=_discussion(e.discussion_url, language) if e.discussion_url != e.url else "",
+        signals=signals,
+        discussion=discussion,
         followed=f" ⭐ {md_text(ls.followed)}" if e.followed else "",
         result_label=md_text(ls.result_label),
         result=md_text(e.result) if e.result else "",
+        meta=_meta(signals, discussion),
     )
 
 
 def _source(e: SourceEntry, language: str) -> SourceView:
     t = strings(language)
+    signals = _signals(e, language)
+    discussion = _discussion(e.discussion_url, language) if e.discussion_url and e.discussion_url != e.url else ""
     return SourceView(
-        n=e.n, title=md_text(e.title), target=_target(e.url, t),
-        discussion=_discussion(e.discussion_url, language) if e.discussion_url and e.discussion_url != e.url else "",
-        tldr=md_text(e.tldr), signals=_signals(e, language),
+        n=e.n, title=md_text(e.title), target=_target(e.url, t), discussion=discussion,
+        tldr=md_text(e.tldr), signals=signals, link=_link(e.title, e.url),
+        refused=md_text(t.url_refused) if safe_url(e.url) is None else "", meta=_meta(signals, discussion),
     )
 
 
@@ -303,11 +320,24 @@ def returning_view(digest: Digest) -> ReturningView | None:
     return ReturningView(t.returning, lines)
 
 
+def check_line(c: CategoryCheck, t: Strings, language: str) -> str:
+    """One disputed LLM category in words: title, the LLM's answer → what the item got, the offline opinion."""
+    def name(cid: str | None) -> str:
+        if cid is None:
+            return t.h_check_no_answer
+        return c.names.get(f"{cid}@ko" if language == "ko" else cid) or c.names.get(cid) or cid
+
+    return t.h_check_line.format(title=c.title, llm=name(c.llm), final=name(c.final), offline=name(c.offline),
+                                 conf=f"{c.offline_confidence:.2f}", second=name(c.second))
+
+
 def health_view(digest: Digest, health: RunHealth) -> HealthView:
     t = strings(digest.language)
     ls = list_strings(digest.language)
     s = digest.stats
-    sources = [md_text(outcome_line(o, digest.language)) for o in sorted(health.outcomes, key=lambda o: (o.kind, o.source))]
+    # each report lists its own kind's sources (the Papers report has nothing to say about Hacker News)
+    sources = [md_text(outcome_line(o, digest.language))
+               for o in sorted(health.outcomes, key=lambda o: (o.kind, o.source)) if o.kind == digest.kind]
     fallbacks = [f"{md_text(k)} ×{v}" for k, v in sorted(health.fallbacks.items())]
     counts = [
         t.h_listed.format(full=s.full, compact=s.compact, counted=s.counted_only),
@@ -333,23 +363,38 @@ def health_view(digest: Digest, health: RunHealth) -> HealthView:
         counts.append(f"{t.h_llm}: {md_text(line)}")
     if llm.budget_stopped:
         counts.append(f"{t.h_llm}: {md_text(t.h_budget)}")
+    checks = [c for c in health.checks if c.kind == digest.kind]
+    if checks or llm.provider not in ("", "none"):
+        fixed = sum(c.final == c.second != c.llm for c in checks)
+        counts.append(md_text(t.h_checks.format(n=len(checks), fixed=fixed, offline=len(checks) - fixed)
+                              if checks else t.h_checks_none))
     return HealthView(
         heading=t.run_health,
         language_note=md_text(t.h_lang_fallback.format(lang=digest.language)) if t.fallback else "",
         sources_label=t.h_sources, sources=sources or [t.h_none],  # in words; raw errors are in the JSON export
         fallbacks_label=t.h_fallbacks, fallbacks=fallbacks or [t.h_none],
-        counts=counts, notes_label=t.h_notes, notes=[md_text(n) for n in sorted(health.notes)],
+        counts=counts, notes_label=t.h_notes, counts_label=t.h_counts,
+        checks_label=t.h_checks_label, checks=[md_text(check_line(c, t, digest.language)) for c in checks],
+        notes=[md_text(n) for n in sorted(note_words(n, digest.language) for n in health.notes)],
     )
+
+
+def offline_note(digest: Digest) -> str:
+    """The note under the report's title when some sections were not written by an LLM ("" when all were): that
+    the report quotes the items' own sentences (no LLM at all), or which sections fell back to the quoted list.
+    Plain text; the Markdown report and the site's day page both show it."""
+    if not any(sec.summary is None for sec in digest.sections):
+        return ""
+    ls = list_strings(digest.language)
+    some_llm = any(sec.summary is not None for sec in digest.sections) or digest.health.llm.provider not in ("", "none")
+    return ls.llm_partial_note if some_llm else ls.llm_note
 
 
 def report_view(digest: Digest, chart_name: str | None) -> ReportView:
     """Everything the report shows, each piece of fetched or generated text escaped for Markdown."""
     t = strings(digest.language)
-    llm_note = ""
-    if any(sec.summary is None for sec in digest.sections):
-        ls = list_strings(digest.language)
-        some_llm = any(sec.summary is not None for sec in digest.sections) or digest.health.llm.provider not in ("", "none")
-        llm_note = md_text(ls.llm_partial_note if some_llm else ls.llm_note)
+    note = offline_note(digest)
+    llm_note = md_text(note) if note else ""
     return ReportView(
         title=f"{TITLE_PREFIX[2:]}{report_kind_word(digest.kind)} — {digest.day.isoformat()}",
         kind=digest.kind, day=digest.day.isoformat(), language=digest.language, chart=chart_name or None,

@@ -9,6 +9,9 @@ and the store (run times for the feeds' `updated`).
     site/trends.html                    items per category per day, last 30 and 90 days, and what grew
     site/search.html, search/YYYY-MM.js client-side search over titles and TL;DRs (our own script, no framework)
     site/feeds/news.xml, papers.xml     Atom feeds, one entry per day
+    site/week/YYYY-Www-news.html        a week's roundup (`aidigest week`, reports/weekly/YYYY-Www/*.json), linked from
+    site/week/YYYY-Www-papers.html      the home page's archive
+    site/feeds/weekly.xml               Atom feed of the weekly roundups, one entry per week and kind
     site/static/                        CSS, the search script, the Korean web font (subset)
     site/.aidigest-site.json            build state (what each file was made from), see below
 
@@ -57,17 +60,22 @@ from pydantic import ValidationError
 
 from ..pgstore import PgError, is_url, redact
 from ..report import Digest
+from ..weekreport import WEEK_RE, WeeklyDigest
 from ..store import finish_times
 from ..summarize.header import list_strings
 from ..summarize.i18n import strings
 from ..summarize.tldr import signals_text
 from ..taxonomy import Taxonomy, load_taxonomy
 from . import webfont
+from .daybars import day_chart
 from .escape import one_line
 from .feed import FeedEntry, atom_feed
-from .layout import day_page_path
+from .icons import strip_emoji
+from .layout import day_page_path, week_page_path
+from .markdown import offline_note
 from .templating import TemplateProblem, make_env, render, safe_href, site_strings, templates_key
 from .trend import CategoryInfo, trend_chart
+from .weekly import WEEKDAYS, week_strings
 
 log = logging.getLogger("aidigest.render")
 
@@ -83,7 +91,9 @@ TREND_WINDOWS = (30, 90)
 FSYNC_EACH_MAX = 64  # up to this many changed files: fsync each; more: one syncfs
 DAY_DIR = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 STATIC = Path(__file__).resolve().parent.parent / "static"
-CODE = [Path(__file__)] + [Path(__file__).with_name(n) for n in ("templating.py", "trend.py", "feed.py", "palette.py")]
+CODE = [Path(__file__)] + [Path(__file__).with_name(n) for n in ("templating.py", "trend.py", "feed.py", "palette.py",
+                                                                        "icons.py", "daybars.py", "weekly.py")]
+WEEKLY_FEED = "feeds/weekly.xml"
 CODE_KEY = hashlib.sha256(b"".join(p.read_bytes() for p in CODE)).hexdigest()  # the state's summaries are this code's
 
 
@@ -132,6 +142,46 @@ class Export:
     @property
     def page(self) -> str:
         return day_page_path(self.day, self.kind)
+
+
+@dataclass
+class WeekExport:
+    """One week's roundup of one kind found in the reports folder (reports/weekly/YYYY-Www/)."""
+
+    week: WeeklyDigest
+    sha: str
+
+    @property
+    def id(self) -> str:
+        return f"{self.week.week}/{self.week.kind}"
+
+    @property
+    def page(self) -> str:
+        return week_page_path(self.week.week, self.week.kind)
+
+
+def scan_weeks(reports: Path, skipped: list[str]) -> list[WeekExport]:
+    """Every readable weekly export under `reports/weekly`, oldest first; bad files are listed in `skipped`."""
+    root = Path(reports) / "weekly"
+    out: list[WeekExport] = []
+    if not root.is_dir():
+        return out
+    for d in sorted(p for p in root.iterdir() if p.is_dir() and WEEK_RE.match(p.name)):
+        for kind in KINDS:
+            path = d / f"{JSON_WORD[kind]}_{d.name}.json"
+            if not path.is_file():
+                continue
+            data = path.read_bytes()
+            try:
+                week = WeeklyDigest.model_validate_json(data)
+            except ValueError:
+                skipped.append(f"{path}: not a weekly export")
+                continue
+            if week.week != d.name or week.kind != kind:
+                skipped.append(f"{path}: holds {week.kind} of {week.week}, not {kind} of {d.name}")
+                continue
+            out.append(WeekExport(week, _sha(data)))
+    return out
 
 
 @dataclass
@@ -326,10 +376,12 @@ class SiteOptions:
     title: str = ""
     feed_days: int = 30
     taxonomy: Taxonomy | None = None
+    profiles: list[tuple[str, str]] = field(default_factory=list)  # (name, its site's index.html): linked from home
 
 
 class _Builder:
-    def __init__(self, opts: SiteOptions, state: dict, parsed: dict | None = None):
+    def __init__(self, opts: SiteOptions, state: dict, parsed: dict | None = None, weeks: list[WeekExport] | None = None):
+        self.weeks = weeks or []
         self.o = opts
         self.state = state
         self.parsed = parsed or {}
@@ -346,17 +398,19 @@ class _Builder:
         self.base = opts.base_url.rstrip("/") + "/" if opts.base_url else ""
         font = webfont.font_key()
         self.font_key = font
-        static = sorted((p.name, _sha(p.read_bytes())) for p in STATIC.iterdir() if p.is_file())
+        static = sorted((p.relative_to(STATIC).as_posix(), _sha(p.read_bytes())) for p in _static_files())
         self.renderer = _key(
             templates_key(self.env), [_sha(p.read_bytes()) for p in CODE], static, font,
             self.lang, self.title, self.base, opts.feed_days, [c.model_dump() for c in self.tax.categories],
+            bool(self.weeks),  # the weekly feed is listed on every page once there is a week
         )
 
     # -- shared context --
     def ctx(self, path: str, **kw) -> dict:
         return dict(
             root=_root(path), s=self.s, lang=self.lang, site_title=self.title, has_font=self.font_key is not None,
-            feeds=[(_kind_label(k, self.lang), f"feeds/{FEED_NAME[k]}") for k in KINDS], page=path, **kw,
+            feeds=[(_kind_label(k, self.lang), f"feeds/{FEED_NAME[k]}") for k in KINDS]
+            + ([(self.weekly_label(), WEEKLY_FEED)] if self.weeks else []), page=path, **kw,
         )
 
     def page(self, path: str, template: str, **kw) -> bytes:
@@ -398,14 +452,65 @@ class _Builder:
         outs += self.category_outputs(exports, cats, days)
         outs += self.search_outputs(exports)
         outs += self.feed_outputs(by_kind)
+        outs += self.week_outputs()
         return outs
+
+    # -- the weekly roundups --
+    def weekly_label(self) -> str:
+        return "주간" if self.lang == "ko" else "Weekly"
+
+    def week_context(self, w: WeeklyDigest) -> dict:
+        return {"week": w, "t": strings(w.language), "ws": week_strings(w.language),
+                "wd": WEEKDAYS.get(w.language, WEEKDAYS["en"])}
+
+    def week_outputs(self) -> list[Output]:
+        outs = []
+        by_week: dict[str, dict[str, WeekExport]] = defaultdict(dict)
+        for e in self.weeks:
+            by_week[e.week.week][e.week.kind] = e
+        for e in self.weeks:
+            other = by_week[e.week.week].get("paper" if e.week.kind == "news" else "news")
+            path = e.page
+
+            def produce(e=e, other=other, path=path) -> bytes:
+                label = f"{_kind_label(e.week.kind, self.lang)} · {self.weekly_label()}"
+                return self.page(path, "week.html.j2", kind_label=label,
+                                 other=_root(path) + other.page if other else None,
+                                 other_label=_kind_label(other.week.kind, self.lang) if other else None,
+                                 page_title=f"{label} {e.week.week}", **self.week_context(e.week))
+
+            outs.append(Output(path, _key(self.renderer, "week", e.sha, other and other.sha), produce))
+        if self.weeks:
+            recent = list(reversed(self.weeks))[: max(0, self.o.feed_days)]
+            outs.append(Output(WEEKLY_FEED, _key(self.renderer, "weeklyfeed", [(e.id, e.sha) for e in recent]),
+                               lambda recent=recent: self._week_feed(recent)))
+        return outs
+
+    def _week_feed(self, recent: list[WeekExport]) -> bytes:
+        entries = []
+        for e in recent:
+            link = self._link(e.page, WEEKLY_FEED)
+            try:
+                html = render(self.env, "_week.html.j2", base=link, s=self.s, lang=self.lang, **self.week_context(e.week))
+            except TemplateProblem as err:
+                raise SiteError(f"{WEEKLY_FEED}: {err}") from None
+            # a week is complete when it ends: its entry is dated the Monday after (stable across rebuilds)
+            when = dt.datetime.combine(e.week.end + dt.timedelta(days=1), dt.time(), tzinfo=dt.timezone.utc)
+            entries.append(FeedEntry(kind=f"weekly-{e.week.kind}", day=e.week.start,
+                                     title=f"{self.title} {_kind_label(e.week.kind, self.lang)} · {self.weekly_label()} {e.week.week}",
+                                     link=link, content_html=html, updated=when, published=when))
+        epoch = dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)
+        return atom_feed("weekly", entries, title=f"{self.title} — {self.weekly_label()}",
+                         subtitle=f"{self.weekly_label()} · {self.title}", site_link=self._link("index.html", WEEKLY_FEED),
+                         self_link=self._link(WEEKLY_FEED, WEEKLY_FEED), language=self.lang, author=self.title,
+                         fallback_updated=epoch)
 
     def static_outputs(self) -> list[Output]:
         outs = []
-        for p in sorted(STATIC.iterdir()):
-            if p.is_file():
-                data = p.read_bytes()
-                outs.append(Output(f"static/{p.name}", _key(self.renderer, "static", _sha(data)), lambda d=data: d))
+        for p in _static_files():
+            data = p.read_bytes()
+            outs.append(Output(f"static/{p.relative_to(STATIC).as_posix()}", _key(self.renderer, "static", _sha(data)),
+                               lambda d=data: d))
         if self.font_key:
             def font() -> bytes:
                 data = webfont.subset_woff()
@@ -442,8 +547,8 @@ class _Builder:
             kind_label = _kind_label(e.kind, self.lang)
             return self.page(
                 path, "day.html.j2", digest=digest, raw=raw, t=t, kind=e.kind, kind_label=kind_label,
-                day=e.day.isoformat(), chart=chart_name, chart_size=size,
-                chart_alt=self.s.chart_alt.format(kind=kind_label, day=e.day.isoformat()),
+                day=e.day.isoformat(), chart=chart_name, chart_size=size, bars=day_chart(digest),
+                chart_alt=self.s.chart_alt.format(kind=kind_label, day=e.day.isoformat()), offline_note=offline_note(digest),
                 prev=rel(prev), prev_day=prev.day.isoformat() if prev else None,
                 next=rel(nxt), next_day=nxt.day.isoformat() if nxt else None,
                 other=rel(other), other_label=_kind_label(other.kind, self.lang) if other else None,
@@ -463,8 +568,13 @@ class _Builder:
             links = [(_kind_label(k, self.lang), by_day[d][k].page) for k in KINDS if k in by_day[d]]
             months[d.strftime("%Y-%m")].append((d.isoformat(), links))
         charts = self.trend_charts(counts, cats, latest, (TREND_WINDOWS[0],)) if latest else []
-        key = _key(self.renderer, "home", [e.sha for e in latest_exports],
-                   [(d.isoformat(), sorted(by_day[d])) for d in days], self.trend_key(counts, latest, TREND_WINDOWS[0]))
+        weeks: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        for w in reversed(self.weeks):
+            weeks[w.week.week].append((_kind_label(w.week.kind, self.lang), w.page))
+        week_links = list(weeks.items())
+        key = _key(self.renderer, "home", [e.sha for e in latest_exports], week_links,
+                   [(d.isoformat(), sorted(by_day[d])) for d in days], self.trend_key(counts, latest, TREND_WINDOWS[0]),
+                   self.o.profiles)
 
         def produce() -> bytes:
             latest_view = [
@@ -474,7 +584,8 @@ class _Builder:
             ]
             return self.page("index.html", "home.html.j2", latest_day=latest and latest.isoformat(), latest=latest_view,
                              months=list(months.items()), charts=charts, categories=cats, page_title=self.title,
-                             home_top=HOME_TOP)
+                             home_top=HOME_TOP, profiles=self.o.profiles, weeks=week_links,
+                             weekly_label=self.weekly_label())
 
         return Output("index.html", key, produce)
 
@@ -542,7 +653,7 @@ class _Builder:
 
     def _category_page(self, path, c, groups, months, cats, month) -> Callable[[], bytes]:
         def produce() -> bytes:
-            title = f"{c.emoji} {c.name}".strip() + (f" — {month}" if month else "")
+            title = c.name + (f" — {month}" if month else "")  # no emoji in <title>: tabs have no icon images
             desc = self.tax[c.id].description if c.id in self.tax else ""
             return self.page(path, "category.html.j2", category=c, description=desc, groups=groups, months=months,
                              month=month, categories=cats, page_title=title, recent_days=RECENT_DAYS)
@@ -569,7 +680,7 @@ class _Builder:
                 return f"aidigestSearch.add({payload});\n".encode()
 
             outs.append(Output(f"search/{m}.js", _key(self.renderer, "shard", [(e.id, e.sha) for e in lst]), shard))
-        cats = {c.id: f"{c.emoji} {c.name}".strip() for c in self.categories(exports)}
+        cats = {c.id: strip_emoji(c.name) for c in self.categories(exports)}  # search.js shows them as text
         outs.append(Output("search.html", _key(self.renderer, "search", months, cats), lambda: self.page(
             "search.html", "search.html.j2", shards=[f"search/{m}.js" for m in months], page_title=self.s.search,
             cat_names=cats)))
@@ -601,7 +712,8 @@ class _Builder:
         digest, raw = self.digest(e)
         try:
             html = render(self.env, "feed_entry.html.j2", digest=digest, raw=raw, t=strings(digest.language),
-                          page=link, s=self.s, lang=self.lang, kind=e.kind)
+                          page=link, s=self.s, lang=self.lang, kind=e.kind,
+                          note=offline_note(digest))
         except TemplateProblem as err:
             raise SiteError(f"{path}: {err}") from None
         self.entries_new[e.id] = {"key": key, "html": html}
@@ -625,6 +737,11 @@ class _Builder:
         return atom_feed(kind, entries, title=f"{self.title} — {label}", subtitle=f"{label} · {self.title}",
                          site_link=self._link("index.html", path), self_link=self._link(path, path), language=self.lang,
                          author=self.title, fallback_updated=epoch)
+
+
+def _static_files() -> list[Path]:
+    """The files of aidigest/static (the emoji icons in static/emoji included), sorted."""
+    return sorted(p for p in STATIC.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
 
 
 def _group(items: list[SumItem]) -> dict[str, list[SumItem]]:
@@ -755,7 +872,7 @@ def build_site(opts: SiteOptions, progress: Callable[[str], None] | None = None)
         if state.get("code") != CODE_KEY:  # summaries made by other code: re-read every export (times are kept)
             cache = {k: {**v, "sha": None, "stat": None, "content": v.get("sha")} for k, v in cache.items()}
         exports, export_cache = scan_exports(reports, cache, run_times(opts.db), skipped, parsed)
-        builder = _Builder(opts, state, parsed)
+        builder = _Builder(opts, state, parsed, scan_weeks(reports, skipped))
         outputs = builder.outputs(exports)
         old_outputs: dict[str, dict] = state.get("outputs", {})
         result = SiteResult(out=out, days=len({e.day for e in exports}), exports=len(exports), skipped=skipped)

@@ -17,9 +17,11 @@ from pathlib import Path
 
 import jinja2
 
+from ..summarize.header import list_strings
 from ..summarize.i18n import language_name, strings
 from ..summarize.tldr import signals_text
 from .escape import one_line, safe_url
+from .icons import icon_html, iconize
 
 
 class TemplateProblem(Exception):
@@ -165,6 +167,10 @@ def make_env(override_dir: str | Path | None = None) -> jinja2.Environment:
     env.globals["signals"] = _signals
     env.globals["extractive_label"] = _extractive_label
     env.globals["strings"] = strings
+    env.globals["list_strings"] = list_strings
+    # emoji as the shipped icon images on site pages (`root` set), as text elsewhere (feed entries): render/icons.py
+    env.globals["icon"] = jinja2.pass_context(lambda ctx, emoji: icon_html(str(emoji), ctx.get("root")))
+    env.filters["iconize"] = jinja2.pass_context(lambda ctx, text: iconize(str(text), ctx.get("root")))
     return env
 
 

@@ -1,13 +1,13 @@
 """The data sources, one registration line each (see aidigest.sources.registry). The order of the lines is the
-order of the `[sources]` keys and of the fetches: hackernews, techreview_kr, each configured feed, hf_papers,
-arxiv; then the enrichers (snippets)."""
+order of the `[sources]` keys and of the fetches: hackernews, techreview_kr, geeknews, each configured feed, hf_papers,
+arxiv, deeplearn (off by default); then the enrichers (snippets)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, cast
 
-from . import arxiv, hackernews, hf_papers, rss, snippets, techreview_kr
+from . import arxiv, deeplearn, geeknews, hackernews, hf_papers, rss, snippets, techreview_kr
 from .arxiv import ArxivSource
 from .base import Source
 from .hackernews import HackerNewsSource
@@ -26,9 +26,11 @@ __all__ = [
 
 register(hackernews.SPEC)
 register(techreview_kr.SPEC)
+register(geeknews.SPEC)
 register(rss.SPEC)
 register(hf_papers.SPEC)
 register(arxiv.SPEC)
+register(deeplearn.SPEC)
 register(snippets.SPEC)
 
 

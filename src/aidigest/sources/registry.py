@@ -40,6 +40,7 @@ class SourceSpec:
     role: Role = "source"
     default: Callable[[], Any] | None = None  # default factory; None = the config model itself
     title: str = ""  # the name reports show (section headers, run health); "" = the name itself
+    off_note: str = ""  # what `aidigest sources` says while the source is off (e.g. why it is off by default)
 
 
 SOURCES: dict[str, SourceSpec] = {}

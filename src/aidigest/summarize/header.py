@@ -2,7 +2,7 @@
 the ranked list and of the non-AI list. Nothing here pretends to be an analysis: every word is a count, a
 title, a signal or a source name.
 
-    오늘 12건 (상위 8건 아래) · 가장 많이 논의: “Qwen-UI-Agent …” (HF 추천 283개) · 출처: arXiv 9, HF Daily Papers 5
+    오늘 12건 (상위 8건 아래) · 1위: “Qwen-UI-Agent …” (HF 추천 283개) · 상위 8건의 출처: HF Daily Papers 5, arXiv+HF Daily Papers 3
 
 Korean and English are written out; other languages use the English text (the report says so in run health,
 see i18n.Strings.fallback).
@@ -38,12 +38,13 @@ class ListStrings:
     h_muted: str
     h_other_tech: str  # {listed} {n}
     h_zero_shot: str
+    from_top_sources: str = "sources of the top {k}: {sources}"  # {k} {sources}: the counts add up to k
 
 
 _KO = ListStrings(
     count_all="오늘 {n}건",
     count_top="오늘 {n}건 (상위 {k}건 아래)",
-    most_discussed="가장 많이 논의: “{title}” ({signals})",
+    most_discussed="1위: “{title}” ({signals})",
     from_sources="출처: {sources}",
     result_label="원문 발췌",
     no_text="(본문 없음: 제목만 수집됨)",
@@ -58,12 +59,13 @@ _KO = ListStrings(
     h_muted="제외 키워드(exclude_keywords)로 뺀 항목",
     h_other_tech="그 밖의 기술 소식: {n}건 중 {listed}건 표시",
     h_zero_shot="분류",
+    from_top_sources="상위 {k}건의 출처: {sources}",
 )
 
 _EN = ListStrings(
     count_all="{n} items today",
     count_top="{n} items today (top {k} below)",
-    most_discussed="most discussed: “{title}” ({signals})",
+    most_discussed="top: “{title}” ({signals})",
     from_sources="sources: {sources}",
     result_label="From the source",
     no_text="(no text: only the title was collected)",
@@ -95,24 +97,25 @@ def source_name(source: str) -> str:
 
 
 def section_header(kind: str, items: list[Item], total: int, language: str) -> str:
-    """One line of facts about a category's day: count, the most discussed item (if any signal), the sources."""
+    """One line of facts about a category's day: count, the first listed item's signals (if it has any), and
+    where the listed items come from. The source counts add up to the listed items: an item seen in several
+    sources is counted once, under the names of all of them ("arXiv+HF Daily Papers 1"); only the listed items
+    are counted (the others are not at hand), and the line says so when some are not listed."""
     t = list_strings(language)
     k = len(items)
     parts = [t.count_all.format(n=total) if total <= k else t.count_top.format(n=total, k=k)]
-    scored = [(-(it.hn_points or 0) - (it.hn_comments or 0) - (it.hf_upvotes or 0), i) for i, it in enumerate(items)
-              if it.hn_points or it.hn_comments or it.hf_upvotes]
-    if scored and k > 1:
-        top = items[min(scored)[1]]
+    # the list's own first item (the ranking decides the order; a "most discussed" further down read as a contradiction)
+    if k > 1 and (items[0].hn_points or items[0].hn_comments or items[0].hf_upvotes):
+        top = items[0]
         parts.append(t.most_discussed.format(title=truncate(clean(top.title), 70), signals=item_signals(top, language)))
     counts: Counter[str] = Counter()
     for it in items:
-        for s in it.sources:
-            name = source_name(s)
-            if name:
-                counts[name] += 1
+        names = sorted({n for n in (source_name(s) for s in it.sources) if n}, key=str.casefold)
+        if names:
+            counts["+".join(names)] += 1
     if counts:
-        srcs = ", ".join(f"{name} {n}" if len(counts) > 1 else name for name, n in counts.most_common())
-        parts.append(t.from_sources.format(sources=srcs))
+        srcs = next(iter(counts)) if len(counts) == 1 else ", ".join(f"{name} {n}" for name, n in counts.most_common())
+        parts.append((t.from_sources if total <= k else t.from_top_sources).format(sources=srcs, k=k))
     return " · ".join(parts)
 
 

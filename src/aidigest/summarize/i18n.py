@@ -7,6 +7,7 @@ True so the report can say so). Script checks (`script_share`) back the summary 
 
 from __future__ import annotations
 
+import difflib
 import unicodedata
 from dataclasses import dataclass
 
@@ -25,6 +26,36 @@ _NAMES_IN: dict[str, dict[str, str]] = {
     "fr": {"ko": "coréen", "en": "anglais", "ja": "japonais", "zh": "chinois", "de": "allemand", "fr": "français", "es": "espagnol"},
     "es": {"ko": "coreano", "en": "inglés", "ja": "japonés", "zh": "chino", "de": "alemán", "fr": "francés", "es": "español"},
 }
+
+
+# what people type for a language instead of its ISO 639-1 code: country codes and ISO 639-2/3 codes
+_MISTAKEN_CODES = {
+    "kr": "ko", "kor": "ko", "jp": "ja", "jpn": "ja", "cn": "zh", "chn": "zh", "zho": "zh", "chi": "zh", "tw": "zh",
+    "us": "en", "uk": "en", "gb": "en", "eng": "en", "ger": "de", "deu": "de", "fre": "fr", "fra": "fr", "spa": "es",
+    "ita": "it", "br": "pt", "por": "pt", "rus": "ru", "vn": "vi", "vie": "vi",
+}
+
+
+def suggest_language(value: str) -> str | None:
+    """The known language code a user most likely meant by `value` ("kr" -> "ko", "Korean" or "한국어" -> "ko",
+    "zh-CN" -> "zh", "en_US" -> "en", "fe" -> "fr"...), None when nothing is close."""
+    v = value.strip().lower().replace("_", "-")
+    if v in LANGUAGE_NAMES_EN:
+        return v
+    if v in _MISTAKEN_CODES:
+        return _MISTAKEN_CODES[v]
+    if "-" in v and v.split("-")[0] in LANGUAGE_NAMES_EN:  # a locale: zh-cn, en-us
+        return v.split("-")[0]
+    names = {name.lower(): code for code, name in LANGUAGE_NAMES_EN.items()}
+    for by_lang in _NAMES_IN.values():
+        names.update({name.lower(): code for code, name in by_lang.items()})
+    if v in names:
+        return names[v]
+    if len(v) <= 3:  # a mistyped code: one letter off ("fe" -> "fr")
+        close = difflib.get_close_matches(v, list(LANGUAGE_NAMES_EN), n=1, cutoff=0.5)
+        return close[0] if close else None
+    close = difflib.get_close_matches(v, list(names), n=1, cutoff=0.75)  # a misspelt name ("englsh")
+    return names[close[0]] if close else None
 
 
 def language_name(code: str, in_lang: str = "en") -> str:
@@ -85,6 +116,14 @@ class Strings:
     no_items: str
     fallback: bool = False
     h_llm_per_item: str = "{tin} tokens in, {tout} tokens out per item ({items} items)"
+    h_counts: str = "Counts"  # heading of the run-health counts (listed, left out, skipped, LLM)
+    # LLM categories checked against the offline classifier (aidigest.classify.check)
+    h_checks: str = ("LLM categories checked against the offline classifier: {n} strong disagreement(s)"
+                     " (asked again: {fixed} corrected by the LLM, {offline} given the offline category)")
+    h_checks_none: str = "LLM categories checked against the offline classifier: no strong disagreement"
+    h_checks_label: str = "LLM categories disputed by the offline classifier"
+    h_check_line: str = "“{title}”: LLM {llm} → {final} (offline classifier: {offline}, confidence {conf} · asked again: {second})"
+    h_check_no_answer: str = "no valid answer"
 
 
 _EN = Strings(
@@ -160,7 +199,12 @@ _KO = Strings(
     h_llm="LLM",
     h_llm_line="제공자 {provider}: 호출 {calls}회, 캐시 {cached}회, 실패 {failed}회, 입력 토큰 {tin}, 출력 토큰 {tout}, 비용 ${cost}",
     h_budget="예산 한도 도달: 이후 LLM 작업은 오프라인으로 처리", h_llm_per_item="항목당 입력 토큰 {tin}, 출력 토큰 {tout} (항목 {items}개)", h_unpriced="가격표에 없는 모델: 비용 미상",
-    h_notes="참고",
+    h_notes="참고", h_counts="집계",
+    h_checks="LLM 분류 점검: 오프라인 분류기와 크게 엇갈린 항목 {n}건 (다시 물어 LLM이 고친 것 {fixed}건, 오프라인 분류를 따른 것 {offline}건)",
+    h_checks_none="LLM 분류 점검: 오프라인 분류기와 크게 엇갈린 항목 없음",
+    h_checks_label="오프라인 분류기와 엇갈린 LLM 분류",
+    h_check_line="“{title}”: LLM {llm} → {final} (오프라인 분류기: {offline}, 신뢰도 {conf} · 다시 물은 답: {second})",
+    h_check_no_answer="유효한 답 없음",
     h_lang_fallback="",
     chart_title="카테고리별 항목 수 — {kind} {day}", chart_top="대표 항목", no_items="이날 보고할 항목이 없습니다.",
 )
@@ -177,7 +221,7 @@ _JA = Strings(
     h_others="AI・コンピューティング以外のため除外（`others`）", h_repeats="過去{days}日以内に報告済みのため省略",
     h_returning="引き続き注目のため再掲", h_listed="掲載：詳細{full}件、簡易{compact}件、件数のみ{counted}件", h_llm="LLM",
     h_llm_line="プロバイダ {provider}：呼び出し{calls}回、キャッシュ{cached}回、失敗{failed}回、入力トークン{tin}、出力トークン{tout}、費用${cost}",
-    h_budget="予算上限に到達：以降のLLM処理はオフライン", h_unpriced="価格表にないモデル：費用不明", h_notes="備考", h_lang_fallback="",
+    h_budget="予算上限に到達：以降のLLM処理はオフライン", h_unpriced="価格表にないモデル：費用不明", h_notes="備考", h_counts="集計", h_lang_fallback="",
     chart_title="カテゴリ別の件数 — {kind} {day}", chart_top="代表的な項目", no_items="この日に報告する項目はありません。",
 )
 
@@ -193,7 +237,7 @@ _ZH = Strings(
     h_others="与AI/计算无关而排除（`others`）", h_repeats="近{days}天内已报道而跳过", h_returning="持续受关注而再次收录",
     h_listed="收录：详细{full}条，简要{compact}条，仅计数{counted}条", h_llm="LLM",
     h_llm_line="提供方 {provider}：调用{calls}次，缓存{cached}次，失败{failed}次，输入token {tin}，输出token {tout}，费用${cost}",
-    h_budget="已达预算上限：之后的LLM任务改为离线", h_unpriced="模型不在价格表中：费用未知", h_notes="备注", h_lang_fallback="",
+    h_budget="已达预算上限：之后的LLM任务改为离线", h_unpriced="模型不在价格表中：费用未知", h_notes="备注", h_counts="统计", h_lang_fallback="",
     chart_title="各类别条目数 — {kind} {day}", chart_top="代表条目", no_items="当天没有可报道的条目。",
 )
 
@@ -210,7 +254,7 @@ _DE = Strings(
     h_others="Ausgelassen als `others` (nicht KI/Computing)", h_repeats="Übersprungen, in den letzten {days} Tagen bereits berichtet",
     h_returning="Erneut gezeigt (weiterhin im Trend)", h_listed="Aufgeführt: {full} ausführlich, {compact} kompakt, {counted} nur gezählt",
     h_llm="LLM", h_llm_line="Anbieter {provider}: {calls} Aufrufe, {cached} aus Cache, {failed} fehlgeschlagen, {tin} Tokens ein, {tout} Tokens aus, ${cost}",
-    h_budget="Budget erreicht: weitere LLM-Arbeit offline", h_unpriced="Modell nicht in der Preistabelle: Kosten unbekannt", h_notes="Hinweise", h_lang_fallback="",
+    h_budget="Budget erreicht: weitere LLM-Arbeit offline", h_unpriced="Modell nicht in der Preistabelle: Kosten unbekannt", h_notes="Hinweise", h_counts="Zahlen", h_lang_fallback="",
     chart_title="Beiträge pro Kategorie — {kind} {day}", chart_top="Wichtigster Beitrag", no_items="Für diesen Tag gibt es keine Beiträge.",
 )
 
@@ -227,7 +271,7 @@ _FR = Strings(
     h_others="Exclus comme `others` (hors IA/informatique)", h_repeats="Ignorés car déjà publiés ces {days} derniers jours",
     h_returning="Republiés car toujours en vogue", h_listed="Listés : {full} en détail, {compact} en bref, {counted} comptés seulement",
     h_llm="LLM", h_llm_line="fournisseur {provider} : {calls} appels, {cached} en cache, {failed} échecs, {tin} jetons en entrée, {tout} en sortie, ${cost}",
-    h_budget="budget atteint : la suite sans LLM", h_unpriced="modèle absent de la table des prix : coût inconnu", h_notes="Notes", h_lang_fallback="",
+    h_budget="budget atteint : la suite sans LLM", h_unpriced="modèle absent de la table des prix : coût inconnu", h_notes="Notes", h_counts="Décompte", h_lang_fallback="",
     chart_title="Articles par catégorie — {kind} {day}", chart_top="Article principal", no_items="Aucun article à signaler pour ce jour.",
 )
 
@@ -244,7 +288,7 @@ _ES = Strings(
     h_others="Excluidos como `others` (no sobre IA/computación)", h_repeats="Omitidos por publicarse en los últimos {days} días",
     h_returning="Repetidos por seguir en tendencia", h_listed="Listados: {full} completos, {compact} breves, {counted} solo contados",
     h_llm="LLM", h_llm_line="proveedor {provider}: {calls} llamadas, {cached} en caché, {failed} fallidas, {tin} tokens de entrada, {tout} de salida, ${cost}",
-    h_budget="presupuesto alcanzado: el resto sin LLM", h_unpriced="modelo fuera de la tabla de precios: coste desconocido", h_notes="Notas", h_lang_fallback="",
+    h_budget="presupuesto alcanzado: el resto sin LLM", h_unpriced="modelo fuera de la tabla de precios: coste desconocido", h_notes="Notas", h_counts="Recuento", h_lang_fallback="",
     chart_title="Artículos por categoría — {kind} {day}", chart_top="Artículo principal", no_items="No hay artículos para este día.",
 )
 

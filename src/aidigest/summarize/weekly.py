@@ -1,0 +1,131 @@
+"""The LLM summary of one category of a week: ONE structured call per category, built from the week's top stories
+(numbered sources, as a daily section's) and the category's daily LLM summaries (context, never cited), checked by
+the same checks as a daily section, one retry with the failure reason.
+
+A week costs about one call per category (two when the first answer fails its checks), not a re-read of every item:
+the prompt carries each story's title, signals, days and at most `SNIPPET_CHARS` of its text. The prompt holds
+nothing that changes between reruns, so an unchanged week is answered from the LLM cache (no call).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from ..config import Config
+from ..llm.base import BudgetExceeded, LLMError, LLMFatal, LLMUnavailable, Message
+from ..llm.prompts import UNTRUSTED_INSTRUCTION, wrap_untrusted
+from ..models import Item
+from ..report import SectionSummary
+from .checks import check_summary
+from .i18n import language_name
+from .llm import SummaryAnswer, SummaryFailed, _answer_of, to_summary
+from .text import clean, truncate
+from .tldr import item_signals
+
+SNIPPET_CHARS = 400  # of each story's text: the week's prompt is about the stories, not their articles
+DAILY_CHARS = 600  # of each day's summary of the category
+MAX_DAILY = 7
+
+
+@dataclass(frozen=True)
+class WeekSource:
+    item: Item
+    days: list[dt.date]
+
+
+def system_prompt(language: str) -> str:
+    lang = f"{language_name(language)} ({language})"
+    return f"""You write one category section of a WEEKLY AI news and papers digest: what mattered this week.
+Write every text field in {lang}. Keep names of models, products, companies, people and papers as written in the sources.
+
+You get the week's most important stories of the category (numbered sources, with the days of the week each was seen
+on: a story seen on several days kept coming back) and, as context, the daily summaries written for this category
+during the week. Cite only the numbered sources.
+
+Return one JSON object:
+- "themes": 1-3 points: the topics that ran through the week.
+- "events": 1-6 points: what concretely happened or was published, one point per notable source.
+- "impact": 1-3 points: concrete consequences the sources state or directly imply. No generic statements.
+- "bottom_line": 1-2 points: the takeaway of the week for this category.
+- "tldr": exactly one entry per source, in source order: "<source number>: <one sentence in {lang}, in your own words>".
+Each point is one string "<numbers of the sources that support it, comma-separated>: <text>", e.g. "2, 5: ...". Every point cites at least one source, and only numbers that appear in the source list. Do not put [n] markers in the text. Use only information from the sources and the daily summaries: no filler, no speculation, no praise.
+
+{UNTRUSTED_INSTRUCTION}"""
+
+
+def user_prompt(sources: list[WeekSource], daily: list[tuple[dt.date, str]], category_name: str,
+                category_description: str, week: str) -> str:
+    blocks = []
+    for i, s in enumerate(sources, start=1):
+        it = s.item
+        sig = item_signals(it, "en")
+        body = f"Title: {clean(it.title)}\nSeen on: {', '.join(d.isoformat() for d in s.days)}\n"
+        if sig:
+            body += f"Signals: {sig}\n"
+        text = truncate(it.snippet, SNIPPET_CHARS) if it.snippet else "(no text available: title only)"
+        body += f"Text: {text}"
+        blocks.append(f"[{i}]\n" + wrap_untrusted(f"source {i}", body, note=False))
+    context = ""
+    if daily:
+        days = [wrap_untrusted(f"daily summary {d.isoformat()}", truncate(t, DAILY_CHARS), note=False)
+                for d, t in daily[:MAX_DAILY]]
+        context = "\n\nDaily summaries of this category (context only, do not cite):\n\n" + "\n\n".join(days)
+    return (
+        f"Category: {category_name} — {category_description}\nWeek: {week}\n"
+        f"Sources ({len(sources)}, cite them as 1..{len(sources)}):\n\n" + "\n\n".join(blocks) + context
+    )
+
+
+async def week_summary(
+    llm, config: Config, language: str, *, kind: str, category: str, category_name: str, category_description: str,
+    week: str, sources: list[WeekSource], daily: list[tuple[dt.date, str]],
+) -> tuple[SectionSummary, list[str]]:
+    """A checked four-part summary of the week's `sources` (cited [1]..[n]) and one TL;DR per source, or
+    SummaryFailed after one retry (the caller shows the section as the offline list and records the fallback)."""
+    if llm is None:
+        raise SummaryFailed("llm-offline", "no LLM configured")
+    items = [s.item for s in sources]
+    base = [
+        Message(role="system", content=system_prompt(language)),
+        Message(role="user", content=user_prompt(sources, daily, category_name, category_description, week)),
+    ]
+    source_texts = [it.snippet or "" for it in items]
+    source_urls = [u for it in items for u in (it.url, *(s.url for s in it.sightings),
+                                                 *(s.discussion_url or "" for s in it.sightings))]
+    max_out = max(config.llm.max_output_tokens, 700 + 180 * len(items))
+    messages = base
+    last: SummaryFailed | None = None
+    for attempt in (1, 2):
+        answer_text = ""
+        try:
+            result = await llm.complete(messages, schema=SummaryAnswer, purpose=f"weekly:{kind}:{category}",
+                                        temperature=config.llm.temperature, max_output_tokens=max_out)
+            answer_text = result.text or ""
+            summary, tldrs = to_summary(_answer_of(result), len(items), result.model)
+            failures = check_summary(summary, tldrs, len(items), language, source_texts, source_urls)
+            if not failures:
+                return summary, tldrs
+            last = SummaryFailed(failures[0].code, "; ".join(f.detail for f in failures))
+        except BudgetExceeded:
+            raise SummaryFailed("budget", "LLM budget reached") from None
+        except LLMFatal as e:
+            raise SummaryFailed("llm-fatal", type(e).__name__) from None
+        except LLMUnavailable as e:
+            raise SummaryFailed("llm-offline", truncate(str(e), 160)) from None
+        except SummaryFailed as e:
+            last = e
+        except LLMError as e:
+            last = SummaryFailed("llm-error", truncate(str(e), 160))
+        except Exception as e:  # a provider bug must not take the week down: retry, then the offline list
+            last = SummaryFailed("llm-error", f"{type(e).__name__}: {truncate(str(e), 120)}")
+        if attempt == 2:
+            break
+        messages = list(base)
+        if answer_text:
+            messages.append(Message(role="assistant", content=answer_text[:2000]))
+        messages.append(Message(role="user", content=(
+            f"Your previous answer could not be used ({last.code}: {last.detail}). "
+            "Answer again with one JSON object that follows the instructions exactly.")))
+    assert last is not None
+    raise last

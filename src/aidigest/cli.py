@@ -333,7 +333,7 @@ def run(
     replace: Annotated[
         bool, typer.Option("--replace", help="Overwrite a published report even when this run shows fewer items.")
     ] = False,
-    jobs: Annotated[int, typer.Option("--jobs", min=1, help="Run this many days of --from/--to at once in this process (their LLM calls share [llm] concurrency).")] = 1,
+    jobs: Annotated[int, typer.Option("--jobs", min=1, help="Run this many days of --from/--to at once in this process (their LLM calls share \\[llm] concurrency).")] = 1,
 ) -> None:
     """Collect + categorize + summarize + write the day's News and Papers reports (any past date works).
 

@@ -54,12 +54,20 @@ def _aidigest(args: list[str], env_extra: dict[str, str] | None = None) -> subpr
     return subprocess.run(cmd + args, env=env, capture_output=True, text=True, timeout=600)
 
 
+def _db(work: Path) -> str:
+    """The store the case uses: the one given to produce() (e.g. a PostgreSQL URL), else a SQLite file in `work`."""
+    return _STORE.get("db") or str(work / "store.sqlite3")
+
+
+_STORE: dict[str, str] = {}
+
+
 def _run_day(work: Path, llm: str, env_extra: dict[str, str] | None = None, day: str = DAY,
              replay: Path = REPLAY, config: str = "") -> Path:
     out = work / "reports"
     cfg = work / "aidigest.toml"
     cfg.write_text(config, encoding="utf-8")  # "": the built-in defaults, whatever the user's config folder holds
-    r = _aidigest(["run", "--date", day, "--replay", str(replay), "--db", str(work / "store.sqlite3"),
+    r = _aidigest(["run", "--date", day, "--replay", str(replay), "--db", _db(work),
                    "--out", str(out), "--llm", llm, "--config", str(cfg)], env_extra)
     if r.returncode != 0:
         raise AssertionError(f"aidigest run failed ({r.returncode}):\n{r.stdout[-3000:]}\n{r.stderr[-3000:]}")
@@ -109,7 +117,7 @@ def scale_day(work: Path) -> Path:
                   for it, (cat, conf) in zip(items, preds, strict=True)]
     out = work / "reports"
     day = items[0].published.date() if items[0].published else dt.date(2024, 10, 29)
-    with Store(str(work / "store.sqlite3")) as store:
+    with Store(_db(work)) as store:
         health = RunHealth()
         ctx = DayContext(day=day, language=config.general.language, config=config, taxonomy=taxonomy, store=store)
         for kind in ("news", "paper"):
@@ -119,11 +127,18 @@ def scale_day(work: Path) -> Path:
     return out
 
 
-def produce(case: str, work: Path) -> dict[str, bytes]:
-    """relative path -> bytes of every file the case writes."""
+def produce(case: str, work: Path, db: str | None = None) -> dict[str, bytes]:
+    """relative path -> bytes of every file the case writes (into the store `db`: default a SQLite file in `work`;
+    the same bytes are expected from a PostgreSQL store)."""
     work.mkdir(parents=True, exist_ok=True)
-    out = {"demo_offline": demo_offline, "demo_llm": demo_llm, "scale_day": scale_day,
-           "korean_day": korean_day, "old_system_day": old_system_day}[case](work)
+    _STORE.clear()
+    if db:
+        _STORE["db"] = db
+    try:
+        out = {"demo_offline": demo_offline, "demo_llm": demo_llm, "scale_day": scale_day,
+               "korean_day": korean_day, "old_system_day": old_system_day}[case](work)
+    finally:
+        _STORE.clear()
     return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
 
 

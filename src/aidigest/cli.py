@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import os
-import sqlite3
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -21,6 +20,7 @@ from .cli_help import plain_flags
 from .config import DEFAULT_CONFIG_NAME, Config, ConfigError, default_config_text, env_value, environ, load_config
 from .llm.registry import choices as llm_choices
 from .llm.providers import PROVIDERS  # noqa: F401 - registers the providers the --llm help names
+from .pgstore import is_url, redact
 from .sources import is_enricher
 
 plain_flags()  # `--notify`, not `--notify <bool>`, in the help (aidigest.cli_help)
@@ -81,7 +81,7 @@ ConfigOpt = Annotated[
     Path | None,
     typer.Option("--config", help="Config file (default: ./aidigest.toml if present, else the user config; see `aidigest where`)."),
 ]
-DbOpt = Annotated[Path | None, typer.Option("--db", help="SQLite store path (default: config, else the user data dir; see `aidigest where`).")]
+DbOpt = Annotated[str | None, typer.Option("--db", help="Store: a SQLite file path, or a postgresql://user@host/db URL (default: config, else the user data dir; see `aidigest where`).")]
 ReplayOpt = Annotated[Path | None, typer.Option("--replay", help="Serve responses from a recording directory; no network.")]
 RecordOpt = Annotated[Path | None, typer.Option("--record", help="Save every response into a recording directory.")]
 LlmOpt = Annotated[
@@ -99,7 +99,7 @@ def _parse_day(value: str | None, cfg: Config) -> dt.date:
         raise UserError(f"--date: {e}") from None
 
 
-def _config(path: Path | None, db: Path | None = None, llm: str | None = None, out_dir: Path | None = None, **llm_overrides) -> Config:
+def _config(path: Path | None, db: str | None = None, llm: str | None = None, out_dir: Path | None = None, **llm_overrides) -> Config:
     """The loaded config with the command's flags applied (a new, validated Config: a loaded one is frozen)."""
     import logging
 
@@ -109,6 +109,8 @@ def _config(path: Path | None, db: Path | None = None, llm: str | None = None, o
 
     cfg = load_config(path)
     general = {key: str(value) for key, value in (("db", db), ("out", out_dir)) if value is not None}
+    if db is not None and not is_url(db):  # a path, as Path(...) would give it (a URL stays as written)
+        general["db"] = str(Path(db))
     llm_flags = {"provider": llm} if llm is not None else {}
     for key, value in llm_overrides.items():
         if value is not None:
@@ -120,7 +122,7 @@ def _config(path: Path | None, db: Path | None = None, llm: str | None = None, o
     if general or llm_flags:
         cfg = cfg.updated(general=general, llm=llm_flags)
     logging.getLogger("aidigest.cli").info(
-        "config: %s; store: %s; output: %s", cfg.source_file or "none (defaults)", cfg.general.db, cfg.general.out
+        "config: %s; store: %s; output: %s", cfg.source_file or "none (defaults)", shown_db(cfg.general.db), cfg.general.out
     )
     check_provider(cfg)
     _state["db"] = cfg.general.db
@@ -136,6 +138,11 @@ def _check_replay(replay: Path | None, record: Path | None) -> None:
         raise UserError(f"--replay {replay}: {problem}")
 
 
+def shown_db(db: str) -> str:
+    """The store as messages show it: a PostgreSQL URL without its password."""
+    return redact(db) if is_url(db) else db
+
+
 def _run(fn, *args, **kwargs):
     """Run a command body; user mistakes and bad state become one-line errors, never tracebacks.
 
@@ -144,7 +151,7 @@ def _run(fn, *args, **kwargs):
     4 the reports were written but a delivery target failed (retried on the next run), 130 interrupted (Ctrl-C), 143 terminated (SIGTERM)."""
     from .llm.base import LLMFatal
     from .render.templating import TemplateProblem
-    from .store import StoreBusy, StoreError, StoreFull, explain
+    from .store import DB_ERRORS, StoreBusy, StoreError, StoreFull, explain
 
     signals = Signals()
     try:
@@ -165,10 +172,11 @@ def _run(fn, *args, **kwargs):
     except StoreError as e:
         _error(e)
         raise typer.Exit(2) from None
-    except sqlite3.Error as e:  # during the run: the transaction was rolled back, the reports are whole files
-        message = explain(_state["db"] or "?", e)
+    except DB_ERRORS as e:  # during the run: the transaction was rolled back, the reports are whole files
+        shown = shown_db(_state["db"] or "?")
+        message = explain(shown, e)
         _error(message)
-        raise typer.Exit(3 if message.startswith(f"store {_state['db']} is busy") else 1) from None
+        raise typer.Exit(3 if message.startswith(f"store {shown} is busy") else 1) from None
     except OSError as e:
         where = f"{e.filename}: " if e.filename else ""
         _error(f"{where}{e.strerror or e} (nothing was half-written; fix it and rerun)")
@@ -299,7 +307,7 @@ def collect(
         _warn_failures(res.outcomes)
         real = [o for o in res.outcomes if not is_enricher(o.source)]
         _info(
-            f"{day}: {len(res.items)} items ({res.new_items} new, {res.merged} merged duplicates) in {cfg.general.db}"
+            f"{day}: {len(res.items)} items ({res.new_items} new, {res.merged} merged duplicates) in {shown_db(cfg.general.db)}"
         )
         if real and all(o.status in ("failed", "no_recording") for o in real):
             raise RunFailed("every source failed: " + "; ".join(f"{o.source}: {o.error}" for o in real))
@@ -325,6 +333,7 @@ def run(
     replace: Annotated[
         bool, typer.Option("--replace", help="Overwrite a published report even when this run shows fewer items.")
     ] = False,
+    jobs: Annotated[int, typer.Option("--jobs", min=1, help="Run this many days of --from/--to at once in this process (their LLM calls share \\[llm] concurrency).")] = 1,
 ) -> None:
     """Collect + categorize + summarize + write the day's News and Papers reports (any past date works).
 
@@ -413,7 +422,7 @@ def run(
                 "run %s done: %d items (%s), %d source(s) failed%s; reports in %s; store %s",
                 day, sum(summary.items_by_kind.values()),
                 ", ".join(f"{k} {n}" for k, n in summary.items_by_kind.items()), len(failed_sources),
-                f" ({', '.join(failed_sources)})" if failed_sources else "", target / day.isoformat(), cfg.general.db,
+                f" ({', '.join(failed_sources)})" if failed_sources else "", target / day.isoformat(), shown_db(cfg.general.db),
             )
             if real and all(o.status in ("failed", "no_recording") for o in real):
                 raise RunFailed("every source failed: " + "; ".join(f"{o.source}: {o.error}" for o in real))
@@ -427,21 +436,31 @@ def run(
         failed_days: list[str] = []
         delivery_failures: list[str] = []
         llm_stopped: list[str] = []
-        for day in days:
-            if len(days) > 1:
-                _info(f"[bold]── {day} ──[/]")
-            try:
-                one_day(day)
-            except RunFailed as e:
-                if len(days) == 1:
-                    raise
-                failed_days.append(str(day))
-                _error(f"{day}: {e}")
-                continue
-            if notify:
-                delivery_failures += _notify(cfg, day, target)
-            if llm_stopped:
-                break  # a backfill stops at the first day whose LLM refused the key, as before
+        from .backfill import claimed_days, run_in_jobs, worker_id
+
+        shared = is_url(cfg.general.db) and len(days) > 1  # days claimed from the store (aidigest.backfill)
+
+        def worker(todo) -> None:
+            for day in todo:
+                if len(days) > 1:
+                    _info(f"[bold]── {day} ──[/]" + (f" claimed by worker {worker_id()}" if shared else ""))
+                try:
+                    one_day(day)
+                except RunFailed as e:
+                    if len(days) == 1:
+                        raise
+                    failed_days.append(str(day))
+                    _error(f"{day}: {e}")
+                    continue
+                if notify:
+                    delivery_failures.extend(_notify(cfg, day, target))
+                if llm_stopped:
+                    break  # a backfill stops at the first day whose LLM refused the key, as before
+
+        if jobs > 1 and len(days) > 1:
+            run_in_jobs(worker, cfg.general.db, days, jobs)
+        else:
+            worker(claimed_days(cfg.general.db, days))
         if failed_days:
             raise RunFailed(f"{len(failed_days)} of {len(days)} day(s) failed: {', '.join(failed_days)} (the others were done)")
         if llm_stopped:
@@ -660,7 +679,7 @@ def where(config: ConfigOpt = None, db: DbOpt = None) -> None:
         d = paths.dirs(environ())
         rows = [
             ("config file", cfg.source_file or f"none (defaults; would read {d.config_file} if it existed)"),
-            ("store", cfg.general.db),
+            ("store", shown_db(cfg.general.db)),
             ("output", cfg.general.out),
             ("user config dir", f"{d.config_dir} ({d.origin})"),
             ("user data dir", f"{d.data_dir} ({d.origin})"),
@@ -703,7 +722,7 @@ def site(
 
         cfg = _config(config, db)
         opts = SiteOptions(
-            reports=Path(reports or cfg.general.out), out=Path(out_dir or cfg.site.out), db=Path(cfg.general.db),
+            reports=Path(reports or cfg.general.out), out=Path(out_dir or cfg.site.out), db=cfg.general.db if is_url(cfg.general.db) else Path(cfg.general.db),
             base_url=cfg.site.base_url if base_url is None else base_url, templates=Path(cfg.site.templates) if cfg.site.templates else None,
             language=cfg.general.language, title=cfg.site.title, feed_days=cfg.site.feed_days,
             taxonomy=load_taxonomy(cfg.digest.taxonomy or None),
@@ -756,7 +775,7 @@ def sources(db: DbOpt = None, config: ConfigOpt = None) -> None:
 
         cfg = _config(config, db)
         last = {}
-        if Path(cfg.general.db).exists():
+        if is_url(cfg.general.db) or Path(cfg.general.db).exists():
             with Store(cfg.general.db, read_only=True) as store:  # only reads: a read-only store can be inspected
                 last = store.last_outcomes()
         t = Table(title="Configured sources")
@@ -933,7 +952,7 @@ def cache_stats_cmd(db: DbOpt = None, config: ConfigOpt = None) -> None:
 
         cfg = _config(config, db)
         # only reads: a read-only store can be inspected; no store yet = an empty cache (nothing is created)
-        with Store(cfg.general.db, read_only=True) if Path(cfg.general.db).exists() else Store() as store:
+        with Store(cfg.general.db, read_only=True) if is_url(cfg.general.db) or Path(cfg.general.db).exists() else Store() as store:
             stats = cache_stats(store)
         out.print_json(stats.model_dump_json())
 
@@ -1044,6 +1063,32 @@ def profile_list(db: DbOpt = None, config: ConfigOpt = None) -> None:
                           f"{' + ' + p.liked_file if p.liked_file else ''}, keywords +{len(p.include_keywords)}/-{len(p.exclude_keywords)},"
                           f" authors {len(p.authors)}, targets {len(p.targets)}; reports {profile_out_dir(Path(cfg.general.out), name)},"
                           f" site {cfg.site.out}/{site_path(name, p)}", highlight=False, markup=False, soft_wrap=True)
+
+    _run(body)
+
+
+store_app = typer.Typer(help="The store: a SQLite file or a PostgreSQL database.", no_args_is_help=True)
+app.add_typer(store_app, name="store")
+
+
+@store_app.command("copy")
+def store_copy_cmd(
+    src: Annotated[str, typer.Argument(help="The store to copy: a SQLite file or a postgresql:// URL.")],
+    dst: Annotated[str, typer.Argument(help="The new store (empty): a SQLite file or a postgresql:// URL.")],
+) -> None:
+    """Copy every owner's tables from SRC to an empty DST (SQLite -> PostgreSQL and back), in one transaction."""
+
+    def body():
+        from .storecopy import copy_store
+
+        if not is_url(src) and not Path(src).is_file():
+            raise UserError(f"store copy: {src} does not exist")
+        _state["db"] = dst
+        copied = copy_store(src if is_url(src) else str(Path(src)), dst if is_url(dst) else str(Path(dst)))
+        for table, n in copied.items():
+            out.print(f"{table}: {n} rows", highlight=False, markup=False)
+        out.print(f"copied {sum(copied.values())} rows in {len(copied)} tables from {shown_db(src)} to "
+                  f"{shown_db(dst)}", highlight=False, markup=False)
 
     _run(body)
 

@@ -242,7 +242,9 @@ def load_config(path: str | Path | None = None, env: dict[str, str] | None = Non
         general = data.get("general")
         if isinstance(general, dict):
             for key in ("db", "out"):
-                if isinstance(general.get(key), str) and general[key]:
+                if isinstance(general.get(key), str) and general[key] and not general[key].startswith(
+                    ("postgresql://", "postgres://")  # a PostgreSQL store's URL is not a path
+                ):
                     general[key] = str(paths.resolve(general[key], p, Path()))
         for prof in (data.get("profiles") or {}).values() if isinstance(data.get("profiles"), dict) else ():
             if isinstance(prof, dict) and isinstance(prof.get("liked_file"), str) and prof["liked_file"]:

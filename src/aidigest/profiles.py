@@ -89,7 +89,7 @@ def add_liked(store: Store, profile: str, arxiv_id: str) -> bool:
     store.ensure(MIGRATIONS)
     aid = normalize_id(arxiv_id)
     with store.write() as db:
-        cur = db.execute("INSERT OR IGNORE INTO profile_liked (profile, arxiv_id, added_at) VALUES (?,?,?)",
+        cur = db.execute("INSERT INTO profile_liked (profile, arxiv_id, added_at) VALUES (?,?,?) ON CONFLICT DO NOTHING",
                          (profile, aid, time.time()))
         return cur.rowcount > 0
 
@@ -118,8 +118,9 @@ def mark_reported(store: Store, profile: str, day: dt.date, rows: Iterable[tuple
     with store.write() as db:
         for kind in {r[1] for r in rows}:
             db.execute("DELETE FROM profile_reported WHERE profile = ? AND day = ? AND kind = ?", (profile, d, kind))
-        db.executemany("INSERT OR REPLACE INTO profile_reported (profile, day, key, kind, category, score) VALUES (?,?,?,?,?,?)",
-                       [(profile, d, k, kind, c, s) for k, kind, c, s in rows])
+        db.executemany("INSERT INTO profile_reported (profile, day, key, kind, category, score) VALUES (?,?,?,?,?,?)"
+                       " ON CONFLICT (profile, day, key) DO UPDATE SET kind=excluded.kind, category=excluded.category,"
+                       " score=excluded.score", [(profile, d, k, kind, c, s) for k, kind, c, s in rows])
 
 
 def reported_before(store: Store, profile: str, day: dt.date, window_days: int) -> dict[str, tuple[str, float]]:

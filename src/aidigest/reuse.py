@@ -155,7 +155,9 @@ def embed_cached(
             store.ensure(MIGRATIONS)
             with store.write() as db:
                 db.executemany(
-                    "INSERT OR REPLACE INTO embeddings (encoder, text_hash, vector, created_at) VALUES (?,?,?,?)", rows
+                    "INSERT INTO embeddings (encoder, text_hash, vector, created_at) VALUES (?,?,?,?)"
+                    " ON CONFLICT (encoder, text_hash) DO UPDATE SET vector=excluded.vector, created_at=excluded.created_at",
+                    rows,
                 )
     for i, h in enumerate(hashes):
         out[i] = known[h]
@@ -252,8 +254,9 @@ def predict_offline_cached(
             rows.append((fp, h, cat, float(conf), now))
         with store.write() as db:
             db.executemany(
-                "INSERT OR REPLACE INTO offline_labels (model, text_hash, category, confidence, created_at)"
-                " VALUES (?,?,?,?,?)", rows,
+                "INSERT INTO offline_labels (model, text_hash, category, confidence, created_at) VALUES (?,?,?,?,?)"
+                " ON CONFLICT (model, text_hash) DO UPDATE SET category=excluded.category,"
+                " confidence=excluded.confidence, created_at=excluded.created_at", rows,
             )
     if stats is not None:
         stats.label_misses += len(todo)
@@ -296,8 +299,9 @@ async def predict_offline_cached_async(
             rows.append((fp, h, cat, float(conf), now))
         with store.write() as db:
             db.executemany(
-                "INSERT OR REPLACE INTO offline_labels (model, text_hash, category, confidence, created_at)"
-                " VALUES (?,?,?,?,?)", rows,
+                "INSERT INTO offline_labels (model, text_hash, category, confidence, created_at) VALUES (?,?,?,?,?)"
+                " ON CONFLICT (model, text_hash) DO UPDATE SET category=excluded.category,"
+                " confidence=excluded.confidence, created_at=excluded.created_at", rows,
             )
     return [known[h] for h in hashes]
 
@@ -320,7 +324,9 @@ class SnippetCache:
     def put(self, url: str, max_chars: int, snippet: str, day: str) -> None:
         with self.store.write() as db:
             db.execute(
-                "INSERT OR REPLACE INTO snippets (url, max_chars, snippet, fetched_day, fetched_at) VALUES (?,?,?,?,?)",
+                "INSERT INTO snippets (url, max_chars, snippet, fetched_day, fetched_at) VALUES (?,?,?,?,?)"
+                " ON CONFLICT (url, max_chars) DO UPDATE SET snippet=excluded.snippet,"
+                " fetched_day=excluded.fetched_day, fetched_at=excluded.fetched_at",
                 (url, max_chars, snippet, day, time.time()),
             )
 
@@ -378,6 +384,7 @@ class SummaryCache:
 
         with self.store.write() as db:
             db.execute(
-                "INSERT OR REPLACE INTO offline_summaries (cache_key, draft, created_at) VALUES (?,?,?)",
+                "INSERT INTO offline_summaries (cache_key, draft, created_at) VALUES (?,?,?)"
+                " ON CONFLICT (cache_key) DO UPDATE SET draft=excluded.draft, created_at=excluded.created_at",
                 (key, json.dumps(draft, ensure_ascii=False), time.time()),
             )

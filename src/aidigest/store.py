@@ -1,5 +1,8 @@
 """SQLite store: items, per-day membership, runs and per-source outcomes, reported items, HTTP validators.
 
+(Or a PostgreSQL store, chosen by a `postgresql://` URL: the same tables and guarantees, the dialect's differences
+in aidigest.pgstore; writers take turns by a transaction advisory lock, a day is held by a session one.)
+
 One real sqlite3 connection. The store owns those tables; other modules own theirs (the LLM cache and call log,
 the reuse caches, deliveries) and declare them in their own named migration set (aidigest.migrations), applied
 when the store opens or on the owner's first use (`ensure`); they read with `query`/`query_one` and write inside
@@ -27,12 +30,13 @@ import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote
 
 from .config import env_value
 from .migrations import SETS, Migrations
 from .models import Item, SourceOutcome
+from .pgstore import DAY_LOCK, WRITE_LOCK, PgBusy, PgConnection, PgError, is_url, redact
 from .pids import pid_alive
 
 SCHEMA_VERSION = 6  # PRAGMA user_version of a store kept by named migration sets (1-5: the single list before them)
@@ -102,6 +106,7 @@ MIGRATIONS.add("002_run_pid_reported_at", """
     ALTER TABLE reported ADD COLUMN reported_at REAL;
 """, legacy=3)
 
+DB_ERRORS = (sqlite3.Error, PgError)  # what a statement on either backend raises
 BUSY_TIMEOUT_S = 30.0  # how long a write waits for another process's write to finish (env AIDIGEST_BUSY_TIMEOUT_S)
 
 
@@ -127,7 +132,7 @@ def store_error(path: str | Path, e: BaseException) -> StoreError:
         return e
     low = str(e).lower()
     full = "full" in low or getattr(e, "errno", None) == errno.ENOSPC
-    busy = isinstance(e, sqlite3.OperationalError) and ("locked" in low or "busy" in low)
+    busy = isinstance(e, PgBusy) or isinstance(e, sqlite3.OperationalError) and ("locked" in low or "busy" in low)
     return (StoreFull if full else StoreBusy if busy else StoreError)(explain(path, e))
 
 
@@ -159,6 +164,8 @@ def _fmt_time(ts: float | None) -> str:
 
 def running_runs(path: str | Path, day: dt.date | None = None) -> list[dict]:
     """Unfinished runs in the store at `path` whose process is alive (read-only; [] when unreadable)."""
+    if is_url(path):
+        return _pg_running_runs(str(path), day)
     try:
         conn = sqlite3.connect(f"file:{Path(path).resolve()}?mode=ro", uri=True, timeout=2)
     except sqlite3.Error:
@@ -181,9 +188,40 @@ def running_runs(path: str | Path, day: dt.date | None = None) -> list[dict]:
     return [r for r in rows if pid_alive(r["pid"])]
 
 
+def _pg_running_runs(url: str, day: dt.date | None) -> list[dict]:
+    """running_runs of a PostgreSQL store: the process may be on another machine, so every unfinished run whose
+    day is held (its advisory lock) is named."""
+    try:
+        conn = PgConnection(url, 2)
+    except PgError:
+        return []
+    try:
+        sql = ("SELECT id, day, command, pid, started_at FROM runs WHERE finished_at IS NULL AND EXISTS (SELECT 1"
+               " FROM pg_locks l WHERE l.locktype = 'advisory' AND l.granted AND l.classid = ? AND l.objid ="
+               " (CAST(runs.day AS date) - DATE '0001-01-01' + 1))")
+        args: list = [DAY_LOCK]
+        if day is not None:
+            sql += " AND day = ?"
+            args.append(day.isoformat())
+        return [dict(r) for r in conn.execute(sql + " ORDER BY id DESC", args)]
+    except PgError:
+        return []
+    finally:
+        conn.close()
+
+
 def finish_times(path: str | Path) -> dict[str, float]:
     """day -> when its latest successful run finished (epoch seconds), read from the store at `path` without
-    writing to it (raises sqlite3.Error when it cannot be read)."""
+    writing to it (raises sqlite3.Error, or PgError for a PostgreSQL store, when it cannot be read)."""
+    if is_url(path):
+        pg = PgConnection(str(path), 2)
+        try:
+            rows = pg.execute(
+                "SELECT day, MAX(finished_at) FROM runs WHERE status = 'ok' AND finished_at IS NOT NULL GROUP BY day"
+            ).fetchall()
+        finally:
+            pg.close()
+        return {str(d): float(t) for d, t in rows if t is not None}
     conn = sqlite3.connect("file:" + quote(str(Path(path).resolve())) + "?mode=ro", uri=True)
     try:
         rows = conn.execute(
@@ -224,6 +262,11 @@ def explain(path: str | Path, e: BaseException) -> str:
     low = msg.lower()
     if isinstance(e, StoreError):
         return msg
+    if isinstance(e, PgBusy):
+        return (f"store {path} is busy: held by {describe_holders(running_runs(path))} for over "
+                f"{env_busy_timeout():g} s; rerun when it has finished (AIDIGEST_BUSY_TIMEOUT_S sets the wait)")
+    if isinstance(e, PgError):
+        return f"store {path}: {msg}"
     if "not a database" in low or "malformed" in low:
         return (f"store {path} is damaged or not an aidigest store ({msg}); move it aside "
                 f"(mv {path} {path}.broken) and rerun to start a new one, or restore a backup")
@@ -251,6 +294,30 @@ class Store:
         self._lock_fd: int | None = None
         self._depth = 0  # nesting of write(): the outermost one owns the transaction
         self._ensured: set[str] = set()  # migration sets known to be applied to this store
+        self.pg: PgConnection | None = None  # a PostgreSQL store (aidigest.pgstore), chosen by its URL
+        self._pg_day: int | None = None  # the day (ordinal) this process holds on a PostgreSQL store
+        if is_url(self.path):
+            self.url = self.path
+            self.path = redact(self.url)  # what messages name: never the password
+            try:
+                self.pg = PgConnection(self.url, busy_timeout_s)
+                # what callers use of sqlite3.Connection (execute, executemany, rows by name) PgConnection has
+                self.conn = cast(sqlite3.Connection, self.pg)
+                self._refuse_newer(self.schema_version)
+                every = [MIGRATIONS, *(m for m in SETS.values() if m is not MIGRATIONS)]
+                if read_only:  # only reads (`sources`, `cache stats`): nothing created or migrated
+                    if self._missing(every):
+                        raise StoreError(f"store {self.path} was made by an older aidigest (or is empty) and is "
+                                         "opened read-only: run any writing command (e.g. `aidigest run`) on it once")
+                    self._ensured.update(m.name for m in every)
+                else:
+                    self.migrate()
+            except (PgError, StoreError) as e:
+                if self.pg is not None:
+                    self.pg.close()
+                raise store_error(self.path, e) from None
+            return
+        self.url = self.path
         memory = self.path == ":memory:"
         try:
             if not memory:
@@ -325,6 +392,26 @@ class Store:
         self.release_day()
         self.conn.close()
 
+    def _begin(self) -> None:
+        if self.pg is not None:  # writers take turns, as BEGIN IMMEDIATE makes them on SQLite
+            self.pg.execute("BEGIN")
+            try:
+                self.pg.execute("SELECT pg_advisory_xact_lock(?, ?)", WRITE_LOCK)
+            except BaseException:  # not granted within the busy timeout: the connection stays usable
+                with contextlib.suppress(PgError):
+                    self.pg.execute("ROLLBACK")
+                raise
+        else:
+            self.conn.execute("BEGIN IMMEDIATE")
+
+    def _end(self, commit: bool) -> None:
+        if self.pg is not None:
+            self.pg.execute("COMMIT" if commit else "ROLLBACK")
+        elif commit:
+            self.conn.commit()
+        else:
+            self.conn.rollback()
+
     @contextlib.contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
         """One write transaction that takes the write lock first (BEGIN IMMEDIATE): waits up to the busy
@@ -345,16 +432,16 @@ class Store:
                 self._depth -= 1
             self.conn.execute(f"RELEASE {savepoint}")
             return
-        self.conn.execute("BEGIN IMMEDIATE")
+        self._begin()
         self._depth = 1
         try:
             yield self.conn
         except BaseException:
-            self.conn.rollback()
+            self._end(commit=False)
             raise
         finally:
             self._depth = 0
-        self.conn.commit()
+        self._end(commit=True)
 
     def query(self, sql: str, params: Sequence | dict = ()) -> list[sqlite3.Row]:
         """Every row of one read statement (rows by column name or position)."""
@@ -371,7 +458,18 @@ class Store:
     # ---- one run per day --------------------------------------------------------------------
     def day_lock(self, day: dt.date, command: str) -> None:
         """Hold `day` for this process until `release_day`/`close` (a kernel lock on one byte of `<db>.lock`, so a
-        killed process releases it). Raises StoreBusy naming the run that holds the day."""
+        killed process releases it; on PostgreSQL a session advisory lock, released by the server when the process
+        dies). Raises StoreBusy naming the run that holds the day."""
+        if self.pg is not None:
+            if self._pg_day is None:
+                if not self.scalar("SELECT pg_try_advisory_lock(?, ?)", (DAY_LOCK, day.toordinal())):
+                    raise StoreBusy(
+                        f"refused: {day} is being processed in store {self.path} by "
+                        f"{describe_holders(running_runs(self.url, day))}; `{command}` not started (rerun when it "
+                        "has finished)"
+                    )
+                self._pg_day = day.toordinal()
+            return
         if self.path == ":memory:" or self._lock_fd is not None:
             return
         import fcntl
@@ -392,6 +490,10 @@ class Store:
         self._lock_fd = fd
 
     def release_day(self) -> None:
+        if self.pg is not None and self._pg_day is not None:
+            with contextlib.suppress(PgError):  # a lost connection has released it already
+                self.pg.execute("SELECT pg_advisory_unlock(?, ?)", (DAY_LOCK, self._pg_day))
+            self._pg_day = None
         if self._lock_fd is not None:
             os.close(self._lock_fd)  # closing the file releases its locks
             self._lock_fd = None
@@ -418,11 +520,16 @@ class Store:
             version = self.schema_version
             self._refuse_newer(version)
             if version < SCHEMA_VERSION:  # fresh (0), or made by the single list (1-5): bridged
-                db.execute("CREATE TABLE _migrations (set_name TEXT NOT NULL, name TEXT NOT NULL, applied_at REAL"
-                           " NOT NULL, PRIMARY KEY (set_name, name))")
+                create = ("CREATE TABLE _migrations (set_name TEXT NOT NULL, name TEXT NOT NULL, applied_at REAL"
+                          " NOT NULL, PRIMARY KEY (set_name, name))")
+                if self.pg is not None:
+                    self.pg.execute_ddl(create)
+                else:
+                    db.execute(create)
                 if version:
-                    db.execute("INSERT INTO _migrations VALUES (?, ?, ?)", (LEGACY_SET, str(version), now))
-                db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+                    db.execute("INSERT INTO _migrations (set_name, name, applied_at) VALUES (?, ?, ?)",
+                               (LEGACY_SET, str(version), now))
+                self._set_schema_version(SCHEMA_VERSION)
             done = self._applied()
             legacy = max((int(n) for s, n in done if s == LEGACY_SET), default=0)
             self._refuse_unknown(sets, done)
@@ -433,8 +540,12 @@ class Store:
                         continue
                     if step.legacy is None or step.legacy > legacy:
                         for statement in _statements(step.sql):
-                            db.execute(statement)
-                    db.execute("INSERT INTO _migrations VALUES (?, ?, ?)", (m.name, step.name, now))
+                            if self.pg is not None:
+                                self.pg.execute_ddl(statement)
+                            else:
+                                db.execute(statement)
+                    db.execute("INSERT INTO _migrations (set_name, name, applied_at) VALUES (?, ?, ?)",
+                               (m.name, step.name, now))
         self._ensured.update(m.name for m in sets)
 
     def ensure(self, migrations: Migrations) -> None:
@@ -462,7 +573,22 @@ class Store:
 
     @property
     def schema_version(self) -> int:
+        if self.pg is not None:  # PostgreSQL has no user_version: a one-row table holds it
+            # pg_tables, not to_regclass: a plain read sees a table another process just committed
+            if not self.pg.execute("SELECT COUNT(*) FROM pg_tables WHERE schemaname = current_schema()"
+                                   " AND tablename = '_schema_version'").fetchone()[0]:
+                return 0
+            row = self.pg.execute("SELECT version FROM _schema_version").fetchone()
+            return int(row[0]) if row else 0
         return self.conn.execute("PRAGMA user_version").fetchone()[0]
+
+    def _set_schema_version(self, version: int) -> None:
+        if self.pg is not None:
+            self.pg.execute("CREATE TABLE IF NOT EXISTS _schema_version (version BIGINT NOT NULL)")
+            self.pg.execute("DELETE FROM _schema_version")
+            self.pg.execute("INSERT INTO _schema_version (version) VALUES (?)", (version,))
+        else:
+            self.conn.execute(f"PRAGMA user_version = {version}")
 
     def count(self, table: str) -> int:
         if table not in {"items", "item_days", "runs", "source_outcomes", "reported"}:
@@ -490,11 +616,12 @@ class Store:
                     new += 1
                 else:
                     db.execute(
-                        "UPDATE items SET kind=?, title=?, url=?, arxiv_id=?, data=?, first_day=min(first_day, ?),"
-                        " last_day=max(last_day, ?), updated_at=? WHERE key=?",
-                        (it.kind, it.title, it.url, it.arxiv_id, data, d, d, now, it.key),
+                        "UPDATE items SET kind=?, title=?, url=?, arxiv_id=?, data=?,"
+                        " first_day=CASE WHEN first_day < ? THEN first_day ELSE ? END,"
+                        " last_day=CASE WHEN last_day > ? THEN last_day ELSE ? END, updated_at=? WHERE key=?",
+                        (it.kind, it.title, it.url, it.arxiv_id, data, d, d, d, d, now, it.key),
                     )
-                db.execute("INSERT OR IGNORE INTO item_days (day, key) VALUES (?, ?)", (d, it.key))
+                db.execute("INSERT INTO item_days (day, key) VALUES (?, ?) ON CONFLICT DO NOTHING", (d, it.key))
         return new
 
     def stored_items(self, keys: Iterable[str], arxiv_ids: Iterable[str] = ()) -> dict[str, Item]:
@@ -525,12 +652,11 @@ class Store:
     # ---- runs ---------------------------------------------------------------------------
     def start_run(self, day: dt.date, command: str) -> int:
         with self.write():
-            cur = self.conn.execute(
-                "INSERT INTO runs (day, command, started_at, pid) VALUES (?, ?, ?, ?)",
+            row = self.conn.execute(
+                "INSERT INTO runs (day, command, started_at, pid) VALUES (?, ?, ?, ?) RETURNING id",
                 (day.isoformat(), command, time.time(), os.getpid()),
-            )
-        assert cur.lastrowid is not None  # set by every INSERT
-        return cur.lastrowid
+            ).fetchone()
+        return int(row[0])
 
     def finish_run(self, run_id: int, status: str, summary: dict | None = None) -> None:
         with self.write():
@@ -540,9 +666,10 @@ class Store:
             )
 
     def record_outcome(self, run_id: int, o: SourceOutcome) -> None:
-        with self.write():
+        with self.write():  # replaced as SQLite's REPLACE does: a row recorded again comes last (by rowid)
+            self.conn.execute("DELETE FROM source_outcomes WHERE run_id = ? AND source = ?", (run_id, o.source))
             self.conn.execute(
-                "INSERT OR REPLACE INTO source_outcomes (run_id, source, kind, status, items, error, duration_s, notes)"
+                "INSERT INTO source_outcomes (run_id, source, kind, status, items, error, duration_s, notes)"
                 " VALUES (?,?,?,?,?,?,?,?)",
                 (run_id, o.source, o.kind, o.status, o.items, o.error, o.duration_s, json.dumps(o.notes)),
             )
@@ -598,7 +725,9 @@ class Store:
                     first[r["key"]] = r["reported_at"] or 0.0
                 self.conn.execute("DELETE FROM reported WHERE day = ? AND kind = ?", (d, kind))
             self.conn.executemany(
-                "INSERT OR REPLACE INTO reported (day, key, kind, category, score, reported_at) VALUES (?,?,?,?,?,?)",
+                "INSERT INTO reported (day, key, kind, category, score, reported_at) VALUES (?,?,?,?,?,?)"
+                " ON CONFLICT (day, key) DO UPDATE SET kind=excluded.kind, category=excluded.category,"
+                " score=excluded.score, reported_at=excluded.reported_at",
                 [(d, k, kind, c, s, first.get(k, now)) for k, kind, c, s in rows],
             )
 
@@ -624,7 +753,7 @@ class Store:
         """Keys reported on two or more earlier days within the window: stories that already came back once."""
         start = (day - dt.timedelta(days=window_days)).isoformat()
         rows = self.conn.execute(
-            f"SELECT key FROM ({self._EARLIER}) GROUP BY key HAVING COUNT(DISTINCT day) >= 2",
+            f"SELECT key FROM ({self._EARLIER}) AS earlier GROUP BY key HAVING COUNT(DISTINCT day) >= 2",
             (start, day.isoformat(), day.isoformat()),
         )
         return frozenset(r[0] for r in rows)
@@ -639,7 +768,9 @@ class Store:
             return
         with self.write():
             self.conn.execute(
-                "INSERT OR REPLACE INTO http_validators (url, etag, last_modified, body, updated_at) VALUES (?,?,?,?,?)",
+                "INSERT INTO http_validators (url, etag, last_modified, body, updated_at) VALUES (?,?,?,?,?)"
+                " ON CONFLICT (url) DO UPDATE SET etag=excluded.etag, last_modified=excluded.last_modified,"
+                " body=excluded.body, updated_at=excluded.updated_at",
                 (url, etag, last_modified, body, time.time()),
             )
 

@@ -1,4 +1,5 @@
-"""The SQLite store (real file, real connection) and configuration loading."""
+"""The store (a real SQLite file, and a real PostgreSQL server: `store_db` runs a test on both) and configuration
+loading."""
 
 from __future__ import annotations
 
@@ -43,8 +44,8 @@ def test_schema_created_and_migrated_on_open(tmp_path):
         assert s.schema_version == SCHEMA_VERSION
 
 
-def test_upsert_is_idempotent_and_merges_signals(tmp_path):
-    with Store(tmp_path / "s.db") as s:
+def test_upsert_is_idempotent_and_merges_signals(store_db):
+    with Store(store_db) as s:
         items = [news("https://example.com/a?utm_source=hn", 10), paper("2607.23193", "hf_papers", upvotes=5)]
         assert store_items(s, DAY, items) == 2
         before = (s.count("items"), s.count("item_days"))
@@ -58,18 +59,18 @@ def test_upsert_is_idempotent_and_merges_signals(tmp_path):
         assert p.sources == ["hf_papers", "arxiv"] and p.hf_upvotes == 5
 
 
-def test_same_item_on_two_days(tmp_path):
-    with Store(tmp_path / "s.db") as s:
+def test_same_item_on_two_days(store_db):
+    with Store(store_db) as s:
         store_items(s, DAY, [news("https://example.com/a", 10)])
         store_items(s, DAY + dt.timedelta(days=1), [news("https://example.com/a", 50)])
         assert s.count("items") == 1 and s.count("item_days") == 2
         assert len(s.items_for_day(DAY + dt.timedelta(days=1))) == 1
 
 
-def test_upsert_stores_what_it_is_given(tmp_path):
+def test_upsert_stores_what_it_is_given(store_db):
     """The store does not merge: a second upsert of a key replaces the stored item (keeping its first day);
     folding sightings together is collect/dedupe's work (`store_items`)."""
-    with Store(tmp_path / "s.db") as s:
+    with Store(store_db) as s:
         assert s.upsert_items(DAY, [paper("2607.23193", "hf_papers", upvotes=5)]) == 1
         assert s.upsert_items(DAY + dt.timedelta(days=1), [paper("2607.23193", "arxiv", title="Real title")]) == 0
         (p,) = s.items_for_day(DAY)
@@ -81,9 +82,9 @@ def test_upsert_stores_what_it_is_given(tmp_path):
         assert s.stored_items(["nothing"], ["0000.00000"]) == {}
 
 
-def test_store_items_folds_into_the_stored_item_by_arxiv_id(tmp_path):
+def test_store_items_folds_into_the_stored_item_by_arxiv_id(store_db):
     """An HN link to the arXiv abstract of a paper stored under another key joins the stored paper on a later day."""
-    with Store(tmp_path / "s.db") as s:
+    with Store(store_db) as s:
         hf = paper("2607.23193", "hf_papers", upvotes=5)
         hf = hf.model_copy(update={"key": "hf:2607.23193"})
         assert store_items(s, DAY, [hf]) == 1
@@ -94,8 +95,8 @@ def test_store_items_folds_into_the_stored_item_by_arxiv_id(tmp_path):
         assert p.key == "hf:2607.23193" and p.sources == ["hf_papers", "arxiv"] and p.hf_upvotes == 5
 
 
-def test_runs_outcomes_and_reported_window(tmp_path):
-    with Store(tmp_path / "s.db") as s:
+def test_runs_outcomes_and_reported_window(store_db):
+    with Store(store_db) as s:
         rid = s.start_run(DAY, "collect")
         s.record_outcome(rid, SourceOutcome(source="arxiv", kind="paper", status="failed", error="HTTP 503"))
         s.record_outcome(rid, SourceOutcome(source="hackernews", kind="news", status="ok", items=12))

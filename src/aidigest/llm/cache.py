@@ -145,8 +145,11 @@ def cache_put(store: Store, key: str, provider: str, model: str, resp: CachedRes
     store.ensure(MIGRATIONS)
     with store.write() as db:
         db.execute(
-            "INSERT OR REPLACE INTO llm_cache (cache_key, provider, model, response, tokens_in, tokens_out, cost_usd,"
-            " created_at, mode, hits) VALUES (?,?,?,?,?,?,?,?,?,0)",
+            "INSERT INTO llm_cache (cache_key, provider, model, response, tokens_in, tokens_out, cost_usd,"
+            " created_at, mode, hits) VALUES (?,?,?,?,?,?,?,?,?,0) ON CONFLICT (cache_key) DO UPDATE SET"
+            " provider=excluded.provider, model=excluded.model, response=excluded.response,"
+            " tokens_in=excluded.tokens_in, tokens_out=excluded.tokens_out, cost_usd=excluded.cost_usd,"
+            " created_at=excluded.created_at, mode=excluded.mode, hits=0, last_hit_at=NULL",
             (key, provider, model, body, resp.tokens_in, resp.tokens_out, resp.cost_usd, time.time(), resp.mode),
         )
 
@@ -193,7 +196,8 @@ def set_mode(store: Store, provider: str, base_url: str, model: str, mode: str) 
     store.ensure(MIGRATIONS)
     with store.write() as db:
         db.execute(
-            "INSERT OR REPLACE INTO llm_modes (provider, base_url, model, mode, updated_at) VALUES (?,?,?,?,?)",
+            "INSERT INTO llm_modes (provider, base_url, model, mode, updated_at) VALUES (?,?,?,?,?)"
+            " ON CONFLICT (provider, base_url, model) DO UPDATE SET mode=excluded.mode, updated_at=excluded.updated_at",
             (provider, base_url, model, mode, time.time()),
         )
 

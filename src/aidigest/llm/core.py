@@ -53,6 +53,7 @@ from .base import BudgetExceeded, LLMError, LLMFatal, LLMResult, LLMUnavailable,
 from .pricing import cost_usd, find_price
 from .prompts import feedback_message, text_feedback_message
 from .schema import json_schema_for, parse_json_text, schema_name, validation_message
+from .slots import SharedSlots, shared_slots
 
 _schema_cache: dict[type, dict] = {}
 
@@ -167,7 +168,7 @@ class _Acc:
 class _LoopState:
     loop: asyncio.AbstractEventLoop
     client: Any  # None until made (warm_up makes it in a thread)
-    sem: asyncio.Semaphore
+    sem: asyncio.Semaphore | SharedSlots  # SharedSlots: the calls of several loops share the endpoint (run --jobs)
     discovery: asyncio.Lock
     warming: asyncio.Event | None = None  # set once warm_up's mode probe is over
     probe_rejected: bool = False  # warm_up's probe saw a mode rejected: it is walking down the ladder
@@ -244,7 +245,8 @@ class BaseLLM:
     def _loop_state(self, make_client: bool = True) -> _LoopState:
         loop = asyncio.get_running_loop()
         if self._state is None or self._state.loop is not loop:
-            self._state = _LoopState(loop, None, asyncio.Semaphore(self.concurrency), asyncio.Lock())
+            sem = shared_slots(self.name, self.base_url, self.concurrency) or asyncio.Semaphore(self.concurrency)
+            self._state = _LoopState(loop, None, sem, asyncio.Lock())
         if make_client and self._state.client is None:
             self._state.client = self._make_client()
         return self._state

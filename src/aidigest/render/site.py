@@ -58,6 +58,7 @@ from typing import TypedDict
 
 from pydantic import ValidationError
 
+from ..pgstore import PgError, is_url, redact
 from ..report import Digest
 from ..weekreport import WEEK_RE, WeeklyDigest
 from ..store import finish_times
@@ -275,15 +276,15 @@ def parse_export(data: bytes, path: Path) -> tuple[Digest, dict]:
         raise ValueError(f"{path}: not a digest export ({'.'.join(map(str, err['loc']))}: {err['msg']})") from None
 
 
-def run_times(db: Path | None) -> dict[str, float]:
+def run_times(db: Path | str | None) -> dict[str, float]:
     """day -> when its latest successful run finished (epoch seconds), read from the store without writing
-    to it; {} when there is no store."""
-    if db is None or not Path(db).is_file():
+    to it; {} when there is no store. `db`: a SQLite file, or a PostgreSQL store's URL."""
+    if db is None or not (is_url(db) or Path(db).is_file()):
         return {}
     try:
         return finish_times(db)
-    except sqlite3.Error as e:
-        raise SiteError(f"--db {db}: cannot read the store ({e})") from None
+    except (sqlite3.Error, PgError) as e:
+        raise SiteError(f"--db {redact(str(db)) if is_url(db) else db}: cannot read the store ({e})") from None
 
 
 def scan_exports(
@@ -368,7 +369,7 @@ def scan_exports(
 class SiteOptions:
     reports: Path
     out: Path
-    db: Path | None = None
+    db: Path | str | None = None  # str: a PostgreSQL store's URL
     base_url: str = ""
     templates: Path | None = None
     language: str = "ko"

@@ -212,6 +212,40 @@ def model_fingerprint(model: Any) -> str:
     return fp
 
 
+def _stored_labels(model: Any, store: Store, texts: list[str], cats: list[list[str]]):
+    """(model fingerprint, key per text, the stored labels by key, {key: first index} of the texts to predict).
+    The arXiv categories are evidence too: they are part of the key (items without any keep the text's hash)."""
+    fp = model_fingerprint(model)
+    hashes = [text_hash(t + ("\x1f" + ",".join(c) if c else "")) for t, c in zip(texts, cats, strict=True)]
+    known: dict[str, tuple[str, float]] = {}
+    for h, cat, conf in _select_many(
+        store, "SELECT text_hash, category, confidence FROM offline_labels WHERE model = ? AND text_hash IN ({marks})",
+        fp, list(dict.fromkeys(hashes)),
+    ):
+        known[h] = (cat, float(conf))
+    todo: dict[str, int] = {}
+    for i, h in enumerate(hashes):
+        if h not in known and h not in todo:
+            todo[h] = i
+    return fp, hashes, known, todo
+
+
+def _store_labels(store: Store, fp: str, todo: dict[str, int], preds: Sequence[tuple[str, float]],
+                  known: dict[str, tuple[str, float]]) -> None:
+    """Keep the new predictions (in `known` too), in one write."""
+    now = time.time()
+    rows = []
+    for h, (cat, conf) in zip(todo, preds, strict=True):
+        known[h] = (cat, float(conf))
+        rows.append((fp, h, cat, float(conf), now))
+    with store.write() as db:
+        db.executemany(
+            "INSERT INTO offline_labels (model, text_hash, category, confidence, created_at) VALUES (?,?,?,?,?)"
+            " ON CONFLICT (model, text_hash) DO UPDATE SET category=excluded.category,"
+            " confidence=excluded.confidence, created_at=excluded.created_at", rows,
+        )
+
+
 def predict_offline_cached(
     model: Any, texts: Sequence[str], store: Store | None, stats: ReuseStats | None = None,
     embed: Callable[[list[str]], np.ndarray] | None = None, categories: Sequence[Sequence[str]] | None = None,
@@ -224,19 +258,7 @@ def predict_offline_cached(
         return []
     if store is None:
         return model.predict(texts, cats) if categories is not None else model.predict(texts)
-    fp = model_fingerprint(model)
-    # the arXiv categories are evidence too: they are part of the key (items without any keep the text's hash)
-    hashes = [text_hash(t + ("\x1f" + ",".join(c) if c else "")) for t, c in zip(texts, cats, strict=True)]
-    known: dict[str, tuple[str, float]] = {}
-    for h, cat, conf in _select_many(
-        store, "SELECT text_hash, category, confidence FROM offline_labels WHERE model = ? AND text_hash IN ({marks})",
-        fp, list(dict.fromkeys(hashes)),
-    ):
-        known[h] = (cat, float(conf))
-    todo: dict[str, int] = {}
-    for i, h in enumerate(hashes):
-        if h not in known and h not in todo:
-            todo[h] = i
+    fp, hashes, known, todo = _stored_labels(model, store, texts, cats)
     if todo:
         miss_texts = [texts[i] for i in todo.values()]
         miss_cats = [cats[i] for i in todo.values()]
@@ -247,17 +269,7 @@ def predict_offline_cached(
         # the trained model also reads the text (hashed words) and the arXiv categories; zero-shot only embeddings
         n_params = len(inspect.signature(pe).parameters)
         preds = pe(X, miss_texts, miss_cats) if n_params >= 3 else pe(X, miss_texts) if n_params == 2 else pe(X)
-        now = time.time()
-        rows = []
-        for h, (cat, conf) in zip(todo, preds, strict=True):
-            known[h] = (cat, float(conf))
-            rows.append((fp, h, cat, float(conf), now))
-        with store.write() as db:
-            db.executemany(
-                "INSERT INTO offline_labels (model, text_hash, category, confidence, created_at) VALUES (?,?,?,?,?)"
-                " ON CONFLICT (model, text_hash) DO UPDATE SET category=excluded.category,"
-                " confidence=excluded.confidence, created_at=excluded.created_at", rows,
-            )
+        _store_labels(store, fp, todo, preds, known)
     if stats is not None:
         stats.label_misses += len(todo)
         stats.label_hits += len(texts) - len(todo)
@@ -278,31 +290,10 @@ async def predict_offline_cached_async(
     if store is None:
         return await asyncio.to_thread(model.predict, texts, cats)
     store.ensure(MIGRATIONS)
-    fp = model_fingerprint(model)
-    hashes = [text_hash(t + ("\x1f" + ",".join(c) if c else "")) for t, c in zip(texts, cats, strict=True)]
-    known: dict[str, tuple[str, float]] = {}
-    for h, cat, conf in _select_many(
-        store, "SELECT text_hash, category, confidence FROM offline_labels WHERE model = ? AND text_hash IN ({marks})",
-        fp, list(dict.fromkeys(hashes)),
-    ):
-        known[h] = (cat, float(conf))
-    todo: dict[str, int] = {}
-    for i, h in enumerate(hashes):
-        if h not in known and h not in todo:
-            todo[h] = i
+    fp, hashes, known, todo = _stored_labels(model, store, texts, cats)
     if todo:
         preds = await asyncio.to_thread(model.predict, [texts[i] for i in todo.values()], [cats[i] for i in todo.values()])
-        now = time.time()
-        rows = []
-        for h, (cat, conf) in zip(todo, preds, strict=True):
-            known[h] = (cat, float(conf))
-            rows.append((fp, h, cat, float(conf), now))
-        with store.write() as db:
-            db.executemany(
-                "INSERT INTO offline_labels (model, text_hash, category, confidence, created_at) VALUES (?,?,?,?,?)"
-                " ON CONFLICT (model, text_hash) DO UPDATE SET category=excluded.category,"
-                " confidence=excluded.confidence, created_at=excluded.created_at", rows,
-            )
+        _store_labels(store, fp, todo, preds, known)
     return [known[h] for h in hashes]
 
 

@@ -172,26 +172,12 @@ def _answer_of(result: LLMResult) -> SummaryAnswer:
         raise SummaryFailed("invalid-json", detail) from None
 
 
-async def llm_summary(
-    items: list[Item],
-    ctx: DayContext,
-    *,
-    kind: str,
-    category: str,
-    category_name: str,
-    category_description: str,
+async def checked_summary(
+    llm, base: list[Message], items: list[Item], language: str, config, *, purpose: str,
 ) -> tuple[SectionSummary, list[str]]:
-    """A checked LLM summary of `items` (cited [1]..[len(items)]) by `ctx.llm` for `ctx.day` in `ctx.language`,
-    or SummaryFailed after one retry."""
-    day, language, config, llm = ctx.day, ctx.language, ctx.config, ctx.llm
-    if llm is None:
-        raise SummaryFailed("llm-offline", "no LLM configured")
-    if len(items) > MAX_SOURCES:
-        raise SummaryFailed("too-many-sources", f"{len(items)} > {MAX_SOURCES}")
-    base = [
-        Message(role="system", content=system_prompt(language)),
-        Message(role="user", content=user_prompt(items, category_name, category_description, day, language)),
-    ]
+    """Ask `llm` for a SummaryAnswer of `items` with the prompt `base`, check it (four parts, citations, language,
+    no copy, links only to the sources) and ask once more with the reason if it cannot be used; SummaryFailed
+    otherwise. Shared by the day's sections and the week's."""
     source_texts = [it.snippet or "" for it in items]
     source_urls = [u for it in items for u in (it.url, *(s.url for s in it.sightings),
                                                  *(s.discussion_url or "" for s in it.sightings))]
@@ -203,7 +189,7 @@ async def llm_summary(
         answer_text = ""
         try:
             result = await llm.complete(
-                messages, schema=SummaryAnswer, purpose=f"summarize:{kind}:{category}",
+                messages, schema=SummaryAnswer, purpose=purpose,
                 temperature=config.llm.temperature, max_output_tokens=max_out,
             )
             answer_text = result.text or ""
@@ -237,3 +223,26 @@ async def llm_summary(
         messages.append(Message(role="user", content=feedback))
     assert last is not None
     raise last
+
+
+async def llm_summary(
+    items: list[Item],
+    ctx: DayContext,
+    *,
+    kind: str,
+    category: str,
+    category_name: str,
+    category_description: str,
+) -> tuple[SectionSummary, list[str]]:
+    """A checked LLM summary of `items` (cited [1]..[len(items)]) by `ctx.llm` for `ctx.day` in `ctx.language`,
+    or SummaryFailed after one retry."""
+    day, language, config, llm = ctx.day, ctx.language, ctx.config, ctx.llm
+    if llm is None:
+        raise SummaryFailed("llm-offline", "no LLM configured")
+    if len(items) > MAX_SOURCES:
+        raise SummaryFailed("too-many-sources", f"{len(items)} > {MAX_SOURCES}")
+    base = [
+        Message(role="system", content=system_prompt(language)),
+        Message(role="user", content=user_prompt(items, category_name, category_description, day, language)),
+    ]
+    return await checked_summary(llm, base, items, language, config, purpose=f"summarize:{kind}:{category}")

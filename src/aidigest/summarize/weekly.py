@@ -13,13 +13,12 @@ import datetime as dt
 from dataclasses import dataclass
 
 from ..config import Config
-from ..llm.base import BudgetExceeded, LLMError, LLMFatal, LLMUnavailable, Message
+from ..llm.base import Message
 from ..llm.prompts import UNTRUSTED_INSTRUCTION, wrap_untrusted
 from ..models import Item
 from ..report import SectionSummary
-from .checks import check_summary
 from .i18n import language_name
-from .llm import SummaryAnswer, SummaryFailed, _answer_of, to_summary
+from .llm import SummaryFailed, checked_summary
 from .text import clean, truncate
 from .tldr import item_signals
 
@@ -90,42 +89,4 @@ async def week_summary(
         Message(role="system", content=system_prompt(language)),
         Message(role="user", content=user_prompt(sources, daily, category_name, category_description, week)),
     ]
-    source_texts = [it.snippet or "" for it in items]
-    source_urls = [u for it in items for u in (it.url, *(s.url for s in it.sightings),
-                                                 *(s.discussion_url or "" for s in it.sightings))]
-    max_out = max(config.llm.max_output_tokens, 700 + 180 * len(items))
-    messages = base
-    last: SummaryFailed | None = None
-    for attempt in (1, 2):
-        answer_text = ""
-        try:
-            result = await llm.complete(messages, schema=SummaryAnswer, purpose=f"weekly:{kind}:{category}",
-                                        temperature=config.llm.temperature, max_output_tokens=max_out)
-            answer_text = result.text or ""
-            summary, tldrs = to_summary(_answer_of(result), len(items), result.model)
-            failures = check_summary(summary, tldrs, len(items), language, source_texts, source_urls)
-            if not failures:
-                return summary, tldrs
-            last = SummaryFailed(failures[0].code, "; ".join(f.detail for f in failures))
-        except BudgetExceeded:
-            raise SummaryFailed("budget", "LLM budget reached") from None
-        except LLMFatal as e:
-            raise SummaryFailed("llm-fatal", type(e).__name__) from None
-        except LLMUnavailable as e:
-            raise SummaryFailed("llm-offline", truncate(str(e), 160)) from None
-        except SummaryFailed as e:
-            last = e
-        except LLMError as e:
-            last = SummaryFailed("llm-error", truncate(str(e), 160))
-        except Exception as e:  # a provider bug must not take the week down: retry, then the offline list
-            last = SummaryFailed("llm-error", f"{type(e).__name__}: {truncate(str(e), 120)}")
-        if attempt == 2:
-            break
-        messages = list(base)
-        if answer_text:
-            messages.append(Message(role="assistant", content=answer_text[:2000]))
-        messages.append(Message(role="user", content=(
-            f"Your previous answer could not be used ({last.code}: {last.detail}). "
-            "Answer again with one JSON object that follows the instructions exactly.")))
-    assert last is not None
-    raise last
+    return await checked_summary(llm, base, items, language, config, purpose=f"weekly:{kind}:{category}")

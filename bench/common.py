@@ -190,7 +190,7 @@ def real_domains(data: Path) -> list[str]:
     return sorted(d.removeprefix("www.") for d in doms)
 
 
-# ---- perturbations: shared with tests/digest/test_near_dupes.py -------------------------------------------------
+# ---- perturbations: shared with tests/dedupe/test_near_dupes.py -------------------------------------------------
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from fakes.near_copies import perturb  # noqa: E402,F401  (re-exported for scale.py)
 

@@ -86,8 +86,8 @@ def worker_prepare(out: Path) -> dict:
     from aidigest.collect import collect_day
     from aidigest.config import Config
     from aidigest.dedupe.near import merge_near_duplicates
-    from aidigest.http import HttpClient
-    from aidigest.store import Store
+    from aidigest.infra.http import HttpClient
+    from aidigest.infra.store import Store
     from aidigest.taxonomy import load_taxonomy
 
     day = dt.date.fromisoformat(DAY)
@@ -115,8 +115,8 @@ def worker_run(args: argparse.Namespace) -> dict:
 
     import aidigest.pipeline as pipeline
     from aidigest.config import Config
-    from aidigest.http import HttpClient
-    from aidigest.store import Store
+    from aidigest.infra.http import HttpClient
+    from aidigest.infra.store import Store
 
     t_imported = time.monotonic()
     phases: list[dict] = []

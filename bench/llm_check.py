@@ -91,8 +91,8 @@ async def _items(work: Path):
     from aidigest.collect import collect_day
     from aidigest.config import Config
     from aidigest.dedupe.near import merge_near_duplicates
-    from aidigest.http import HttpClient
-    from aidigest.store import Store
+    from aidigest.infra.http import HttpClient
+    from aidigest.infra.store import Store
 
     with Store(str(work / "collect.db")) as store:
         async with HttpClient.create(Config().http, replay=REPLAY) as http:
@@ -109,8 +109,8 @@ def measure(work: Path, check: bool, listens: bool = False) -> dict:
     from aidigest.config import Config
     from aidigest.context import DayContext
     from aidigest.llm.factory import make_llm
-    from aidigest.models import LLMTotals
-    from aidigest.store import Store
+    from aidigest.records import LLMTotals
+    from aidigest.infra.store import Store
     from aidigest.taxonomy import load_taxonomy
 
     work.mkdir(parents=True, exist_ok=True)

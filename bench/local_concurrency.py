@@ -134,7 +134,7 @@ def _strip_html(s: str) -> str:
 
 def day_items() -> tuple[list, list]:
     """The sample day's real items: Hacker News front-page stories and Hugging Face daily papers (abstracts)."""
-    from aidigest.models import Item, Sighting
+    from aidigest.records import Item, Sighting
 
     news = []
     for h in json.loads((DATA / "hn_algolia_scout-cpu_2026-08-02.json").read_text(encoding="utf-8"))["hits"]:
@@ -225,8 +225,8 @@ def make_bench_llm(base: str, model: str, level: int, store, totals):
 async def burst(server: Server, model: str, level: int, calls: list[Call], nonce: str) -> dict:
     from aidigest.llm import Message
     from aidigest.llm.base import LLMError
-    from aidigest.models import LLMTotals
-    from aidigest.store import Store
+    from aidigest.records import LLMTotals
+    from aidigest.infra.store import Store
 
     rows: list[dict] = []
     with tempfile.TemporaryDirectory() as tmp, Store(Path(tmp) / "s.db") as store:
@@ -280,8 +280,8 @@ async def warm(server: Server, model: str) -> dict:
     from aidigest.llm import Message
     from aidigest.llm.base import LLMError
     from aidigest.llm.core import ModeProbe
-    from aidigest.models import LLMTotals
-    from aidigest.store import Store
+    from aidigest.records import LLMTotals
+    from aidigest.infra.store import Store
 
     with tempfile.TemporaryDirectory() as tmp, Store(Path(tmp) / "s.db") as store:
         llm = make_bench_llm(server.base, model, 1, store, LLMTotals())

@@ -8,7 +8,7 @@
    keywords). Printed per run: LLM calls and tokens (the run's own totals), wall seconds, and the profile stage's
    seconds. The shared part (collect, categorize, summarize) is done once per run: the calls must not grow.
 2. Ranking: 10,000 items x 10 profiles once embeddings are cached (the vectors are given; embedding is the
-   classifier's cost, cached in the store by text): aidigest.rank.score_items + the top 10 picks with their
+   classifier's cost, cached in the store by text): aidigest.profiles.rank.score_items + the top 10 picks with their
    reasons, per profile. Items: real titles/abstracts/authors of the labelled papers (../shared/data), cycled
    to 10,000 with distinct keys; vectors: random unit vectors (seeded), 10 profiles of 3 interests, 20 liked
    papers, 5 keywords and 3 authors each. Target: under 2 s.
@@ -52,9 +52,9 @@ def e2e(llm_latency: float) -> list[dict]:
 
     import aidigest.pipeline as pipeline
     from aidigest.config import Config
-    from aidigest.http import HttpClient
+    from aidigest.infra.http import HttpClient
     from aidigest.llm.core import BaseLLM
-    from aidigest.store import Store
+    from aidigest.infra.store import Store
 
     day = dt.date.fromisoformat(DAY)
     rows = []
@@ -93,10 +93,10 @@ def rank_bench(n_items: int = 10_000, n_profiles: int = 10) -> dict:
     import numpy as np
 
     from aidigest.config import ProfileConfig
-    from aidigest.models import Item
-    from aidigest.profiles import LikedPaper
-    from aidigest.rank import build_profile, prepare, reasons, score_items
-    from aidigest.select import rank_scores
+    from aidigest.records import Item
+    from aidigest.profiles.reader import LikedPaper
+    from aidigest.profiles.rank import build_profile, prepare, reasons, score_items
+    from aidigest.select.items import rank_scores
 
     shared = Path(os.environ.get("AIDIGEST_SHARED_DATA") or REPO.parent / "shared" / "data")
     rows = [json.loads(line) for p in sorted((shared / "labeled_papers").glob("*/*.jsonl"))

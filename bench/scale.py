@@ -12,7 +12,7 @@ carry over. Stages timed (all counted in the total):
   digest       per kind: aidigest.assemble.build_digest (selection + extractive summaries, no LLM) + write_report
                (Markdown, chart, JSON) into a temporary folder
 
-`select` (aidigest.select.select_items alone) is also timed for information; it is part of `digest`.
+`select` (aidigest.select.items.select_items alone) is also timed for information; it is part of `digest`.
 If a module is missing, a clearly labelled stand-in is timed instead and the table says so.
 
 Dataset for size N (seeded, see build_dataset): 5 % exact-key copies (same URL + tracking parameter),
@@ -71,7 +71,7 @@ STAGES = ["exact_merge", "near_dup", "model_load", "embed", "classify", "digest"
 # ---- dataset ----------------------------------------------------------------------------------------------
 @dataclass
 class Dataset:
-    items: list  # list[aidigest.models.Item], shuffled
+    items: list  # list[aidigest.records.Item], shuffled
     group_of: dict[str, str]  # every item's url -> the url of the item it duplicates (or its own)
     near_copies: list[tuple[str, str]]  # (copy url, base url): must end up merged
     hard_negatives: list[tuple[str, str]]  # (clone url, paper url): must stay apart
@@ -83,7 +83,7 @@ class Dataset:
 def _item_from_record(r: RealRecord, rng: random.Random):
     import datetime as dt
 
-    from aidigest.models import Item, Sighting
+    from aidigest.records import Item, Sighting
     from aidigest.urls import canonical_key
 
     published = dt.datetime.combine(DAY, dt.time(rng.randrange(24), rng.randrange(60)), tzinfo=dt.timezone.utc)
@@ -142,7 +142,7 @@ def synthetic_titles(real: list[RealRecord], count: int, rng: random.Random) -> 
 def build_dataset(n: int, seed: int = 20241029) -> Dataset:
     import datetime as dt
 
-    from aidigest.models import Item, Sighting
+    from aidigest.records import Item, Sighting
     from aidigest.urls import canonical_key
 
     data = shared_data()
@@ -316,15 +316,15 @@ class Classifier:
 
 def run_digest(classified: list, out_dir: Path, store_path: str | None = None) -> tuple[str, str, float]:
     """(implementation label, fallback reason, seconds of select_items alone) after producing both reports."""
-    from aidigest.models import RunHealth
+    from aidigest.records import RunHealth
 
     try:
         from aidigest.assemble import build_digest
         from aidigest.config import load_config
         from aidigest.context import DayContext
         from aidigest.render import write_report
-        from aidigest.select import select_items
-        from aidigest.store import Store
+        from aidigest.select.items import select_items
+        from aidigest.infra.store import Store
         from aidigest.taxonomy import load_taxonomy
     except Exception as e:
         return _standin_digest(classified, out_dir, f"{type(e).__name__}: {e}"[:200])
@@ -372,7 +372,7 @@ def worker(n: int, profile: str | None, store_path: str | None = None, phase: st
     store, the encoder is never loaded and nothing is embedded."""
     from aidigest.dedupe.merge import merge_items
     from aidigest.dedupe.near import merge_near_duplicates
-    from aidigest.models import Classified
+    from aidigest.records import Classified
 
     la0 = os.getloadavg()
     t = time.perf_counter()
@@ -406,7 +406,7 @@ def worker(n: int, profile: str | None, store_path: str | None = None, phase: st
     _reset_pool_record()
     if store_path:
         from aidigest.reuse import ReuseStats, embed_cached, predict_offline_cached
-        from aidigest.store import Store
+        from aidigest.infra.store import Store
 
         rs = ReuseStats()
         store = Store(store_path)

@@ -69,7 +69,7 @@ def make_days(reports: Path, days: list[dt.date], seed: int = 20260802) -> dict:
         SourceEntry,
         SummaryPoint,
     )
-    from aidigest.models import RunHealth, SourceOutcome
+    from aidigest.records import RunHealth, SourceOutcome
     from aidigest.render import file_names
     from aidigest.render.chart import digest_chart
     from aidigest.render.export import digest_json

@@ -105,9 +105,9 @@ def scale_day(work: Path) -> Path:
     from aidigest.classify import classify_offline
     from aidigest.config import Config
     from aidigest.context import DayContext
-    from aidigest.models import Classified, Item, RunHealth
+    from aidigest.records import Classified, Item, RunHealth
     from aidigest.render import write_report
-    from aidigest.store import Store
+    from aidigest.infra.store import Store
     from aidigest.taxonomy import load_taxonomy
 
     items = [Item.model_validate_json(line) for line in SCALE_ITEMS.read_text(encoding="utf-8").splitlines() if line]

@@ -1,4 +1,4 @@
-"""The schema list of the release before named migration sets (aidigest.store.MIGRATIONS at commit 6c11cbf, copied
+"""The schema list of the release before named migration sets (aidigest.infra.store.MIGRATIONS at commit 6c11cbf, copied
 verbatim): `PRAGMA user_version` N meant "the first N scripts ran". Tests build the stores older releases left (user
 version 1-4) with it and check that the current store brings them to named migration sets with nothing lost."""
 

@@ -19,9 +19,9 @@ from test_summarize_fixtures import classify, hf_items, hn_category, hn_items  #
 from aidigest.assemble import build_digest  # noqa: E402
 from aidigest.config import Config  # noqa: E402
 from aidigest.context import DayContext  # noqa: E402
-from aidigest.models import LLMTotals, RunHealth, SourceOutcome  # noqa: E402
+from aidigest.records import LLMTotals, RunHealth, SourceOutcome  # noqa: E402
 from aidigest.render.markdown import render_markdown  # noqa: E402
-from aidigest.store import Store  # noqa: E402
+from aidigest.infra.store import Store  # noqa: E402
 
 CHART = "news_2026-08-02.png"
 

@@ -38,10 +38,10 @@ from aidigest.assemble import build_digest
 from aidigest.context import DayContext
 from aidigest.render import write_report
 from aidigest.report import reported_rows
-from aidigest.http import HttpClient
-from aidigest.models import Item, Sighting
+from aidigest.infra.http import HttpClient
+from aidigest.records import Item, Sighting
 from aidigest.pipeline import run_day
-from aidigest.store import Store
+from aidigest.infra.store import Store
 from aidigest.taxonomy import load_taxonomy
 from aidigest.urls import canonical_key
 

@@ -40,12 +40,12 @@ from aidigest.classify import classify_items
 from aidigest.collect import store_items
 from aidigest.config import Config
 from aidigest.context import DayContext
-from aidigest.http import HttpClient
-from aidigest.models import Item
+from aidigest.infra.http import HttpClient
+from aidigest.records import Item
 from aidigest.pipeline import NothingCollected, run_day
 from aidigest.render import write_report
 from aidigest.report import reported_rows
-from aidigest.store import Store
+from aidigest.infra.store import Store
 from aidigest.taxonomy import load_taxonomy
 
 TAX = load_taxonomy()

@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 from .context import DayContext
 from .injection import instruction_like, withheld_text
-from .models import Classified, Item, Kind, RunHealth
+from .records import Classified, Item, Kind, RunHealth
 from .report import (
     CategorySection,
     CompactEntry,
@@ -25,7 +25,7 @@ from .report import (
     SectionSummary,
     SourceEntry,
 )
-from .select import CategorySelection, Selection, popularity, select_items
+from .select.items import CategorySelection, Selection, popularity, select_items
 from .summarize import summarize_sections
 from .summarize.header import section_header
 from .summarize.result import result_sentence

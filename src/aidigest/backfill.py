@@ -25,8 +25,8 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 from .llm.slots import share_across_threads
-from .pgstore import is_url
-from .store import Store
+from .infra.pgstore import is_url
+from .infra.store import Store
 
 CLAIM_LOCK = 0x61696469  # classid of a day's claim (the day's ordinal is the objid); the run's own lock is another
 POLL_S = 0.5

@@ -20,7 +20,7 @@ from .cli_help import plain_flags
 from .config import DEFAULT_CONFIG_NAME, Config, ConfigError, default_config_text, env_value, environ, load_config
 from .llm.registry import choices as llm_choices
 from .llm.providers import PROVIDERS  # noqa: F401 - registers the providers the --llm help names
-from .pgstore import is_url, redact
+from .infra.pgstore import is_url, redact
 from .sources import is_enricher
 
 plain_flags()  # `--notify`, not `--notify <bool>`, in the help (aidigest.cli_help)
@@ -91,7 +91,7 @@ LlmOpt = Annotated[
 
 
 def _parse_day(value: str | None, cfg: Config) -> dt.date:
-    from .days import DayError, parse_day
+    from .infra.days import DayError, parse_day
 
     try:
         return parse_day(value, cfg.general.timezone)
@@ -151,7 +151,7 @@ def _run(fn, *args, **kwargs):
     4 the reports were written but a delivery target failed (retried on the next run), 130 interrupted (Ctrl-C), 143 terminated (SIGTERM)."""
     from .llm.base import LLMFatal
     from .render.templating import TemplateProblem
-    from .store import DB_ERRORS, StoreBusy, StoreError, StoreFull, explain
+    from .infra.store import DB_ERRORS, StoreBusy, StoreError, StoreFull, explain
 
     signals = Signals()
     try:
@@ -191,7 +191,7 @@ def _run(fn, *args, **kwargs):
 
 
 def _http(cfg: Config, store, replay: Path | None, record: Path | None):
-    from .http import HttpClient
+    from .infra.http import HttpClient
 
     client = HttpClient.create(cfg.http, replay=replay, record=record)
     if not replay and not record:
@@ -226,7 +226,7 @@ def main(
     verbose: Annotated[int, typer.Option("-v", "--verbose", count=True, help="More on stderr: -v paths, progress and the final line; -vv debug.")] = 0,
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="Errors only: no warnings, progress or summary (a command's own output stays: classify lines, sources, cache stats, where).")] = False,
 ) -> None:
-    from . import progress
+    from .infra import progress
 
     progress.setup(-1 if quiet else verbose, console=err)
     _state["quiet"] = quiet
@@ -249,7 +249,7 @@ def init(
 
     def body():
         if github_actions:
-            from .render.atomic import write_text_atomic
+            from .infra.atomic import write_text_atomic
             from .schedule import WORKFLOW_PATH, InstallSpecError, check_install_spec, default_install_spec, github_workflow, utc_cron
 
             cfg = _config(config)
@@ -267,7 +267,7 @@ def init(
             return
         if path.exists() and not force:
             raise UserError(f"{path} already exists (use --force to overwrite)")
-        from .render.atomic import write_text_atomic
+        from .infra.atomic import write_text_atomic
 
         try:
             write_text_atomic(path, default_config_text())
@@ -290,7 +290,7 @@ def collect(
 
     def body():
         from .collect import collect_day
-        from .store import Store
+        from .infra.store import Store
 
         _check_replay(replay, record)
         cfg = _config(config, db)
@@ -348,9 +348,9 @@ def run(
     def body():
         import logging
 
-        from .days import DayError, day_range
+        from .infra.days import DayError, day_range
         from .pipeline import NothingCollected, run_day
-        from .store import Store
+        from .infra.store import Store
         from .summarize.header import cli_report_line
 
         _check_replay(replay, record)
@@ -476,8 +476,8 @@ def _check_profiles(cfg: Config) -> None:
     """A profile's unreadable library file or bad arXiv id: one line, before anything is fetched."""
     if not cfg.profiles:
         return
-    from .personalize import check_profiles
-    from .profiles import ProfileError
+    from .profiles.personalize import check_profiles
+    from .profiles.reader import ProfileError
     from .taxonomy import load_taxonomy
 
     try:
@@ -490,8 +490,8 @@ def _notify(cfg: Config, day: dt.date, out_dir: Path) -> list[str]:
     """Send the day's reports (the main digest to notify.targets, each profile's to its own targets); print one
     line per delivery; return the failed ones as 'day kind target'."""
     from .deliver import configured_targets, notify_day, report_files
-    from .personalize import profile_out_dir
-    from .store import Store
+    from .profiles.personalize import profile_out_dir
+    from .infra.store import Store
 
     main = bool(configured_targets(cfg))
     readers = [name for name, p in cfg.profiles.items() if p.targets]
@@ -536,8 +536,8 @@ def notify(
     def body():
         cfg = _config(config, db, None, out_dir)
         if week_ is not None:
-            from .weekly import WeekError, resolve_week
-            from .weekreport import week_id
+            from .weekly.build import WeekError, resolve_week
+            from .weekly.report import week_id
 
             if date:
                 raise UserError("--week and --date cannot be combined")
@@ -579,9 +579,9 @@ def week(
     """
 
     def body():
-        from .store import Store
+        from .infra.store import Store
         from .summarize.i18n import LANGUAGE_NAMES_EN
-        from .weekly import WeekError, resolve_week, run_week
+        from .weekly.build import WeekError, resolve_week, run_week
 
         cfg = _config(config, db, llm, out_dir)
         try:
@@ -600,7 +600,7 @@ def week(
             if not configured_targets(cfg) and not any(p.targets for p in cfg.profiles.values()):
                 raise UserError("--notify: no delivery targets; set notify.targets in the config or AIDIGEST_NOTIFY (apprise URLs)")
         _check_profiles(cfg)
-        from .weekprofiles import run_week_profiles
+        from .weekly.profiles import run_week_profiles
 
         with Store(cfg.general.db) as store:
             res = asyncio.run(run_week(start, cfg, store, target, language,
@@ -615,7 +615,7 @@ def week(
                       highlight=False, markup=False)
             for what, n in digest.fallbacks.items():
                 _warning(f"{what} ×{n}", label="fallback:")
-        for name, paths in res.profiles.items():  # each reader profile's week (aidigest.weekprofiles)
+        for name, paths in res.profiles.items():  # each reader profile's week (aidigest.weekly.profiles)
             written = ", ".join(f"{k} → {v.markdown}" for k, v in paths.items())
             _info(f"profile {name}: {written}", highlight=False, markup=False)
         for note in res.notes:
@@ -638,8 +638,8 @@ def _notify_week(cfg: Config, week: str, out_dir: Path) -> list[str]:
     delivery; the failed ones as 'week kind target'."""
     from .deliver import configured_targets
     from .deliver.notify import notify_week, week_report_files
-    from .personalize import profile_out_dir
-    from .store import Store
+    from .profiles.personalize import profile_out_dir
+    from .infra.store import Store
 
     main = bool(configured_targets(cfg))
     readers = [name for name, p in cfg.profiles.items() if p.targets]
@@ -672,8 +672,8 @@ def where(config: ConfigOpt = None, db: DbOpt = None) -> None:
     """Print where aidigest reads its config and keeps its store and reports, and which day a run would take."""
 
     def body():
-        from . import paths
-        from .days import last_complete_day
+        from .infra import paths
+        from .infra.days import last_complete_day
 
         cfg = _config(config, db)
         d = paths.dirs(environ())
@@ -729,8 +729,8 @@ def site(
         )
         from dataclasses import replace
 
-        from .personalize import profile_out_dir
-        from .profiles import site_path
+        from .profiles.personalize import profile_out_dir
+        from .profiles.reader import site_path
         from .render.templating import site_strings
 
         # each reader profile's site lives in its own folder inside the site, linked from the home page; the
@@ -771,7 +771,7 @@ def sources(db: DbOpt = None, config: ConfigOpt = None) -> None:
 
     def body():
         from .sources import SOURCES, build_sources
-        from .store import Store
+        from .infra.store import Store
 
         cfg = _config(config, db)
         last = {}
@@ -809,8 +809,8 @@ def classify(llm: LlmOpt = None, config: ConfigOpt = None, db: DbOpt = None) -> 
         store = None
         if cfg.llm.provider != "none":
             from .llm import make_llm
-            from .models import LLMTotals
-            from .store import Store
+            from .records import LLMTotals
+            from .infra.store import Store
 
             store = Store(cfg.general.db)
             llm_obj = make_llm(cfg, store, None, LLMTotals(provider=cfg.llm.provider))
@@ -919,9 +919,9 @@ def eval_profiles_cmd(
 
     def body():
         from .classify import offline
-        from .profile_eval import default_data_dir, evaluate, table
+        from .profiles.evaluate import default_data_dir, evaluate, table
         from .reuse import embed_cached
-        from .store import Store
+        from .infra.store import Store
 
         if split not in ("dev", "test"):
             raise UserError(f"--split: dev or test, not {split!r}")
@@ -948,7 +948,7 @@ def cache_stats_cmd(db: DbOpt = None, config: ConfigOpt = None) -> None:
 
     def body():
         from .llm.cache import cache_stats
-        from .store import Store
+        from .infra.store import Store
 
         cfg = _config(config, db)
         # only reads: a read-only store can be inspected; no store yet = an empty cache (nothing is created)
@@ -969,7 +969,7 @@ def cache_clear_cmd(
 
     def body():
         from .llm.cache import cache_clear
-        from .store import Store
+        from .infra.store import Store
 
         if older_than_days is not None and older_than_days < 0:
             raise UserError(f"--older-than-days {older_than_days}: must be 0 or more (days)")
@@ -997,8 +997,8 @@ def profile_add_paper(
     """Add a paper the reader likes to the profile's liked set (kept in the store; the ranking compares with it)."""
 
     def body():
-        from .profiles import ProfileError, add_liked
-        from .store import Store
+        from .profiles.reader import ProfileError, add_liked
+        from .infra.store import Store
 
         cfg = _config(config, db)
         _profile_named(cfg, name)
@@ -1022,8 +1022,8 @@ def profile_remove_paper(
     """Remove a paper added with add-paper (an id listed in the config's `liked` is edited there)."""
 
     def body():
-        from .profiles import ProfileError, normalize_id, remove_liked
-        from .store import Store
+        from .profiles.reader import ProfileError, normalize_id, remove_liked
+        from .infra.store import Store
 
         cfg = _config(config, db)
         _profile_named(cfg, name)
@@ -1048,9 +1048,9 @@ def profile_list(db: DbOpt = None, config: ConfigOpt = None) -> None:
     """The configured profiles: liked papers (config + store), keywords, authors, targets, where their pages go."""
 
     def body():
-        from .personalize import profile_out_dir
-        from .profiles import liked_ids, site_path
-        from .store import Store
+        from .profiles.personalize import profile_out_dir
+        from .profiles.reader import liked_ids, site_path
+        from .infra.store import Store
 
         cfg = _config(config, db)
         if not cfg.profiles:
@@ -1079,7 +1079,7 @@ def store_copy_cmd(
     """Copy every owner's tables from SRC to an empty DST (SQLite -> PostgreSQL and back), in one transaction."""
 
     def body():
-        from .storecopy import copy_store
+        from .infra.storecopy import copy_store
 
         if not is_url(src) and not Path(src).is_file():
             raise UserError(f"store copy: {src} does not exist")

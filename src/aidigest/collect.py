@@ -10,14 +10,14 @@ import asyncio
 import datetime as dt
 import time
 
-from . import progress
+from .infra import progress
 from .config import Config
 from .dedupe.merge import merge_items, merge_with_stored
-from .http import FetchError, HttpClient, ReplayMissing
-from .models import CollectResult, Item, SourceOutcome
+from .infra.http import FetchError, HttpClient, ReplayMissing
+from .records import CollectResult, Item, SourceOutcome
 from .sources import build_enrichers, build_sources
 from .sources.base import FetchContext, ParseError, Source
-from .store import Store
+from .infra.store import Store
 
 
 def store_items(store: Store, day: dt.date, items: list[Item]) -> int:

@@ -23,9 +23,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import BaseModel, Field, PrivateAttr, ValidationError, create_model
 
-from . import paths
+from .infra import paths
 from .configbase import ConfigError, Strict
-from .days import DayError, zone
+from .infra.days import DayError, zone
 from .sources import SOURCES
 from .sources.arxiv import ArxivConfig
 from .sources.hackernews import HackerNewsConfig
@@ -57,9 +57,9 @@ def env_value(name: str, env: Mapping[str, str] | None = None) -> str:
 
 class GeneralConfig(_Strict):
     language: str = Field("ko", min_length=1)  # report language (ISO 639-1)
-    db: str = ""  # empty = the standard location (aidigest.paths; `aidigest where` prints it)
+    db: str = ""  # empty = the standard location (aidigest.infra.paths; `aidigest where` prints it)
     out: str = ""  # empty = the standard location
-    timezone: str = Field("Asia/Seoul", min_length=1)  # decides which day `aidigest run` picks (aidigest.days)
+    timezone: str = Field("Asia/Seoul", min_length=1)  # decides which day `aidigest run` picks (aidigest.infra.days)
 
 
 class HttpConfig(_Strict):
@@ -149,7 +149,7 @@ PROFILE_NAME = r"^[a-z0-9][a-z0-9_-]{0,39}$"  # a profile's name is a folder nam
 
 
 class ProfileConfig(_Strict):
-    """`[profiles.<name>]`: one reader's own digest, ranked by their interests (aidigest.rank, aidigest.personalize).
+    """`[profiles.<name>]`: one reader's own digest, ranked by their interests (aidigest.profiles.rank, aidigest.profiles.personalize).
     Served from the same crawl, categorization and summaries as the main digest."""
 
     interests: list[str] = Field(default_factory=list)  # a few sentences, any language: "강화학습으로 로봇 제어"
@@ -223,7 +223,7 @@ def default_config_text() -> str:
 def load_config(path: str | Path | None = None, env: dict[str, str] | None = None) -> Config:
     """Load the config file (if any), then apply environment overrides; fill in the standard store/output paths.
 
-    Which file (aidigest.paths.find_config): `path`, else $AIDIGEST_CONFIG, else ./aidigest.toml when it exists,
+    Which file (aidigest.infra.paths.find_config): `path`, else $AIDIGEST_CONFIG, else ./aidigest.toml when it exists,
     else the user config file ($AIDIGEST_HOME/aidigest.toml or ~/.config/aidigest/aidigest.toml) when it exists.
     A path given explicitly must exist. Relative `db`/`out` in the file are relative to the file's directory.
     """

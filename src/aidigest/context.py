@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from .config import Config
 from .llm.base import LLM
-from .store import Store
+from .infra.store import Store
 from .taxonomy import Taxonomy
 
 

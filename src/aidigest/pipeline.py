@@ -18,7 +18,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import progress
+from .infra import progress
 from .assemble import build_digest
 from .classify import classify_items
 from .collect import collect_day
@@ -26,15 +26,15 @@ from .config import Config
 from .context import DayContext
 from .dedupe.near import merge_near_duplicates
 from .deliver.notify import failed_note
-from .http import HttpClient
+from .infra.http import HttpClient
 from .llm import make_llm
-from .models import CollectResult, Kind, LLMTotals, RunHealth
-from .personalize import ProfileRun, run_profiles
+from .records import CollectResult, Kind, LLMTotals, RunHealth
+from .profiles.personalize import ProfileRun, run_profiles
 from .render import file_names, prepare_chart, published_report, shown_items, write_report
 from .render.markdown import check_template, render_markdown
 from .report import Digest, reported_rows
 from .sources import is_enricher
-from .store import Store
+from .infra.store import Store
 from .taxonomy import load_taxonomy
 
 KINDS: tuple[Kind, Kind] = ("news", "paper")
@@ -56,7 +56,7 @@ class RunSummary:
     # kind -> (published report kept, items it shows, items this run would show): a rerun never silently
     # replaces a published report with an emptier one (run_day(replace=True) does)
     kept: dict[str, tuple[Path, int, int]] = field(default_factory=dict)
-    profiles: list[ProfileRun] = field(default_factory=list)  # one per [profiles.<name>] (aidigest.personalize)
+    profiles: list[ProfileRun] = field(default_factory=list)  # one per [profiles.<name>] (aidigest.profiles.personalize)
 
 
 def add_guard_notes(health: RunHealth, http: HttpClient, config: Config) -> None:

@@ -4,7 +4,7 @@
     paths = write_report(digest, out_dir, health=run_health)  # aidigest.render: Markdown + PNG + JSON
     store.mark_reported(day, reported_rows(digest))
 
-This module imports only `aidigest.models`: select, summarize, assemble and render all import it, never
+This module imports only `aidigest.records`: select, summarize, assemble and render all import it, never
 the other way round.
 
 `Digest.health` is a `RunHealth`: after `build_digest` it holds what building that digest reported
@@ -21,7 +21,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from .models import Kind, RunHealth
+from .records import Kind, RunHealth
 
 
 class SummaryPoint(BaseModel):
@@ -130,7 +130,7 @@ class SelectionStats(BaseModel):
 
 
 class PickEntry(BaseModel):
-    """An item of a reader profile's "추천" section (aidigest.personalize): the profile's top items of the day
+    """An item of a reader profile's "추천" section (aidigest.profiles.personalize): the profile's top items of the day
     across categories, each with the reason it ranks there."""
 
     n: int
@@ -141,7 +141,7 @@ class PickEntry(BaseModel):
     title: str
     url: str
     tldr: str = ""
-    reason: str = ""  # e.g. "‘강화학습’ 관심사와 가까움 · 저자 …" (aidigest.rank.reasons)
+    reason: str = ""  # e.g. "‘강화학습’ 관심사와 가까움 · 저자 …" (aidigest.profiles.rank.reasons)
     score: float = 0.0
     popularity: float = 0.0
 

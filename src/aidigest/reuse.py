@@ -30,12 +30,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .migrations import Migrations
+from .infra.migrations import Migrations
 
 if TYPE_CHECKING:
     import numpy as np
 
-    from .store import Store
+    from .infra.store import Store
 
 DIM = 512
 CHUNK = 500  # host parameters per SELECT ... IN (...)
@@ -335,7 +335,7 @@ def summarizer_fingerprint() -> str:
         h = hashlib.blake2b(digest_size=16)
         for name in ("extractive", "text", "tldr", "i18n", "checks"):
             h.update((here / "summarize" / f"{name}.py").read_bytes())
-        for name in ("report", "models"):
+        for name in ("report", "records"):
             h.update((here / f"{name}.py").read_bytes())
         _code_fp.append(h.hexdigest())
     return _code_fp[0]

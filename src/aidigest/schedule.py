@@ -17,7 +17,7 @@ from importlib import metadata
 from pathlib import Path
 
 from . import __version__
-from .days import local_time_to_utc
+from .infra.days import local_time_to_utc
 
 WORKFLOW_PATH = ".github/workflows/aidigest.yml"
 FORK_WORKFLOW_PATH = ".github/workflows/daily-digest.yml"

@@ -19,7 +19,7 @@ from conftest import DATA, REPO
 from fakes.fake_openai import FakeOpenAIServer, Reply
 
 from aidigest.config import Config, default_config_text
-from aidigest.http import Recording
+from aidigest.infra.http import Recording
 from aidigest.llm.providers import PROVIDERS
 from aidigest.llm.registry import choices
 from aidigest.sources import SOURCES, build_enrichers, build_sources
@@ -66,8 +66,8 @@ from typer.testing import CliRunner
 from aidigest.cli import app
 from aidigest.config import ConfigError, load_config
 from aidigest.llm import LLMConfigError, Message, make_llm, resolve_endpoint
-from aidigest.models import LLMTotals
-from aidigest.store import Store
+from aidigest.records import LLMTotals
+from aidigest.infra.store import Store
 
 out = {}
 collect = CliRunner().invoke(app, ["collect", "--config", str(work / "aidigest.toml"), "--replay", str(work / "rec"),

@@ -55,7 +55,7 @@ def test_every_other_function_local_import_says_why(graph):
 
 
 def test_report_models_import_only_models(graph):
-    assert graph.edges["aidigest.report"] == {"aidigest.models"}
+    assert graph.edges["aidigest.report"] == {"aidigest.records"}
     assert "aidigest.pipeline" not in {t for e in graph.edges.values() for t in e}  # nothing imports the orchestrator
 
 

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from aidigest.store import Store
+from aidigest.infra.store import Store
 from pg_server import PgServer, find_bin
 from clihelp import DAY, DEMO, aidigest, cli_env, no_traceback, recording_for  # noqa: E402
 

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from clihelp import DAY, DEMO, aidigest, cli_env, last_line, no_traceback, runs, start, temp_files, wait_for_running  # noqa: E402
-from aidigest.store import SCHEMA_VERSION  # noqa: E402
+from aidigest.infra.store import SCHEMA_VERSION  # noqa: E402
 
 COLLECT = ("collect", "--date", DAY, "--replay", str(DEMO))
 
@@ -37,8 +37,8 @@ def one_line_error(r, *needles: str) -> str:
 
 def small_store(path: Path) -> None:
     """A real store with a few items (closed, its WAL checkpointed into the file)."""
-    from aidigest.models import Item
-    from aidigest.store import Store
+    from aidigest.records import Item
+    from aidigest.infra.store import Store
 
     with Store(path) as s:
         import datetime as dt

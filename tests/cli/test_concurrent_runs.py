@@ -22,8 +22,8 @@ from clihelp import DAY, DEMO, aidigest, cli_env, last_line, no_traceback, recor
 # the same instant, so they open, migrate and upsert at the same time.
 WORKER = r"""
 import datetime as dt, json, sys, time
-from aidigest.models import Item, SourceOutcome
-from aidigest.store import Store
+from aidigest.records import Item, SourceOutcome
+from aidigest.infra.store import Store
 path, day, at = sys.argv[1], dt.date.fromisoformat(sys.argv[2]), float(sys.argv[3])
 items = [Item(kind="news", title=f"story {i}", url=f"https://example.com/{i}", key=f"https://example.com/{i}")
          for i in range(150)] + [Item(kind="news", title=f"{day} only {i}", url=f"https://example.com/{day}/{i}",
@@ -56,7 +56,7 @@ def _old_store(path: Path) -> None:
 
 @pytest.mark.parametrize("trial", range(8))
 def test_processes_open_migrate_and_write_one_store_at_once(tmp_path, trial):
-    from aidigest.store import SCHEMA_VERSION
+    from aidigest.infra.store import SCHEMA_VERSION
 
     db = tmp_path / "s.sqlite3"
     if trial % 2:
@@ -139,7 +139,7 @@ def test_a_second_run_of_the_same_day_is_refused_naming_the_first(tmp_path):
 # A process holding the store's write lock (BEGIN IMMEDIATE, as every write does) for `hold` seconds.
 HOLDER = r"""
 import datetime as dt, sys, time
-from aidigest.store import Store
+from aidigest.infra.store import Store
 with Store(sys.argv[1]) as s:
     s.start_run(dt.date(2026, 8, 1), "run")
     s.conn.execute("BEGIN IMMEDIATE")

@@ -1,4 +1,4 @@
-"""Which day a run takes: aidigest.days with an injected clock, and the CLI picking it from the time zone."""
+"""Which day a run takes: aidigest.infra.days with an injected clock, and the CLI picking it from the time zone."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from aidigest.days import DayError, day_range, last_complete_day, local_time_to_utc, parse_day, today
+from aidigest.infra.days import DayError, day_range, last_complete_day, local_time_to_utc, parse_day, today
 from aidigest.sources import arxiv, hackernews
 
 UTC = dt.UTC

@@ -25,7 +25,7 @@ def one_line_error(r, code: int) -> str:
     return lines[0]
 
 
-# ---- dates: the supported range is decided once, where dates are parsed (aidigest.days) --------------------
+# ---- dates: the supported range is decided once, where dates are parsed (aidigest.infra.days) --------------------
 @pytest.mark.parametrize("day", ["0001-01-01", "0001-01-02", "1969-12-31"])
 def test_a_day_before_the_epoch_is_one_line_exit_2(tmp_path, day):
     """Before: 0001-01-01 and 0001-01-02 ended in a 62-line OverflowError traceback (deliver/notify.py), exit 1."""

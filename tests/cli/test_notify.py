@@ -21,7 +21,7 @@ from fakes.receivers import HookServer, SmtpServer  # noqa: E402
 from aidigest.config import Config  # noqa: E402
 from aidigest.deliver import build_short_form, notify_day, pack, site_page_url  # noqa: E402
 from aidigest.deliver.shortform import Line, ShortForm, load_digest  # noqa: E402
-from aidigest.store import Store  # noqa: E402
+from aidigest.infra.store import Store  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "demo" / "replay" / "2026-08-02"
@@ -332,7 +332,7 @@ def test_store_migration_adds_deliveries_to_an_old_store(tmp_path):
     con = sqlite3.connect(db)
     from legacy_schema import MIGRATIONS
 
-    from aidigest.store import SCHEMA_VERSION
+    from aidigest.infra.store import SCHEMA_VERSION
 
     for i, script in enumerate(MIGRATIONS[:2], start=1):
         con.executescript(script)

@@ -1,4 +1,4 @@
-"""Where state lives (aidigest.paths): platformdirs/XDG defaults, AIDIGEST_HOME, the config file order, and
+"""Where state lives (aidigest.infra.paths): platformdirs/XDG defaults, AIDIGEST_HOME, the config file order, and
 `aidigest where` / `-v` printing what was used. Also the day a run picks and a backfill with a failed day,
 through the real CLI on the demo recording."""
 
@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from aidigest.config import load_config
-from aidigest.days import last_complete_day
+from aidigest.infra.days import last_complete_day
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "demo" / "replay" / "2026-08-02"

@@ -59,7 +59,7 @@ def _killed_write(target: Path) -> None:
     code = (
         "import os, sys, time\n"
         "from pathlib import Path\n"
-        "from aidigest.render import atomic\n"
+        "from aidigest.infra import atomic\n"
         "def stuck(src, dst):\n"
         "    print('written', flush=True)\n"
         "    time.sleep(600)\n"
@@ -107,7 +107,7 @@ def test_the_repeat_window_never_counts_a_later_backfill_against_the_day(tmp_pat
     item first; rows of D itself never count; rows from before schema 3 (no time) are older than any timed row."""
     import time
 
-    from aidigest.store import Store
+    from aidigest.infra.store import Store
 
     d = dt.date(2026, 8, 2)
     with Store(tmp_path / "s.sqlite3") as s:

@@ -18,7 +18,7 @@ import pytest
 import yaml
 
 from aidigest.config import Config
-from aidigest.days import local_time_to_utc
+from aidigest.infra.days import local_time_to_utc
 from aidigest.schedule import FORK_WORKFLOW_PATH, github_workflow, utc_cron
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -22,8 +22,8 @@ from clihelp import DAY, DEMO, aidigest, no_traceback  # noqa: E402
 from aidigest.config import Config
 from aidigest.llm import LLMError, Message, make_llm
 from aidigest.llm.core import BaseLLM
-from aidigest.models import LLMTotals
-from aidigest.store import Store
+from aidigest.records import LLMTotals
+from aidigest.infra.store import Store
 
 CHUNK = b"a" * 65536
 MB = 1_000_000

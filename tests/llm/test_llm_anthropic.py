@@ -11,8 +11,8 @@ from pydantic import BaseModel, Field
 from aidigest.config import Config
 from aidigest.llm import LLMConfigError, LLMError, LLMFatal, Message, make_llm
 from aidigest.llm.core import BaseLLM
-from aidigest.models import LLMTotals
-from aidigest.store import Store
+from aidigest.records import LLMTotals
+from aidigest.infra.store import Store
 from fakes.fake_anthropic import FakeAnthropicServer, Reply
 
 KEY = "sk-ant-api03-TESTSECRET0123456789"

@@ -11,8 +11,8 @@ from pydantic import BaseModel, Field
 from aidigest.config import Config, LLMPrice
 from aidigest.llm import BudgetExceeded, LLMError, Message, cache_clear, cache_stats, make_llm
 from aidigest.llm.core import BaseLLM
-from aidigest.models import LLMTotals
-from aidigest.store import Store
+from aidigest.records import LLMTotals
+from aidigest.infra.store import Store
 from fakes.fake_openai import FakeOpenAIServer, Reply
 
 KEY = "sk-test-CACHEKEY0123456789"

@@ -23,8 +23,8 @@ from aidigest.config import Config
 from aidigest.llm import LLMError, Message, make_llm
 from aidigest.llm.base import LLMUnavailable
 from aidigest.llm.core import BaseLLM
-from aidigest.models import LLMTotals
-from aidigest.store import Store
+from aidigest.records import LLMTotals
+from aidigest.infra.store import Store
 from fakes import Reply, sample_from_schema
 from fakes.fake_openai import FakeOpenAIServer
 

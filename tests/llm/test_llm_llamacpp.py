@@ -24,8 +24,8 @@ from pydantic import BaseModel, Field
 from aidigest.config import Config
 from aidigest.llm import Message, make_llm, wrap_untrusted
 from aidigest.llm.core import BaseLLM
-from aidigest.models import LLMTotals
-from aidigest.store import Store
+from aidigest.records import LLMTotals
+from aidigest.infra.store import Store
 
 pytestmark = pytest.mark.llamacpp
 

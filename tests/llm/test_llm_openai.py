@@ -17,8 +17,8 @@ from pydantic import BaseModel, Field
 from aidigest.config import Config
 from aidigest.llm import LLMError, LLMFatal, Message, make_llm
 from aidigest.llm.core import BaseLLM
-from aidigest.models import LLMTotals
-from aidigest.store import Store
+from aidigest.records import LLMTotals
+from aidigest.infra.store import Store
 from fakes.fake_openai import FakeOpenAIServer, Reply
 
 KEY = "sk-test-SECRETVALUE0123456789"

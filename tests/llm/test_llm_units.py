@@ -24,7 +24,7 @@ from aidigest.llm.schema import (
     parse_json_text,
     unbounded_arrays,
 )
-from aidigest.models import LLMTotals
+from aidigest.records import LLMTotals
 from fakes import find_schema_in_text, sample_from_schema
 
 
@@ -247,7 +247,7 @@ def test_official_openai_request_parameters():
 def test_llm_concurrency_auto_default(spec, env, setting, expected):
     from aidigest.config import Config
     from aidigest.llm import make_llm
-    from aidigest.models import LLMTotals
+    from aidigest.records import LLMTotals
 
     cfg = Config()
     cfg = cfg.updated(llm={"provider": spec, "concurrency": setting})

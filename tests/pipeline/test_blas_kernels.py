@@ -21,7 +21,7 @@ import pytest
 from conftest import REPO
 
 KERNELS = ("Haswell", "SkylakeX")  # AVX2 + FMA; AVX-512 (the default of an AVX-512 host)
-TESTS = ("tests/cli/test_store_migrations.py", "tests/pipeline/test_golden_days.py")
+TESTS = ("tests/store/test_store_migrations.py", "tests/pipeline/test_golden_days.py")
 
 
 def kernel_env(kernel: str) -> dict[str, str]:

@@ -24,7 +24,7 @@ from fakes.receivers import HookServer
 from golden_days import reference
 
 from aidigest.report import Digest
-from aidigest.store import Store
+from aidigest.infra.store import Store
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "demo" / "replay" / "2026-08-02"

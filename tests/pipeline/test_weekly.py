@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from week_days import FAILED, MONDAY, NOT_COLLECTED, REBUILT, SUNDAY, WEEK, make_week, returning_keys
 
-from aidigest.store import Store
-from aidigest.weekreport import WeeklyDigest
+from aidigest.infra.store import Store
+from aidigest.weekly.report import WeeklyDigest
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -199,7 +199,7 @@ def test_week_without_any_day_and_a_bad_week_are_one_line(tmp_path):
 def test_default_week_is_the_last_complete_one():
     import datetime as dt
 
-    from aidigest.weekly import resolve_week
+    from aidigest.weekly.build import resolve_week
 
     monday_noon_utc = dt.datetime(2026, 8, 3, 3, 0, tzinfo=dt.UTC)  # Monday 12:00 in Seoul
     assert resolve_week(None, None, "Asia/Seoul", monday_noon_utc) == dt.date(2026, 7, 27)
@@ -269,7 +269,7 @@ def test_reader_profiles_can_plug_in_their_own_ranking_and_filter(offline_week):
 
     from aidigest.config import Config
     from aidigest.taxonomy import load_taxonomy
-    from aidigest.weekly import WeekContext, build_week
+    from aidigest.weekly.build import WeekContext, build_week
 
     _, reports, db, _ = offline_week
     with Store(db) as store:

@@ -21,7 +21,7 @@ from fakes.receivers import HookServer
 from test_weekly import REPO, aidigest, files
 from week_days import WEEK, make_week
 
-from aidigest.weekreport import WeeklyDigest
+from aidigest.weekly.report import WeeklyDigest
 
 NAMES = ("nlp", "vision")
 

@@ -70,7 +70,7 @@ def _news_digest():
     from aidigest.assemble import build_digest
     from aidigest.config import Config
     from aidigest.context import DayContext
-    from aidigest.store import Store
+    from aidigest.infra.store import Store
 
     with Store(":memory:") as store:
         ctx = DayContext(day=dt.date(2026, 8, 2), language="ko", config=Config(), taxonomy=load_taxonomy(), store=store)
@@ -127,7 +127,7 @@ def test_chart_drawn_from_the_selection_preview_is_the_reports_chart(tmp_path, m
     from aidigest.config import Config
     from aidigest.context import DayContext
     from aidigest.render import chart, prepare_chart, write_report
-    from aidigest.store import Store
+    from aidigest.infra.store import Store
 
     previews = []
     with Store(":memory:") as store:

@@ -14,9 +14,9 @@ from aidigest.config import Config
 from aidigest.assemble import build_digest
 from aidigest.context import DayContext
 from aidigest.render import write_report
-from aidigest.models import Classified, Item, Sighting
+from aidigest.records import Classified, Item, Sighting
 from aidigest.render.chart import TITLE_WIDTH, chart_png, drawable, fit
-from aidigest.store import Store
+from aidigest.infra.store import Store
 from aidigest.taxonomy import load_taxonomy
 
 

@@ -18,10 +18,10 @@ from aidigest.config import Config
 from aidigest.context import DayContext
 from aidigest.render import write_report
 from aidigest.report import Digest, reported_rows
-from aidigest.models import LLMTotals, RunHealth, SourceOutcome
+from aidigest.records import LLMTotals, RunHealth, SourceOutcome
 from aidigest.render.escape import md_text, safe_url
 from aidigest.render.markdown import render_markdown
-from aidigest.store import Store
+from aidigest.infra.store import Store
 from aidigest.taxonomy import load_taxonomy
 
 TAX = load_taxonomy()

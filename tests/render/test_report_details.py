@@ -14,7 +14,7 @@ import re
 from test_render_markdown import _digest
 from test_summarize_fixtures import classify, hf_items, hn_category, hn_items
 
-from aidigest.models import RunHealth, Sighting, SourceOutcome
+from aidigest.records import RunHealth, Sighting, SourceOutcome
 from aidigest.render.health_words import note_words
 from aidigest.render.markdown import render_markdown
 from aidigest.summarize.header import section_header

@@ -14,9 +14,9 @@ from week_days import WEEK, make_week
 
 from aidigest.config import Config
 from aidigest.render.site import SiteOptions, build_site
-from aidigest.store import Store
-from aidigest.weekly import run_week
-from aidigest.weekreport import week_start
+from aidigest.infra.store import Store
+from aidigest.weekly.build import run_week
+from aidigest.weekly.report import week_start
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 

@@ -13,9 +13,9 @@ from conftest import DEMO_REPLAY, data_bytes
 
 from aidigest.collect import collect_day
 from aidigest.config import Config
-from aidigest.http import HttpClient
-from aidigest.models import CollectResult
-from aidigest.store import Store
+from aidigest.infra.http import HttpClient
+from aidigest.records import CollectResult
+from aidigest.infra.store import Store
 
 DAY = dt.date(2026, 8, 2)
 

@@ -13,7 +13,7 @@ import pytest
 from conftest import DATA, data_bytes
 
 from aidigest.config import Config
-from aidigest.http import HttpClient, Recording, ReplayTransport
+from aidigest.infra.http import HttpClient, Recording, ReplayTransport
 from aidigest.sources import arxiv
 from aidigest.sources.base import FetchContext, ParseError
 

@@ -32,11 +32,11 @@ from conftest import data_path
 from aidigest.collect import collect_day
 from aidigest.config import Config
 from aidigest.dedupe.merge import merge_items
-from aidigest.http import HttpClient, Recording
-from aidigest.models import Item, Sighting
+from aidigest.infra.http import HttpClient, Recording
+from aidigest.records import Item, Sighting
 from aidigest.sources import build_sources, deeplearn
 from aidigest.sources.base import FetchContext, ParseError
-from aidigest.store import Store
+from aidigest.infra.store import Store
 from aidigest.urls import canonical_key
 
 DAY = dt.date(2024, 10, 27)

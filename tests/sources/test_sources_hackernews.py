@@ -12,7 +12,7 @@ import pytest
 from conftest import DATA, data_bytes
 
 from aidigest.config import Config
-from aidigest.http import HttpClient, Recording
+from aidigest.infra.http import HttpClient, Recording
 from aidigest.sources import hackernews as hn
 from aidigest.sources.base import FetchContext, ParseError
 from aidigest.urls import canonical_key
@@ -246,7 +246,7 @@ def test_fetch_firebase_today(tmp_path):
 
 
 def test_fetch_firebase_with_no_items_recorded_is_no_recording(tmp_path):
-    from aidigest.http import ReplayMissing
+    from aidigest.infra.http import ReplayMissing
 
     items = _derived_top(3)
     day = dt.date(2019, 11, 12)
@@ -329,7 +329,7 @@ def test_duplicate_submissions_of_one_url_merge_their_signals(tmp_path):
 
 def test_a_1mb_title_is_capped_at_parse_time(tmp_path):
     """The real response with one title blown up to 1 MB: that item keeps 300 characters, the others are intact."""
-    from aidigest.models import MAX_TITLE_CHARS
+    from aidigest.records import MAX_TITLE_CHARS
 
     data = json.loads(data_bytes(*REAL_30))
     data["hits"][2]["title"] = "Huge " + "A" * 1_000_000

@@ -12,7 +12,7 @@ import pytest
 from conftest import DATA, data_bytes
 
 from aidigest.config import Config
-from aidigest.http import HttpClient, Recording
+from aidigest.infra.http import HttpClient, Recording
 from aidigest.sources import hf_papers
 from aidigest.sources.base import FetchContext, ParseError
 
@@ -79,7 +79,7 @@ def test_fetch_asks_for_the_date(tmp_path):
 
 def test_huge_title_and_abstract_are_capped_at_parse_time():
     """A real Daily Papers entry with its title and abstract blown up to 1 MB each (mutated at runtime)."""
-    from aidigest.models import MAX_TEXT_CHARS, MAX_TITLE_CHARS
+    from aidigest.records import MAX_TEXT_CHARS, MAX_TITLE_CHARS
 
     path = next(Path(__file__).parents[1].joinpath("data", "huggingface_daily_papers").rglob("*.json"))
     entries = json.loads(path.read_bytes())

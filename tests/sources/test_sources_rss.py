@@ -12,10 +12,10 @@ from conftest import DATA, data_bytes, data_path
 
 from aidigest.collect import collect_day
 from aidigest.config import Config
-from aidigest.http import HttpClient, Recording
+from aidigest.infra.http import HttpClient, Recording
 from aidigest.sources import rss
 from aidigest.sources.base import FetchContext, ParseError
-from aidigest.store import Store
+from aidigest.infra.store import Store
 
 ARXIV_TRIMMED = sorted((DATA / "arxiv_rss" / "trimmed_jmamath_2026-04-27").glob("*.xml"))
 WEEKEND = DATA / "arxiv_rss" / "raw_BuiVannn_2026-08-01" / "rss_cs.CL_weekend_empty.xml"

@@ -13,8 +13,8 @@ import pytest
 from conftest import data_bytes
 
 from aidigest.config import Config
-from aidigest.http import HttpClient, Recording
-from aidigest.models import Item, Sighting
+from aidigest.infra.http import HttpClient, Recording
+from aidigest.records import Item, Sighting
 from aidigest.sources.base import FetchContext
 from aidigest.sources.snippets import clip_text, enrich_snippets, extract_snippet, strip_html
 from aidigest.urls import canonical_key

@@ -20,7 +20,7 @@ import pytest
 from conftest import data_bytes, data_path
 
 from aidigest.config import Config
-from aidigest.http import HttpClient, Recording, ReplayMissing
+from aidigest.infra.http import HttpClient, Recording, ReplayMissing
 from aidigest.sources import techreview_kr
 from aidigest.sources.base import FetchContext
 

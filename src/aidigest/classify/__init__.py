@@ -23,9 +23,9 @@ from typing import Any, BinaryIO, Literal, TextIO
 
 from ..config import Config
 from ..llm.base import LLM
-from ..models import Classified, Item, RunHealth
+from ..records import Classified, Item, RunHealth
 from ..reuse import predict_offline_cached, predict_offline_cached_async
-from ..store import Store
+from ..infra.store import Store
 from ..taxonomy import Taxonomy
 from .check import check_answers
 from .llm import FALLBACK_KEY, LLMClassifier

@@ -24,7 +24,7 @@ import logging
 from collections.abc import Sequence
 
 from ..llm.base import BudgetExceeded, LLMError, Message
-from ..models import CategoryCheck, Item
+from ..records import CategoryCheck, Item
 from ..taxonomy import Taxonomy
 from .llm import PURPOSE, LLMClassifier, _answers_of, answer_schema, user_prompt, validate_answers
 

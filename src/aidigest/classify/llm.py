@@ -33,7 +33,7 @@ from ..llm.base import LLM, BudgetExceeded, LLMError, LLMFatal, Message
 from ..llm.prompts import UNTRUSTED_INSTRUCTION, wrap_untrusted
 from ..llm.schema import parse_json_text
 from ..llm.shape import classify_batches, estimate_tokens, extra_calls_allowed
-from ..models import Item
+from ..records import Item
 from ..taxonomy import Taxonomy
 
 log = logging.getLogger("aidigest.classify")

@@ -28,7 +28,7 @@ from pathlib import Path
 from pydantic import BaseModel, Field
 
 from ..config import env_value
-from ..models import Item
+from ..records import Item
 from ..taxonomy import load_taxonomy
 from . import business_override
 from .eval import CategoryScore

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..render.atomic import write_bytes_atomic, write_text_atomic
+from ..infra.atomic import write_bytes_atomic, write_text_atomic
 from .offline import EMBEDDING_MODEL, embed, item_text
 
 # chosen on DEV papers (one held-out fifth, embeddings only): l2=1e-3/lr=0.5 underfit (held-out 0.600),

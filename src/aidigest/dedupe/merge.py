@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..models import Item, Sighting
+from ..records import Item, Sighting
 
 
 def _merge_sightings(a: list[Sighting], b: list[Sighting]) -> list[Sighting]:

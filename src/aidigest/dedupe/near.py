@@ -38,7 +38,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ..models import Item
+from ..records import Item
 from .merge import merge_pair
 
 DEFAULT_THRESHOLD = 0.6  # exact Jaccard of character 3-gram sets

@@ -23,14 +23,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..config import environ
-from ..migrations import Migrations
-from ..profiles import site_path
+from ..infra.migrations import Migrations
+from ..profiles.reader import site_path
 from ..render.markdown import report_kind_word
 from .shortform import Format, ShortForm, build_short_form, build_week_short_form, load_digest, load_week, pack
 
 if TYPE_CHECKING:
     from ..config import Config
-    from ..store import Store
+    from ..infra.store import Store
 
 log = logging.getLogger("aidigest.notify")
 
@@ -371,7 +371,7 @@ def notify_day(
             else:
                 jobs.append((old_day, kind, path, [by_hash[tid]]))
     site_url = config.notify.site_url or config.site.base_url
-    if profile and site_url:  # the profile's own pages (aidigest.profiles.site_path)
+    if profile and site_url:  # the profile's own pages (aidigest.profiles.reader.site_path)
         site_url = site_url.rstrip("/") + "/" + site_path(profile, config.profiles[profile])
     for day, kind, path, these in jobs:
         try:
@@ -415,7 +415,7 @@ def notify_week(
     targets = (configured_targets(config, env) if not profile
                else [Target(i + 1, t) for i, t in enumerate(dict.fromkeys(x.strip() for x in config.profiles[profile].targets if x.strip()))])
     site_url = config.notify.site_url or config.site.base_url
-    if profile and site_url:  # the profile's own pages (aidigest.profiles.site_path)
+    if profile and site_url:  # the profile's own pages (aidigest.profiles.reader.site_path)
         site_url = site_url.rstrip("/") + "/" + site_path(profile, config.profiles[profile])
     for kind, path in week_report_files(out_dir, week).items():
         if kind not in kinds:

@@ -21,7 +21,7 @@ from typing import Literal
 
 from ..report import Digest
 from ..render.layout import day_page_path, week_page_path
-from ..weekreport import WeeklyDigest
+from ..weekly.report import WeeklyDigest
 
 Format = Literal["email", "html", "markdown", "text"]
 
@@ -96,7 +96,7 @@ def build_short_form(digest: Digest, top: int = 3, site_url: str = "") -> ShortF
         day=digest.day, kind=digest.kind, language=digest.language,
         title=f"{w['title']} {digest.day.isoformat()} · {w.get(digest.kind, digest.kind)}",
     )
-    if digest.picks:  # a reader profile's digest (aidigest.personalize): its picks first, with their reasons
+    if digest.picks:  # a reader profile's digest (aidigest.profiles.personalize): its picks first, with their reasons
         sf.title += f" · {digest.profile}"
         sf.lines.append(Line("heading", f"⭐ {w.get('picks', 'Picks')}"))
         for p in digest.picks[: PICKS_MAX]:
@@ -129,7 +129,7 @@ def build_week_short_form(week: WeeklyDigest, top: int = 3, site_url: str = "") 
     w = _words(week.language)
     sf = ShortForm(day=week.start, kind=week.kind, language=week.language,
                    title=f"{w['title']} {w['weekly']} {week.week} · {w.get(week.kind, week.kind)}")
-    if week.profile and week.picks:  # a reader profile's week (aidigest.weekprofiles): its picks first
+    if week.profile and week.picks:  # a reader profile's week (aidigest.weekly.profiles): its picks first
         sf.title += f" · {week.profile}"
         sf.lines.append(Line("heading", f"⭐ {w.get('picks', 'Picks')}"))
         for p in week.picks[: PICKS_MAX]:

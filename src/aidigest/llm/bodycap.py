@@ -1,4 +1,4 @@
-"""A cap on the size of an LLM answer, as the web fetcher has one (aidigest.http): an endpoint that streams a
+"""A cap on the size of an LLM answer, as the web fetcher has one (aidigest.infra.http): an endpoint that streams a
 huge body (a broken or hostile server, a proxy's error page gone wrong) must not take the run's memory with it.
 
 `capped_transport` makes the HTTP transport of an LLM client (ours for OpenAI-compatible servers, the Anthropic

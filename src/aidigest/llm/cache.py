@@ -21,8 +21,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from ..migrations import Migrations
-from ..store import Store
+from ..infra.migrations import Migrations
+from ..infra.store import Store
 from .base import Message
 
 MIGRATIONS = Migrations("llm")

@@ -45,9 +45,9 @@ from typing import Any, ClassVar
 from pydantic import BaseModel, ValidationError
 
 from ..config import LLMConfig
-from ..http import backoff_delay, parse_retry_after
-from ..models import LLMTotals
-from ..store import Store
+from ..infra.http import backoff_delay, parse_retry_after
+from ..records import LLMTotals
+from ..infra.store import Store
 from . import cache as cache_mod
 from .base import BudgetExceeded, LLMError, LLMFatal, LLMResult, LLMUnavailable, Message
 from .pricing import cost_usd, find_price

@@ -22,8 +22,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ..config import Config, ConfigError, environ
-from ..models import LLMTotals
-from ..store import Store
+from ..records import LLMTotals
+from ..infra.store import Store
 from .base import LLMConfigError
 from .core import BaseLLM
 from .providers import PROVIDERS, ProviderSpec, usage

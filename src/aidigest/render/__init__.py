@@ -20,9 +20,9 @@ import json
 import logging
 from pathlib import Path
 
-from ..models import RunHealth
+from ..records import RunHealth
 from ..report import Digest, ReportPaths
-from .atomic import clean_stale_temp, write_bytes_atomic, write_text_atomic
+from ..infra.atomic import clean_stale_temp, write_bytes_atomic, write_text_atomic
 from .chart import digest_chart
 from .export import digest_json
 from .markdown import render_markdown, report_kind_word

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from ..models import SourceOutcome
+from ..records import SourceOutcome
 from ..summarize.header import source_name
 
 _KO_STATUS = {"ok": "정상", "empty": "새 항목 없음", "failed": "실패", "no_recording": "녹화본에 없음", "skipped": "건너뜀"}

@@ -41,7 +41,7 @@ from pathlib import Path
 import jinja2
 
 from ..report import CategorySection, Digest, OtherTechEntry, SectionSummary, SourceEntry
-from ..models import CategoryCheck, RunHealth
+from ..records import CategoryCheck, RunHealth
 from ..summarize.header import list_strings
 from ..summarize.i18n import Strings, language_name, strings
 from ..summarize.tldr import signals_text

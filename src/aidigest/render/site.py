@@ -58,10 +58,10 @@ from typing import TypedDict
 
 from pydantic import ValidationError
 
-from ..pgstore import PgError, is_url, redact
+from ..infra.pgstore import PgError, is_url, redact
 from ..report import Digest
-from ..weekreport import WEEK_RE, WeeklyDigest
-from ..store import finish_times
+from ..weekly.report import WEEK_RE, WeeklyDigest
+from ..infra.store import finish_times
 from ..summarize.header import list_strings
 from ..summarize.i18n import strings
 from ..summarize.tldr import signals_text

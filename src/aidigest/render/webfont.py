@@ -22,7 +22,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from ..config import env_value
-from .atomic import write_bytes_atomic
+from ..infra.atomic import write_bytes_atomic
 from .chart import korean_font_files
 
 FAMILY = "aidigest-ko"

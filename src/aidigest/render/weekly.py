@@ -27,8 +27,8 @@ from pathlib import Path
 from ..summarize.header import list_strings, source_name
 from ..summarize.i18n import strings
 from ..summarize.tldr import signals_text
-from ..weekreport import DayState, WeekEntry, WeeklyDigest, WeekSection
-from .atomic import clean_stale_temp, write_text_atomic
+from ..weekly.report import DayState, WeekEntry, WeeklyDigest, WeekSection
+from ..infra.atomic import clean_stale_temp, write_text_atomic
 from .escape import md_text, safe_url
 from .health_words import error_words
 from .markdown import render_summary, report_kind_word
@@ -147,7 +147,7 @@ def _delta(now: float, before: float) -> str:
 
 def file_names(week: WeeklyDigest, suffix: str = "") -> tuple[str, str]:
     """(markdown, json) file names of the week's report of its kind. `suffix` (e.g. "_<profile>"): a reader's own
-    week beside the shared one (the reader-profile extension point, see aidigest.weekly)."""
+    week beside the shared one (the reader-profile extension point, see aidigest.weekly.build)."""
     word = report_kind_word(week.kind)
     sfx = suffix + ("" if week.language == "ko" else f"_{week.language}")
     return f"{word}_{week.week}_report{sfx}.md", f"{word}_{week.week}{sfx}.json"
@@ -228,7 +228,7 @@ def _missing_line(d: DayState, language: str) -> str:
     return line
 
 
-PICK_WORD = {"ko": "추천", "en": "Picked for you"}  # as a reader's daily digest (aidigest.rank.words)
+PICK_WORD = {"ko": "추천", "en": "Picked for you"}  # as a reader's daily digest (aidigest.profiles.rank.words)
 
 
 def _picks(week: WeeklyDigest) -> list[str]:
@@ -257,7 +257,7 @@ def render_week_markdown(week: WeeklyDigest) -> str:
         out += [ws.missing, ""] + [_missing_line(d, lang) for d in week.missing_days] + [""]
     if not week.sections:
         out += [md_text(ws.no_items), ""]
-    if week.picks:  # a reader profile's week (aidigest.weekprofiles) opens with its picks
+    if week.picks:  # a reader profile's week (aidigest.weekly.profiles) opens with its picks
         out += _picks(week)
     if week.shares:
         out += [f"## {ws.shares}", "", "| " + " | ".join(ws.share_head) + " |", "|---|---:|---:|---:|---:|"]

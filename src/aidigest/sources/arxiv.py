@@ -32,8 +32,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field
 
 from ..configbase import Strict
-from ..http import FetchError
-from ..models import Item, Kind, Sighting
+from ..infra.http import FetchError
+from ..records import Item, Kind, Sighting
 from ..urls import canonical_key, normalize_arxiv_id
 from .base import FetchContext, FetchResult, ParseError
 from .registry import SourceSpec

@@ -11,8 +11,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
-from ..http import HttpClient
-from ..models import Item, Kind
+from ..infra.http import HttpClient
+from ..records import Item, Kind
 
 if TYPE_CHECKING:  # config.py is built from the source registry: a source reads its settings, never imports them
     from ..config import Config

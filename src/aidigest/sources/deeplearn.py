@@ -29,8 +29,8 @@ from html.parser import HTMLParser
 from urllib.parse import urljoin
 
 from ..configbase import Strict
-from ..http import FetchError
-from ..models import Item, Kind, Sighting
+from ..infra.http import FetchError
+from ..records import Item, Kind, Sighting
 from ..urls import canonical_key, normalize_arxiv_id
 from .base import FetchContext, FetchResult, ParseError
 from .registry import SourceSpec

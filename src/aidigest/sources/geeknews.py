@@ -20,9 +20,9 @@ import datetime as dt
 import re
 
 from ..configbase import Strict
-from ..days import zone
-from ..http import FetchError
-from ..models import Item, Kind
+from ..infra.days import zone
+from ..infra.http import FetchError
+from ..records import Item, Kind
 from .base import FetchContext, FetchResult, ParseError
 from .registry import SourceSpec
 from .rss import parse_feed

@@ -34,8 +34,8 @@ from dataclasses import dataclass, field
 from pydantic import Field
 
 from ..configbase import Strict
-from ..http import FetchError, ReplayMissing
-from ..models import Item, Kind, Sighting
+from ..infra.http import FetchError, ReplayMissing
+from ..records import Item, Kind, Sighting
 from ..urls import arxiv_id_from_url, canonical_key
 from .base import FetchContext, FetchResult, ParseError
 from .registry import SourceSpec

@@ -12,8 +12,8 @@ import datetime as dt
 import json
 
 from ..configbase import Strict
-from ..http import FetchError
-from ..models import Item, Kind, Sighting
+from ..infra.http import FetchError
+from ..records import Item, Kind, Sighting
 from ..urls import canonical_key, normalize_arxiv_id
 from .base import FetchContext, FetchResult, ParseError
 from .registry import SourceSpec

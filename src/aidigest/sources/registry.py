@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 if TYPE_CHECKING:
-    from ..models import Item, Kind
-    from ..store import Store
+    from ..records import Item, Kind
+    from ..infra.store import Store
     from .base import FetchContext
 
 Role = Literal["source", "enricher"]

@@ -24,8 +24,8 @@ from typing import Literal
 import feedparser
 
 from ..configbase import Strict
-from ..http import FetchError
-from ..models import Item, Kind, Sighting
+from ..infra.http import FetchError
+from ..records import Item, Kind, Sighting
 from ..urls import arxiv_id_from_url, canonical_key
 from .base import FetchContext, FetchResult, ParseError
 from .registry import SourceSpec

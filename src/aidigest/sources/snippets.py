@@ -8,7 +8,7 @@ Pages that are not fetched at all: PDFs (by URL), arXiv / Hugging Face paper pag
 discussion links (their text is not an article), and everything past `max_per_day` (counted `over_cap`,
 the highest-scored items are fetched first). Links to loopback, private, link-local or other non-public
 addresses — directly, through DNS or through a redirect — are refused by the HTTP layer (counted `blocked`,
-named in run health; see aidigest.netguard); a page that does not arrive within `[http] deadline_s` is
+named in run health; see aidigest.infra.netguard); a page that does not arrive within `[http] deadline_s` is
 counted `timed_out`.
 """
 
@@ -24,15 +24,15 @@ from urllib.parse import urlsplit
 from pydantic import Field
 
 from ..configbase import Strict
-from ..http import Blocked, DeadlineExceeded, FetchError, ReplayMissing, ResponseTooLarge
-from ..models import Item
+from ..infra.http import Blocked, DeadlineExceeded, FetchError, ReplayMissing, ResponseTooLarge
+from ..records import Item
 from ..reuse import SnippetCache
 from ..urls import arxiv_id_from_url, host_of
 from .base import FetchContext
 from .registry import SourceSpec
 
 if TYPE_CHECKING:
-    from ..store import Store
+    from ..infra.store import Store
 
 # ---------------------------------------------------------------------------------------------------
 # Text helpers (pure)
@@ -178,7 +178,7 @@ async def enrich_snippets(items: list[Item], ctx: FetchContext, cache: SnippetCa
             return "missing"
         except ResponseTooLarge:
             return "too_large"
-        except Blocked:  # a link (or a redirect hop) to a loopback/private/link-local address: see aidigest.netguard
+        except Blocked:  # a link (or a redirect hop) to a loopback/private/link-local address: see aidigest.infra.netguard
             return "blocked"
         except DeadlineExceeded:
             return "timed_out"

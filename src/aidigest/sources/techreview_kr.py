@@ -11,7 +11,7 @@ reports it as `no_recording`.
 from __future__ import annotations
 
 from ..configbase import Strict
-from ..models import Item, Kind
+from ..records import Item, Kind
 from .base import FetchContext, FetchResult
 from .registry import SourceSpec
 from .rss import fetch_feed, parse_feed

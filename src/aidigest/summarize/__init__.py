@@ -21,10 +21,10 @@ from dataclasses import dataclass
 
 from ..context import DayContext
 from ..injection import instruction_like
-from ..models import Item, RunHealth
+from ..records import Item, RunHealth
 from ..report import SectionSummary, SummaryPoint
 from ..reuse import SummaryCache, corpus_fingerprint
-from ..select import CategorySelection
+from ..select.items import CategorySelection
 from .checks import SectionInvariantError, final_guard
 from .extractive import DocFreq, extractive_summary, needed_terms
 from .i18n import strings

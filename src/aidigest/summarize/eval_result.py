@@ -18,7 +18,7 @@ import argparse
 import json
 from pathlib import Path
 
-from ..models import Item
+from ..records import Item
 from .result import candidate_sentences, result_sentence
 from .text import clean
 from .tldr import extractive_tldr

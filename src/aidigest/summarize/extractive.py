@@ -32,7 +32,7 @@ import numpy as np
 
 from ..report import SectionSummary, SummaryPoint
 from ..injection import instruction_like, withheld_text
-from ..models import Item
+from ..records import Item
 from ..urls import host_of
 from .i18n import guess_text_language, strings
 from .text import (
@@ -161,7 +161,7 @@ def needed_terms(items: list[Item]) -> set[str]:
 #    is the token "0" (a digit: never a content word), the adjacent content pairs are exactly those pairs
 #    (a word token never contains a separator character, and `str.lower` is idempotent).
 # Each item's tokens are mapped to small ids (0 for words no wanted key uses), and unigram hits and adjacent
-# id pairs are looked up for all items at once with numpy. tests/digest/test_summarize_docfreq.py compares the
+# id pairs are looked up for all items at once with numpy. tests/summarize/test_summarize_docfreq.py compares the
 # counts with `from_items` on real items and fuzzes the tokenizer.
 _CLAUSE_MARK = " 0 "
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from ..models import Item
+from ..records import Item
 from ..sources import SOURCES
 from .text import clean, truncate
 from .tldr import item_signals

@@ -24,7 +24,7 @@ from ..context import DayContext
 from ..llm.base import BudgetExceeded, LLMError, LLMFatal, LLMResult, LLMUnavailable, Message
 from ..llm.prompts import UNTRUSTED_INSTRUCTION, wrap_untrusted
 from ..llm.schema import parse_json_text, validation_message
-from ..models import Item
+from ..records import Item
 from ..report import SectionSummary, SummaryPoint
 from .checks import CITE_RE, check_summary
 from .i18n import language_name

@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 
 from ..injection import instruction_like
-from ..models import Item
+from ..records import Item
 from .text import looks_like_boilerplate, split_sentences, truncate
 
 RESULT_MAX_CHARS = 300

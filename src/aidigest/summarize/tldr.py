@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..injection import instruction_like, withheld_text
-from ..models import Item
+from ..records import Item
 from .i18n import strings
 from .text import clean, looks_like_boilerplate, split_sentences, truncate
 

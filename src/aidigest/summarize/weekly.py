@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from ..config import Config
 from ..llm.base import Message
 from ..llm.prompts import UNTRUSTED_INSTRUCTION, wrap_untrusted
-from ..models import Item
+from ..records import Item
 from ..report import SectionSummary
 from .i18n import language_name
 from .llm import SummaryFailed, checked_summary

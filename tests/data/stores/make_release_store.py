@@ -8,7 +8,7 @@ demo/replay/2026-08-02 --llm none`: items, item_days, runs, source_outcomes, rep
 offline_summaries), one LLM call through the fake OpenAI server of tests/fakes (llm_cache, llm_calls, llm_modes), one
 snippet row and one delivery row written by their modules' own writers (aidigest.reuse, aidigest.deliver.notify; the
 demo records no article page and delivers nothing), one HTTP validator row, then VACUUM.
-tests/cli/test_store_migrations.py opens it with the current code. Running this script with a later aidigest makes a
+tests/store/test_store_migrations.py opens it with the current code. Running this script with a later aidigest makes a
 store of that later schema, not this one: the committed file is the record.
 """
 
@@ -34,9 +34,9 @@ from pydantic import BaseModel  # noqa: E402
 from aidigest.config import Config  # noqa: E402
 from aidigest.deliver import notify  # noqa: E402
 from aidigest.llm import Message, make_llm  # noqa: E402
-from aidigest.models import LLMTotals  # noqa: E402
+from aidigest.records import LLMTotals  # noqa: E402
 from aidigest.reuse import SnippetCache  # noqa: E402
-from aidigest.store import Store  # noqa: E402
+from aidigest.infra.store import Store  # noqa: E402
 
 
 class Sentence(BaseModel):

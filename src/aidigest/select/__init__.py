@@ -1,0 +1,1 @@
+"""Which items a report shows (`items.select_items`)."""

@@ -80,33 +80,9 @@ NUMBERS = [
 # ---- worker (a fresh process per run) ----------------------------------------------------------------------
 def worker_prepare(out: Path) -> dict:
     """The day's titles -> the real offline classifier's category (the fake LLM answers with these)."""
-    import datetime as dt
+    from fakes.responder import offline_categories
 
-    from aidigest.classify import classify_offline
-    from aidigest.collect import collect_day
-    from aidigest.config import Config
-    from aidigest.dedupe.near import merge_near_duplicates
-    from aidigest.infra.http import HttpClient
-    from aidigest.infra.store import Store
-    from aidigest.taxonomy import load_taxonomy
-
-    day = dt.date.fromisoformat(DAY)
-    cfg = Config()
-    taxonomy = load_taxonomy()
-
-    async def go():
-        with Store(str(out / "prepare.db")) as store:
-            async with HttpClient.create(cfg.http, replay=REPLAY) as http:
-                await collect_day(day, cfg, store, http)
-            return store.items_for_day(day)
-
-    items, _ = merge_near_duplicates(asyncio.run(go()))
-    preds = classify_offline(items, taxonomy)
-    return {
-        "categories": {it.title: cat for it, (cat, _) in zip(items, preds)},
-        "reported_ids": [c.id for c in taxonomy.reported()],
-        "items": len(items),
-    }
+    return offline_categories(out, DAY, REPLAY)
 
 
 def worker_run(args: argparse.Namespace) -> dict:

@@ -4,17 +4,17 @@ a structural change must not change one byte a reader gets.
 
 Cases:
 - `demo_offline`: `aidigest run` on the demo day's recording (demo/replay/2026-08-02), `--llm none`, as `make demo`.
-- `demo_llm`: the same day through the LLM path, against the benchmark's fake OpenAI-compatible server on
-  127.0.0.1 (bench/fake_llm.py's Responder: the categories of the real offline classifier, Korean summaries that
-  pass every check; no model runs), as bench/e2e.py does at zero latency.
+- `demo_llm`: the same day through the LLM path, against the fake OpenAI-compatible server on 127.0.0.1
+  (tests/fakes/responder.py: the categories of the real offline classifier, Korean summaries that pass every check;
+  no model runs), as bench/e2e.py does at zero latency.
 - `korean_day`: `aidigest run` on the demo's Korean day (demo/replay/2026-07-23: the real GeekNews feed, no other
   source recorded), `--llm none`, as `make demo`'s second run.
 - `old_system_day`: `aidigest run` on 2024-10-29, the day of the old system's report (demo/replay/2024-10-29:
   reconstructed envelopes around that day's real titles and links, see its NOTES.md), `--llm none`; its News
   report and chart are the README's example in docs/examples/2024-10-29/ (a test keeps them equal).
 - `scale_day`: the 1,000-item day of bench/scale.py (`build_dataset(1000)`: real titles of ../shared/data plus
-  the bench's planted copies), saved once as tests/data/golden/scale_day/items.jsonl because ../shared is not in
-  the repository; classified offline and built into both reports without an LLM, as the scale bench does.
+  the bench's planted copies), saved once by bench/golden_scale_items.py as tests/data/golden/scale_day/items.jsonl
+  because ../shared is not in the repository (no test imports bench code); classified offline and built into both reports without an LLM, as the scale bench does.
 
 Regenerate ONLY for an intended change of the output (say why in the commit):
     .venv/bin/python tests/golden_days.py --write [case ...]
@@ -88,13 +88,10 @@ def old_system_day(work: Path) -> Path:
 
 
 def demo_llm(work: Path) -> Path:
-    sys.path.insert(0, str(REPO / "bench"))
-    sys.path.insert(0, str(TESTS))
-    from e2e import worker_prepare  # bench/e2e.py: the day's titles -> the offline classifier's categories
-    from fake_llm import Responder  # bench/fake_llm.py
     from fakes.fake_openai import FakeOpenAIServer
+    from fakes.responder import Responder, offline_categories
 
-    prepared = worker_prepare(work)
+    prepared = offline_categories(work, DAY, REPLAY)
     responder = Responder(prepared["categories"], prepared["reported_ids"])
     with FakeOpenAIServer(responder=responder) as srv:
         return _run_day(work, "openai:fake-model", {"OPENAI_BASE_URL": srv.base_url, "OPENAI_API_KEY": "sk-golden-test"})
@@ -157,27 +154,13 @@ def write(case: str, work: Path) -> None:
     print(f"{case}: {len(files)} files -> {root.relative_to(REPO)}")
 
 
-def save_scale_items() -> None:
-    """Save bench/scale.py's 1,000-item day (needs ../shared/data) as the scale_day case's input."""
-    sys.path.insert(0, str(REPO / "bench"))
-    from scale import build_dataset
-
-    ds = build_dataset(1000)
-    SCALE_ITEMS.parent.mkdir(parents=True, exist_ok=True)
-    SCALE_ITEMS.write_text("".join(it.model_dump_json() + "\n" for it in ds.items), encoding="utf-8")
-    print(f"scale_day: {len(ds.items)} items -> {SCALE_ITEMS.relative_to(REPO)}")
-
-
 if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--write", action="store_true", help="regenerate the references of the named cases")
-    ap.add_argument("--scale-items", action="store_true", help="re-save the scale day's items from ../shared/data")
     ap.add_argument("cases", nargs="*", default=list(CASES))
     a = ap.parse_args()
     import tempfile
 
-    if a.scale_items:
-        save_scale_items()
     if a.write:
         for c in a.cases:
             with tempfile.TemporaryDirectory() as d:

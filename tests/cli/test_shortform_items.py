@@ -7,16 +7,10 @@ rendered bodies."""
 from __future__ import annotations
 
 import datetime as dt
-import sys
-from pathlib import Path
+from test_render_markdown import _as_llm, _digest  # tests/render (every layer folder is on pytest's pythonpath)
+from test_summarize_fixtures import classify, hf_items, hn_category, hn_items  # tests/summarize
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "render"))
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "digest"))
-
-from test_render_markdown import _as_llm, _digest  # noqa: E402
-from test_summarize_fixtures import classify, hf_items, hn_category, hn_items  # noqa: E402
-
-from fakes.receivers import HookServer  # noqa: E402
+from fakes.receivers import HookServer
 
 from aidigest.config import Config  # noqa: E402
 from aidigest.deliver import build_short_form, notify_day, pack  # noqa: E402

@@ -48,12 +48,10 @@ def llm_line(stdout: str) -> tuple[int, int]:
 
 @pytest.fixture(scope="module")
 def day(tmp_path_factory):
-    sys.path.insert(0, str(ROOT / "bench"))
-    from e2e import worker_prepare
-    from fake_llm import Responder
+    from fakes.responder import Responder, offline_categories
 
     work = tmp_path_factory.mktemp("profiles")
-    prepared = worker_prepare(work)
+    prepared = offline_categories(work, DAY, DEMO)
     responder = Responder(prepared["categories"], prepared["reported_ids"])
     with FakeOpenAIServer(responder=responder) as srv, HookServer() as nlp_hook, HookServer() as vision_hook:
         llm_env = {"OPENAI_BASE_URL": srv.base_url, "OPENAI_API_KEY": "sk-profiles-test"}

@@ -126,8 +126,7 @@ def test_offline_week_is_the_honest_list_and_a_rerun_writes_the_same_bytes(offli
 
 
 def test_llm_week_costs_one_call_per_category_and_a_rerun_none(tmp_path):
-    sys.path.insert(0, str(REPO / "bench"))
-    from fake_llm import Responder, call_kind  # bench/fake_llm.py
+    from fakes.responder import Responder, call_kind
     from fakes.fake_openai import FakeOpenAIServer
 
     reports, db = make_week(tmp_path)
@@ -215,8 +214,7 @@ def test_llm_prompt_carries_the_days_summaries_and_a_failed_answer_falls_back_to
     Then a server whose every answer is unusable: each category is tried twice and shown as the offline list."""
     import shutil
 
-    sys.path.insert(0, str(REPO / "bench"))
-    from fake_llm import Responder, call_kind  # bench/fake_llm.py
+    from fakes.responder import Responder, call_kind
     from fakes import Reply
     from fakes.fake_openai import FakeOpenAIServer
 

@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import re
 import sqlite3
-import sys
 from pathlib import Path
 
 import pytest
 from fakes.fake_openai import FakeOpenAIServer
 from fakes.receivers import HookServer
-from test_weekly import REPO, aidigest, files
+from test_weekly import aidigest, files
 from week_days import WEEK, make_week
 
 from aidigest.weekly.report import WeeklyDigest
@@ -34,8 +33,7 @@ def llm_line(stdout: str) -> tuple[int, int]:
 
 @pytest.fixture(scope="module")
 def weeks(tmp_path_factory):
-    sys.path.insert(0, str(REPO / "bench"))
-    from fake_llm import Responder  # bench/fake_llm.py
+    from fakes.responder import Responder
 
     work = tmp_path_factory.mktemp("weekprof")
     env = {"OPENAI_API_KEY": "sk-week-test"}

@@ -13,6 +13,9 @@ Progress: code doing long work calls
 On a terminal (and not -q) that is a live rich progress bar on stderr that disappears when done; otherwise it
 is one INFO line when the task starts and one when it ends (shown with -v). Without `setup` (library use,
 tests) a task costs nothing but its two log records.
+
+The terminal's bar belongs to the handler `setup` installs on the "aidigest" logger (`_Display`): logging is the
+process's one configuration of where output goes, so the bar lives there instead of in a module-level variable.
 """
 
 from __future__ import annotations
@@ -24,8 +27,23 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 log = logging.getLogger("aidigest.infra.progress")
+ROOT_LOGGER = "aidigest"
 
-_state: dict = {"live": None, "console": None}
+
+class _Display:
+    """The terminal a bar is drawn on (None: no bars) and the live bar while a task runs; held by the handler."""
+
+    def __init__(self, console=None):
+        self.console = console
+        self.live = None
+
+
+def _display() -> _Display | None:
+    for h in logging.getLogger(ROOT_LOGGER).handlers:
+        display = getattr(h, "aidigest_display", None)
+        if isinstance(display, _Display):
+            return display
+    return None
 
 
 def setup(verbosity: int = 0, console=None) -> None:
@@ -34,7 +52,7 @@ def setup(verbosity: int = 0, console=None) -> None:
 
     level = {-1: logging.ERROR, 0: logging.WARNING, 1: logging.INFO}.get(verbosity, logging.DEBUG if verbosity > 1 else logging.ERROR)
     console = console or Console(stderr=True)
-    root = logging.getLogger("aidigest")
+    root = logging.getLogger(ROOT_LOGGER)
     for h in list(root.handlers):
         root.removeHandler(h)
     if console.is_terminal:
@@ -51,8 +69,7 @@ def setup(verbosity: int = 0, console=None) -> None:
     alog = logging.getLogger("apprise")
     alog.setLevel(logging.WARNING)
     alog.propagate = False  # its lines may name a target URL with a secret; aidigest.deliver reports failures redacted
-    _state["console"] = console if console.is_terminal and verbosity >= 0 else None
-    _state["live"] = None
+    handler.aidigest_display = _Display(console if console.is_terminal and verbosity >= 0 else None)  # type: ignore[attr-defined]
 
 
 class _Task:
@@ -72,25 +89,26 @@ def task(name: str, total: int | None = None) -> Iterator[_Task]:
     t0 = time.perf_counter()
     log.info("%s: started%s", name, f" ({total})" if total is not None else "")
     bar = None
-    console = _state["console"]
-    if console is not None:
+    display = _display()
+    console = display.console if display is not None else None
+    if display is not None and console is not None:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-        bar = _state["live"]
+        bar = display.live
         if bar is None:
             bar = Progress(
                 SpinnerColumn(), TextColumn("{task.description}", markup=False), BarColumn(), MofNCompleteColumn(),
                 TimeElapsedColumn(), console=console, transient=True,
             )
             bar.start()
-            _state["live"] = bar
+            display.live = bar
     t = _Task(name, total, bar, bar.add_task(name, total=total) if bar is not None else None)
     try:
         yield t
     finally:
         if bar is not None:
             bar.remove_task(t._id)
-            if not bar.tasks:
+            if not bar.tasks and display is not None:
                 bar.stop()
-                _state["live"] = None
+                display.live = None
         log.info("%s: done %s%s in %.1fs", name, t.done, f"/{total}" if total is not None else "", time.perf_counter() - t0)

@@ -115,7 +115,7 @@ def worker_run(args: argparse.Namespace) -> dict:
                     phases.append({"name": name + (f":{label(*a, **kw)}" if label else ""), "t0": t0, "t1": time.monotonic()})
         return wrapper
 
-    for name, label in (("collect_day", None), ("merge_near_duplicates", None), ("classify_items", None),
+    for name, label in (("collect_in_run", None), ("merge_near_duplicates", None), ("classify_items", None),
                         ("build_digest", lambda *a, **k: a[1]), ("write_report", lambda *a, **k: a[0].kind)):
         if hasattr(pipeline, name):
             setattr(pipeline, name, timed(name, getattr(pipeline, name), label))

@@ -40,7 +40,7 @@ from aidigest.render import write_report
 from aidigest.report import reported_rows
 from aidigest.infra.http import HttpClient
 from aidigest.records import Item, Sighting
-from aidigest.pipeline import run_day
+from aidigest.pipeline import DayOptions, run_day
 from aidigest.infra.store import Store
 from aidigest.taxonomy import load_taxonomy
 from aidigest.urls import canonical_key
@@ -149,7 +149,7 @@ async def _demo(reports: Path, db: Path) -> None:
     cfg = Config()
     with Store(db) as store:
         async with HttpClient.create(cfg.http, replay=DEMO_REPLAY) as http:
-            await run_day(DEMO_DAY, cfg, store, http, reports, "ko")
+            await run_day(DEMO_DAY, cfg, store, http, reports, DayOptions(language="ko"))
 
 
 @lru_cache(maxsize=1)

@@ -42,7 +42,7 @@ from aidigest.config import Config
 from aidigest.context import DayContext
 from aidigest.infra.http import HttpClient
 from aidigest.records import Item
-from aidigest.pipeline import NothingCollected, run_day
+from aidigest.pipeline import DayOptions, NothingCollected, run_day
 from aidigest.render import write_report
 from aidigest.report import reported_rows
 from aidigest.infra.store import Store
@@ -113,7 +113,7 @@ async def _build(root: Path) -> None:
         await _publish(WEEK_BEFORE_DAY, before, store, reports, None)
         # Sunday: the real day
         async with HttpClient.create(cfg.http, replay=DEMO_REPLAY) as http:
-            await run_day(SUNDAY, cfg, store, http, reports, "ko")
+            await run_day(SUNDAY, cfg, store, http, reports, DayOptions(language="ko"))
         sunday_run = store.latest_collect_run(SUNDAY)
         # Monday and Wednesday: real recordings of other days + Sunday's three top AI stories, re-dated
         for day in REBUILT:
@@ -121,7 +121,7 @@ async def _build(root: Path) -> None:
         # Thursday: every source failed (a real run against a recording with no responses)
         async with HttpClient.create(cfg.http, replay=empty) as http:
             try:
-                await run_day(FAILED, cfg, store, http, reports, "ko")
+                await run_day(FAILED, cfg, store, http, reports, DayOptions(language="ko"))
             except NothingCollected:
                 pass
             else:

@@ -30,6 +30,7 @@ from .summarize import summarize_sections
 from .summarize.header import section_header
 from .summarize.result import result_sentence
 from .summarize.tldr import extractive_tldr
+from .taxonomy import Taxonomy
 
 
 def select_kind(ctx: DayContext, kind: Kind, classified: list[Classified]) -> Selection:
@@ -68,50 +69,71 @@ async def build_digest(
     written: `preview` is the digest with empty summaries and TL;DRs (the pipeline draws the chart from it
     while the LLM writes the summaries).
     """
-    language, taxonomy = ctx.language, ctx.taxonomy
     items = [c for c in classified if c.item.kind == kind]
     selection = select_kind(ctx, kind, items)
-    other_cap = max(ctx.config.digest.other_tech_max, 0)
-    other_tech = [
-        OtherTechEntry(key=it.key, title=it.title, url=it.url, hn_points=it.hn_points, hn_comments=it.hn_comments,
-                       discussion_url=it.discussion_url, popularity=popularity(it), followed=it.key in selection.followed)
-        # by HN points (the signal the list shows), followed items first
-        for it, _ in sorted(selection.other_tech, key=lambda p: (p[0].key not in selection.followed, -popularity(p[0]),
-                                                                  -p[1], p[0].key))[:other_cap]
-    ]
-    selection.stats.other_tech_listed = len(other_tech)
+    # by HN points (the signal the list shows), followed items first
+    ranked_other = sorted(selection.other_tech, key=lambda p: (p[0].key not in selection.followed, -popularity(p[0]),
+                                                                -p[1], p[0].key))
+    other_tech = other_tech_entries(ranked_other, selection, ctx.config.digest.other_tech_max)
     health = selection_report(kind, selection)
 
-    def section(cat_sel: CategorySelection, summary: SectionSummary, tldrs: list[str]) -> CategorySection:
-        cat = taxonomy[cat_sel.category]
-        llm_wrote = summary.method == "llm"
-        entries = []
-        for i, (it, score) in enumerate(cat_sel.top):
-            result = result_sentence(it)
-            if not result and (instruction_like(it.snippet) or instruction_like(it.title)):
-                result = withheld_text(language)  # listed, never quoted (aidigest.injection)
-            # offline, the one line per item is its own result sentence (the extractive TL;DR was the opening one)
-            e = source_entry(i + 1, it, cat_sel.category, score, tldrs[i] if llm_wrote else result)
-            entries.append(e.model_copy(update={"result": result, "followed": it.key in selection.followed}))
-        return CategorySection(
-            category=cat.id, name=cat.display_name(language), emoji=cat.emoji, total=cat_sel.total,
-            entries=entries,
-            more=[CompactEntry(key=it.key, title=it.title, url=it.url, popularity=popularity(it)) for it in cat_sel.compact],
-            counted_only=cat_sel.counted_only, summary=summary if llm_wrote else None,
-            header=section_header(kind, [it for it, _ in cat_sel.top], cat_sel.total, language),
-        )
+    def digest(sections: list[CategorySection], returning: list[ReturningEntry]) -> Digest:
+        return Digest(day=ctx.day, kind=kind, language=ctx.language, sections=sections, returning=returning,
+                      other_tech=other_tech, stats=selection.stats, health=health)
 
     if on_selected is not None:
         empty = SectionSummary(themes=[], events=[], impact=[], bottom_line=[], method="extractive")
-        on_selected(Digest(
-            day=ctx.day, kind=kind, language=language, stats=selection.stats, health=health, other_tech=other_tech,
-            sections=[section(cs, empty, [""] * len(cs.top)) for cs in selection.categories],
-        ))
+        on_selected(digest([_section(ctx, kind, selection, cs, empty, [""] * len(cs.top)) for cs in selection.categories],
+                           []))
 
     drafts, summary_report = await summarize_sections(ctx, kind, selection.categories, corpus=[c.item for c in items])
     health.merge(summary_report)
-    sections = [section(cs, draft.summary, draft.tldrs) for cs, draft in zip(selection.categories, drafts, strict=True)]
+    sections = [_section(ctx, kind, selection, cs, draft.summary, draft.tldrs)
+                for cs, draft in zip(selection.categories, drafts, strict=True)]
+    return digest(sections, returning_entries(selection, ctx.taxonomy, ctx.language))
 
+
+def other_tech_entries(ranked: list[tuple[Item, float]], selection: Selection, cap: int) -> list[OtherTechEntry]:
+    """The "other tech" list: the first `cap` of `ranked` (counted in the selection's stats)."""
+    followed = selection.followed
+    entries = [
+        OtherTechEntry(key=it.key, title=it.title, url=it.url, hn_points=it.hn_points, hn_comments=it.hn_comments,
+                       discussion_url=it.discussion_url, popularity=popularity(it), followed=it.key in followed)
+        for it, _ in ranked[:max(cap, 0)]
+    ]
+    selection.stats.other_tech_listed = len(entries)
+    return entries
+
+
+def _section(ctx: DayContext, kind: Kind, selection: Selection, cat_sel: CategorySelection, summary: SectionSummary,
+             tldrs: list[str]) -> CategorySection:
+    """One category's section: the summary only when the LLM wrote it; offline, the one line per item is its own
+    result sentence (the extractive TL;DR was the opening one)."""
+    llm_wrote = summary.method == "llm"
+    entries = []
+    for i, (it, score) in enumerate(cat_sel.top):
+        result = result_sentence(it)
+        if not result and (instruction_like(it.snippet) or instruction_like(it.title)):
+            result = withheld_text(ctx.language)  # listed, never quoted (aidigest.injection)
+        e = source_entry(i + 1, it, cat_sel.category, score, tldrs[i] if llm_wrote else result)
+        entries.append(e.model_copy(update={"result": result, "followed": it.key in selection.followed}))
+    return category_section(ctx.taxonomy, ctx.language, kind, cat_sel, entries, summary if llm_wrote else None)
+
+
+def category_section(taxonomy: Taxonomy, language: str, kind: Kind, cat_sel: CategorySelection,
+                     entries: list[SourceEntry], summary: SectionSummary | None) -> CategorySection:
+    """A category's section around its listed `entries` and `summary`: name, header, the compact and counted rest."""
+    cat = taxonomy[cat_sel.category]
+    return CategorySection(
+        category=cat.id, name=cat.display_name(language), emoji=cat.emoji, total=cat_sel.total, entries=entries,
+        more=[CompactEntry(key=it.key, title=it.title, url=it.url, popularity=popularity(it)) for it in cat_sel.compact],
+        counted_only=cat_sel.counted_only, summary=summary,
+        header=section_header(kind, [it for it, _ in cat_sel.top], cat_sel.total, language),
+    )
+
+
+def returning_entries(selection: Selection, taxonomy: Taxonomy, language: str) -> list[ReturningEntry]:
+    """The items reported before that came back with new signals, each with its own one line."""
     returning: list[ReturningEntry] = []
     for r in selection.returning:
         cat = taxonomy[r.category]
@@ -123,10 +145,7 @@ async def build_digest(
                 reported_day=r.reported_day, popularity_then=r.popularity_then,
             )
         )
-    return Digest(
-        day=ctx.day, kind=kind, language=language, sections=sections, returning=returning, other_tech=other_tech,
-        stats=selection.stats, health=health,
-    )
+    return returning
 
 
 def source_entry(n: int, it: Item, category: str, score: float, tldr: str) -> SourceEntry:

@@ -349,7 +349,7 @@ def run(
         import logging
 
         from .infra.days import DayError, day_range
-        from .pipeline import NothingCollected, run_day
+        from .pipeline import DayOptions, NothingCollected, run_day
         from .infra.store import Store
         from .summarize.header import cli_report_line
 
@@ -389,7 +389,7 @@ def run(
                 with Store(cfg.general.db) as store:
                     store.day_lock(day, "run")
                     async with _http(cfg, store, replay, record) as http:
-                        return await run_day(day, cfg, store, http, target, language, replace=replace)
+                        return await run_day(day, cfg, store, http, target, DayOptions(language, replace=replace))
 
             try:
                 summary = asyncio.run(go())

@@ -59,24 +59,25 @@ async def _run_source(source: Source, ctx: FetchContext) -> tuple[SourceOutcome,
 
 
 async def collect_day(
-    day: dt.date,
-    config: Config,
-    store: Store,
-    http: HttpClient,
-    sources: list[Source] | None = None,
-    command: str = "collect",
-    run_id: int | None = None,
+    day: dt.date, config: Config, store: Store, http: HttpClient, sources: list[Source] | None = None,
 ) -> CollectResult:
-    if run_id is None:  # a run of its own (`aidigest collect`): marked finished, or failed when interrupted
-        run_id = store.start_run(day, command)
-        try:
-            result = await collect_day(day, config, store, http, sources, command, run_id)
-        except BaseException as e:
-            store.finish_run(run_id, "error", {"error": "interrupted" if isinstance(
-                e, (KeyboardInterrupt, asyncio.CancelledError)) else type(e).__name__})
-            raise
-        store.finish_run(run_id, "ok", {"items": len(result.items), "new": result.new_items})
-        return result
+    """Collect `day` as a run of its own (`aidigest collect`): marked finished, or failed when interrupted."""
+    run_id = store.start_run(day, "collect")
+    try:
+        result = await collect_in_run(day, config, store, http, run_id, sources)
+    except BaseException as e:
+        store.finish_run(run_id, "error", {"error": "interrupted" if isinstance(
+            e, (KeyboardInterrupt, asyncio.CancelledError)) else type(e).__name__})
+        raise
+    store.finish_run(run_id, "ok", {"items": len(result.items), "new": result.new_items})
+    return result
+
+
+async def collect_in_run(
+    day: dt.date, config: Config, store: Store, http: HttpClient, run_id: int, sources: list[Source] | None = None,
+) -> CollectResult:
+    """Collect `day` inside the run `run_id` (the caller starts and finishes it): every source concurrently,
+    then the enrichers, then the items and each source's outcome stored."""
     sources = build_sources(config) if sources is None else sources
     ctx = FetchContext(day=day, http=http, config=config)
     with progress.task("sources", total=len(sources)) as bar:

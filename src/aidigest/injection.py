@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from types import MappingProxyType
 
 # zero-width space/non-joiner/joiner, word joiner, BOM, soft hyphen, Mongolian vowel separator, invisible operators
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e\u2061\u2062\u2063\u2064"), None)
+_INVISIBLE = MappingProxyType(dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e\u2061\u2062\u2063\u2064"), None))
 # hyphen, non-breaking hyphen, figure dash, en/em dash, horizontal bar, minus, small/fullwidth hyphen-minus
-_DASHES = dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d\u2043"), ord("-"))
+_DASHES = MappingProxyType(dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d\u2043"), ord("-")))
 
 
 def normalize_lookalikes(text: str) -> str:
@@ -31,7 +32,7 @@ def normalize_lookalikes(text: str) -> str:
     return out
 
 
-_PATTERNS = [
+_PATTERNS = (
     r"\b(?:ignore|disregard|forget|override|bypass)\b[\s\w,'’-]{0,40}?\b(?:previous|prior|above|earlier|preceding|"
     r"former|all|any|your|the|system|original)\b[\s\w'’-]{0,30}?\b(?:instructions?|prompts?|rules|directions|"
     r"guidelines|context|messages?)\b",
@@ -45,7 +46,7 @@ _PATTERNS = [
     r"<\|?(?:im_start|im_end|system|endoftext)\|?>|\[/?INST\]|<<SYS>>|^\s*#{2,}\s*(?:system|instruction)\b",
     r"(?:이전|앞의|위의|모든)\s*(?:지시|명령|지침|프롬프트)[^\n.]{0,10}무시",
     r"(?:지시|명령|지침)(?:를|을|사항을)?\s*무시하(?:고|라|세요)",
-]
+)
 _INSTRUCTION_RE = re.compile("|".join(f"(?:{p})" for p in _PATTERNS), re.I | re.M)
 
 
@@ -57,10 +58,10 @@ def instruction_like(text: str | None) -> str | None:
     return m.group(0).strip() if m else None
 
 
-WITHHELD = {
+WITHHELD = MappingProxyType({
     "ko": "(본문에 AI에게 보내는 지시문이 있어 인용하지 않음)",
     "en": "(not quoted: its text gives instructions to AI systems)",
-}
+})
 
 
 def withheld_text(language: str) -> str:

@@ -24,6 +24,7 @@ Every function here degrades to "no cache" when `store` is None. The four tables
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import time
 from collections.abc import Callable, Sequence
@@ -323,22 +324,19 @@ class SnippetCache:
 
 
 # ---- extractive section summaries ----------------------------------------------------------------------------
-_code_fp: list[str] = []
-
-
+@functools.cache
 def summarizer_fingerprint() -> str:
-    """A hash of the source of every module the extractive summary depends on (a code change misses the cache)."""
-    if not _code_fp:
-        from pathlib import Path
+    """A hash of the source of every module the extractive summary depends on (a code change misses the cache).
+    Read once per process: the source does not change while it runs."""
+    from pathlib import Path
 
-        here = Path(__file__).parent  # read as files, not imported: aidigest.summarize imports this module
-        h = hashlib.blake2b(digest_size=16)
-        for name in ("extractive", "text", "tldr", "i18n", "checks"):
-            h.update((here / "summarize" / f"{name}.py").read_bytes())
-        for name in ("report", "records"):
-            h.update((here / f"{name}.py").read_bytes())
-        _code_fp.append(h.hexdigest())
-    return _code_fp[0]
+    here = Path(__file__).parent  # read as files, not imported: aidigest.summarize imports this module
+    h = hashlib.blake2b(digest_size=16)
+    for name in ("extractive", "text", "tldr", "i18n", "checks"):
+        h.update((here / "summarize" / f"{name}.py").read_bytes())
+    for name in ("report", "records"):
+        h.update((here / f"{name}.py").read_bytes())
+    return h.hexdigest()
 
 
 def corpus_fingerprint(texts: Sequence[str]) -> str:

@@ -13,6 +13,7 @@ import json
 import re
 import shlex
 import subprocess
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
@@ -172,24 +173,47 @@ def _with_weekly(text: str, weekly: str, tz: str, on: dt.date | None) -> str:
     return text
 
 
+@dataclass(frozen=True)
+class _Flavor:
+    """What differs between the fork's workflow and the one `init --github-actions` writes."""
+
+    name: str  # the workflow's name
+    header: str  # the opening comment
+    gate: str  # the job's `if:` line ("" when it always runs)
+    install: str  # what `pip install` installs
+    out: str  # the reports folder (AIDIGEST_OUT)
+
+
 def _daily_workflow(local_time: str, tz: str, package: str | None, on: dt.date | None, fork: bool) -> str:
     """The daily workflow. `fork=True`: the one in this repository (.github/workflows/daily-digest.yml), which
     installs the checkout itself (`pip install .`), commits the reports under `digest/` and does nothing until
     the repository variable AIDIGEST_ENABLED is "true". Otherwise the one `init --github-actions` writes for a
     repository holding only aidigest.toml and the reports, installing `package` (see check_install_spec)."""
     cron, note = utc_cron(local_time, tz, on)
-    if fork:
-        install, out, name = ".", "digest", "Daily digest"
-        header = """# The daily digest, for a fork of the aidigest repository (README, "Run it every day"). It does nothing until
+    flavor = _fork_flavor() if fork else _separate_flavor(package)
+    return (_workflow_triggers(flavor, cron, note) + _job_setup(flavor) + _run_step() + _publish_steps()
+            + _closing_steps())
+
+
+def _fork_flavor() -> _Flavor:
+    header = """# The daily digest, for a fork of the aidigest repository (README, "Run it every day"). It does nothing until
 # the repository variable AIDIGEST_ENABLED is "true" (Settings -> Secrets and variables -> Actions -> Variables),
 # so the upstream repository, and a fork whose owner has not turned it on, never run it.
 # It installs aidigest from this checkout (pip install .), never from a package index."""
-        gate = "    if: vars.AIDIGEST_ENABLED == 'true'\n"
-    else:
-        install, out, name = shlex.quote(check_install_spec(package or default_install_spec())), "reports", "aidigest"
-        header = f"""# Written by `aidigest init --github-actions` (aidigest {__version__}); edit freely.
+    return _Flavor(name="Daily digest", header=header, gate="    if: vars.AIDIGEST_ENABLED == 'true'\n", install=".",
+                   out="digest")
+
+
+def _separate_flavor(package: str | None) -> _Flavor:
+    header = f"""# Written by `aidigest init --github-actions` (aidigest {__version__}); edit freely.
 # It installs aidigest from its source, pinned: `aidigest init --github-actions --package SPEC` chooses another."""
-        gate = ""
+    return _Flavor(name="aidigest", header=header, gate="",
+                   install=shlex.quote(check_install_spec(package or default_install_spec())), out="reports")
+
+
+def _workflow_triggers(flavor: _Flavor, cron: str, note: str) -> str:
+    """The opening comment, the schedule and manual trigger, permissions and concurrency."""
+    name, header = flavor.name, flavor.header
     return f"""{header}
 # Every day: restore the store (7-day no-repeat memory, LLM cache, delivery records) -> aidigest run -> build the
 # site -> commit the reports -> deploy the site to GitHub Pages -> send the digest -> save the store. A rejected
@@ -225,7 +249,13 @@ concurrency:
   group: aidigest
   cancel-in-progress: false
 
-jobs:
+"""
+
+
+def _job_setup(flavor: _Flavor) -> str:
+    """The job, its environment, and the steps before the run: checkout, Python, install, restore the store."""
+    gate, out, install = flavor.gate, flavor.out, flavor.install
+    return f"""jobs:
   digest:
 {gate}    runs-on: ubuntu-latest
     timeout-minutes: 90
@@ -255,7 +285,12 @@ jobs:
           key: aidigest-store-${{{{ github.run_id }}}}-${{{{ github.run_attempt }}}}
           restore-keys: aidigest-store-
 
-      - name: Run the day
+"""
+
+
+def _run_step() -> str:
+    """The day's run: an exit 2 (reports written offline) does not stop the steps after it."""
+    return f"""      - name: Run the day
         id: run
         env:
 {_env_lines(LLM_VARIABLES, 10, "vars")}
@@ -270,7 +305,12 @@ jobs:
           echo "code=$code" >> "$GITHUB_OUTPUT"
           if [ "$code" -ne 0 ] && [ "$code" -ne 2 ]; then exit "$code"; fi
 
-      - name: Build the site
+"""
+
+
+def _publish_steps() -> str:
+    """Build the site, commit the reports, keep the schedule alive, deploy to GitHub Pages."""
+    return f"""      - name: Build the site
         if: ${{{{ !cancelled() && steps.run.outcome == 'success' }}}}
         run: aidigest -v site --out site
 
@@ -311,7 +351,12 @@ jobs:
         if: ${{{{ !cancelled() && steps.run.outcome == 'success' }}}}
         uses: actions/deploy-pages@v5
 
-      - name: Send the digest
+"""
+
+
+def _closing_steps() -> str:
+    """Send the digest, save the store (always), fail the job when the run did."""
+    return f"""      - name: Send the digest
         if: ${{{{ !cancelled() && steps.run.outcome == 'success' }}}}
         env:
           AIDIGEST_SITE_URL: ${{{{ steps.deploy.outputs.page_url }}}}

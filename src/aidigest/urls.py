@@ -6,10 +6,10 @@ import re
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 # Query parameters that never change what a page is.
-_TRACKING_EXACT = {
+_TRACKING_EXACT = frozenset({
     "ref", "ref_src", "ref_url", "source", "src", "fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid",
     "igshid", "yclid", "_hsenc", "_hsmi", "mkt_tok", "cmpid", "spm", "share", "s_cid", "trk", "si",
-}
+})
 _TRACKING_PREFIX = ("utm_", "pk_", "hsa_", "oly_")
 
 # New-style (2301.01234, optional version) and old-style (cs/0101001, hep-th/9901001v2) arXiv ids.
@@ -19,8 +19,8 @@ _ARXIV_ID_RE = re.compile(rf"^(?P<id>{_ARXIV_NEW}|{_ARXIV_OLD})(?:v\d+)?$")
 _ARXIV_PATH_RE = re.compile(
     rf"^/(?:abs|pdf|html|format|papers)/(?P<id>{_ARXIV_NEW}|{_ARXIV_OLD})(?:v\d+)?(?:\.pdf)?/?$"
 )
-_ARXIV_HOSTS = {"arxiv.org", "www.arxiv.org", "export.arxiv.org", "alphaxiv.org", "www.alphaxiv.org"}
-_HF_HOSTS = {"huggingface.co", "www.huggingface.co", "hf.co"}
+_ARXIV_HOSTS = frozenset({"arxiv.org", "www.arxiv.org", "export.arxiv.org", "alphaxiv.org", "www.alphaxiv.org"})
+_HF_HOSTS = frozenset({"huggingface.co", "www.huggingface.co", "hf.co"})
 
 
 def normalize_arxiv_id(raw: str) -> str | None:

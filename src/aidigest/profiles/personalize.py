@@ -25,13 +25,13 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
 from . import reader as profiles
-from ..assemble import build_digest, popularity, source_entry
+from ..assemble import build_digest, category_section, other_tech_entries, popularity, returning_entries, source_entry
 from ..classify import offline as offline_module
 from ..classify.offline import item_text
 from ..config import ProfileConfig
@@ -46,19 +46,15 @@ from ..render.export import digest_json
 from ..render.markdown import render_markdown
 from ..report import (
     CategorySection,
-    CompactEntry,
     Digest,
-    OtherTechEntry,
     PickEntry,
-    ReturningEntry,
     SectionSummary,
     SourceEntry,
     SummaryPoint,
     reported_rows,
 )
 from ..reuse import embed_cached
-from ..select.items import rank_scores, select_items
-from ..summarize.header import section_header
+from ..select.items import CategorySelection, Selection, rank_scores, select_items
 from ..summarize.result import result_sentence
 from ..summarize.tldr import extractive_tldr
 
@@ -135,23 +131,17 @@ async def run_profiles(ctx: DayContext, classified: list[Classified], shared: li
             run.notes.append(f"profile {name}: liked papers not found in the store (no text to compare with): "
                              f"{len(missing)} ({', '.join(missing[:5])}{' …' if len(missing) > 5 else ''})")
         model = build_profile(name, cfg, liked, embed)
-        scores = score_items(model, items, X, ctx.day, pop, prepared)
-        language = cfg.language or ctx.language
-        if language not in by_lang:  # the day's summaries in that language: once for every profile that reads it
-            lctx = DayContext(day=ctx.day, language=language, config=ctx.config, taxonomy=ctx.taxonomy,
-                              store=ctx.store, llm=ctx.llm)
-            kind_items = {k: [c for c in classified if c.item.kind == k] for k in KINDS}
-            built = await asyncio.gather(*(build_digest(lctx, k, kind_items[k]) for k in KINDS))
-            for d in built:
-                report.merge(d.health)
-            by_lang[language] = {d.kind: d for d in built}
+        reader = Reader(name=name, cfg=cfg, model=model, scores=score_items(model, items, X, ctx.day, pop, prepared))
+        lctx = replace(ctx, language=cfg.language or ctx.language)  # the profile's language
+        if lctx.language not in by_lang:  # the day's summaries in that language: once for every profile that reads it
+            by_lang[lctx.language] = await _shared_digests(lctx, classified, report)
         report.notes.extend(run.notes)
         shown = health.model_copy(update={"notes": [*health.notes, *report.notes]})
         for kind in KINDS:
-            base = by_lang[language].get(kind)
+            base = by_lang[lctx.language].get(kind)
             if base is None:
                 continue
-            digest = profile_digest(ctx, name, cfg, kind, classified, base, model, scores, language, shown)
+            digest = profile_digest(lctx, reader, kind, classified, base, shown)
             paths = write_profile_report(digest, run.out_dir, templates)
             if ctx.store is not None:
                 profiles.mark_reported(ctx.store, name, ctx.day, reported_rows(digest))
@@ -160,6 +150,48 @@ async def run_profiles(ctx: DayContext, classified: list[Classified], shared: li
         run.seconds = time.perf_counter() - t0
         runs.append(run)
     return runs, report
+
+
+async def _shared_digests(ctx: DayContext, classified: list[Classified], report: RunHealth) -> dict[str, Digest]:
+    """The day's main digests in `ctx.language` (kind -> digest); what building them reports goes into `report`."""
+    kind_items = {k: [c for c in classified if c.item.kind == k] for k in KINDS}
+    built = await asyncio.gather(*(build_digest(ctx, k, kind_items[k]) for k in KINDS))
+    for d in built:
+        report.merge(d.health)
+    return {d.kind: d for d in built}
+
+
+@dataclass(frozen=True)
+class Reader:
+    """One profile as its digest of the day reads it: its settings, its model and its scores of the day's items
+    (`scores.score[i]` is the score of the run's i-th classified item)."""
+
+    name: str
+    cfg: ProfileConfig
+    model: ProfileModel
+    scores: Scores
+
+
+class _SharedLines:
+    """What the main digest of the kind already wrote: each listed item's lines, and each section's summary with
+    the numbers its citations use."""
+
+    def __init__(self, base: Digest, language: str):
+        self.language = language
+        self.entries: dict[str, SourceEntry] = {e.key: e for sec in base.sections for e in sec.entries}
+        self.summaries: dict[str, tuple[SectionSummary | None, dict[str, int]]] = {
+            sec.category: (sec.summary, {e.key: e.n for e in sec.entries}) for sec in base.sections
+        }
+
+    def one_line(self, it: Item) -> tuple[str, str]:
+        """(TL;DR, result sentence) of an item: the shared ones when the main digest listed it in full."""
+        e = self.entries.get(it.key)
+        if e is not None:
+            return e.tldr, e.result
+        result = result_sentence(it)
+        if not result and (instruction_like(it.snippet) or instruction_like(it.title)):
+            result = withheld_text(self.language)
+        return result or extractive_tldr(it, language=self.language), result
 
 
 def _remap(summary: SectionSummary | None, renumber: dict[int, int]) -> SectionSummary | None:
@@ -173,12 +205,13 @@ def _remap(summary: SectionSummary | None, renumber: dict[int, int]) -> SectionS
                                       "impact": points(summary.impact), "bottom_line": points(summary.bottom_line)})
 
 
-def profile_digest(ctx: DayContext, name: str, cfg: ProfileConfig, kind: Kind, classified: list[Classified],
-                   base: Digest, model: ProfileModel, scores: Scores, language: str, health: RunHealth) -> Digest:
-    """The profile's digest of `kind` (see module doc). `base`: the main digest of the kind in `language`."""
+def profile_digest(ctx: DayContext, reader: Reader, kind: Kind, classified: list[Classified], base: Digest,
+                   health: RunHealth) -> Digest:
+    """The profile's digest of `kind` in `ctx.language` (see module doc). `base`: the main digest of the kind in
+    that language; `health`: the run's, shown in the report."""
     taxonomy, day, store = ctx.taxonomy, ctx.day, ctx.store
-    index = {c.item.key: i for i, c in enumerate(classified)}
-    score_of = {c.item.key: float(scores.score[i]) for i, c in enumerate(classified)}
+    name, cfg = reader.name, reader.cfg
+    score_of = {c.item.key: float(reader.scores.score[i]) for i, c in enumerate(classified)}
     wanted = set(cfg.categories)
     mine = [c for c in classified if c.item.kind == kind and (not wanted or c.category in wanted)]
     window = ctx.config.digest.repeat_window_days
@@ -190,73 +223,50 @@ def profile_digest(ctx: DayContext, name: str, cfg: ProfileConfig, kind: Kind, c
         include_keywords=cfg.include_keywords, exclude_keywords=[*ctx.config.digest.exclude_keywords, *cfg.exclude_keywords],
         scorer=lambda it: score_of[it.key],
     )
-    shared_entries: dict[str, SourceEntry] = {}
-    shared_summary: dict[str, tuple[SectionSummary | None, dict[str, int]]] = {}
-    for sec in base.sections:
-        shared_summary[sec.category] = (sec.summary, {e.key: e.n for e in sec.entries})
-        for e in sec.entries:
-            shared_entries[e.key] = e
+    lines = _SharedLines(base, ctx.language)
+    sections = [_profile_section(ctx, kind, selection, cs, lines) for cs in selection.categories]
+    picks = _picks(ctx, reader, selection, classified, lines)
+    other_tech = other_tech_entries(selection.other_tech, selection, ctx.config.digest.other_tech_max)
+    return Digest(day=day, kind=kind, language=ctx.language, sections=sections,
+                  returning=returning_entries(selection, taxonomy, ctx.language), other_tech=other_tech,
+                  stats=selection.stats, health=health, profile=name, picks=picks)
 
-    def one_line(it: Item) -> tuple[str, str]:
-        """(TL;DR, result sentence) of an item: the shared ones when the main digest listed it in full."""
-        e = shared_entries.get(it.key)
-        if e is not None:
-            return e.tldr, e.result
-        result = result_sentence(it)
-        if not result and (instruction_like(it.snippet) or instruction_like(it.title)):
-            result = withheld_text(language)
-        return result or extractive_tldr(it, language=language), result
 
-    sections: list[CategorySection] = []
-    for cs in selection.categories:
-        cat = taxonomy[cs.category]
-        summary, old_n = shared_summary.get(cs.category, (None, {}))
-        entries = []
-        renumber: dict[int, int] = {}
-        for i, (it, score) in enumerate(cs.top):
-            tldr, result = one_line(it)
-            e = source_entry(i + 1, it, cs.category, score, tldr)
-            entries.append(e.model_copy(update={"result": result, "followed": it.key in selection.followed}))
-            if it.key in old_n:
-                renumber[old_n[it.key]] = i + 1
-        sections.append(CategorySection(
-            category=cat.id, name=cat.display_name(language), emoji=cat.emoji, total=cs.total, entries=entries,
-            more=[CompactEntry(key=it.key, title=it.title, url=it.url, popularity=popularity(it)) for it in cs.compact],
-            counted_only=cs.counted_only, summary=_remap(summary, renumber),
-            header=section_header(kind, [it for it, _ in cs.top], cs.total, language),
-        ))
-    # the picks: the profile's best items across the categories it shows (by its own score, without the
-    # keyword boost select adds), each with its reason
+def _profile_section(ctx: DayContext, kind: Kind, selection: Selection, cs: CategorySelection,
+                     lines: _SharedLines) -> CategorySection:
+    """A category in the profile's order, with the shared summary's citations renumbered to it (a citation of an
+    item the profile does not list in full is dropped)."""
+    summary, old_n = lines.summaries.get(cs.category, (None, {}))
+    entries = []
+    renumber: dict[int, int] = {}
+    for i, (it, score) in enumerate(cs.top):
+        tldr, result = lines.one_line(it)
+        e = source_entry(i + 1, it, cs.category, score, tldr)
+        entries.append(e.model_copy(update={"result": result, "followed": it.key in selection.followed}))
+        if it.key in old_n:
+            renumber[old_n[it.key]] = i + 1
+    return category_section(ctx.taxonomy, ctx.language, kind, cs, entries, _remap(summary, renumber))
+
+
+def _picks(ctx: DayContext, reader: Reader, selection: Selection, classified: list[Classified],
+           lines: _SharedLines) -> list[PickEntry]:
+    """The picks: the profile's best items across the categories it shows (by its own score, without the
+    keyword boost select adds), each with its reason."""
+    index = {c.item.key: i for i, c in enumerate(classified)}
+    score_of = {c.item.key: float(reader.scores.score[i]) for i, c in enumerate(classified)}
     candidates = [(it, cs.category) for cs in selection.categories for it in [*(x for x, _ in cs.top), *cs.compact]]
     candidates.sort(key=lambda p: (-score_of[p[0].key], p[0].key))
     picks: list[PickEntry] = []
-    for it, cid in candidates[: cfg.picks]:
-        cat = taxonomy[cid]
-        tldr, _ = one_line(it)
-        i = index[it.key]
+    for it, cid in candidates[: reader.cfg.picks]:
+        cat = ctx.taxonomy[cid]
+        tldr, _ = lines.one_line(it)
         picks.append(PickEntry(
-            n=len(picks) + 1, key=it.key, category=cid, category_name=cat.display_name(language), emoji=cat.emoji,
-            title=it.title, url=it.url, tldr=tldr, reason=" · ".join(reasons(model, scores, i, language)),
+            n=len(picks) + 1, key=it.key, category=cid, category_name=cat.display_name(ctx.language), emoji=cat.emoji,
+            title=it.title, url=it.url, tldr=tldr,
+            reason=" · ".join(reasons(reader.model, reader.scores, index[it.key], ctx.language)),
             score=round(score_of[it.key], 6), popularity=popularity(it),
         ))
-    other_cap = max(ctx.config.digest.other_tech_max, 0)
-    other_tech = [
-        OtherTechEntry(key=it.key, title=it.title, url=it.url, hn_points=it.hn_points, hn_comments=it.hn_comments,
-                       discussion_url=it.discussion_url, popularity=popularity(it), followed=it.key in selection.followed)
-        for it, _ in selection.other_tech[:other_cap]
-    ]
-    selection.stats.other_tech_listed = len(other_tech)
-    returning: list[ReturningEntry] = []
-    for r in selection.returning:
-        cat = taxonomy[r.category]
-        returning.append(ReturningEntry(
-            entry=source_entry(len(returning) + 1, r.item, r.category, r.score,
-                               result_sentence(r.item) or extractive_tldr(r.item, language=language)),
-            category_name=cat.display_name(language), emoji=cat.emoji, reported_day=r.reported_day,
-            popularity_then=r.popularity_then,
-        ))
-    return Digest(day=day, kind=kind, language=language, sections=sections, returning=returning,
-                  other_tech=other_tech, stats=selection.stats, health=health, profile=name, picks=picks)
+    return picks
 
 
 def picks_markdown(digest: Digest) -> str:

@@ -16,12 +16,11 @@ the store by text: aidigest.reuse.embed_cached), taken after subtracting the day
 (from `CENTER_MIN` items on): every text of the encoder shares a common direction (unrelated texts sit near 0.1,
 not 0), which squeezes the differences that matter; centred on the day, a cosine says "closer to the reader than
 the day's average item". To the nearest interest sentence, and to the liked papers as the mean of the
-`LIKED_TOP` nearest ones (one odd paper in a library does not pull in everything near it). Chosen on the dev
-split only (`aidigest eval profiles --split dev`, bench/results/2026-12-06-vm-profiles.md): among plain or
-centred cosines and LIKED_TOP 1, 3, 5, 10, 40, the one setting where every simulated reader gets at least twice
-the popularity baseline and the mean precision@10 is highest: centred, 5 (cs.CL 0.40 -> 0.67, authors 0.30 ->
-0.43, cs.GR+cs.GT 0.07 -> 0.03: 1-2 wanted papers a day there). The reasons quote the plain cosine to the nearest
-interest / liked paper (`REASON_SIM`), which does not depend on the day.
+`LIKED_TOP` nearest ones (one odd paper in a library does not pull in everything near it). Centred cosines and
+LIKED_TOP = 5 were chosen on the dev split only (`aidigest eval profiles --split dev`; the comparison with plain
+cosines and other LIKED_TOP values is in bench/results): the one setting where every simulated reader gets at
+least twice the popularity baseline, with the highest mean precision@10. The reasons quote the plain cosine to
+the nearest interest / liked paper (`REASON_SIM`), which does not depend on the day.
 Items matching a profile exclude keyword are not scored here: aidigest.profiles.personalize leaves them out.
 """
 
@@ -31,8 +30,9 @@ import datetime as dt
 import re
 import unicodedata
 from bisect import bisect_right
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 
 import numpy as np
 
@@ -54,15 +54,15 @@ REASON_SIM = 0.25  # a similarity below this is not given as a reason (unrelated
 REASONS_MAX = 2
 INTEREST_LABEL_CHARS = 24
 
-_WORDS = {
-    "ko": {"interest": "‘{x}’ 관심사와 가까움", "liked": "좋아한 논문 {x}와 비슷함", "author": "저자 {x}",
-           "keyword": "키워드 ‘{x}’", "popular": "오늘 많이 본 항목", "pick": "추천"},
-    "en": {"interest": "close to your interest ‘{x}’", "liked": "similar to liked paper {x}", "author": "author {x}",
-           "keyword": "keyword ‘{x}’", "popular": "popular today", "pick": "Picked for you"},
-}
+_WORDS: Mapping[str, Mapping[str, str]] = MappingProxyType({
+    "ko": MappingProxyType({"interest": "‘{x}’ 관심사와 가까움", "liked": "좋아한 논문 {x}와 비슷함", "author": "저자 {x}",
+           "keyword": "키워드 ‘{x}’", "popular": "오늘 많이 본 항목", "pick": "추천"}),
+    "en": MappingProxyType({"interest": "close to your interest ‘{x}’", "liked": "similar to liked paper {x}", "author": "author {x}",
+           "keyword": "keyword ‘{x}’", "popular": "popular today", "pick": "Picked for you"}),
+})
 
 
-def words(language: str) -> dict[str, str]:
+def words(language: str) -> Mapping[str, str]:
     return _WORDS.get(language, _WORDS["en"])
 
 

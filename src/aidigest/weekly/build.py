@@ -16,7 +16,7 @@ runs and source outcomes of each day; from the daily JSON exports: each category
 - With an LLM: one call per category (aidigest.summarize.weekly), cached like every LLM call, so rerunning an
   unchanged week makes no call; the report holds no run counters, so a rerun writes the same bytes.
 
-Reader profiles (issue 23, item 4): "the week ranked for each reader" plugs in through `WeekContext.score` — a
+Reader profiles ("the week ranked for each reader") plug in through `WeekContext.score` — a
 `Scorer` (the stored item, the days it was seen on -> its weight; `week_score` by default) — `WeekContext.keep`
 (which stories the reader sees at all; all by default) and `WeekContext.categories` (the reader's categories; all
 by default). aidigest.weekly.profiles builds each `[profiles.<name>]`'s week that way (its rank.py score, its filters,
@@ -230,13 +230,35 @@ class WeekContext:
 
 
 async def build_week(ctx: WeekContext, start: dt.date, kind: Kind) -> WeeklyDigest:
-    end = start + dt.timedelta(days=6)
-    week = week_id(start)
+    """The week of `kind` starting on Monday `start` (see the module doc), ranked and filtered as `ctx` says."""
     notes: list[str] = []
     stories, unreported = week_stories(ctx.store, start, kind, ctx.score, ctx.keep, ctx.categories)
     before, _ = week_stories(ctx.store, start - dt.timedelta(days=7), kind, ctx.score, ctx.keep, ctx.categories)
+    days, dailies = _days(ctx, start, kind, notes)
+    counts = _ShareCounts.of(stories, before, ctx.taxonomy)
+    tops = {cid: [s for s in stories if s.category == cid][:TOP] for cid in counts.categories}
+    sections = [_section(ctx, counts, cid, tops[cid]) for cid in counts.categories]
+    fallbacks: dict[str, int] = {}
+    if ctx.llm is not None:
+        sections, fallbacks = await _summarized(ctx, week_id(start), kind, sections, tops, dailies)
+    stats = WeekStats(
+        stories=counts.total, stories_before=counts.total_before, seen=len(stories) + unreported,
+        not_reported=unreported, other_tech=sum(1 for s in stories if s.category == "software"),
+        days_with_reports=sum(1 for d in days if d.status == "reported"), per_entry=TOP,
+    )
+    return WeeklyDigest(
+        week=week_id(start), start=start, end=start + dt.timedelta(days=6), kind=kind, language=ctx.language,
+        days=days, sections=sections, shares=_share_rows(ctx, counts), returning=_returning(stories), stats=stats,
+        fallbacks=dict(sorted(fallbacks.items())), notes=sorted(set(notes)),
+        llm_provider=ctx.provider if ctx.llm is not None else "none",
+    )
+
+
+def _days(ctx: WeekContext, start: dt.date, kind: Kind, notes: list[str]
+          ) -> tuple[list[DayState], dict[dt.date, Digest]]:
+    """Each day of the week: what the store says about it, and its daily export (if one can be read)."""
     per_day: dict[dt.date, int] = {}
-    for _item, seen_on in ctx.store.items_between(start, end, kind).values():
+    for _item, seen_on in ctx.store.items_between(start, start + dt.timedelta(days=6), kind).values():
         for d in seen_on:
             per_day[d] = per_day.get(d, 0) + 1
     dailies: dict[dt.date, Digest] = {}
@@ -247,70 +269,107 @@ async def build_week(ctx: WeekContext, start: dt.date, kind: Kind) -> WeeklyDige
         if daily is not None:
             dailies[d] = daily
         days.append(day_state(ctx.store, d, kind, per_day.get(d, 0), daily is not None, ctx.last_day))
+    return days, dailies
 
-    counts, counts_before = _shares(stories), _shares(before)
-    total, total_before = sum(counts.values()), sum(counts_before.values())
-    order = [c.id for c in ctx.taxonomy.reported()]
-    cats = sorted(counts, key=lambda c: (-counts[c], order.index(c) if c in order else len(order), c))
 
-    def name_emoji(cid: str) -> tuple[str, str]:
-        if cid in ctx.taxonomy:
-            c = ctx.taxonomy[cid]
-            return c.display_name(ctx.language), c.emoji
-        return cid, "•"
+@dataclass(frozen=True)
+class _ShareCounts:
+    """Stories per AI category this week and the week before; `categories`: this week's, most stories first
+    (ties in the taxonomy's order)."""
 
-    fallbacks: dict[str, int] = {}
-    sections: list[WeekSection] = []
+    now: dict[str, int]
+    before: dict[str, int]
+    categories: list[str]
+
+    @classmethod
+    def of(cls, stories: list[Story], before: list[Story], taxonomy: Taxonomy) -> _ShareCounts:
+        counts = _shares(stories)
+        order = [c.id for c in taxonomy.reported()]
+        cats = sorted(counts, key=lambda c: (-counts[c], order.index(c) if c in order else len(order), c))
+        return cls(now=counts, before=_shares(before), categories=cats)
+
+    @property
+    def total(self) -> int:
+        return sum(self.now.values())
+
+    @property
+    def total_before(self) -> int:
+        return sum(self.before.values())
+
+    def share_before(self, cid: str) -> float | None:
+        return self.before.get(cid, 0) / self.total_before if self.total_before else None
+
+
+def _name_emoji(ctx: WeekContext, cid: str) -> tuple[str, str]:
+    if cid in ctx.taxonomy:
+        c = ctx.taxonomy[cid]
+        return c.display_name(ctx.language), c.emoji
+    return cid, "•"
+
+
+def _section(ctx: WeekContext, counts: _ShareCounts, cid: str, top: list[Story]) -> WeekSection:
+    """A category's section as the offline list: its top stories (the LLM summary, if any, is added after)."""
+    name, emoji = _name_emoji(ctx, cid)
+    return WeekSection(
+        category=cid, name=name, emoji=emoji, stories=counts.now[cid], share=counts.now[cid] / counts.total,
+        share_before=counts.share_before(cid), entries=[_entry(s, n) for n, s in enumerate(top, start=1)],
+        more=max(counts.now[cid] - len(top), 0),
+    )
+
+
+async def _summarized(ctx: WeekContext, week: str, kind: Kind, sections: list[WeekSection],
+                      tops: dict[str, list[Story]], dailies: dict[dt.date, Digest]
+                      ) -> tuple[list[WeekSection], dict[str, int]]:
+    """The sections with the LLM's summary of the week and a TL;DR per story, all categories at once (the LLM
+    client keeps at most its `concurrency` calls in flight); a section whose summary failed stays the list and is
+    counted in the fallbacks."""
+    assert ctx.llm is not None
     jobs = []
-    for cid in cats:
-        top = [s for s in stories if s.category == cid][:TOP]
-        name, emoji = name_emoji(cid)
-        share_before = counts_before.get(cid, 0) / total_before if total_before else None
-        sections.append(WeekSection(
-            category=cid, name=name, emoji=emoji, stories=counts[cid], share=counts[cid] / total,
-            share_before=share_before, entries=[_entry(s, n) for n, s in enumerate(top, start=1)],
-            more=max(counts[cid] - len(top), 0),
-        ))
-        if ctx.llm is not None:
-            daily_texts = [(d, _daily_summary_text(sec.summary)) for d, dg in sorted(dailies.items())
-                           for sec in dg.sections if sec.category == cid and sec.summary is not None
-                           and sec.summary.method == "llm"]
-            desc = ctx.taxonomy[cid].description if cid in ctx.taxonomy else ""
-            jobs.append(week_summary(
-                ctx.llm, ctx.config, ctx.language, kind=kind, category=cid, category_name=name,
-                category_description=desc, week=week, sources=[WeekSource(s.item, s.days) for s in top], daily=daily_texts))
-    if jobs:  # concurrently; the LLM client keeps at most its `concurrency` calls in flight
-        answers = await asyncio.gather(*jobs, return_exceptions=True)
-        for i, (sec, ans) in enumerate(zip(sections, answers, strict=True)):
-            if isinstance(ans, SummaryFailed):
-                what = f"weekly summary {kind}/{sec.category}: llm → list ({ans.code})"
-                fallbacks[what] = fallbacks.get(what, 0) + 1
-                continue
-            if isinstance(ans, BaseException):
-                raise ans
-            summary, tldrs = ans
-            entries = [e.model_copy(update={"tldr": tldrs[j] if j < len(tldrs) else ""}) for j, e in enumerate(sec.entries)]
-            sections[i] = sec.model_copy(update={"summary": summary, "entries": entries})
+    for sec in sections:
+        cid = sec.category
+        daily_texts = [(d, _daily_summary_text(dsec.summary)) for d, dg in sorted(dailies.items())
+                       for dsec in dg.sections if dsec.category == cid and dsec.summary is not None
+                       and dsec.summary.method == "llm"]
+        desc = ctx.taxonomy[cid].description if cid in ctx.taxonomy else ""
+        jobs.append(week_summary(
+            ctx.llm, ctx.config, ctx.language, kind=kind, category=cid, category_name=sec.name,
+            category_description=desc, week=week, sources=[WeekSource(s.item, s.days) for s in tops[cid]],
+            daily=daily_texts))
+    answers = await asyncio.gather(*jobs, return_exceptions=True)
+    fallbacks: dict[str, int] = {}
+    out: list[WeekSection] = []
+    for sec, ans in zip(sections, answers, strict=True):
+        if isinstance(ans, SummaryFailed):
+            what = f"weekly summary {kind}/{sec.category}: llm → list ({ans.code})"
+            fallbacks[what] = fallbacks.get(what, 0) + 1
+            out.append(sec)
+            continue
+        if isinstance(ans, BaseException):
+            raise ans
+        summary, tldrs = ans
+        entries = [e.model_copy(update={"tldr": tldrs[j] if j < len(tldrs) else ""}) for j, e in enumerate(sec.entries)]
+        out.append(sec.model_copy(update={"summary": summary, "entries": entries}))
+    return out, fallbacks
 
-    shares = [ShareRow(category=cid, name=name_emoji(cid)[0], emoji=name_emoji(cid)[1], stories=counts[cid],
-                       share=counts[cid] / total, stories_before=counts_before.get(cid, 0),
-                       share_before=counts_before.get(cid, 0) / total_before if total_before else None) for cid in cats]
-    for cid in sorted(set(counts_before) - set(counts), key=lambda c: (-counts_before[c], c)):  # gone quiet this week
-        name, emoji = name_emoji(cid)
+
+def _share_rows(ctx: WeekContext, counts: _ShareCounts) -> list[ShareRow]:
+    """Each category's share this week against the week before, then the categories gone quiet this week."""
+    now, before = counts.now, counts.before
+    shares = [ShareRow(category=cid, name=_name_emoji(ctx, cid)[0], emoji=_name_emoji(ctx, cid)[1], stories=now[cid],
+                       share=now[cid] / counts.total, stories_before=before.get(cid, 0),
+                       share_before=counts.share_before(cid)) for cid in counts.categories]
+    for cid in sorted(set(before) - set(now), key=lambda c: (-before[c], c)):
+        name, emoji = _name_emoji(ctx, cid)
         shares.append(ShareRow(category=cid, name=name, emoji=emoji, stories=0, share=0.0,
-                               stories_before=counts_before[cid], share_before=counts_before[cid] / total_before))
+                               stories_before=before[cid], share_before=before[cid] / counts.total_before))
+    return shares
+
+
+def _returning(stories: list[Story]) -> list[WeekEntry]:
+    """The AI stories that kept coming back: most days first."""
     back = [s for s in stories if len(s.days) >= 2 and s.category not in NOT_AI]
     back.sort(key=lambda s: (-len(s.days), -s.score, s.item.key))
-    stats = WeekStats(
-        stories=total, stories_before=total_before, seen=len(stories) + unreported, not_reported=unreported,
-        other_tech=sum(1 for s in stories if s.category == "software"),
-        days_with_reports=sum(1 for d in days if d.status == "reported"), per_entry=TOP,
-    )
-    return WeeklyDigest(
-        week=week, start=start, end=end, kind=kind, language=ctx.language, days=days, sections=sections, shares=shares,
-        returning=[_entry(s, n) for n, s in enumerate(back[:RETURNING_MAX], start=1)], stats=stats,
-        fallbacks=dict(sorted(fallbacks.items())), notes=sorted(set(notes)), llm_provider=ctx.provider if ctx.llm is not None else "none",
-    )
+    return [_entry(s, n) for n, s in enumerate(back[:RETURNING_MAX], start=1)]
 
 
 @dataclass
@@ -329,7 +388,7 @@ Readers = Callable[[WeekContext, dt.date, dict[str, WeeklyDigest]],
 
 
 async def run_week(start: dt.date, config: Config, store: Store, out_dir: Path, language: str | None = None,
-                   now: dt.datetime | None = None, readers: Readers | None = None) -> WeekResult:
+                   readers: Readers | None = None) -> WeekResult:
     """Build and write the week's News and Papers roundups (a kind with no story in the week and no daily report
     is not written). Same inputs -> same bytes; LLM answers come from the cache on a rerun. `readers`: builds and
     writes each reader profile's week from the shared ones (aidigest.weekly.profiles.run_week_profiles), with the
@@ -340,7 +399,7 @@ async def run_week(start: dt.date, config: Config, store: Store, out_dir: Path, 
     llm = make_llm(config, store, None, totals)
     result = WeekResult(week=week_id(start), start=start, llm=totals)
     ctx = WeekContext(config=config, store=store, out_dir=Path(out_dir), language=language, taxonomy=taxonomy, llm=llm,
-                      provider=totals.provider, last_day=last_complete_day(config.general.timezone, now))
+                      provider=totals.provider, last_day=last_complete_day(config.general.timezone))
     try:
         digests = await asyncio.gather(*(build_week(ctx, start, kind) for kind in KINDS))
         for digest in digests:

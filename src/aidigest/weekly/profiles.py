@@ -1,4 +1,4 @@
-"""Each reader's week (issue 23, item 4): for every `[profiles.<name>]`, the week's roundup ranked by the reader's
+"""Each reader's week: for every `[profiles.<name>]`, the week's roundup ranked by the reader's
 profile score, from the shared week (aidigest.weekly.build) with no LLM call of its own.
 
     profiles, notes = await run_week_profiles(ctx, start, shared)   # called by aidigest.weekly.build.run_week, last
@@ -26,7 +26,9 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from dataclasses import replace
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from types import MappingProxyType
 from pathlib import Path
 
 import numpy as np
@@ -36,7 +38,8 @@ from ..classify import offline as offline_module
 from ..classify.offline import item_text
 from ..records import Item, Kind
 from ..profiles.personalize import _remap, profile_out_dir
-from ..profiles.rank import build_profile, prepare, reasons, score_items, words
+from ..config import ProfileConfig
+from ..profiles.rank import Prepared, ProfileModel, build_profile, prepare, reasons, score_items, words
 from ..render.weekly import WeekPaths, write_week
 from ..report import PickEntry
 from ..reuse import embed_cached
@@ -46,7 +49,7 @@ from .build import KINDS, NOT_AI, WeekContext, build_week, week_score, week_stor
 from .report import WeekEntry, WeeklyDigest
 
 # rank.reasons says "popular today" for a day; a week's popularity is the week's weight (aidigest.weekly.build.week_score)
-POPULAR_WEEK = {"ko": "이번 주 많이 본 항목", "en": "popular this week"}
+POPULAR_WEEK = MappingProxyType({"ko": "이번 주 많이 본 항목", "en": "popular this week"})
 
 
 def _reason(parts: list[str], language: str) -> str:
@@ -60,16 +63,12 @@ async def run_week_profiles(ctx: WeekContext, start: dt.date, shared: dict[str, 
     `ctx.language`). Returns profile -> kind -> files, and a note per profile that could not be built."""
     written: dict[str, dict[str, WeekPaths]] = {}
     notes: list[str] = []
-    end = start + dt.timedelta(days=6)
 
     def embed(texts: list[str]) -> np.ndarray:
         return embed_cached(texts, ctx.store, embed=offline_module.embed)
 
-    kinds: list[Kind] = [k for k in KINDS if k in shared]
+    weeks = [_WeekItems.of(ctx, start, kind, embed) for kind in KINDS if kind in shared]
     by_lang: dict[str, dict[str, WeeklyDigest]] = {ctx.language: shared}
-    seen = {kind: ctx.store.items_between(start, end, kind) for kind in kinds}
-    X = {kind: embed([item_text(it.title, it.snippet) for it, _ in seen[kind].values()]) for kind in kinds}
-    prepared = {kind: prepare([it for it, _ in seen[kind].values()]) for kind in kinds}
     for name, cfg in ctx.config.profiles.items():
         try:
             liked, missing = profiles.liked_papers(ctx.store, cfg, name)
@@ -78,45 +77,78 @@ async def run_week_profiles(ctx: WeekContext, start: dt.date, shared: dict[str, 
             continue
         if missing:
             notes.append(f"profile {name}: liked papers not found in the store: {len(missing)}")
-        model = build_profile(name, cfg, liked, embed)
-        language = cfg.language or ctx.language
-        if language not in by_lang:  # the week's summaries in that language: once for every profile reading it
-            lctx = replace(ctx, language=language)
-            built = await asyncio.gather(*(build_week(lctx, start, kind) for kind in kinds))
-            by_lang[language] = {w.kind: w for w in built}
-        mute = keyword_matcher([*ctx.config.digest.exclude_keywords, *cfg.exclude_keywords])
+        reader = _WeekReader(name=name, cfg=cfg, model=build_profile(name, cfg, liked, embed),
+                             language=cfg.language or ctx.language,
+                             mute=keyword_matcher([*ctx.config.digest.exclude_keywords, *cfg.exclude_keywords]))
+        if reader.language not in by_lang:  # the week's summaries in that language: once for every profile reading it
+            lctx = replace(ctx, language=reader.language)
+            built = await asyncio.gather(*(build_week(lctx, start, week.kind) for week in weeks))
+            by_lang[reader.language] = {w.kind: w for w in built}
         out_dir = profile_out_dir(ctx.out_dir, name)
-        for kind in kinds:
-            base = by_lang[language][kind]
-            items = [it for it, _ in seen[kind].values()]
-            pop = np.array([week_score(it, len(days)) for it, days in seen[kind].values()], dtype=np.float64)
-            scores = score_items(model, items, X[kind], end, pop, prepared[kind])
-            index = {it.key: i for i, it in enumerate(items)}
-
-            def score(it: Item, days: int, scores=scores, index=index) -> float:
-                i = index.get(it.key)  # None: a story of the week before (only counted there, for the shares)
-                return float(scores.score[i]) if i is not None else 0.0
-
-            def keep(it: Item, mute=mute) -> bool:
-                return not mute(it)
-
-            pctx = replace(ctx, language=language, llm=None, score=score, keep=keep,
-                           categories=frozenset(cfg.categories))
-            own = await build_week(pctx, start, kind)
-            stories, _ = week_stories(ctx.store, start, kind, score, pctx.keep, pctx.categories)
-            picks: list[PickEntry] = []
-            for s in [s for s in stories if s.category not in NOT_AI][: cfg.picks]:
-                sec = next((x for x in own.sections if x.category == s.category), None)
-                picks.append(PickEntry(
-                    n=len(picks) + 1, key=s.item.key, category=s.category, category_name=sec.name if sec else s.category,
-                    emoji=sec.emoji if sec else "•", title=s.item.title, url=s.item.url,
-                    tldr=_tldr(s.item, base, language),
-                    reason=_reason(reasons(model, scores, index[s.item.key], language), language),
-                    score=round(s.score, 6), popularity=_entry_popularity(s.item, base),
-                ))
-            week = reader_week(own, base, shared[kind], {it.key: it for it in items}, name, picks)
-            written.setdefault(name, {})[kind] = write_week(week, Path(out_dir))
+        for week in weeks:
+            mine = await _profile_week(ctx, reader, start, week, by_lang[reader.language][week.kind], shared[week.kind])
+            written.setdefault(name, {})[week.kind] = write_week(mine, Path(out_dir))
     return written, notes
+
+
+@dataclass(frozen=True)
+class _WeekItems:
+    """The stories of one kind seen in the week, as the profile scorer reads them (computed once for every
+    profile): their embeddings, prepared texts and weight in the week (their popularity)."""
+
+    kind: Kind
+    items: list[Item]
+    X: np.ndarray
+    prepared: Prepared
+    pop: np.ndarray
+
+    @classmethod
+    def of(cls, ctx: WeekContext, start: dt.date, kind: Kind, embed: Callable[[list[str]], np.ndarray]) -> _WeekItems:
+        seen = ctx.store.items_between(start, start + dt.timedelta(days=6), kind)
+        items = [it for it, _ in seen.values()]
+        return cls(kind=kind, items=items, X=embed([item_text(it.title, it.snippet) for it in items]),
+                   prepared=prepare(items),
+                   pop=np.array([week_score(it, len(days)) for it, days in seen.values()], dtype=np.float64))
+
+
+@dataclass(frozen=True)
+class _WeekReader:
+    name: str
+    cfg: ProfileConfig
+    model: ProfileModel
+    language: str  # the profile's report language
+    mute: Callable[[Item], bool]  # the profile's (and [digest]'s) exclude keywords
+
+
+async def _profile_week(ctx: WeekContext, reader: _WeekReader, start: dt.date, week: _WeekItems,
+                        base: WeeklyDigest, shared: WeeklyDigest) -> WeeklyDigest:
+    """The reader's week of `week.kind`: ranked by its score, filtered by its categories and keywords, with the
+    summaries of `base` (the shared week in the reader's language) and the days of `shared` (the run's)."""
+    scores = score_items(reader.model, week.items, week.X, start + dt.timedelta(days=6), week.pop, week.prepared)
+    index = {it.key: i for i, it in enumerate(week.items)}
+
+    def score(it: Item, days: int) -> float:
+        i = index.get(it.key)  # None: a story of the week before (only counted there, for the shares)
+        return float(scores.score[i]) if i is not None else 0.0
+
+    def keep(it: Item) -> bool:
+        return not reader.mute(it)
+
+    pctx = replace(ctx, language=reader.language, llm=None, score=score, keep=keep,
+                   categories=frozenset(reader.cfg.categories))
+    own = await build_week(pctx, start, week.kind)
+    stories, _ = week_stories(ctx.store, start, week.kind, score, pctx.keep, pctx.categories)
+    picks: list[PickEntry] = []
+    for s in [s for s in stories if s.category not in NOT_AI][: reader.cfg.picks]:
+        sec = next((x for x in own.sections if x.category == s.category), None)
+        picks.append(PickEntry(
+            n=len(picks) + 1, key=s.item.key, category=s.category, category_name=sec.name if sec else s.category,
+            emoji=sec.emoji if sec else "•", title=s.item.title, url=s.item.url,
+            tldr=_tldr(s.item, base, reader.language),
+            reason=_reason(reasons(reader.model, scores, index[s.item.key], reader.language), reader.language),
+            score=round(s.score, 6), popularity=_entry_popularity(s.item, base),
+        ))
+    return reader_week(own, base, shared, {it.key: it for it in week.items}, reader.name, picks)
 
 
 def _shared_entries(base: WeeklyDigest) -> dict[str, WeekEntry]:

@@ -160,7 +160,7 @@ def _ascii_normalization_is_plain(normalizer: Any) -> bool:
         return False
 
 
-_SELF_CHECK = [
+_SELF_CHECK = (  # sample texts every cache and every worker is checked on
     "Large Language Models Are Zero-Shot Reasoners",
     "  Show HN: A tiny   C++/Rust 3.5x faster tokenizer (v2.0) -- 100% local!  ",
     "\ttabs\tand\r\nnewlines \x0b vertical\x1ctab \x00 nul \x7f del ~`^ end \n ",
@@ -170,7 +170,7 @@ _SELF_CHECK = [
     "",
     "   ",
     "x",
-]
+)
 
 
 def _scores_sum_exactly(scores: Any, unk_score: float, max_chars: int = EXACT_MAX_CHARS) -> bool:

@@ -261,10 +261,11 @@ class Classifier:
     def __init__(self) -> None:
         self.impl = "aidigest.classify.offline (USE + shipped weights)"
         self.reason = ""
+        self.pool_runs: list = []  # embedpool.PoolRun of every pooled embed call (see embed_report)
         try:
             from aidigest.classify import offline
 
-            self._embed = offline.embed
+            self._embed = lambda texts: offline.embed(texts, pool_runs=self.pool_runs)
             self._encoder = offline.get_encoder
             self.model = offline.OfflineClassifier.load()
             import inspect
@@ -403,7 +404,6 @@ def worker(n: int, profile: str | None, store_path: str | None = None, phase: st
     clf = Classifier()
     titles = [it.title for it in final]
     reuse_stats: dict = {}
-    _reset_pool_record()
     if store_path:
         from aidigest.reuse import ReuseStats, embed_cached, predict_offline_cached
         from aidigest.infra.store import Store
@@ -689,15 +689,6 @@ def probe(n: int = 2048) -> dict:
     return out
 
 
-def _reset_pool_record() -> None:
-    try:
-        from aidigest.classify import embedpool
-
-        embedpool.LAST_RUN = None
-    except Exception:
-        pass
-
-
 def embed_report(clf: Classifier) -> dict:
     """How the embed stage ran: fast path or not, this process's BLAS, and for a pooled batch (embedpool) each
     process's kernel, share and rate."""
@@ -711,7 +702,7 @@ def embed_report(clf: Classifier) -> dict:
         "openblas_env": {k: v for k, v in sorted(os.environ.items()) if k.startswith("OPENBLAS")},
         "pool": None,
     }
-    run = embedpool.LAST_RUN
+    run = clf.pool_runs[-1] if clf.pool_runs else None
     if run is not None:
         how["pool"] = {
             "texts": run.texts, "seconds": round(run.seconds, 3), "native_kernel": run.native_kernel,

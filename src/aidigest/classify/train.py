@@ -34,9 +34,20 @@ STEPS = 400
 LR = 2.0
 
 
-def fit_softmax(X: np.ndarray, y: np.ndarray, n_classes: int, l2: float = L2, steps: int = STEPS, lr: float = LR,
+@dataclass(frozen=True)
+class FitSettings:
+    """The gradient descent of `fit_softmax`: L2 penalty, steps, learning rate."""
+
+    l2: float = L2
+    steps: int = STEPS
+    lr: float = LR
+
+
+def fit_softmax(X: np.ndarray, y: np.ndarray, n_classes: int, settings: FitSettings | None = None,
                 sample_weight: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(W (C, D), b (C,)) minimizing mean weighted cross-entropy + l2/2 * |W|^2 (numpy, deterministic)."""
+    settings = settings or FitSettings()
+    l2, steps, lr = settings.l2, settings.steps, settings.lr
     n, d = X.shape
     X = X.astype(np.float32)
     w = np.ones(n, dtype=np.float32) if sample_weight is None else sample_weight.astype(np.float32)

@@ -35,6 +35,7 @@ import gc
 import re
 import unicodedata
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -312,73 +313,107 @@ def _find(
         raise ValueError(f"embeddings has {len(embeddings)} rows for {n} items")
     if n < 2:
         return []
-    forms: list[str] = []
-    owner_l: list[int] = []
-    forms_of: list[list[str]] = []
-    for k, it in enumerate(items):
-        fs = title_forms(it.title)
-        forms_of.append(fs)
-        forms += fs
-        owner_l += [k] * len(fs)
-    owner = np.asarray(owner_l, dtype=np.int64)
-    kind = np.fromiter((0 if it.kind == "news" else 1 for it in items), dtype=np.int8, count=n)
-    arx_codes: dict[str, int] = {}
-    arx = np.fromiter(
-        (arx_codes.setdefault(it.arxiv_id, len(arx_codes)) if it.arxiv_id else -1 for it in items),
-        dtype=np.int64,
-        count=n,
-    )
-
-    found: dict[tuple[int, int], float] = {}
-    m = len(forms)
-    if m >= 2:
-        sig = minhash_signatures(forms, NUM_PERM, seed)
-        head = np.ascontiguousarray(sig[:, :_EST_HEAD])  # cheap first look: a quarter of the signature
-        active = np.ones(m, dtype=bool)
-        kept = []
-        for keys in _band_keys(sig, BANDS, ROWS, seed):
-            rows = _bucket_pairs(keys, active)
-            # the MinHash estimate of each bucket pair (vectorized); exact Jaccard later only for plausible ones
-            for s in range(0, len(rows), _EST_CHUNK):
-                r = rows[s : s + _EST_CHUNK]
-                r1, r2 = r // m, r % m
-                rough = (head[r1] == head[r2]).mean(axis=1) >= threshold - 2 * ESTIMATE_MARGIN
-                r1, r2 = r1[rough], r2[rough]
-                est = (sig[r1] == sig[r2]).mean(axis=1)
-                ok = est >= threshold - ESTIMATE_MARGIN
-                i1, i2 = owner[r1[ok]], owner[r2[ok]]
-                diff = i1 != i2
-                kept.append(np.minimum(i1, i2)[diff] * n + np.maximum(i1, i2)[diff])
-        cand = np.unique(np.concatenate(kept)) if kept else np.zeros(0, dtype=np.int64)
-        cand = _allowed(cand, n, kind, arx)
-        by_item: dict[int, list[set[str]]] = {}
-
-        def sets(k: int) -> list[set[str]]:
-            v = by_item.get(k)
-            if v is None:
-                v = by_item[k] = [_grams(f) for f in forms_of[k]]
-            return v
-
-        for c in cand.tolist():
-            i, j = divmod(c, n)
-            sim = max(jaccard(a, b) for a in sets(i) for b in sets(j))
-            if sim >= threshold:
-                found[(i, j)] = sim
-
+    rules = _PairRules.of(items)
+    found = _title_pairs([title_forms(it.title) for it in items], rules, threshold, seed)
     if embeddings is not None:
-        emb = np.asarray(embeddings, dtype=np.float32)
-        emb = emb / np.maximum(np.linalg.norm(emb, axis=1, keepdims=True), 1e-12)
-        ok = np.ones(n, dtype=bool)
-        parts = [_bucket_pairs(keys, ok) for keys in _simhash_keys(emb, seed)]
-        ecand = _allowed(np.unique(np.concatenate(parts)), n, kind, arx)
-        for s in range(0, len(ecand), 1 << 16):
-            c = ecand[s : s + (1 << 16)]
-            cos = np.einsum("ij,ij->i", emb[c // n], emb[c % n])
-            for pair, sim in zip(c[cos >= embedding_threshold].tolist(), cos[cos >= embedding_threshold].tolist()):
-                key = divmod(pair, n)
-                if key not in found:
-                    found[key] = float(min(sim, 1.0))
+        for key, sim in _embedding_pairs(embeddings, rules, embedding_threshold, seed):
+            if key not in found:
+                found[key] = sim
     return [(i, j, s) for (i, j), s in sorted(found.items())]
+
+
+@dataclass(frozen=True)
+class _PairRules:
+    """What may pair: two items of the same kind, and never two different arXiv ids (`_allowed`)."""
+
+    n: int
+    kind: np.ndarray  # 0 news, 1 paper
+    arx: np.ndarray  # a code per distinct arXiv id, -1 without
+
+    @classmethod
+    def of(cls, items: Sequence[Item]) -> _PairRules:
+        n = len(items)
+        kind = np.fromiter((0 if it.kind == "news" else 1 for it in items), dtype=np.int8, count=n)
+        arx_codes: dict[str, int] = {}
+        arx = np.fromiter(
+            (arx_codes.setdefault(it.arxiv_id, len(arx_codes)) if it.arxiv_id else -1 for it in items),
+            dtype=np.int64,
+            count=n,
+        )
+        return cls(n, kind, arx)
+
+    def allowed(self, cand: np.ndarray) -> np.ndarray:
+        return _allowed(cand, self.n, self.kind, self.arx)
+
+
+def _title_pairs(
+    forms_of: list[list[str]], rules: _PairRules, threshold: float, seed: int
+) -> dict[tuple[int, int], float]:
+    """{(i, j): exact Jaccard} of the item pairs whose title forms reach `threshold` (best pair of forms)."""
+    forms = [f for fs in forms_of for f in fs]
+    owner = np.asarray([k for k, fs in enumerate(forms_of) for _ in fs], dtype=np.int64)
+    found: dict[tuple[int, int], float] = {}
+    if len(forms) < 2:
+        return found
+    cand = rules.allowed(_minhash_candidates(forms, owner, rules.n, threshold, seed))
+    by_item: dict[int, list[set[str]]] = {}
+
+    def sets(k: int) -> list[set[str]]:
+        v = by_item.get(k)
+        if v is None:
+            v = by_item[k] = [_grams(f) for f in forms_of[k]]
+        return v
+
+    n = rules.n
+    for c in cand.tolist():
+        i, j = divmod(c, n)
+        sim = max(jaccard(a, b) for a in sets(i) for b in sets(j))
+        if sim >= threshold:
+            found[(i, j)] = sim
+    return found
+
+
+def _minhash_candidates(forms: list[str], owner: np.ndarray, n: int, threshold: float, seed: int) -> np.ndarray:
+    """Sorted codes i * n + j (i < j items) of the pairs of forms sharing an LSH bucket whose MinHash estimate
+    is plausible (>= threshold - ESTIMATE_MARGIN); exact Jaccard is computed later for these only."""
+    m = len(forms)
+    sig = minhash_signatures(forms, NUM_PERM, seed)
+    head = np.ascontiguousarray(sig[:, :_EST_HEAD])  # cheap first look: a quarter of the signature
+    active = np.ones(m, dtype=bool)
+    kept = []
+    for keys in _band_keys(sig, BANDS, ROWS, seed):
+        rows = _bucket_pairs(keys, active)
+        # the MinHash estimate of each bucket pair (vectorized); exact Jaccard later only for plausible ones
+        for s in range(0, len(rows), _EST_CHUNK):
+            r = rows[s : s + _EST_CHUNK]
+            r1, r2 = r // m, r % m
+            rough = (head[r1] == head[r2]).mean(axis=1) >= threshold - 2 * ESTIMATE_MARGIN
+            r1, r2 = r1[rough], r2[rough]
+            est = (sig[r1] == sig[r2]).mean(axis=1)
+            ok = est >= threshold - ESTIMATE_MARGIN
+            i1, i2 = owner[r1[ok]], owner[r2[ok]]
+            diff = i1 != i2
+            kept.append(np.minimum(i1, i2)[diff] * n + np.maximum(i1, i2)[diff])
+    return np.unique(np.concatenate(kept)) if kept else np.zeros(0, dtype=np.int64)
+
+
+def _embedding_pairs(
+    embeddings: np.ndarray, rules: _PairRules, embedding_threshold: float, seed: int
+) -> list[tuple[tuple[int, int], float]]:
+    """((i, j), cosine) of the item pairs sharing a SimHash bucket whose embeddings reach `embedding_threshold`."""
+    n = rules.n
+    emb = np.asarray(embeddings, dtype=np.float32)
+    emb = emb / np.maximum(np.linalg.norm(emb, axis=1, keepdims=True), 1e-12)
+    ok = np.ones(n, dtype=bool)
+    parts = [_bucket_pairs(keys, ok) for keys in _simhash_keys(emb, seed)]
+    ecand = rules.allowed(np.unique(np.concatenate(parts)))
+    out: list[tuple[tuple[int, int], float]] = []
+    for s in range(0, len(ecand), 1 << 16):
+        c = ecand[s : s + (1 << 16)]
+        cos = np.einsum("ij,ij->i", emb[c // n], emb[c % n])
+        for pair, sim in zip(c[cos >= embedding_threshold].tolist(), cos[cos >= embedding_threshold].tolist()):
+            out.append((divmod(pair, n), float(min(sim, 1.0))))
+    return out
 
 
 # ---- grouping and merging ---------------------------------------------------------------------------------

@@ -34,7 +34,7 @@ from ..report import SectionSummary, SummaryPoint
 from ..injection import instruction_like, withheld_text
 from ..records import Item
 from ..urls import host_of
-from .i18n import guess_text_language, strings
+from .i18n import Strings, guess_text_language, strings
 from .text import (
     _CLAUSE,
     _KO_PARTICLE,
@@ -105,9 +105,9 @@ class DocFreq:
     """How many of the day's items (of one kind) contain each term.
 
     `from_items` counts every term of every item. `for_terms` counts only the terms a summary will look up
-    (those of the items it summarizes: `needed_terms`), with the same counts, in a fraction of the time on a
-    big day (61k papers with abstracts: ~10 s instead of ~57 s, ~3 s when abstracts repeat as in the scale
-    bench); a term outside that set is counted when first asked for."""
+    (those of the items it summarizes: `needed_terms`), with the same counts: a big day's summaries look up a
+    small share of its terms, so most of the tokenizing and counting is skipped (the scale bench's digest stage,
+    bench/results). A term outside that set is counted when first asked for."""
 
     n_docs: int = 0
     df: Counter = field(default_factory=Counter)
@@ -232,8 +232,19 @@ def _count_terms(items: list[Item], terms: set[str]) -> Counter:
             slow.update(terms.intersection(item_terms(it)))
         return slow
     keys = sorted(terms)
-    uni: dict[str, int] = {}  # surface word -> index of its (unigram) key
-    pairs: dict[tuple[str, str], int] = {}  # (word, word) -> index of the bigram key
+    uni, pairs = _surface_index(keys)
+    if not uni and not pairs:
+        return Counter()
+    counter = _TermCounter(len(keys), uni, pairs)
+    counter.count(items)
+    return Counter({keys[k]: int(c) for k, c in enumerate(counter.counts) if c})
+
+
+def _surface_index(keys: list[str]) -> tuple[dict[str, int], dict[tuple[str, str], int]]:
+    """(surface word -> index of its unigram key, (word, word) -> index of its bigram key) for `keys`, with the
+    content-word and length rules of `item_terms`."""
+    uni: dict[str, int] = {}
+    pairs: dict[tuple[str, str], int] = {}
     for k, key in enumerate(keys):
         parts = key.split(" ")
         if len(parts) == 1:
@@ -246,67 +257,78 @@ def _count_terms(items: list[Item], terms: set[str]) -> Counter:
             for a in firsts:
                 for b in seconds:
                     pairs[(a, b)] = k
-    if not uni and not pairs:
-        return Counter()
-    # ids: 1.. for words some wanted key uses, 0 for every other token (and for "0", the clause break)
-    vocab = sorted(set(uni) | {a for a, _ in pairs} | {b for _, b in pairs})
-    wid = {w: i + 1 for i, w in enumerate(vocab)}
-    n_ids = len(vocab) + 1
-    uni_key = np.full(n_ids, -1, dtype=np.int64)
-    for w, k in uni.items():
-        uni_key[wid[w]] = k
-    pair_items = sorted((wid[a] * n_ids + wid[b], k) for (a, b), k in pairs.items())
-    pair_code = np.array([c for c, _ in pair_items], dtype=np.int64)
-    pair_key = np.array([k for _, k in pair_items], dtype=np.int64)
-    counts = np.zeros(len(keys), dtype=np.int64)
+    return uni, pairs
 
-    def flush(ids: bytearray, lengths: list[int]) -> None:
+
+class _TermCounter:
+    """Counts, per wanted key, the items whose token ids hold it (a unigram hit or an adjacent id pair).
+    Token ids: 1.. for words some wanted key uses, 0 for every other token (and for "0", the clause break)."""
+
+    _END = array("i", [0]).tobytes()  # after each text: pairs never span two texts
+    _RUN_BYTES = 8_000_000  # ids counted per run (2M ids): bounded memory
+
+    def __init__(self, n_keys: int, uni: dict[str, int], pairs: dict[tuple[str, str], int]) -> None:
+        vocab = sorted(set(uni) | {a for a, _ in pairs} | {b for _, b in pairs})
+        self.wid = {w: i + 1 for i, w in enumerate(vocab)}
+        self.n_ids = len(vocab) + 1
+        self.n_keys = n_keys
+        self.uni_key = np.full(self.n_ids, -1, dtype=np.int64)
+        for w, k in uni.items():
+            self.uni_key[self.wid[w]] = k
+        pair_items = sorted((self.wid[a] * self.n_ids + self.wid[b], k) for (a, b), k in pairs.items())
+        self.pair_code = np.array([c for c, _ in pair_items], dtype=np.int64)
+        self.pair_key = np.array([k for _, k in pair_items], dtype=np.int64)
+        self.counts = np.zeros(n_keys, dtype=np.int64)
+
+    def count(self, items: list[Item]) -> None:
+        """Add `items` to `counts`, a run of items at a time."""
+        ids = bytearray()  # int32 token ids of a run of items, and the number of ids per item
+        lengths: list[int] = []
+        seen: dict[str, bytes] = {}  # snippet -> its ids: a snippet that comes again is not tokenized again
+        for it in items:
+            start = len(ids)
+            if it.title:
+                ids += self._ids(it.title)
+            if it.snippet:
+                text_ids = seen.get(it.snippet)
+                if text_ids is None:
+                    text_ids = self._ids(it.snippet)
+                    if len(seen) < _SEEN_MAX:
+                        seen[it.snippet] = text_ids
+                ids += text_ids
+            lengths.append((len(ids) - start) // 4)
+            if len(ids) >= self._RUN_BYTES:  # count this run, start the next
+                self._flush(ids, lengths)
+                ids, lengths = bytearray(), []
+        if lengths:
+            self._flush(ids, lengths)
+
+    def _ids(self, text: str) -> bytes:
+        toks = _clause_tokens(text.lower())
+        return array("i", map(self.wid.get, toks, repeat(0, len(toks)))).tobytes() + self._END
+
+    def _flush(self, ids: bytearray, lengths: list[int]) -> None:
         x = np.frombuffer(ids, dtype=np.int32).astype(np.int64)
         own = np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)
-        u = uni_key[x]
+        u = self.uni_key[x]
         hit = u >= 0
-        found = [own[hit] * len(keys) + u[hit]]
-        if len(pair_code) and len(x) > 1:
-            a, b = x[:-1], x[1:]
-            both = (a > 0) & (b > 0)
-            code = a[both] * n_ids + b[both]
-            pos = np.minimum(np.searchsorted(pair_code, code), len(pair_code) - 1)
-            ok = pair_code[pos] == code
-            found.append(own[:-1][both][ok] * len(keys) + pair_key[pos[ok]])
+        found = [own[hit] * self.n_keys + u[hit]]
+        if len(self.pair_code) and len(x) > 1:
+            found.append(self._pair_hits(x, own))
         codes = np.sort(np.concatenate(found))
         if len(codes):  # each (item, key) once
             first = np.ones(len(codes), dtype=bool)
             first[1:] = codes[1:] != codes[:-1]
-            counts[:] += np.bincount(codes[first] % len(keys), minlength=len(keys))
+            self.counts[:] += np.bincount(codes[first] % self.n_keys, minlength=self.n_keys)
 
-    get = wid.get
-    end = array("i", [0]).tobytes()  # after each text: pairs never span two texts
-    ids = bytearray()  # int32 token ids of a run of items, and the number of ids per item
-    lengths: list[int] = []
-    seen: dict[str, bytes] = {}  # snippet -> its ids: a snippet that comes again is not tokenized again
-
-    def tokens(text: str) -> bytes:
-        toks = _clause_tokens(text.lower())
-        return array("i", map(get, toks, repeat(0, len(toks)))).tobytes() + end
-
-    for it in items:
-        start = len(ids)
-        if it.title:
-            ids += tokens(it.title)
-        if it.snippet:
-            text_ids = seen.get(it.snippet)
-            if text_ids is None:
-                text_ids = tokens(it.snippet)
-                if len(seen) < _SEEN_MAX:
-                    seen[it.snippet] = text_ids
-            ids += text_ids
-        lengths.append((len(ids) - start) // 4)
-        if len(ids) >= 8_000_000:  # bounded memory (2M ids): count this run, start the next
-            flush(ids, lengths)
-            ids, lengths = bytearray(), []
-    if lengths:
-        flush(ids, lengths)
-    return Counter({keys[k]: int(c) for k, c in enumerate(counts) if c})
+    def _pair_hits(self, x: np.ndarray, own: np.ndarray) -> np.ndarray:
+        """item * n_keys + key of every adjacent id pair of `x` that is a wanted bigram."""
+        a, b = x[:-1], x[1:]
+        both = (a > 0) & (b > 0)
+        code = a[both] * self.n_ids + b[both]
+        pos = np.minimum(np.searchsorted(self.pair_code, code), len(self.pair_code) - 1)
+        ok = self.pair_code[pos] == code
+        return own[:-1][both][ok] * self.n_keys + self.pair_key[pos[ok]]
 
 
 def title_keywords(item: Item, corpus_df: DocFreq, k: int = 3) -> list[str]:
@@ -375,6 +397,37 @@ def _centrality(sents: list[_Sent]) -> tuple[np.ndarray, np.ndarray]:
 
 
 # ---- the summary -------------------------------------------------------------------------------------
+class _Quotes:
+    """A category's quotable sentences (with their centrality), and what the summary has quoted so far: a
+    sentence is quoted once, and the languages of everything quoted name the summary's source language."""
+
+    def __init__(self, items: list[Item], language: str) -> None:
+        self.items, self.language = items, language
+        self.flagged = {i for i, it in enumerate(items) if instruction_like(f"{it.title}\n{it.snippet}")}
+        self.sents = _sentences(items, self.flagged)
+        self.cen: np.ndarray
+        self.sim: np.ndarray
+        self.cen, self.sim = _centrality(self.sents) if self.sents else (np.zeros(0), np.zeros((0, 0)))
+        self.used: set[int] = set()
+        self.quoted: list[tuple[str, str]] = []  # (text, item language) of every quoted sentence / title
+
+    def quote(self, idx: int) -> str:
+        self.used.add(idx)
+        s = self.sents[idx]
+        self.quoted.append((s.text, self.items[s.item].language))
+        return s.text
+
+    def title_of(self, i: int) -> str:
+        if i in self.flagged:
+            return withheld_text(self.language)
+        self.quoted.append((self.items[i].title, self.items[i].language))
+        return truncate(clean(self.items[i].title), 200)
+
+    def source_language(self) -> str | None:
+        langs = Counter(guess_text_language(text, default=lang) for text, lang in self.quoted)
+        return langs.most_common(1)[0][0] if langs else None
+
+
 def extractive_summary(
     items: list[Item], total: int, language: str, corpus_df: DocFreq | None = None
 ) -> tuple[SectionSummary, list[str]]:
@@ -383,134 +436,174 @@ def extractive_summary(
         raise ValueError("extractive_summary needs at least one item")
     t = strings(language)
     corpus_df = corpus_df or DocFreq.from_items(items)
-    flagged = {i for i, it in enumerate(items) if instruction_like(f"{it.title}\n{it.snippet}")}
-    sents = _sentences(items, flagged)
-    cen, sim = _centrality(sents) if sents else (np.zeros(0), np.zeros((0, 0)))
-    used: set[int] = set()
-    quoted: list[tuple[str, str]] = []  # (text, item language) of every quoted sentence / title
+    q = _Quotes(items, language)
+    # the order matters: a sentence quoted by one heading is not quoted again by a later one
+    events = _key_events(q)
+    themes = _key_themes(q, corpus_df, t)
+    impact = _impact(q, t)
+    bottom = _bottom_line(q, total, t)
+    summary = SectionSummary(
+        themes=themes, events=events, impact=impact, bottom_line=bottom, method="extractive",
+        source_language=q.source_language(),
+    )
+    return summary, [extractive_tldr(it, language=language) for it in items]
 
-    def quote(idx: int) -> str:
-        used.add(idx)
-        s = sents[idx]
-        quoted.append((s.text, items[s.item].language))
-        return s.text
 
-    def title_of(i: int) -> str:
-        if i in flagged:
-            return withheld_text(language)
-        quoted.append((items[i].title, items[i].language))
-        return truncate(clean(items[i].title), 200)
-
-    # -- key events: one key sentence per top item (title + signals when the item has no text)
+def _key_events(q: _Quotes) -> list[SummaryPoint]:
+    """One key sentence per top item (title + signals when the item has no text)."""
     events: list[SummaryPoint] = []
-    for i in range(min(EVENTS_MAX, len(items))):
-        own = [k for k, s in enumerate(sents) if s.item == i]
+    for i in range(min(EVENTS_MAX, len(q.items))):
+        own = [k for k, s in enumerate(q.sents) if s.item == i]
         if own:
-            def score(k: int) -> float:
-                within = float(sim[k, own].sum()) / max(len(own) - 1, 1)  # noqa: B023 (called in this iteration)
-                return within + (0.6 if _PROPOSE.search(sents[k].text) else 0.0) + (0.15 if sents[k].pos == 0 else 0.0)
-
-            best = max(own, key=lambda k: (score(k), -k))
-            events.append(SummaryPoint(text=quote(best), cites=[i + 1]))
+            best = max(own, key=lambda k: (_event_score(q, k, own), -k))  # noqa: B023 (called in this iteration)
+            events.append(SummaryPoint(text=q.quote(best), cites=[i + 1]))
         else:
-            sig = item_signals(items[i], language)
-            events.append(SummaryPoint(text=title_of(i) + (f" ({sig})" if sig else ""), cites=[i + 1]))
+            sig = item_signals(q.items[i], q.language)
+            events.append(SummaryPoint(text=q.title_of(i) + (f" ({sig})" if sig else ""), cites=[i + 1]))
+    return events
 
-    # -- key themes: terms shared by several items, rare across the day
+
+def _event_score(q: _Quotes, k: int, own: list[int]) -> float:
+    """How well sentence `k` stands for its item: centrality within the item's sentences `own`, plus an
+    announcement cue, plus being the item's first sentence."""
+    within = float(q.sim[k, own].sum()) / max(len(own) - 1, 1)
+    return within + (0.6 if _PROPOSE.search(q.sents[k].text) else 0.0) + (0.15 if q.sents[k].pos == 0 else 0.0)
+
+
+def _key_themes(q: _Quotes, corpus_df: DocFreq, t: Strings) -> list[SummaryPoint]:
+    """Terms shared by several items, rare across the day; with nothing shared, each top item's rarest title
+    words."""
     themes: list[SummaryPoint] = []
-    if len(items) >= 2:
-        per_item = [item_terms(it) for it in items]
-        in_titles: set[str] = set().union(*(title_terms(it) for it in items))
-        holders: dict[str, list[int]] = {}
-        for i, terms in enumerate(per_item):
-            for term in terms:
-                holders.setdefault(term, []).append(i)
-        cands = []
-        for term, idxs in holders.items():
-            if len(idxs) < 2 or term not in in_titles:
-                continue
-            weight = len(idxs) * corpus_df.idf(term) * (1.5 if " " in term else 1.0)
-            cands.append((-weight, term))
-        cands.sort()
-        chosen: list[tuple[str, list[int], str]] = []  # (term key, holders, surface)
-
-        def surface_of(term: str, idxs: list[int]) -> str:
-            return Counter(per_item[i][term] for i in idxs).most_common(1)[0][0]
-
-        for _, term in cands:
-            idxs = holders[term]
-            words_t = term.split()
-            if any(set(words_t) <= set(c.split()) and len(set(idxs) - set(ci)) <= 1 for c, ci, _ in chosen):
-                continue  # "language" after "large language models" in (about) the same items: nothing new
-            overlap = [j for j, (c, ci, _) in enumerate(chosen) if set(words_t) & set(c.split()) and set(idxs) <= set(ci)]
-            if overlap:  # "language models" after "large language" in the same items: one phrase, not two
-                j = overlap[0]
-                c, ci, surf = chosen[j]
-                if len(words_t) == 2 and c.split()[-1] == words_t[0] and len(c.split()) == 2:
-                    key3 = f"{c} {words_t[1]}"
-                    have = [i for i in ci if f" {key3} " in f" {' '.join(stem(w) for w in words(items[i].title + ' . ' + items[i].snippet))} "]
-                    if len(have) >= max(2, len(ci) - 1):
-                        chosen[j] = (key3, have, f"{surf} {surface_of(term, idxs).split()[-1]}")
-                continue
-            chosen.append((term, idxs, surface_of(term, idxs)))
-            if len(chosen) >= THEMES_MAX:
-                break
-        for _, idxs, surface in chosen:
+    if len(q.items) >= 2:
+        for _, idxs, surface in _shared_terms(q.items, corpus_df):
             themes.append(
                 SummaryPoint(text=t.recurring_term.format(term=surface, n=len(idxs)), cites=[i + 1 for i in idxs])
             )
     if not themes:  # nothing shared: each top item's rarest title words
-        for i in range(min(THEMES_MAX, len(items))):
-            kws = title_keywords(items[i], corpus_df)
-            text = t.keywords.format(terms=", ".join(kws)) if kws else title_of(i)
+        for i in range(min(THEMES_MAX, len(q.items))):
+            kws = title_keywords(q.items[i], corpus_df)
+            text = t.keywords.format(terms=", ".join(kws)) if kws else q.title_of(i)
             themes.append(SummaryPoint(text=text, cites=[i + 1]))
+    return themes
 
-    # -- impact: reported results from different items, and where the attention went
-    impact: list[SummaryPoint] = []
-    result_idx = [k for k, s in enumerate(sents) if k not in used and is_result(s.text)]
-    result_idx.sort(key=lambda k: (-(cen[k] + (0.3 if sents[k].item == 0 else 0.0)), k))
+
+_Theme = tuple[str, list[int], str]  # (term key, indexes of the items holding it, surface form)
+
+
+def _shared_terms(items: list[Item], corpus_df: DocFreq) -> list[_Theme]:
+    """Up to THEMES_MAX title terms held by two items or more, the heaviest first (holders x rarity, phrases
+    x 1.5), without repeating what an earlier theme already says."""
+    per_item = [item_terms(it) for it in items]
+    in_titles: set[str] = set().union(*(title_terms(it) for it in items))
+    holders: dict[str, list[int]] = {}
+    for i, terms in enumerate(per_item):
+        for term in terms:
+            holders.setdefault(term, []).append(i)
+    cands = []
+    for term, idxs in holders.items():
+        if len(idxs) < 2 or term not in in_titles:
+            continue
+        weight = len(idxs) * corpus_df.idf(term) * (1.5 if " " in term else 1.0)
+        cands.append((-weight, term))
+    cands.sort()
+    chosen: list[_Theme] = []
+    for _, term in cands:
+        _add_theme(chosen, term, holders[term], per_item, items)
+        if len(chosen) >= THEMES_MAX:
+            break
+    return chosen
+
+
+def _surface_of(per_item: list[dict[str, str]], term: str, idxs: list[int]) -> str:
+    return Counter(per_item[i][term] for i in idxs).most_common(1)[0][0]
+
+
+def _add_theme(chosen: list[_Theme], term: str, idxs: list[int], per_item: list[dict[str, str]],
+               items: list[Item]) -> None:
+    """Add `term` to `chosen` unless an earlier theme covers it; a bigram that continues an earlier bigram in the
+    same items turns it into a three-word phrase instead."""
+    words_t = term.split()
+    if any(set(words_t) <= set(c.split()) and len(set(idxs) - set(ci)) <= 1 for c, ci, _ in chosen):
+        return  # "language" after "large language models" in (about) the same items: nothing new
+    overlap = [j for j, (c, ci, _) in enumerate(chosen) if set(words_t) & set(c.split()) and set(idxs) <= set(ci)]
+    if not overlap:
+        chosen.append((term, idxs, _surface_of(per_item, term, idxs)))
+        return
+    # "language models" after "large language" in the same items: one phrase, not two
+    j = overlap[0]
+    c, ci, surf = chosen[j]
+    if len(words_t) == 2 and c.split()[-1] == words_t[0] and len(c.split()) == 2:
+        key3 = f"{c} {words_t[1]}"
+        have = [i for i in ci if f" {key3} " in _stemmed_text(items[i])]
+        if len(have) >= max(2, len(ci) - 1):
+            chosen[j] = (key3, have, f"{surf} {_surface_of(per_item, term, idxs).split()[-1]}")
+
+
+def _stemmed_text(item: Item) -> str:
+    """Title and snippet as stemmed words between spaces (" w1 w2 ... "), for phrase lookups."""
+    return f" {' '.join(stem(w) for w in words(item.title + ' . ' + item.snippet))} "
+
+
+def _impact(q: _Quotes, t: Strings) -> list[SummaryPoint]:
+    """Reported results from different items, and where the attention went; with neither, where the items come
+    from (a fact, not filler)."""
+    impact = _reported_results(q)
+    attention = _most_attention(q, t)
+    if attention is not None:
+        impact.append(attention)
+    if not impact:  # no results, no signals: say where the items come from (a fact, not filler)
+        hosts: dict[str, list[int]] = {}
+        for i, it in enumerate(q.items):
+            hosts.setdefault(host_of(it.url) or it.url, []).append(i + 1)
+        shown = list(hosts)[:4]
+        impact.append(SummaryPoint(text=t.reported_by.format(hosts=", ".join(shown)),
+                                   cites=sorted(c for h in shown for c in hosts[h])))
+    return impact
+
+
+def _reported_results(q: _Quotes) -> list[SummaryPoint]:
+    """Up to RESULTS_MAX result sentences not quoted yet, the most central first (the top item's preferred),
+    one per item."""
+    points: list[SummaryPoint] = []
+    result_idx = [k for k, s in enumerate(q.sents) if k not in q.used and is_result(s.text)]
+    result_idx.sort(key=lambda k: (-(q.cen[k] + (0.3 if q.sents[k].item == 0 else 0.0)), k))
     seen_items: set[int] = set()
     for k in result_idx:
-        if sents[k].item in seen_items:
+        if q.sents[k].item in seen_items:
             continue
-        seen_items.add(sents[k].item)
-        impact.append(SummaryPoint(text=quote(k), cites=[sents[k].item + 1]))
-        if len(impact) >= RESULTS_MAX:
+        seen_items.add(q.sents[k].item)
+        points.append(SummaryPoint(text=q.quote(k), cites=[q.sents[k].item + 1]))
+        if len(points) >= RESULTS_MAX:
             break
+    return points
+
+
+def _most_attention(q: _Quotes, t: Strings) -> SummaryPoint | None:
+    """The item with the most attention (HN points + HF upvotes + 10 per extra source), None when none has any."""
+    items = q.items
     attention = [
         (-(it.hn_points or 0) - (it.hf_upvotes or 0) - 10 * (len(it.sources) - 1), i)
         for i, it in enumerate(items)
         if (it.hn_points or it.hf_upvotes or len(it.sources) > 1)
     ]
-    if attention:
-        i = min(attention)[1]
-        sig = item_signals(items[i], language)
-        if len(items) > 1:
-            text = t.most_attention.format(title=title_of(i)) + (f" ({sig})" if sig else "")
-        else:
-            text = t.attention.format(signals=sig)
-        impact.append(SummaryPoint(text=text, cites=[i + 1]))
-    if not impact:  # no results, no signals: say where the items come from (a fact, not filler)
-        hosts: dict[str, list[int]] = {}
-        for i, it in enumerate(items):
-            hosts.setdefault(host_of(it.url) or it.url, []).append(i + 1)
-        shown = list(hosts)[:4]
-        impact.append(SummaryPoint(text=t.reported_by.format(hosts=", ".join(shown)),
-                                   cites=sorted(c for h in shown for c in hosts[h])))
+    if not attention:
+        return None
+    i = min(attention)[1]
+    sig = item_signals(items[i], q.language)
+    if len(items) > 1:
+        text = t.most_attention.format(title=q.title_of(i)) + (f" ({sig})" if sig else "")
+    else:
+        text = t.attention.format(signals=sig)
+    return SummaryPoint(text=text, cites=[i + 1])
 
-    # -- bottom line: size of the category today + the most central sentence not quoted yet
-    k = len(items)
+
+def _bottom_line(q: _Quotes, total: int, t: Strings) -> list[SummaryPoint]:
+    """The size of the category today + the most central sentence not quoted yet."""
+    k = len(q.items)
     count = t.all_items.format(n=k) if total <= k else t.top_items.format(n=total, k=k)
     bottom = [SummaryPoint(text=count, cites=list(range(1, k + 1)))]
-    rest = [j for j in range(len(sents)) if j not in used]
+    rest = [j for j in range(len(q.sents)) if j not in q.used]
     if rest:
-        j = max(rest, key=lambda j: (cen[j], -j))
-        bottom.append(SummaryPoint(text=quote(j), cites=[sents[j].item + 1]))
-
-    langs = Counter(guess_text_language(text, default=lang) for text, lang in quoted)
-    source_language = langs.most_common(1)[0][0] if langs else None
-    summary = SectionSummary(
-        themes=themes, events=events, impact=impact, bottom_line=bottom, method="extractive",
-        source_language=source_language,
-    )
-    return summary, [extractive_tldr(it, language=language) for it in items]
+        j = max(rest, key=lambda j: (q.cen[j], -j))
+        bottom.append(SummaryPoint(text=q.quote(j), cites=[q.sents[j].item + 1]))
+    return bottom

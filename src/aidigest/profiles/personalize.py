@@ -57,7 +57,7 @@ from ..report import (
     reported_rows,
 )
 from ..reuse import embed_cached
-from ..select.items import rank_scores, select_items
+from ..select.items import History, SelectOptions, rank_scores, select_items
 from ..summarize.header import section_header
 from ..summarize.result import result_sentence
 from ..summarize.tldr import extractive_tldr
@@ -182,12 +182,13 @@ def profile_digest(ctx: DayContext, name: str, cfg: ProfileConfig, kind: Kind, c
     wanted = set(cfg.categories)
     mine = [c for c in classified if c.item.kind == kind and (not wanted or c.category in wanted)]
     window = ctx.config.digest.repeat_window_days
+    history = (History(profiles.reported_before(store, name, day, window), profiles.returned_before(store, name, day, window))
+               if store is not None else None)
     selection = select_items(
-        day, mine, taxonomy,
-        profiles.reported_before(store, name, day, window) if store is not None else {},
-        per_category=ctx.config.digest.per_category, repeat_window_days=window,
-        already_returned=profiles.returned_before(store, name, day, window) if store is not None else frozenset(),
-        include_keywords=cfg.include_keywords, exclude_keywords=[*ctx.config.digest.exclude_keywords, *cfg.exclude_keywords],
+        day, mine, taxonomy, history,
+        SelectOptions(per_category=ctx.config.digest.per_category, repeat_window_days=window,
+                      include_keywords=tuple(cfg.include_keywords),
+                      exclude_keywords=(*ctx.config.digest.exclude_keywords, *cfg.exclude_keywords)),
         scorer=lambda it: score_of[it.key],
     )
     shared_entries: dict[str, SourceEntry] = {}

@@ -48,7 +48,7 @@ from ..infra.store import Store
 from ..summarize.checks import strip_cites
 from ..summarize.llm import SummaryFailed
 from ..summarize.text import clean
-from ..summarize.weekly import WeekSource, week_summary
+from ..summarize.weekly import WeekCategory, WeekSource, week_summary
 from ..taxonomy import Taxonomy, load_taxonomy
 from .report import DayState, ShareRow, WeekEntry, WeeklyDigest, WeekSection, WeekStats, week_id, week_start
 
@@ -276,9 +276,9 @@ async def build_week(ctx: WeekContext, start: dt.date, kind: Kind) -> WeeklyDige
                            for sec in dg.sections if sec.category == cid and sec.summary is not None
                            and sec.summary.method == "llm"]
             desc = ctx.taxonomy[cid].description if cid in ctx.taxonomy else ""
-            jobs.append(week_summary(
-                ctx.llm, ctx.config, ctx.language, kind=kind, category=cid, category_name=name,
-                category_description=desc, week=week, sources=[WeekSource(s.item, s.days) for s in top], daily=daily_texts))
+            jobs.append(week_summary(ctx.llm, ctx.config, ctx.language, WeekCategory(
+                kind=kind, category=cid, name=name,
+                description=desc, week=week, sources=[WeekSource(s.item, s.days) for s in top], daily=daily_texts)))
     if jobs:  # concurrently; the LLM client keeps at most its `concurrency` calls in flight
         answers = await asyncio.gather(*jobs, return_exceptions=True)
         for i, (sec, ans) in enumerate(zip(sections, answers, strict=True)):

@@ -324,7 +324,7 @@ def run_digest(classified: list, out_dir: Path, store_path: str | None = None) -
         from aidigest.config import load_config
         from aidigest.context import DayContext
         from aidigest.render import write_report
-        from aidigest.select.items import select_items
+        from aidigest.select.items import SelectOptions, select_items
         from aidigest.infra.store import Store
         from aidigest.taxonomy import load_taxonomy
     except Exception as e:
@@ -333,8 +333,8 @@ def run_digest(classified: list, out_dir: Path, store_path: str | None = None) -
     try:
         t = time.perf_counter()
         for kind in ("news", "paper"):
-            select_items(DAY, [c for c in classified if c.item.kind == kind], taxonomy, {},
-                         per_category=config.digest.per_category)
+            select_items(DAY, [c for c in classified if c.item.kind == kind], taxonomy,
+                         options=SelectOptions(per_category=config.digest.per_category))
         t_select = time.perf_counter() - t
         with Store(store_path or ":memory:") as store:  # a store file: extractive drafts reused (aidigest.reuse)
             health = RunHealth()

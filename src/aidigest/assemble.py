@@ -25,7 +25,7 @@ from .report import (
     SectionSummary,
     SourceEntry,
 )
-from .select.items import CategorySelection, Selection, popularity, select_items
+from .select.items import CategorySelection, History, Selection, SelectOptions, popularity, select_items
 from .summarize import summarize_sections
 from .summarize.header import section_header
 from .summarize.result import result_sentence
@@ -38,12 +38,11 @@ def select_kind(ctx: DayContext, kind: Kind, classified: list[Classified]) -> Se
     digest_cfg = ctx.config.digest
     window = digest_cfg.repeat_window_days
     store = ctx.store
+    history = History(store.reported_before(ctx.day, window), store.returned_before(ctx.day, window)) if store is not None else None
     return select_items(
-        ctx.day, [c for c in classified if c.item.kind == kind], ctx.taxonomy,
-        store.reported_before(ctx.day, window) if store is not None else {},
-        per_category=digest_cfg.per_category, repeat_window_days=window,
-        already_returned=store.returned_before(ctx.day, window) if store is not None else frozenset(),
-        include_keywords=digest_cfg.include_keywords, exclude_keywords=digest_cfg.exclude_keywords,
+        ctx.day, [c for c in classified if c.item.kind == kind], ctx.taxonomy, history,
+        SelectOptions(per_category=digest_cfg.per_category, repeat_window_days=window,
+                      include_keywords=tuple(digest_cfg.include_keywords), exclude_keywords=tuple(digest_cfg.exclude_keywords)),
     )
 
 

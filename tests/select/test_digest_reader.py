@@ -19,7 +19,7 @@ from aidigest.config import Config
 from aidigest.context import DayContext
 from aidigest.report import reported_rows
 from aidigest.records import Item
-from aidigest.select.items import keyword_matcher, select_items
+from aidigest.select.items import SelectOptions, keyword_matcher, select_items
 from aidigest.infra.store import Store
 from aidigest.summarize.eval_result import _same, marked_agreement
 from aidigest.summarize.header import cli_report_line, section_header
@@ -116,7 +116,7 @@ def test_keywords_match_korean_substrings_and_latin_whole_words():
     assert "중국 정부가 AI 규제에 소극적인 이유는?" in hits
     said = Item(kind="news", title="He said so", url="https://e.com", key="s")
     assert not m(said) and keyword_matcher([])(said) is False
-    sel = select_items(DAY, classify(tr, lambda it: "policy"), TAX, {}, exclude_keywords=["규제"])
+    sel = select_items(DAY, classify(tr, lambda it: "policy"), TAX, options=SelectOptions(exclude_keywords=("규제",)))
     assert sel.stats.muted == 2 and sum(len(c.top) for c in sel.categories) == 3
 
 

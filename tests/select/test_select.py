@@ -23,7 +23,7 @@ from aidigest.assemble import build_digest
 from aidigest.config import Config
 from aidigest.context import DayContext
 from aidigest.report import reported_rows
-from aidigest.select.items import COMPACT_MAX, grew, popularity, rank_score, select_items
+from aidigest.select.items import COMPACT_MAX, SelectOptions, grew, popularity, rank_score, select_items
 from aidigest.infra.store import Store
 from aidigest.taxonomy import load_taxonomy
 
@@ -55,7 +55,7 @@ def test_hn_items_rank_by_points_comments_and_recency():
 
 def test_hf_upvotes_order_papers_within_a_category():
     classified = classify(hf_items(), lambda it: "llm")
-    sel = select_items(HN_DAY, classified, TAX, {}, per_category=5)
+    sel = select_items(HN_DAY, classified, TAX, options=SelectOptions(per_category=5))
     [cat] = sel.categories
     ups = [it.hf_upvotes for it, _ in cat.top]
     assert ups[:3] == [292, 283, 168]  # AskChem, Qwen-UI-Agent, Frontis-MA1 in the recording
@@ -65,7 +65,7 @@ def test_hf_upvotes_order_papers_within_a_category():
 def test_500_paper_day_is_capped_compacted_and_counted():
     items = arxiv_day_items()
     classified = classify(items, paper_category)
-    sel = select_items(dt.date(2025, 6, 26), classified, TAX, {}, per_category=8)
+    sel = select_items(dt.date(2025, 6, 26), classified, TAX, options=SelectOptions(per_category=8))
     s = sel.stats
     assert s.classified == 462
     assert s.full + s.compact + s.counted_only + s.others == 462
@@ -82,10 +82,10 @@ def test_500_paper_day_is_capped_compacted_and_counted():
 
 def test_selection_is_deterministic_whatever_the_input_order():
     classified = classify(arxiv_day_items(), paper_category)
-    a = select_items(dt.date(2025, 6, 26), classified, TAX, {})
+    a = select_items(dt.date(2025, 6, 26), classified, TAX)
     shuffled = list(classified)
     random.Random(7).shuffle(shuffled)
-    b = select_items(dt.date(2025, 6, 26), shuffled, TAX, {})
+    b = select_items(dt.date(2025, 6, 26), shuffled, TAX)
     flat = lambda sel: [(c.category, [it.key for it, _ in c.top], [it.key for it in c.compact]) for c in sel.categories]  # noqa: E731
     assert flat(a) == flat(b)
     # arXiv listing items have no signals: ties are broken by key
@@ -115,7 +115,7 @@ def test_unknown_category_and_duplicates_are_counted_not_dropped_silently():
     classified = classify(items, lambda it: "llm")
     classified[0] = classified[0].model_copy(update={"category": "no-such-category"})
     classified.append(classified[1])
-    sel = select_items(HN_DAY, classified, TAX, {})
+    sel = select_items(HN_DAY, classified, TAX)
     assert sel.stats.unknown_category == 1 and sel.stats.duplicates == 1
     assert sel.stats.full == 3
 
@@ -207,4 +207,4 @@ def test_reported_rows_cover_full_and_compact_entries(tmp_path):
 
 def test_per_category_must_be_positive():
     with pytest.raises(ValueError):
-        select_items(HN_DAY, [], TAX, {}, per_category=0)
+        select_items(HN_DAY, [], TAX, options=SelectOptions(per_category=0))

@@ -108,7 +108,7 @@ def test_summaries_are_identical_with_the_full_frequency(monkeypatch):
     from test_summarize_fixtures import classify
 
     items = arxiv_day_items()
-    sel = select_items(dt.date(2025, 6, 26), classify(items, paper_category), tax, {})
+    sel = select_items(dt.date(2025, 6, 26), classify(items, paper_category), tax)
 
     def run():
         ctx = DayContext(day=dt.date(2025, 6, 26), language="ko", config=Config(), taxonomy=tax)

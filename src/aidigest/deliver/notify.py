@@ -18,7 +18,9 @@ import hashlib
 import logging
 import re
 import time
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -204,25 +206,44 @@ def _ensure_table(store: Store) -> None:
     store.ensure(MIGRATIONS)
 
 
-def _slot(day: dt.date, week: str | None) -> tuple[str, str, str]:
-    """(table, its period column, the period's value): a day's deliveries, or a week's (`week` given)."""
-    return ("week_deliveries", "week", week) if week else ("deliveries", "day", day.isoformat())
+@dataclass(frozen=True)
+class _Slot:
+    """One delivery's row: (day, kind as recorded, target hash), or (week, kind, target) with `week`."""
+
+    day: dt.date
+    kind: str  # "<profile>:<kind>" for a reader profile's digest
+    tid: str
+    week: str | None = None
+
+    def where(self) -> tuple[str, str, str]:
+        """(table, its period column, the period's value)."""
+        return ("week_deliveries", "week", self.week) if self.week else ("deliveries", "day", self.day.isoformat())
 
 
-def _previous(store: Store, day: dt.date, kind: str, tid: str, week: str | None = None):
+@dataclass(frozen=True)
+class _Row:
+    """What a send recorded for its slot."""
+
+    label: str
+    status: str
+    parts: int = 0
+    parts_sent: int = 0
+    error: str | None = None
+
+
+def _previous(store: Store, slot: _Slot):
     _ensure_table(store)
-    table, col, value = _slot(day, week)
+    table, col, value = slot.where()
     return store.query_one(
         f"SELECT status, parts_sent, attempts FROM {table} WHERE {col} = ? AND kind = ? AND target = ?",
-        (value, kind, tid),
+        (value, slot.kind, slot.tid),
     )
 
 
-def _record(store: Store, day: dt.date, kind: str, tid: str, label: str, status: str, parts: int, parts_sent: int,
-            error: str | None, week: str | None = None) -> None:
+def _record(store: Store, slot: _Slot, row: _Row) -> None:
     now = time.time()
     _ensure_table(store)
-    table, col, value = _slot(day, week)
+    table, col, value = slot.where()
     with store.write() as db:
         db.execute(
             f"INSERT INTO {table} ({col}, kind, target, label, status, parts, parts_sent, attempts, error, updated_at)"
@@ -230,75 +251,91 @@ def _record(store: Store, day: dt.date, kind: str, tid: str, label: str, status:
             f" ON CONFLICT({col}, kind, target) DO UPDATE SET label=excluded.label, status=excluded.status,"
             " parts=excluded.parts, parts_sent=excluded.parts_sent, attempts=attempts+1, error=excluded.error,"
             " updated_at=excluded.updated_at",
-            (value, kind, tid, label, status, parts, parts_sent, error, now),
+            (value, slot.kind, slot.tid, row.label, row.status, row.parts, row.parts_sent, row.error, now),
         )
 
 
-def _send_one(target: Target, short: ShortForm, store: Store, env: dict[str, str], record: str | None = None,
-              week: str | None = None) -> Delivery:
-    """Send `short` to `target` unless it was sent before for its (day, kind) — or (week, kind) with `week`;
-    `record` is the kind as recorded ("<profile>:<kind>" for a reader profile's digest)."""
-    import apprise
-
-    day, kind = short.day, short.kind
-    rec = record or kind  # the kind as recorded: "<profile>:<kind>" for a reader profile's digest
-    shown = f"#{target.index}"
-    try:
-        url, secrets = target.expand(env)
-    except TargetError as e:
-        # not recorded under a hash: there is no URL yet; it is tried again next run once the variable is set
-        return Delivery(day, kind, shown, "failed", error=str(e))
-    tid = target_id(url)
-    error: str | None
-    a = apprise.Apprise()
-    if not a.add(url) or len(a) != 1:
-        error = f"target #{target.index} ({target.template.split(':', 1)[0]}:…) is not a valid apprise URL"
-        _record(store, day, rec, tid, shown, "failed", 0, 0, error, week)
-        return Delivery(day, kind, shown, "failed", error=redact(error, secrets + [url] + _parts(url)))
-    plugin = a[0]
-    shown = shown_name(target.index, plugin.url(privacy=True), secrets + ([url] if target.from_env else []))
-    prev = _previous(store, day, rec, tid, week)
-    if prev is not None and prev["status"] == "sent":
-        return Delivery(day, kind, shown, "skipped")
-    fmt = _format_for(plugin)
-    title = short.title
-    limit = int(getattr(plugin, "body_maxlen", 0) or 0)
-    if limit and fmt != "email":
-        limit -= len(title) + 16  # chat plugins count the title (and a " (2/3)" part number) in the body's limit
-    try:
-        bodies = pack(short, fmt, limit)
-    except ValueError as e:
-        _record(store, day, rec, tid, shown, "failed", 0, 0, str(e), week)
-        return Delivery(day, kind, shown, "failed", error=redact(str(e), secrets))
-    start = int(prev["parts_sent"]) if prev is not None and prev["parts_sent"] else 0
-    start = start if start < len(bodies) else 0
+@contextmanager
+def _apprise_warnings() -> Iterator[_Capture]:
+    """Apprise's warnings of one send, kept for the reason of a failure and not shown (they may hold a URL)."""
     capture = _Capture()
     alog = logging.getLogger("apprise")
     saved = (alog.level, alog.propagate)
     alog.setLevel(min(alog.level or logging.WARNING, logging.WARNING))
     alog.propagate = False  # apprise's own lines may hold a URL: only the redacted reason is shown
     alog.addHandler(capture)
-    sent = start
-    error = None
     try:
-        for i in range(start, len(bodies)):
-            part_title = title if len(bodies) == 1 else f"{title} ({i + 1}/{len(bodies)})"
-            ok = a.notify(body=bodies[i], title=part_title, body_format=_APPRISE_FORMAT[fmt])
-            if not ok:
-                why = capture.messages[-1] if capture.messages else "apprise reported a failure"
-                error = f"part {i + 1}/{len(bodies)}: {why}"
-                break
-            sent = i + 1
-    except Exception as e:  # a plugin bug must not stop the other targets
-        error = f"{type(e).__name__}: {e}"
+        yield capture
     finally:
         alog.removeHandler(capture)
         alog.setLevel(saved[0])
         alog.propagate = saved[1]
+
+
+def _bodies(plugin, short: ShortForm) -> tuple[Format, list[str]]:
+    """The message format the plugin takes and `short` packed into bodies within its length limit (ValueError
+    when a link alone does not fit)."""
+    fmt = _format_for(plugin)
+    limit = int(getattr(plugin, "body_maxlen", 0) or 0)
+    if limit and fmt != "email":
+        limit -= len(short.title) + 16  # chat plugins count the title (and a " (2/3)" part number) in the body's limit
+    return fmt, pack(short, fmt, limit)
+
+
+def _notify_parts(a, bodies: list[str], start: int, title: str, fmt: Format) -> tuple[int, str | None]:
+    """Send `bodies[start:]` in order, stopping at the first failure: (parts sent up to, the error or None)."""
+    sent = start
+    error = None
+    with _apprise_warnings() as capture:
+        try:
+            for i in range(start, len(bodies)):
+                part_title = title if len(bodies) == 1 else f"{title} ({i + 1}/{len(bodies)})"
+                ok = a.notify(body=bodies[i], title=part_title, body_format=_APPRISE_FORMAT[fmt])
+                if not ok:
+                    why = capture.messages[-1] if capture.messages else "apprise reported a failure"
+                    error = f"part {i + 1}/{len(bodies)}: {why}"
+                    break
+                sent = i + 1
+        except Exception as e:  # a plugin bug must not stop the other targets
+            error = f"{type(e).__name__}: {e}"
+    return sent, error
+
+
+def _send_one(target: Target, short: ShortForm, store: Store, env: dict[str, str], slot: _Slot) -> Delivery:
+    """Send `short` to `target` unless it was sent before for its slot; `slot.tid` is filled in here (the target's
+    URL hash is known once its variables are expanded)."""
+    import apprise
+
+    day, kind = short.day, short.kind
+    shown = f"#{target.index}"
+    try:
+        url, secrets = target.expand(env)
+    except TargetError as e:
+        # not recorded under a hash: there is no URL yet; it is tried again next run once the variable is set
+        return Delivery(day, kind, shown, "failed", error=str(e))
+    slot = replace(slot, tid=target_id(url))
+    a = apprise.Apprise()
+    if not a.add(url) or len(a) != 1:
+        invalid = f"target #{target.index} ({target.template.split(':', 1)[0]}:…) is not a valid apprise URL"
+        _record(store, slot, _Row(shown, "failed", error=invalid))
+        return Delivery(day, kind, shown, "failed", error=redact(invalid, secrets + [url] + _parts(url)))
+    plugin = a[0]
+    shown = shown_name(target.index, plugin.url(privacy=True), secrets + ([url] if target.from_env else []))
+    prev = _previous(store, slot)
+    if prev is not None and prev["status"] == "sent":
+        return Delivery(day, kind, shown, "skipped")
+    try:
+        fmt, bodies = _bodies(plugin, short)
+    except ValueError as e:
+        _record(store, slot, _Row(shown, "failed", error=str(e)))
+        return Delivery(day, kind, shown, "failed", error=redact(str(e), secrets))
+    start = int(prev["parts_sent"]) if prev is not None and prev["parts_sent"] else 0
+    start = start if start < len(bodies) else 0
+    sent, error = _notify_parts(a, bodies, start, short.title, fmt)
     status = "sent" if error is None else "failed"
     if error is not None:
         error = redact(error, secrets + [url] + (_parts(url) if target.from_env else []))
-    _record(store, day, rec, tid, shown, status, len(bodies), sent, error, week)
+    _record(store, slot, _Row(shown, status, len(bodies), sent, error))
     return Delivery(day, kind, shown, status, parts=sent - start, error=error)
 
 
@@ -334,61 +371,115 @@ def _target_hash(target: Target, env: dict[str, str]) -> str | None:
         return None
 
 
-def notify_day(
-    day: dt.date,
-    out_dir: Path,
-    config: Config,
-    store: Store,
-    env: dict[str, str] | None = None,
-    kinds: tuple[str, ...] = KINDS,
-    retry_days: int = RETRY_DAYS,
-    profile: str = "",
-) -> NotifyResult:
-    """Send the day's reports found in `out_dir` to every target not yet served, then retry the deliveries that
-    failed on the `retry_days` days before (a daily schedule never asks for those days again). Never raises
-    for a target. `profile`: a reader profile's digests (`out_dir` is its reports folder): its own targets
-    only, its deliveries recorded apart (kind "<profile>:<kind>")."""
-    env = environ() if env is None else env
-    _ensure_table(store)
-    result = NotifyResult()
-    prefix = f"{profile}:" if profile else ""
-    targets = (configured_targets(config, env) if not profile
-               else [Target(i + 1, t) for i, t in enumerate(dict.fromkeys(x.strip() for x in config.profiles[profile].targets if x.strip()))])
-    jobs: list[tuple[dt.date, str, Path, list[Target]]] = [
-        (day, k, p, targets) for k, p in report_files(out_dir, day).items() if k in kinds
-    ]
-    if retry_days > 0:
-        by_hash = {h: t for t in targets if (h := _target_hash(t, env)) is not None}
-        for old_day, rec, tid in pending_retries(store, day, retry_days):
-            if prefix and not rec.startswith(prefix):
-                continue  # another profile's (or the main digest's) delivery
-            kind = rec.removeprefix(prefix)
-            path = report_files(out_dir, old_day).get(kind)
-            if path is None or tid not in by_hash or kind not in kinds:
-                continue  # report gone or target no longer configured: stays failed in the store
-            if jobs and jobs[-1][:2] == (old_day, kind):
-                jobs[-1][3].append(by_hash[tid])
-            else:
-                jobs.append((old_day, kind, path, [by_hash[tid]]))
+@dataclass(frozen=True)
+class NotifyOptions:
+    """How a notify run sends: `env` holds the variables targets read (${VAR}, $AIDIGEST_NOTIFY; the process's
+    environment when None), `kinds` the kinds it sends, `retry_days` how many earlier days' failed deliveries a
+    day's run retries (a daily schedule never asks for those days again)."""
+
+    env: dict[str, str] | None = None
+    kinds: tuple[str, ...] = KINDS
+    retry_days: int = RETRY_DAYS
+
+
+DEFAULT_OPTIONS = NotifyOptions()
+
+
+@dataclass
+class _Job:
+    """One report to send to some targets: a day's (`week` None) or a week's (`day` is then dt.date.min)."""
+
+    day: dt.date
+    kind: str
+    path: Path
+    targets: list[Target]
+    week: str | None = None
+
+
+def _targets(config: Config, env: dict[str, str], profile: str) -> list[Target]:
+    """The main digest's targets, or a reader profile's own."""
+    if not profile:
+        return configured_targets(config, env)
+    own = dict.fromkeys(x.strip() for x in config.profiles[profile].targets if x.strip())
+    return [Target(i + 1, t) for i, t in enumerate(own)]
+
+
+def _site_url(config: Config, profile: str) -> str:
     site_url = config.notify.site_url or config.site.base_url
     if profile and site_url:  # the profile's own pages (aidigest.profiles.reader.site_path)
         site_url = site_url.rstrip("/") + "/" + site_path(profile, config.profiles[profile])
-    for day, kind, path, these in jobs:
+    return site_url
+
+
+def _log_delivery(job: _Job, d: Delivery) -> None:
+    if job.week:
+        log.info("delivery %s %s to %s: %s%s", job.week, job.kind, d.target, d.status, f" ({d.error})" if d.error else "")
+    elif d.status == "failed":
+        log.info("delivery %s %s to %s failed: %s", job.day, job.kind, d.target, d.error)
+    else:
+        log.info("delivery %s %s to %s: %s", job.day, job.kind, d.target, d.status)
+
+
+def _deliver(jobs: list[_Job], load: Callable[[Path], ShortForm], store: Store, env: dict[str, str],
+             prefix: str) -> NotifyResult:
+    """Each job's report to each of its targets (the one loop of a day's and a week's deliveries); a report that
+    cannot be read fails for every target of its job, said per target."""
+    result = NotifyResult()
+    for job in jobs:
         try:
-            short = build_short_form(load_digest(path), top=config.notify.top, site_url=site_url)
-        except (OSError, ValueError) as e:  # unreadable or not a digest export: nothing sent, said per target
-            why = f"{path.name} is not a readable digest export ({type(e).__name__})"
-            result.deliveries += [Delivery(day, kind, f"#{t.index}", "failed", error=why) for t in these]
-            log.info("delivery %s %s: %s", day, kind, why)
+            short = load(job.path)
+        except (OSError, ValueError) as e:  # unreadable or not an export: nothing sent, said per target
+            why = f"{job.path.name} is not a readable {'weekly' if job.week else 'digest'} export ({type(e).__name__})"
+            result.deliveries += [Delivery(job.day, job.kind, f"#{t.index}", "failed", error=why) for t in job.targets]
+            if not job.week:
+                log.info("delivery %s %s: %s", job.day, job.kind, why)
             continue
-        for target in these:
-            d = _send_one(target, short, store, env, record=prefix + kind)
+        for target in job.targets:
+            d = _send_one(target, short, store, env, _Slot(short.day, prefix + job.kind, "", job.week))
             result.deliveries.append(d)
-            if d.status == "failed":
-                log.info("delivery %s %s to %s failed: %s", day, kind, d.target, d.error)
-            else:
-                log.info("delivery %s %s to %s: %s", day, kind, d.target, d.status)
+            _log_delivery(job, d)
     return result
+
+
+def _retry_jobs(store: Store, day: dt.date, out_dir: Path, options: NotifyOptions, by_hash: dict[str, Target],
+                prefix: str) -> list[_Job]:
+    """The deliveries that failed on the `options.retry_days` days before `day`, one job per (day, kind), to the
+    targets still configured (`by_hash`: target by URL hash) whose report is still there."""
+    jobs: list[_Job] = []
+    for old_day, rec, tid in pending_retries(store, day, options.retry_days):
+        if prefix and not rec.startswith(prefix):
+            continue  # another profile's (or the main digest's) delivery
+        kind = rec.removeprefix(prefix)
+        path = report_files(out_dir, old_day).get(kind)
+        if path is None or tid not in by_hash or kind not in options.kinds:
+            continue  # report gone or target no longer configured: stays failed in the store
+        if jobs and (jobs[-1].day, jobs[-1].kind) == (old_day, kind):
+            jobs[-1].targets.append(by_hash[tid])
+        else:
+            jobs.append(_Job(old_day, kind, path, [by_hash[tid]]))
+    return jobs
+
+
+def notify_day(day: dt.date, out_dir: Path, config: Config, store: Store, profile: str = "",
+               options: NotifyOptions = DEFAULT_OPTIONS) -> NotifyResult:
+    """Send the day's reports found in `out_dir` to every target not yet served, then retry the deliveries that
+    failed on the `options.retry_days` days before. Never raises for a target. `profile`: a reader profile's
+    digests (`out_dir` is its reports folder): its own targets only, its deliveries recorded apart (kind
+    "<profile>:<kind>")."""
+    env = environ() if options.env is None else options.env
+    _ensure_table(store)
+    prefix = f"{profile}:" if profile else ""
+    targets = _targets(config, env, profile)
+    jobs = [_Job(day, k, p, targets) for k, p in report_files(out_dir, day).items() if k in options.kinds]
+    if options.retry_days > 0:
+        by_hash = {h: t for t in targets if (h := _target_hash(t, env)) is not None}
+        jobs += _retry_jobs(store, day, out_dir, options, by_hash, prefix)
+    site_url = _site_url(config, profile)
+
+    def load(path: Path) -> ShortForm:
+        return build_short_form(load_digest(path), top=config.notify.top, site_url=site_url)
+
+    return _deliver(jobs, load, store, env, prefix)
 
 
 def week_report_files(out_dir: Path, week: str) -> dict[str, Path]:
@@ -401,34 +492,20 @@ def week_report_files(out_dir: Path, week: str) -> dict[str, Path]:
     return found
 
 
-def notify_week(
-    week: str, out_dir: Path, config: Config, store: Store, env: dict[str, str] | None = None,
-    kinds: tuple[str, ...] = KINDS, profile: str = "",
-) -> NotifyResult:
+def notify_week(week: str, out_dir: Path, config: Config, store: Store, profile: str = "",
+                options: NotifyOptions = DEFAULT_OPTIONS) -> NotifyResult:
     """Send the week's roundups found in `out_dir` to every target not yet served for (week, kind); a failed target
     is tried again by the next `notify --week` of that week. Never raises for a target. `profile`: a reader
     profile's weeks (`out_dir` is its reports folder): its own targets only, recorded apart ("<profile>:<kind>")."""
-    env = environ() if env is None else env
+    env = environ() if options.env is None else options.env
     _ensure_table(store)
-    result = NotifyResult()
     prefix = f"{profile}:" if profile else ""
-    targets = (configured_targets(config, env) if not profile
-               else [Target(i + 1, t) for i, t in enumerate(dict.fromkeys(x.strip() for x in config.profiles[profile].targets if x.strip()))])
-    site_url = config.notify.site_url or config.site.base_url
-    if profile and site_url:  # the profile's own pages (aidigest.profiles.reader.site_path)
-        site_url = site_url.rstrip("/") + "/" + site_path(profile, config.profiles[profile])
-    for kind, path in week_report_files(out_dir, week).items():
-        if kind not in kinds:
-            continue
-        try:
-            w = load_week(path)
-            short = build_week_short_form(w, top=config.notify.top, site_url=site_url)
-        except (OSError, ValueError) as e:
-            why = f"{path.name} is not a readable weekly export ({type(e).__name__})"
-            result.deliveries += [Delivery(dt.date.min, kind, f"#{t.index}", "failed", error=why) for t in targets]
-            continue
-        for target in targets:
-            d = _send_one(target, short, store, env, record=prefix + kind, week=week)
-            result.deliveries.append(d)
-            log.info("delivery %s %s to %s: %s%s", week, kind, d.target, d.status, f" ({d.error})" if d.error else "")
-    return result
+    targets = _targets(config, env, profile)
+    site_url = _site_url(config, profile)
+    jobs = [_Job(dt.date.min, kind, path, targets, week)
+            for kind, path in week_report_files(out_dir, week).items() if kind in options.kinds]
+
+    def load(path: Path) -> ShortForm:
+        return build_week_short_form(load_week(path), top=config.notify.top, site_url=site_url)
+
+    return _deliver(jobs, load, store, env, prefix)

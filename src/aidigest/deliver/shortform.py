@@ -15,11 +15,13 @@ from __future__ import annotations
 import datetime as dt
 import html
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 from typing import Literal
 
-from ..report import Digest
+from ..report import Digest, PickEntry
 from ..render.layout import day_page_path, week_page_path
 from ..weekly.report import WeeklyDigest
 
@@ -90,6 +92,15 @@ def health_note(digest: Digest) -> str | None:
     return "; ".join(parts) if parts else None
 
 
+def _add_picks(sf: ShortForm, profile: str | None, picks: list[PickEntry], w: dict[str, str]) -> None:
+    """A reader profile's picks, first, with their reasons; its name in the title."""
+    sf.title += f" · {profile}"
+    sf.lines.append(Line("heading", f"⭐ {w.get('picks', 'Picks')}"))
+    for p in picks[: PICKS_MAX]:
+        text = " ".join(p.title.split()) + (f" — {p.reason}" if p.reason else "")
+        sf.lines.append(Line("item", text, p.url))
+
+
 def build_short_form(digest: Digest, top: int = 3, site_url: str = "") -> ShortForm:
     w = _words(digest.language)
     sf = ShortForm(
@@ -97,11 +108,7 @@ def build_short_form(digest: Digest, top: int = 3, site_url: str = "") -> ShortF
         title=f"{w['title']} {digest.day.isoformat()} · {w.get(digest.kind, digest.kind)}",
     )
     if digest.picks:  # a reader profile's digest (aidigest.profiles.personalize): its picks first, with their reasons
-        sf.title += f" · {digest.profile}"
-        sf.lines.append(Line("heading", f"⭐ {w.get('picks', 'Picks')}"))
-        for p in digest.picks[: PICKS_MAX]:
-            text = " ".join(p.title.split()) + (f" — {p.reason}" if p.reason else "")
-            sf.lines.append(Line("item", text, p.url))
+        _add_picks(sf, digest.profile, digest.picks, w)
     for sec in digest.sections:
         if not sec.entries:
             continue
@@ -130,11 +137,7 @@ def build_week_short_form(week: WeeklyDigest, top: int = 3, site_url: str = "") 
     sf = ShortForm(day=week.start, kind=week.kind, language=week.language,
                    title=f"{w['title']} {w['weekly']} {week.week} · {w.get(week.kind, week.kind)}")
     if week.profile and week.picks:  # a reader profile's week (aidigest.weekly.profiles): its picks first
-        sf.title += f" · {week.profile}"
-        sf.lines.append(Line("heading", f"⭐ {w.get('picks', 'Picks')}"))
-        for p in week.picks[: PICKS_MAX]:
-            text = " ".join(p.title.split()) + (f" — {p.reason}" if p.reason else "")
-            sf.lines.append(Line("item", text, p.url))
+        _add_picks(sf, week.profile, week.picks, w)
     for sec in week.sections:
         if not sec.entries:
             continue
@@ -182,49 +185,50 @@ def _h(text: str) -> str:
     return html.escape(text, quote=True)
 
 
+def _same(text: str) -> str:
+    return text
+
+
+@dataclass(frozen=True)
+class _Style:
+    """How each role of a line is written in one format: format strings of the escaped text {t}, link {u} and
+    title {title}; `rest` is the text after an item's title ({rest} in `titled`, only when there is text)."""
+
+    text: Callable[[str], str]  # escapes text and titles
+    url: Callable[[str], str]  # escapes the link
+    heading: str
+    titled: str
+    rest: str
+    untitled: str
+    page: str
+    other: str
+
+
+_STYLES: Mapping[str, _Style] = MappingProxyType({
+    "email": _Style(_h, _h, "<h3>{t}</h3>", '<p>• <a href="{u}">{title}</a>{rest}<br><small>{u}</small></p>', "<br>{t}",
+                    '<p>• {t}<br><a href="{u}">{u}</a></p>', '<p><b>{t}:</b> <a href="{u}">{u}</a></p>', "<p><i>{t}</i></p>"),
+    # chat HTML (Telegram): b, i, a and newlines only
+    "html": _Style(_h, _h, "\n<b>{t}</b>", '• <a href="{u}">{title}</a>{rest}', " — {t}", '• {t} <a href="{u}">↗</a>',
+                   '\n<a href="{u}">{t}</a>', "<i>{t}</i>"),
+    "markdown": _Style(_md, _md_url, "\n**{t}**", "- [{title}]({u}){rest}", " — {t}", "- {t} [↗]({u})", "\n[{t}]({u})",
+                       "_{t}_"),
+})
+_PLAIN = _Style(_same, _same, "\n{t}", "- {title}{rest}\n  {u}", "\n  {t}", "- {t}\n  {u}", "\n{t}: {u}", "{t}")
+
+
 def render_line(line: Line, fmt: Format) -> str:
-    t, u, title = line.text, line.url or "", line.title
-    if fmt == "email":
-        if line.role == "heading":
-            return f"<h3>{_h(t)}</h3>"
-        if line.role == "item":
-            if title:
-                rest = f"<br>{_h(t)}" if t else ""
-                return f'<p>• <a href="{_h(u)}">{_h(title)}</a>{rest}<br><small>{_h(u)}</small></p>'
-            return f'<p>• {_h(t)}<br><a href="{_h(u)}">{_h(u)}</a></p>'
-        if line.role == "page":
-            return f'<p><b>{_h(t)}:</b> <a href="{_h(u)}">{_h(u)}</a></p>'
-        return f"<p><i>{_h(t)}</i></p>"
-    if fmt == "html":  # chat HTML (Telegram): b, i, a and newlines only
-        if line.role == "heading":
-            return f"\n<b>{_h(t)}</b>"
-        if line.role == "item":
-            if title:
-                return f'• <a href="{_h(u)}">{_h(title)}</a>' + (f" — {_h(t)}" if t else "")
-            return f'• {_h(t)} <a href="{_h(u)}">↗</a>'
-        if line.role == "page":
-            return f'\n<a href="{_h(u)}">{_h(t)}</a>'
-        return f"<i>{_h(t)}</i>"
-    if fmt == "markdown":
-        if line.role == "heading":
-            return f"\n**{_md(t)}**"
-        if line.role == "item":
-            if title:
-                return f"- [{_md(title)}]({_md_url(u)})" + (f" — {_md(t)}" if t else "")
-            return f"- {_md(t)} [↗]({_md_url(u)})"
-        if line.role == "page":
-            return f"\n[{_md(t)}]({_md_url(u)})"
-        return f"_{_md(t)}_"
-    # plain text
+    style = _STYLES.get(fmt, _PLAIN)
+    t, u = style.text(line.text), style.url(line.url or "")
     if line.role == "heading":
-        return f"\n{t}"
+        return style.heading.format(t=t)
     if line.role == "item":
-        if title:
-            return f"- {title}" + (f"\n  {t}" if t else "") + f"\n  {u}"
-        return f"- {t}\n  {u}"
+        if line.title:
+            rest = style.rest.format(t=t) if line.text else ""
+            return style.titled.format(title=style.text(line.title), u=u, rest=rest)
+        return style.untitled.format(t=t, u=u)
     if line.role == "page":
-        return f"\n{t}: {u}"
-    return t
+        return style.page.format(t=t, u=u)
+    return style.other.format(t=t)
 
 
 def render_body(lines: list[Line], fmt: Format, title: str = "") -> str:

@@ -54,7 +54,7 @@ from ..report import (
     reported_rows,
 )
 from ..reuse import embed_cached
-from ..select.items import CategorySelection, Selection, rank_scores, select_items
+from ..select.items import CategorySelection, History, SelectOptions, Selection, rank_scores, select_items
 from ..summarize.result import result_sentence
 from ..summarize.tldr import extractive_tldr
 
@@ -215,12 +215,13 @@ def profile_digest(ctx: DayContext, reader: Reader, kind: Kind, classified: list
     wanted = set(cfg.categories)
     mine = [c for c in classified if c.item.kind == kind and (not wanted or c.category in wanted)]
     window = ctx.config.digest.repeat_window_days
+    history = (History(profiles.reported_before(store, name, day, window), profiles.returned_before(store, name, day, window))
+               if store is not None else None)
     selection = select_items(
-        day, mine, taxonomy,
-        profiles.reported_before(store, name, day, window) if store is not None else {},
-        per_category=ctx.config.digest.per_category, repeat_window_days=window,
-        already_returned=profiles.returned_before(store, name, day, window) if store is not None else frozenset(),
-        include_keywords=cfg.include_keywords, exclude_keywords=[*ctx.config.digest.exclude_keywords, *cfg.exclude_keywords],
+        day, mine, taxonomy, history,
+        SelectOptions(per_category=ctx.config.digest.per_category, repeat_window_days=window,
+                      include_keywords=tuple(cfg.include_keywords),
+                      exclude_keywords=(*ctx.config.digest.exclude_keywords, *cfg.exclude_keywords)),
         scorer=lambda it: score_of[it.key],
     )
     lines = _SharedLines(base, ctx.language)

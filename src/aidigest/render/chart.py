@@ -19,6 +19,7 @@ import json
 import os
 import struct
 import threading
+from dataclasses import dataclass
 import unicodedata
 import zlib
 from functools import lru_cache
@@ -161,10 +162,21 @@ def png_text(png: bytes, keyword: str) -> str | None:
 OTHER_COLOR = "#b0b0b0"  # the one bar of non-AI computing items (always last)
 
 
-def chart_png(labels: list[str], counts: list[int], tops: list[str], title: str, top_header: str = "",
-              key: str | None = None, colors: list[str] | None = None) -> bytes:
+@dataclass(frozen=True)
+class Bars:
+    """A chart's bars, top to bottom: per bar its label, count and top item's title; `colors`: one "#rrggbb" per
+    bar (default: tab20 in order)."""
+
+    labels: list[str]
+    counts: list[int]
+    tops: list[str]
+    colors: list[str] | None = None
+
+
+def chart_png(bars: Bars, title: str, top_header: str = "", key: str | None = None) -> bytes:
     """A horizontal bar chart as PNG bytes (deterministic for the same input); `key` is stored in a
-    `aidigest-chart` text chunk (see digest_chart); `colors`: one "#rrggbb" per bar (default: tab20 in order)."""
+    `aidigest-chart` text chunk (see digest_chart)."""
+    labels, counts, tops, colors = bars.labels, bars.counts, bars.tops, bars.colors
     import matplotlib
 
     matplotlib.use("Agg", force=False)
@@ -249,4 +261,4 @@ def digest_chart(digest: Digest, previous: Path | None = None) -> bytes | None:
         tops.append(other_top)
         colors.append(OTHER_COLOR)
     with _draw_lock:
-        return chart_png(labels, counts, tops, title, t.chart_top, key=key, colors=colors)
+        return chart_png(Bars(labels, counts, tops, colors), title, t.chart_top, key=key)

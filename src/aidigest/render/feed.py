@@ -37,28 +37,30 @@ class FeedEntry:
     published: dt.datetime
 
 
-def atom_feed(
-    kind: str,
-    entries: list[FeedEntry],
-    *,
-    title: str,
-    subtitle: str,
-    site_link: str,
-    self_link: str,
-    language: str,
-    author: str,
-    fallback_updated: dt.datetime,
-) -> bytes:
+@dataclass(frozen=True)
+class FeedMeta:
+    """The feed's own fields; `fallback_updated` is its `updated` when it has no entry."""
+
+    title: str
+    subtitle: str
+    site_link: str
+    self_link: str
+    language: str
+    author: str
+    fallback_updated: dt.datetime
+
+
+def atom_feed(kind: str, entries: list[FeedEntry], meta: FeedMeta) -> bytes:
     """The feed as UTF-8 XML bytes; `entries` newest first. Deterministic for the same input."""
     fg = FeedGenerator()
     fg.id(feed_id(kind))
-    fg.title(title)
-    fg.subtitle(subtitle)
-    fg.author({"name": author})
-    fg.link(href=site_link, rel="alternate")
-    fg.link(href=self_link, rel="self")
-    fg.language(language)
-    fg.updated(max((e.updated for e in entries), default=fallback_updated))
+    fg.title(meta.title)
+    fg.subtitle(meta.subtitle)
+    fg.author({"name": meta.author})
+    fg.link(href=meta.site_link, rel="alternate")
+    fg.link(href=meta.self_link, rel="self")
+    fg.language(meta.language)
+    fg.updated(max((e.updated for e in entries), default=meta.fallback_updated))
     for e in entries:
         fe = fg.add_entry(order="append")
         fe.id(entry_id(e.kind, e.day))

@@ -208,13 +208,13 @@ def render_summary(summary: SectionSummary, language: str) -> list[str]:
     return out
 
 
-def _link(text: str, url: str | None) -> str:
+def md_link(text: str, url: str | None) -> str:
     """`[text](url)` with both made safe; the text alone when the URL is refused or missing."""
     u = safe_url(url or "")
     return f"[{md_text(text)}]({u})" if u else md_text(text)
 
 
-def _discussion(url: str | None, language: str) -> str:
+def discussion_link(url: str | None, language: str) -> str:
     """" · [HN 토론](…)" when the item has an HN discussion page (and it is not the item's own link)."""
     u = safe_url(url or "")
     return f" · [{md_text(list_strings(language).discussion)}]({u})" if u else ""
@@ -234,10 +234,10 @@ def _meta(signals: str, discussion: str) -> str:
 def _ranked(e: SourceEntry, language: str) -> RankedView:
     ls = list_strings(language)
     signals = _signals(e, language)
-    discussion = _discussion(e.discussion_url, language) if e.discussion_url != e.url else ""
+    discussion = discussion_link(e.discussion_url, language) if e.discussion_url != e.url else ""
     return RankedView(
         n=e.n,
-        link=_link(e.title, e.url),
+        link=md_link(e.title, e.url),
         refused=md_text(strings(language).url_refused) if safe_url(e.url) is None else "",
         signals=signals,
         discussion=discussion,
@@ -251,10 +251,10 @@ def _ranked(e: SourceEntry, language: str) -> RankedView:
 def _source(e: SourceEntry, language: str) -> SourceView:
     t = strings(language)
     signals = _signals(e, language)
-    discussion = _discussion(e.discussion_url, language) if e.discussion_url and e.discussion_url != e.url else ""
+    discussion = discussion_link(e.discussion_url, language) if e.discussion_url and e.discussion_url != e.url else ""
     return SourceView(
         n=e.n, title=md_text(e.title), target=_target(e.url, t), discussion=discussion,
-        tldr=md_text(e.tldr), signals=signals, link=_link(e.title, e.url),
+        tldr=md_text(e.tldr), signals=signals, link=md_link(e.title, e.url),
         refused=md_text(t.url_refused) if safe_url(e.url) is None else "", meta=_meta(signals, discussion),
     )
 
@@ -282,11 +282,11 @@ def section_view(sec: CategorySection, language: str) -> SectionView:
 def _other_line(o: OtherTechEntry, language: str) -> str:
     t = strings(language)
     bits = [t.hn.format(points=o.hn_points)] if o.hn_points is not None else []
-    line = _link(o.title, o.url)
+    line = md_link(o.title, o.url)
     if bits:
         line += f" — {md_text(' · '.join(bits))}"
     if o.discussion_url and o.discussion_url != o.url:
-        line += _discussion(o.discussion_url, language)
+        line += discussion_link(o.discussion_url, language)
     return line
 
 

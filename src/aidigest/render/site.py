@@ -69,7 +69,7 @@ from ..taxonomy import Taxonomy, load_taxonomy
 from . import webfont
 from .daybars import day_chart
 from .escape import one_line
-from .feed import FeedEntry, atom_feed
+from .feed import FeedEntry, FeedMeta, atom_feed
 from .icons import strip_emoji
 from .layout import day_page_path, week_page_path
 from .markdown import offline_note
@@ -287,6 +287,115 @@ def run_times(db: Path | str | None) -> dict[str, float]:
         raise SiteError(f"--db {redact(str(db)) if is_url(db) else db}: cannot read the store ({e})") from None
 
 
+@dataclass(frozen=True)
+class _ExportFile:
+    """Where one day's export of one kind would be, and its chart."""
+
+    day: dt.date
+    name: str  # the day folder's name
+    kind: str
+    path: Path
+    chart: Path
+
+    @property
+    def ident(self) -> str:
+        return f"{self.name}/{self.kind}"
+
+
+def _export_files(reports: Path) -> Iterator[_ExportFile]:
+    for day_dir in sorted(p for p in reports.iterdir() if p.is_dir() and DAY_DIR.match(p.name)):
+        try:
+            day = dt.date.fromisoformat(day_dir.name)
+        except ValueError:
+            continue
+        for kind in KINDS:
+            yield _ExportFile(day, day_dir.name, kind, day_dir / f"{JSON_WORD[kind]}_{day_dir.name}.json",
+                              day_dir / f"{PNG_WORD[kind]}_{day_dir.name}.png")
+
+
+def _stat_key(st: os.stat_result) -> list[int]:
+    return [st.st_size, st.st_mtime_ns, st.st_ino]
+
+
+def _chart_sha(chart: Path, chart_stat: list[int] | None, prev: dict | None) -> str | None:
+    if chart_stat is None:
+        return None
+    if prev and prev.get("chart_stat") == chart_stat and prev.get("chart_sha"):
+        return prev["chart_sha"]
+    return _sha(chart.read_bytes())
+
+
+def _entry_times(updated: dt.datetime, prev: dict | None, sha: str) -> tuple[dt.datetime, dt.datetime]:
+    """(updated, published) of an export read in full, made at `updated`, given its previous state `prev`."""
+    if prev and prev.get("sha") is None and prev.get("content") == sha:  # same content, re-read by new code
+        return dt.datetime.fromisoformat(prev["updated"]), dt.datetime.fromisoformat(prev["published"])
+    if prev:  # content changed: its entry must move forward in time
+        before = dt.datetime.fromisoformat(prev["updated"])
+        if updated <= before:
+            updated = before + dt.timedelta(seconds=1)
+        return updated, dt.datetime.fromisoformat(prev["published"])
+    return updated, updated
+
+
+@dataclass
+class _Scan:
+    """`scan_exports`'s inputs and the lists it fills (see there)."""
+
+    cache: dict
+    times: dict[str, float]
+    skipped: list[str]
+    parsed: dict | None
+
+    def one(self, f: _ExportFile) -> tuple[Export, dict] | None:
+        """The export at `f` and its new cache entry; None when there is none or it was skipped."""
+        try:
+            stat = _stat_key(f.path.stat())
+        except FileNotFoundError:
+            return None
+        try:
+            chart_stat: list[int] | None = _stat_key(f.chart.stat())
+        except FileNotFoundError:
+            chart_stat = None
+        prev = self.cache.get(f.ident)
+        # unchanged files (same size, mtime and inode as last time: the pipeline writes by rename) are not re-read
+        data = None
+        if prev and prev.get("stat") == stat:
+            sha = prev["sha"]
+        else:
+            data = f.path.read_bytes()
+            sha = _sha(data)
+        chart_sha = _chart_sha(f.chart, chart_stat, prev)
+        if prev and prev.get("sha") == sha:
+            summary = prev["summary"]
+            updated = dt.datetime.fromisoformat(prev["updated"])
+            published = dt.datetime.fromisoformat(prev["published"])
+        else:
+            read = self._read(f, data, prev, sha)
+            if read is None:
+                return None
+            summary, (updated, published) = read
+        export = Export(f.day, f.kind, f.path, sha, f.chart if chart_sha else None, chart_sha, summary, updated, published)
+        return export, {"sha": sha, "stat": stat, "chart_sha": chart_sha, "chart_stat": chart_stat,
+                        "updated": _iso(updated), "published": _iso(published), "summary": summary}
+
+    def _read(self, f: _ExportFile, data: bytes | None, prev: dict | None,
+              sha: str) -> tuple[DaySummary, tuple[dt.datetime, dt.datetime]] | None:
+        """A new or changed export read in full: its summary and (updated, published); None when it is skipped."""
+        try:
+            digest, raw = parse_export(f.path.read_bytes() if data is None else data, f.path)
+            if digest.day != f.day or digest.kind != f.kind:
+                raise ValueError(f"{f.path}: holds {digest.kind} of {digest.day}, not {f.kind} of {f.day}")
+        except ValueError as e:
+            self.skipped.append(str(e))
+            return None
+        if self.parsed is not None:
+            self.parsed[f.ident] = (digest, raw)
+        summary = summarize_digest(digest)
+        made = self.times.get(f.name) or f.path.stat().st_mtime
+        updated = dt.datetime.fromtimestamp(made, dt.timezone.utc).replace(microsecond=0)
+        return summary, _entry_times(updated, prev, sha)
+
+
 def scan_exports(
     reports: Path, cache: dict, times: dict[str, float], skipped: list[str], parsed: dict | None = None
 ) -> tuple[list[Export], dict[str, dict]]:
@@ -298,69 +407,12 @@ def scan_exports(
     new_cache: dict[str, dict] = {}
     if not reports.is_dir():
         raise SiteError(f"reports folder {reports} does not exist (run `aidigest run` first, or pass --reports)")
-    for day_dir in sorted(p for p in reports.iterdir() if p.is_dir() and DAY_DIR.match(p.name)):
-        try:
-            day = dt.date.fromisoformat(day_dir.name)
-        except ValueError:
-            continue
-        for kind in KINDS:
-            path = day_dir / f"{JSON_WORD[kind]}_{day_dir.name}.json"
-            try:
-                st = path.stat()
-            except FileNotFoundError:
-                continue
-            chart = day_dir / f"{PNG_WORD[kind]}_{day_dir.name}.png"
-            try:
-                cst = chart.stat()
-                chart_stat = [cst.st_size, cst.st_mtime_ns, cst.st_ino]
-            except FileNotFoundError:
-                chart_stat = None
-            stat = [st.st_size, st.st_mtime_ns, st.st_ino]
-            ident = f"{day_dir.name}/{kind}"
-            prev = cache.get(ident)
-            # unchanged files (same size, mtime and inode as last time: the pipeline writes by rename) are not re-read
-            data = None
-            if prev and prev.get("stat") == stat:
-                sha = prev["sha"]
-            else:
-                data = path.read_bytes()
-                sha = _sha(data)
-            if chart_stat is None:
-                chart_sha = None
-            elif prev and prev.get("chart_stat") == chart_stat and prev.get("chart_sha"):
-                chart_sha = prev["chart_sha"]
-            else:
-                chart_sha = _sha(chart.read_bytes())
-            if prev and prev.get("sha") == sha:
-                summary = prev["summary"]
-                updated = dt.datetime.fromisoformat(prev["updated"])
-                published = dt.datetime.fromisoformat(prev["published"])
-            else:
-                try:
-                    digest, raw = parse_export(path.read_bytes() if data is None else data, path)
-                    if digest.day != day or digest.kind != kind:
-                        raise ValueError(f"{path}: holds {digest.kind} of {digest.day}, not {kind} of {day}")
-                except ValueError as e:
-                    skipped.append(str(e))
-                    continue
-                if parsed is not None:
-                    parsed[ident] = (digest, raw)
-                summary = summarize_digest(digest)
-                made = times.get(day_dir.name) or path.stat().st_mtime
-                updated = dt.datetime.fromtimestamp(made, dt.timezone.utc).replace(microsecond=0)
-                if prev and prev.get("sha") is None and prev.get("content") == sha:  # same content, re-read by new code
-                    updated = dt.datetime.fromisoformat(prev["updated"])
-                    published = dt.datetime.fromisoformat(prev["published"])
-                elif prev:  # content changed: its entry must move forward in time
-                    before = dt.datetime.fromisoformat(prev["updated"])
-                    if updated <= before:
-                        updated = before + dt.timedelta(seconds=1)
-                    published = dt.datetime.fromisoformat(prev["published"])
-                else:
-                    published = updated
-            exports.append(Export(day, kind, path, sha, chart if chart_sha else None, chart_sha, summary, updated, published))
-            new_cache[ident] = {"sha": sha, "stat": stat, "chart_sha": chart_sha, "chart_stat": chart_stat,
-                                "updated": _iso(updated), "published": _iso(published), "summary": summary}
+    scan = _Scan(cache, times, skipped, parsed)
+    for f in _export_files(reports):
+        found = scan.one(f)
+        if found is not None:
+            exports.append(found[0])
+            new_cache[f.ident] = found[1]
     return exports, new_cache
 
 
@@ -500,10 +552,10 @@ class _Builder:
                                      title=f"{self.title} {_kind_label(e.week.kind, self.lang)} · {self.weekly_label()} {e.week.week}",
                                      link=link, content_html=html, updated=when, published=when))
         epoch = dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)
-        return atom_feed("weekly", entries, title=f"{self.title} — {self.weekly_label()}",
+        return atom_feed("weekly", entries, FeedMeta(title=f"{self.title} — {self.weekly_label()}",
                          subtitle=f"{self.weekly_label()} · {self.title}", site_link=self._link("index.html", WEEKLY_FEED),
                          self_link=self._link(WEEKLY_FEED, WEEKLY_FEED), language=self.lang, author=self.title,
-                         fallback_updated=epoch)
+                         fallback_updated=epoch))
 
     def static_outputs(self) -> list[Output]:
         outs = []
@@ -734,9 +786,9 @@ class _Builder:
             entries.append(FeedEntry(kind=kind, day=e.day, title=f"{self.title} {label} — {e.day.isoformat()}",
                                      link=link, content_html=html, updated=e.updated, published=e.published))
         epoch = dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)
-        return atom_feed(kind, entries, title=f"{self.title} — {label}", subtitle=f"{label} · {self.title}",
+        return atom_feed(kind, entries, FeedMeta(title=f"{self.title} — {label}", subtitle=f"{label} · {self.title}",
                          site_link=self._link("index.html", path), self_link=self._link(path, path), language=self.lang,
-                         author=self.title, fallback_updated=epoch)
+                         author=self.title, fallback_updated=epoch))
 
 
 def _static_files() -> list[Path]:
@@ -857,6 +909,66 @@ def _swap_in(staging: Path, out: Path) -> None:
     os.rename(old, staging)
 
 
+def _export_cache(state: dict) -> dict:
+    """The previous build's exports, for reuse by hash; made by other code, every export is re-read (its times
+    are kept)."""
+    cache = state.get("exports", {})
+    if state.get("code") != CODE_KEY:  # summaries made by other code: re-read every export (times are kept)
+        cache = {k: {**v, "sha": None, "stat": None, "content": v.get("sha")} for k, v in cache.items()}
+    return cache
+
+
+def _changed_outputs(outputs: list[Output], state: dict, out: Path, result: SiteResult) -> tuple[dict[str, bytes], dict[str, dict]]:
+    """(the files to write, the new state's outputs): an output whose key is unchanged is not produced again; one
+    produced to the same bytes is not written again (both counted in `result`)."""
+    old_outputs: dict[str, dict] = state.get("outputs", {})
+    writes: dict[str, bytes] = {}
+    new_outputs: dict[str, dict] = {}
+    for o in outputs:
+        prev = old_outputs.get(o.path)
+        exists = (out / o.path).is_file()
+        if prev and prev.get("key") == o.key and exists:
+            new_outputs[o.path] = prev
+            result.unchanged += 1
+            continue
+        data = o.produce()
+        result.rendered += 1
+        sha = _sha(data)
+        new_outputs[o.path] = {"key": o.key, "sha": sha}
+        if exists and prev and prev.get("sha") == sha:
+            result.unchanged += 1
+            continue
+        writes[o.path] = data
+    return writes, new_outputs
+
+
+def _publish(out: Path, writes: dict[str, bytes], removed: list[str], new_state: dict) -> None:
+    """The site at `out` with `writes` written, `removed` gone and the new state, swapped in at once: built in
+    a staging folder of hard links to the old site, everything on disk before the swap."""
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.build-", dir=out.parent))
+    try:
+        os.chmod(staging, 0o755)
+        if out.exists():
+            _link_tree(out, staging)
+        for rel in removed:
+            p = staging / rel
+            if p.is_file() or p.is_symlink():
+                p.unlink()
+            _prune_empty(p.parent, staging)
+        # everything must be on disk before the new site becomes the site: a few files are fsynced one by one
+        # (a syncfs would also wait for whatever else is being written on that disk), many with one syncfs
+        one_by_one = len(writes) <= FSYNC_EACH_MAX
+        for rel, data in writes.items():
+            _write_file(staging / rel, data, fsync=one_by_one)
+        _write_file(staging / STATE_NAME, json.dumps(new_state, ensure_ascii=False, separators=(",", ":")).encode("utf-8"),
+                    fsync=one_by_one)
+        if not one_by_one:
+            _sync(staging)
+        _swap_in(staging, out)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
 def build_site(opts: SiteOptions, progress: Callable[[str], None] | None = None) -> SiteResult:
     """Build or update the site in `opts.out` from the exports in `opts.reports` (see module doc)."""
     t0 = time.perf_counter()
@@ -868,32 +980,12 @@ def build_site(opts: SiteOptions, progress: Callable[[str], None] | None = None)
         state = _load_state(out)
         skipped: list[str] = []
         parsed: dict = {}
-        cache = state.get("exports", {})
-        if state.get("code") != CODE_KEY:  # summaries made by other code: re-read every export (times are kept)
-            cache = {k: {**v, "sha": None, "stat": None, "content": v.get("sha")} for k, v in cache.items()}
-        exports, export_cache = scan_exports(reports, cache, run_times(opts.db), skipped, parsed)
+        exports, export_cache = scan_exports(reports, _export_cache(state), run_times(opts.db), skipped, parsed)
         builder = _Builder(opts, state, parsed, scan_weeks(reports, skipped))
         outputs = builder.outputs(exports)
-        old_outputs: dict[str, dict] = state.get("outputs", {})
         result = SiteResult(out=out, days=len({e.day for e in exports}), exports=len(exports), skipped=skipped)
-        writes: dict[str, bytes] = {}
-        new_outputs: dict[str, dict] = {}
-        for o in outputs:
-            prev = old_outputs.get(o.path)
-            exists = (out / o.path).is_file()
-            if prev and prev.get("key") == o.key and exists:
-                new_outputs[o.path] = prev
-                result.unchanged += 1
-                continue
-            data = o.produce()
-            result.rendered += 1
-            sha = _sha(data)
-            new_outputs[o.path] = {"key": o.key, "sha": sha}
-            if exists and prev and prev.get("sha") == sha:
-                result.unchanged += 1
-                continue
-            writes[o.path] = data
-        removed = sorted(p for p in old_outputs if p not in new_outputs)
+        writes, new_outputs = _changed_outputs(outputs, state, out, result)
+        removed = sorted(p for p in state.get("outputs", {}) if p not in new_outputs)
         feed_days = {e.id for k in KINDS for e in list(reversed([x for x in exports if x.kind == k]))[: max(0, opts.feed_days)]}
         builder.keep_entries([e for e in exports if e.id in feed_days])
         new_state = {"version": STATE_VERSION, "code": CODE_KEY, "exports": export_cache, "outputs": new_outputs,
@@ -903,28 +995,7 @@ def build_site(opts: SiteOptions, progress: Callable[[str], None] | None = None)
             return result
         if progress:
             progress(f"writing {len(writes)} file(s), removing {len(removed)}")
-        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.build-", dir=out.parent))
-        try:
-            os.chmod(staging, 0o755)
-            if out.exists():
-                _link_tree(out, staging)
-            for rel in removed:
-                p = staging / rel
-                if p.is_file() or p.is_symlink():
-                    p.unlink()
-                _prune_empty(p.parent, staging)
-            # everything must be on disk before the new site becomes the site: a few files are fsynced one by one
-            # (a syncfs would also wait for whatever else is being written on that disk), many with one syncfs
-            one_by_one = len(writes) <= FSYNC_EACH_MAX
-            for rel, data in writes.items():
-                _write_file(staging / rel, data, fsync=one_by_one)
-            _write_file(staging / STATE_NAME, json.dumps(new_state, ensure_ascii=False, separators=(",", ":")).encode("utf-8"),
-                        fsync=one_by_one)
-            if not one_by_one:
-                _sync(staging)
-            _swap_in(staging, out)
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
+        _publish(out, writes, removed, new_state)
         result.written = sorted(writes)
         result.removed = removed
         result.swapped = True

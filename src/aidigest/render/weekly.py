@@ -24,14 +24,14 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..summarize.header import list_strings, source_name
+from ..summarize.header import source_name
 from ..summarize.i18n import strings
 from ..summarize.tldr import signals_text
 from ..weekly.report import DayState, WeekEntry, WeeklyDigest, WeekSection
 from ..infra.atomic import clean_stale_temp, write_text_atomic
 from .escape import md_text, safe_url
 from .health_words import error_words
-from .markdown import render_summary, report_kind_word
+from .markdown import discussion_link, md_link, render_summary, report_kind_word
 
 TITLE_PREFIX = "# Weekly Artificial Intelligence Insights : "
 WEEKLY_DIR = "weekly"
@@ -161,14 +161,8 @@ def _signals(e: WeekEntry, language: str) -> str:
     return signals_text(language, e.hn_points, e.hn_comments, e.hf_upvotes, len(e.sources))
 
 
-def _link(title: str, url: str) -> str:
-    u = safe_url(url or "")
-    return f"[{md_text(title)}]({u})" if u else md_text(title)
-
-
 def _discussion(e: WeekEntry, language: str) -> str:
-    u = safe_url(e.discussion_url or "") if e.discussion_url and e.discussion_url != e.url else None
-    return f" · [{md_text(list_strings(language).discussion)}]({u})" if u else ""
+    return discussion_link(e.discussion_url, language) if e.discussion_url and e.discussion_url != e.url else ""
 
 
 def _days_text(e: WeekEntry, language: str) -> str:
@@ -198,7 +192,7 @@ def _section(sec: WeekSection, language: str) -> list[str]:
     if sec.summary is None:  # the honest offline form: the ranked list, nothing written for it
         for e in sec.entries:
             sig = _signals(e, language)
-            line = f"{e.n}. **{_link(e.title, e.url)}**" + (f" — {md_text(sig)}" if sig else "") + _discussion(e, language)
+            line = f"{e.n}. **{md_link(e.title, e.url)}**" + (f" — {md_text(sig)}" if sig else "") + _discussion(e, language)
             out.append(line)
             out.append(f"   - {md_text(_days_text(e, language))}")
     else:
@@ -236,7 +230,7 @@ def _picks(week: WeeklyDigest) -> list[str]:
     out = [f"## ⭐ {PICK_WORD.get(week.language, PICK_WORD['en'])} · {md_text(week.profile or '')}", ""]
     for p in week.picks or []:
         why = f" — {md_text(p.reason)}" if p.reason else ""
-        out.append(f"{p.n}. **{_link(p.title, p.url)}** ({md_text(p.emoji)} {md_text(p.category_name)}){why}")
+        out.append(f"{p.n}. **{md_link(p.title, p.url)}** ({md_text(p.emoji)} {md_text(p.category_name)}){why}")
         if p.tldr:
             out.append(f"   - {md_text(p.tldr)}")
     return out + ["", ""]
@@ -275,7 +269,7 @@ def render_week_markdown(week: WeeklyDigest) -> str:
             of = by_cat.get(e.category)
             cat = f"{md_text(of.emoji)} {md_text(of.name)} · " if of else ""
             sig = _signals(e, lang)
-            out.append(f" - {cat}{_link(e.title, e.url)} — {md_text(_days_text(e, lang))}" + (f" · {md_text(sig)}" if sig else ""))
+            out.append(f" - {cat}{md_link(e.title, e.url)} — {md_text(_days_text(e, lang))}" + (f" · {md_text(sig)}" if sig else ""))
         out += ["", ""]
     out += [f"## {ws.health}", ""]
     fb = [f"{md_text(k)} ×{v}" for k, v in sorted(week.fallbacks.items())]

@@ -21,7 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from ..records import Classified, Item, signal_values
@@ -32,7 +32,7 @@ NON_AI = frozenset({"software"})  # reported, but not AI: a short list at the en
 FOLLOW_BOOST = 100.0  # added to the rank score of an item matching `include_keywords`: it ranks first
 
 
-def keyword_matcher(keywords: list[str]) -> Callable[[Item], bool]:
+def keyword_matcher(keywords: Iterable[str]) -> Callable[[Item], bool]:
     """Does an item's title or text contain one of `keywords` (case-insensitive)? A keyword made of Latin
     letters/digits matches whole words only ("AI" does not match "said"); any other (Korean ...) as a substring."""
     rx = keyword_pattern(keywords)
@@ -41,7 +41,7 @@ def keyword_matcher(keywords: list[str]) -> Callable[[Item], bool]:
     return lambda item: bool(rx.search(item.title) or rx.search(item.snippet))
 
 
-def keyword_pattern(keywords: list[str]) -> re.Pattern[str] | None:
+def keyword_pattern(keywords: Iterable[str]) -> re.Pattern[str] | None:
     """`keyword_matcher`'s rule as one pattern (its match is the keyword found); None without keywords."""
     pats = []
     for kw in keywords:
@@ -140,39 +140,88 @@ class Selection:
     followed: set[str] = field(default_factory=set)  # keys matching include_keywords
 
 
+@dataclass(frozen=True)
+class SelectOptions:
+    """How a report is cut: `per_category` items in full, `compact_max` more as one line each per category, at
+    most `returning_max` stories back under "Still trending"; `include_keywords` rank first, `exclude_keywords`
+    are left out (`keyword_matcher`); items of a `non_ai` category are listed apart, not as a section."""
+
+    per_category: int = 8
+    repeat_window_days: int = 7
+    compact_max: int = COMPACT_MAX
+    returning_max: int = RETURNING_MAX
+    include_keywords: tuple[str, ...] = ()
+    exclude_keywords: tuple[str, ...] = ()
+    non_ai: frozenset[str] = NON_AI
+
+
+DEFAULT_OPTIONS = SelectOptions()
+
+
+@dataclass(frozen=True)
+class History:
+    """What the reports of the repeat window showed: `reported` is `Store.reported_before(day, window)`
+    (key -> (day, popularity then)); `returned` holds keys that came back once already (`Store.returned_before`):
+    never again."""
+
+    reported: Mapping[str, tuple[str, float]] = field(default_factory=dict)
+    returned: frozenset[str] = frozenset()
+
+
+@dataclass
+class _Sorted:
+    """Where `_sort_items` put each classified item (scored), and what it left out on the way."""
+
+    by_cat: dict[str, list[tuple[Item, float]]] = field(default_factory=dict)
+    returning: list[tuple[float, Returning]] = field(default_factory=list)  # with their growth ratio
+    other_tech: list[tuple[Item, float]] = field(default_factory=list)
+    followed: set[str] = field(default_factory=set)
+    duplicates: int = 0
+    unknown: int = 0
+    others: int = 0
+    muted: int = 0
+    repeated: int = 0
+
+
 def select_items(
     day: dt.date,
     classified: list[Classified],
     taxonomy: Taxonomy,
-    reported: dict[str, tuple[str, float]],
-    per_category: int = 8,
-    repeat_window_days: int = 7,
-    compact_max: int = COMPACT_MAX,
-    returning_max: int = RETURNING_MAX,
-    already_returned: frozenset[str] = frozenset(),
-    include_keywords: list[str] | None = None,
-    exclude_keywords: list[str] | None = None,
-    non_ai: frozenset[str] = NON_AI,
+    history: History | None = None,
+    options: SelectOptions = DEFAULT_OPTIONS,
     scorer: Callable[[Item], float] | None = None,
 ) -> Selection:
-    """Rank, cap and de-repeat one kind's classified items. `reported` is `Store.reported_before(day, window)`;
-    `already_returned` holds keys that came back once already (`Store.returned_before`): never again.
+    """Rank, cap and de-repeat one kind's classified items; `history`: what the repeat window reported.
 
     Items of a `non_ai` category are not a section: they come back ranked in `Selection.other_tech`.
     An item matching `exclude_keywords` is left out (`stats.muted`); one matching `include_keywords` ranks
-    first in its category and is kept even when classified `others` (then listed with the non-AI items)."""
-    if per_category < 1:
+    first in its category and is kept even when classified `others` (then listed with the non-AI items).
+    `scorer`: a reader profile's order (aidigest.profiles.personalize); the day's rank score by default."""
+    if options.per_category < 1:
         raise ValueError("digest.per_category must be at least 1")
-    stats = SelectionStats(classified=len(classified), repeat_window_days=repeat_window_days)
-    score_of = scorer or _scorer(day)  # scorer: a reader profile's order (aidigest.profiles.personalize)
+    stats = SelectionStats(classified=len(classified), repeat_window_days=options.repeat_window_days)
+    found = _sort_items(classified, taxonomy, history or History(), options, scorer or _scorer(day))
+    stats.duplicates += found.duplicates
+    stats.unknown_category += found.unknown
+    stats.others += found.others
+    stats.muted += found.muted
+    stats.repeated_skipped += found.repeated
+    other_tech = sorted(found.other_tech, key=lambda p: (-p[1], p[0].key))
+    stats.other_tech = len(other_tech)
+    kept_returning = _keep_returning(found.returning, options.returning_max, stats)
+    categories = _cap_categories(taxonomy, found.by_cat, options, stats)
+    return Selection(categories, kept_returning, stats, other_tech=other_tech, followed=found.followed)
+
+
+def _sort_items(classified: list[Classified], taxonomy: Taxonomy, history: History, options: SelectOptions,
+                score_of: Callable[[Item], float]) -> _Sorted:
+    """Each item once, scored, into its category, back as a returning story, or counted as left out."""
+    out = _Sorted()
     report = {cid: taxonomy[cid].report for cid in taxonomy.ids}  # one dict lookup per item
-    by_cat: dict[str, list[tuple[Item, float]]] = {}
-    returning: list[tuple[float, Returning]] = []
+    reported, already_returned, non_ai = history.reported, history.returned, options.non_ai
     seen: set[str] = set()
-    duplicates = unknown = others = muted = 0  # counted here, stored once (stats is a pydantic model)
-    follows, mutes = keyword_matcher(include_keywords or []), keyword_matcher(exclude_keywords or [])
-    followed: set[str] = set()
-    other_tech: list[tuple[Item, float]] = []
+    duplicates = unknown = others = muted = repeated = 0  # counted in locals: this loop sees every item of the day
+    follows, mutes = keyword_matcher(options.include_keywords), keyword_matcher(options.exclude_keywords)
     for c in classified:
         it = c.item
         key = it.key
@@ -196,35 +245,41 @@ def select_items(
             category = next(iter(non_ai), category)  # followed, but not AI/computing: listed with the non-AI items
         score = score_of(it)
         if follow:
-            followed.add(key)
+            out.followed.add(key)
             score += FOLLOW_BOOST
         if key in reported:
-            day_then, pop_then = reported[it.key]
+            day_then, pop_then = reported[key]
             now = popularity(it)
-            if it.key not in already_returned and grew(pop_then, now):
+            if key not in already_returned and grew(pop_then, now):
                 ratio = now / max(pop_then, 1.0)
-                returning.append(
+                out.returning.append(
                     (ratio, Returning(it, category, score, dt.date.fromisoformat(day_then), pop_then))
                 )
             else:
-                stats.repeated_skipped += 1
+                repeated += 1
             continue
         if category in non_ai:
-            other_tech.append((it, score))
+            out.other_tech.append((it, score))
             continue
-        by_cat.setdefault(category, []).append((it, score))
-    stats.duplicates += duplicates
-    stats.unknown_category += unknown
-    stats.others += others
-    stats.muted += muted
-    other_tech.sort(key=lambda p: (-p[1], p[0].key))
-    stats.other_tech = len(other_tech)
+        out.by_cat.setdefault(category, []).append((it, score))
+    out.duplicates, out.unknown, out.others, out.muted, out.repeated = duplicates, unknown, others, muted, repeated
+    return out
 
-    returning.sort(key=lambda r: (-r[0], r[1].item.key))
-    stats.repeated_skipped += max(len(returning) - returning_max, 0)
-    kept_returning = [r for _, r in returning[:returning_max]]
-    stats.returning = len(kept_returning)
 
+def _keep_returning(returning: list[tuple[float, Returning]], cap: int, stats: SelectionStats) -> list[Returning]:
+    """The `cap` stories that grew the most (ties by key); the others count as skipped repeats."""
+    returning = sorted(returning, key=lambda r: (-r[0], r[1].item.key))
+    stats.repeated_skipped += max(len(returning) - cap, 0)
+    kept = [r for _, r in returning[:cap]]
+    stats.returning = len(kept)
+    return kept
+
+
+def _cap_categories(taxonomy: Taxonomy, by_cat: dict[str, list[tuple[Item, float]]], options: SelectOptions,
+                    stats: SelectionStats) -> list[CategorySelection]:
+    """Per category in taxonomy order: ranked, the first `per_category` in full, `compact_max` more in one line
+    each, the rest counted."""
+    per_category, compact_max = options.per_category, options.compact_max
     categories: list[CategorySelection] = []
     for cid in taxonomy.ids:
         ranked = sorted(by_cat.get(cid, []), key=lambda p: (-p[1], p[0].key))
@@ -238,4 +293,4 @@ def select_items(
         stats.full += len(sel.top)
         stats.compact += len(sel.compact)
         stats.counted_only += sel.counted_only
-    return Selection(categories, kept_returning, stats, other_tech=other_tech, followed=followed)
+    return categories

@@ -92,25 +92,35 @@ def _as_int(v) -> int | None:
 _RECORD_ERRORS = (_BadRecord, ValueError, TypeError, OverflowError, OSError)
 
 
-def _make_item(
-    story_id: int, title: str, url: str | None, points: int | None, comments: int | None,
-    created: int | None, text: str | None, rank: int,
-) -> Item:
-    disc = discussion_url(story_id)
-    link = (url or "").strip() or disc
+@dataclass(frozen=True)
+class _Story:
+    """A story as both APIs give it (Algolia's hit and Firebase's item name the fields differently)."""
+
+    id: int
+    title: str
+    url: str | None
+    points: int | None
+    comments: int | None
+    created: int | None  # epoch seconds
+    text: str | None
+
+
+def _make_item(story: _Story, rank: int) -> Item:
+    disc = discussion_url(story.id)
+    link = (story.url or "").strip() or disc
     aid = arxiv_id_from_url(link)
-    published = dt.datetime.fromtimestamp(created, tz=dt.UTC) if created is not None else None
+    published = dt.datetime.fromtimestamp(story.created, tz=dt.UTC) if story.created is not None else None
     return Item(
         kind="news",
-        title=title.strip(),
+        title=story.title.strip(),
         url=link,
         key=canonical_key(link, aid),
-        snippet=clip_text(strip_html(text), TEXT_SNIPPET_CHARS) if text else "",
+        snippet=clip_text(strip_html(story.text), TEXT_SNIPPET_CHARS) if story.text else "",
         language="en",
         published=published,
         arxiv_id=aid,
         sightings=[
-            Sighting(source=NAME, url=link, title=title.strip(), points=points, comments=comments,
+            Sighting(source=NAME, url=link, title=story.title.strip(), points=story.points, comments=story.comments,
                      discussion_url=disc, rank=rank)
         ],
     )
@@ -136,10 +146,10 @@ def _hit_to_item(hit: dict, rank: int) -> Item | None:
     sid = _as_int(hit.get("objectID")) or _as_int(hit.get("story_id"))
     if not title or sid is None or "comment" in tags or hit.get("comment_text"):
         return None
-    return _make_item(
+    return _make_item(_Story(
         sid, str(title), hit.get("url"), _as_int(hit.get("points")), _as_int(hit.get("num_comments")),
-        _as_int(hit.get("created_at_i")), hit.get("story_text"), rank,
-    )
+        _as_int(hit.get("created_at_i")), hit.get("story_text"),
+    ), rank)
 
 
 def parse_algolia_page(raw: bytes | str) -> AlgoliaPage:
@@ -237,11 +247,10 @@ def parse_firebase_items(raw: bytes | str | dict | list | None, first_rank: int 
             continue
         assert isinstance(obj, dict)  # every other case has a reason or raised
         try:
-            item = _make_item(
+            item = _make_item(_Story(
                 int(obj["id"]), str(obj["title"]), obj.get("url"), _as_int(obj.get("score")),
                 _as_int(obj.get("descendants")), _as_int(obj.get("time")), obj.get("text"),
-                first_rank + len(out.items),
-            )
+            ), first_rank + len(out.items))
         except _RECORD_ERRORS:
             out.skipped["invalid"] = out.skipped.get("invalid", 0) + 1
             continue

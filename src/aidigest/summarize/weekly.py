@@ -33,6 +33,20 @@ class WeekSource:
     days: list[dt.date]
 
 
+@dataclass(frozen=True)
+class WeekCategory:
+    """What the week's summary of one category is written from: its top stories (`sources`, cited 1..n) and the
+    category's daily LLM summaries (`daily`, context only)."""
+
+    week: str
+    kind: str
+    category: str
+    name: str
+    description: str
+    sources: list[WeekSource]
+    daily: list[tuple[dt.date, str]]
+
+
 def system_prompt(language: str) -> str:
     lang = f"{language_name(language)} ({language})"
     return f"""You write one category section of a WEEKLY AI news and papers digest: what mattered this week.
@@ -53,8 +67,8 @@ Each point is one string "<numbers of the sources that support it, comma-separat
 {UNTRUSTED_INSTRUCTION}"""
 
 
-def user_prompt(sources: list[WeekSource], daily: list[tuple[dt.date, str]], category_name: str,
-                category_description: str, week: str) -> str:
+def user_prompt(cat: WeekCategory) -> str:
+    sources, daily = cat.sources, cat.daily
     blocks = []
     for i, s in enumerate(sources, start=1):
         it = s.item
@@ -71,22 +85,19 @@ def user_prompt(sources: list[WeekSource], daily: list[tuple[dt.date, str]], cat
                 for d, t in daily[:MAX_DAILY]]
         context = "\n\nDaily summaries of this category (context only, do not cite):\n\n" + "\n\n".join(days)
     return (
-        f"Category: {category_name} — {category_description}\nWeek: {week}\n"
+        f"Category: {cat.name} — {cat.description}\nWeek: {cat.week}\n"
         f"Sources ({len(sources)}, cite them as 1..{len(sources)}):\n\n" + "\n\n".join(blocks) + context
     )
 
 
-async def week_summary(
-    llm, config: Config, language: str, *, kind: str, category: str, category_name: str, category_description: str,
-    week: str, sources: list[WeekSource], daily: list[tuple[dt.date, str]],
-) -> tuple[SectionSummary, list[str]]:
-    """A checked four-part summary of the week's `sources` (cited [1]..[n]) and one TL;DR per source, or
+async def week_summary(llm, config: Config, language: str, cat: WeekCategory) -> tuple[SectionSummary, list[str]]:
+    """A checked four-part summary of the week's `cat.sources` (cited [1]..[n]) and one TL;DR per source, or
     SummaryFailed after one retry (the caller shows the section as the offline list and records the fallback)."""
     if llm is None:
         raise SummaryFailed("llm-offline", "no LLM configured")
-    items = [s.item for s in sources]
+    items = [s.item for s in cat.sources]
     base = [
         Message(role="system", content=system_prompt(language)),
-        Message(role="user", content=user_prompt(sources, daily, category_name, category_description, week)),
+        Message(role="user", content=user_prompt(cat)),
     ]
-    return await checked_summary(llm, base, items, language, config, purpose=f"weekly:{kind}:{category}")
+    return await checked_summary(llm, base, items, language, config, purpose=f"weekly:{cat.kind}:{cat.category}")

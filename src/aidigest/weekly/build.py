@@ -48,7 +48,7 @@ from ..infra.store import Store
 from ..summarize.checks import strip_cites
 from ..summarize.llm import SummaryFailed
 from ..summarize.text import clean
-from ..summarize.weekly import WeekSource, week_summary
+from ..summarize.weekly import WeekCategory, WeekSource, week_summary
 from ..taxonomy import Taxonomy, load_taxonomy
 from .report import DayState, ShareRow, WeekEntry, WeeklyDigest, WeekSection, WeekStats, week_id, week_start
 
@@ -331,10 +331,9 @@ async def _summarized(ctx: WeekContext, week: str, kind: Kind, sections: list[We
                        for dsec in dg.sections if dsec.category == cid and dsec.summary is not None
                        and dsec.summary.method == "llm"]
         desc = ctx.taxonomy[cid].description if cid in ctx.taxonomy else ""
-        jobs.append(week_summary(
-            ctx.llm, ctx.config, ctx.language, kind=kind, category=cid, category_name=sec.name,
-            category_description=desc, week=week, sources=[WeekSource(s.item, s.days) for s in tops[cid]],
-            daily=daily_texts))
+        jobs.append(week_summary(ctx.llm, ctx.config, ctx.language, WeekCategory(
+            kind=kind, category=cid, name=sec.name, description=desc, week=week,
+            sources=[WeekSource(s.item, s.days) for s in tops[cid]], daily=daily_texts)))
     answers = await asyncio.gather(*jobs, return_exceptions=True)
     fallbacks: dict[str, int] = {}
     out: list[WeekSection] = []

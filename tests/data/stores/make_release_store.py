@@ -64,7 +64,7 @@ def main(target: Path) -> None:
                 await llm.aclose()
 
         asyncio.run(go())
-        notify._record(store, dt.date(2026, 8, 2), "news", "0" * 16, "#1 json://localhost", "sent", 2, 2, None)
+        notify._record(store, notify._Slot(dt.date(2026, 8, 2), "news", "0" * 16), notify._Row("#1 json://localhost", "sent", 2, 2))
         # rows that do not change a rerun of the demo day: a page that is not one of its links, a delivery that was sent
         SnippetCache(store).put("https://example.com/an-article-of-another-day", 600, "A snippet.", "2026-07-30")
         store.put_validators("https://example.com/feed.xml", '"etag-1"', None, b"<rss/>")

@@ -21,57 +21,11 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from ..infra.migrations import Migrations
+from ..infra.migrations import LLM
 from ..infra.store import Store
 from .base import Message
 
-MIGRATIONS = Migrations("llm")
-MIGRATIONS.add("001_cache_and_calls", """
-    CREATE TABLE llm_cache (
-        cache_key   TEXT PRIMARY KEY,
-        provider    TEXT NOT NULL,
-        model       TEXT NOT NULL,
-        response    TEXT NOT NULL,           -- JSON of the provider-neutral result
-        tokens_in   INTEGER NOT NULL,
-        tokens_out  INTEGER NOT NULL,
-        cost_usd    REAL NOT NULL,
-        created_at  REAL NOT NULL
-    );
-    CREATE TABLE llm_calls (
-        id          INTEGER PRIMARY KEY AUTOINCREMENT,
-        run_id      INTEGER,
-        provider    TEXT NOT NULL,
-        model       TEXT NOT NULL,
-        purpose     TEXT NOT NULL,
-        cache_key   TEXT,
-        cached      INTEGER NOT NULL,
-        status      TEXT NOT NULL,           -- ok | error | cached | budget
-        tokens_in   INTEGER NOT NULL DEFAULT 0,
-        tokens_out  INTEGER NOT NULL DEFAULT 0,
-        cost_usd    REAL NOT NULL DEFAULT 0,
-        latency_s   REAL NOT NULL DEFAULT 0,
-        error       TEXT,
-        created_at  REAL NOT NULL
-    );
-""", legacy=1)
-# cache hit counts, structured-output mode per cache entry and call, and the structured-output mode discovered per
-# endpoint + model (so later runs skip discovery)
-MIGRATIONS.add("002_hits_and_modes", """
-    ALTER TABLE llm_cache ADD COLUMN mode TEXT NOT NULL DEFAULT 'text';
-    ALTER TABLE llm_cache ADD COLUMN hits INTEGER NOT NULL DEFAULT 0;
-    ALTER TABLE llm_cache ADD COLUMN last_hit_at REAL;
-    ALTER TABLE llm_calls ADD COLUMN mode TEXT;
-    ALTER TABLE llm_calls ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
-    CREATE INDEX llm_calls_run ON llm_calls(run_id);
-    CREATE TABLE llm_modes (
-        provider    TEXT NOT NULL,
-        base_url    TEXT NOT NULL,
-        model       TEXT NOT NULL,
-        mode        TEXT NOT NULL,
-        updated_at  REAL NOT NULL,
-        PRIMARY KEY (provider, base_url, model)
-    );
-""", legacy=2)
+MIGRATIONS = LLM  # this module's tables (their schema: aidigest.infra.migrations)
 
 
 def cache_key(

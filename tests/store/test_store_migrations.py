@@ -27,7 +27,6 @@ from aidigest.config import Config
 from aidigest.deliver import notify
 from aidigest.llm import Message, make_llm
 from aidigest.llm import cache as llm_cache
-from aidigest.llm.core import BaseLLM
 from aidigest import reuse
 from aidigest.profiles import reader as profiles
 from aidigest.infra.migrations import SETS, Migrations, Step
@@ -150,7 +149,6 @@ def test_rerun_of_the_demo_day_on_the_release_store_reuses_its_work(tmp_path):
     with Store(tmp_path / "store.sqlite3") as store:
         (base_url,) = [r[0] for r in store.query("SELECT base_url FROM llm_modes")]
         cfg = Config().updated(llm={"provider": "openai:gpt-4o-mini", "timeout_s": 2.0})
-        BaseLLM.forget_modes()
         llm = make_llm(cfg, store, None, LLMTotals(), env={"OPENAI_BASE_URL": base_url, "OPENAI_API_KEY": "sk-test-0"})
 
         async def go():
@@ -160,10 +158,7 @@ def test_rerun_of_the_demo_day_on_the_release_store_reuses_its_work(tmp_path):
             finally:
                 await llm.aclose()
 
-        try:
-            res = asyncio.run(go())
-        finally:
-            BaseLLM.forget_modes()
+        res = asyncio.run(go())
         stored = json.loads(store.query_one("SELECT response FROM llm_cache")[0])
         assert res.cached and (res.text, res.data.model_dump()) == (stored["text"], stored["data"])
         assert store.query_one("SELECT hits FROM llm_cache")[0] == 1

@@ -17,6 +17,7 @@ import datetime as dt
 import hashlib
 import json
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -29,9 +30,7 @@ MIGRATIONS = LLM  # this module's tables (their schema: aidigest.infra.migration
 
 
 def cache_key(
-    provider: str,
-    base_url: str,
-    model: str,
+    endpoint: tuple[str, str, str],
     messages: list[Message],
     *,
     temperature: float,
@@ -40,6 +39,7 @@ def cache_key(
     mode: str,
 ) -> str:
     """sha256 over everything that changes the answer (canonical JSON, so dict order never matters)."""
+    provider, base_url, model = endpoint  # (provider, base URL, model)
     payload = {
         "v": 1,
         "provider": provider,
@@ -108,31 +108,35 @@ def cache_put(store: Store, key: str, provider: str, model: str, resp: CachedRes
         )
 
 
-def log_call(
-    store: Store,
-    *,
-    run_id: int | None,
-    provider: str,
-    model: str,
-    purpose: str,
-    cache_key: str | None,
-    status: str,  # ok | cached | error | budget
-    mode: str | None = None,
-    tokens_in: int = 0,
-    tokens_out: int = 0,
-    cost_usd: float = 0.0,
-    latency_s: float = 0.0,
-    attempts: int = 0,
-    error: str | None = None,
-) -> None:
+@dataclass(frozen=True)
+class CallRecord:
+    """One row of the call log: one `complete()`, real, cached, failed or refused for the budget."""
+
+    run_id: int | None
+    provider: str
+    model: str
+    purpose: str
+    cache_key: str | None
+    status: str  # ok | cached | error | budget
+    mode: str | None = None
+    tokens_in: int = 0
+    tokens_out: int = 0
+    cost_usd: float = 0.0
+    latency_s: float = 0.0
+    attempts: int = 0
+    error: str | None = None  # scrubbed
+
+
+def log_call(store: Store, call: CallRecord) -> None:
     store.ensure(MIGRATIONS)
     with store.write() as db:
         db.execute(
             "INSERT INTO llm_calls (run_id, provider, model, purpose, cache_key, cached, status, tokens_in, tokens_out,"
             " cost_usd, latency_s, error, created_at, mode, attempts) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (
-                run_id, provider, model, purpose, cache_key, 1 if status == "cached" else 0, status, tokens_in,
-                tokens_out, cost_usd, round(latency_s, 4), error, time.time(), mode, attempts,
+                call.run_id, call.provider, call.model, call.purpose, call.cache_key, 1 if call.status == "cached" else 0,
+                call.status, call.tokens_in, call.tokens_out, call.cost_usd, round(call.latency_s, 4), call.error,
+                time.time(), call.mode, call.attempts,
             ),
         )
 

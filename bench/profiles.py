@@ -53,7 +53,6 @@ def e2e(llm_latency: float) -> list[dict]:
     import aidigest.pipeline as pipeline
     from aidigest.config import Config
     from aidigest.infra.http import HttpClient
-    from aidigest.llm.core import BaseLLM
     from aidigest.infra.store import Store
 
     day = dt.date.fromisoformat(DAY)
@@ -71,7 +70,6 @@ def e2e(llm_latency: float) -> list[dict]:
                 run_dir = tmpd / label.split()[0]
                 run_dir.mkdir()
                 srv.reset()
-                BaseLLM.forget_modes()  # each run learns the endpoint's mode itself, as a fresh process would
 
                 async def go(cfg=cfg, run_dir=run_dir):
                     with Store(str(run_dir / "store.db")) as store:

@@ -31,7 +31,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .infra.migrations import Migrations
+from .infra.migrations import REUSE
 
 if TYPE_CHECKING:
     import numpy as np
@@ -41,39 +41,7 @@ if TYPE_CHECKING:
 DIM = 512
 CHUNK = 500  # host parameters per SELECT ... IN (...)
 
-MIGRATIONS = Migrations("reuse")
-# sentence embeddings by text hash (per encoder), offline predictions by text hash (per classifier fingerprint),
-# article snippets with their fetch date, extractive section summaries by their inputs
-MIGRATIONS.add("001_embeddings_labels_snippets_summaries", """
-    CREATE TABLE IF NOT EXISTS embeddings (
-        encoder     TEXT NOT NULL,
-        text_hash   TEXT NOT NULL,
-        vector      BLOB NOT NULL,           -- float32, little-endian
-        created_at  REAL NOT NULL,
-        PRIMARY KEY (encoder, text_hash)
-    ) WITHOUT ROWID;
-    CREATE TABLE IF NOT EXISTS offline_labels (
-        model       TEXT NOT NULL,
-        text_hash   TEXT NOT NULL,
-        category    TEXT NOT NULL,
-        confidence  REAL NOT NULL,
-        created_at  REAL NOT NULL,
-        PRIMARY KEY (model, text_hash)
-    ) WITHOUT ROWID;
-    CREATE TABLE IF NOT EXISTS snippets (
-        url         TEXT NOT NULL,
-        max_chars   INTEGER NOT NULL,
-        snippet     TEXT NOT NULL,
-        fetched_day TEXT NOT NULL,
-        fetched_at  REAL NOT NULL,
-        PRIMARY KEY (url, max_chars)
-    );
-    CREATE TABLE IF NOT EXISTS offline_summaries (
-        cache_key   TEXT PRIMARY KEY,        -- hash of the code, language, section items, total, day's corpus
-        draft       TEXT NOT NULL,           -- JSON: {"summary": SectionSummary, "tldrs": [...]}
-        created_at  REAL NOT NULL
-    );
-""", legacy=5)
+MIGRATIONS = REUSE  # this module's tables (their schema: aidigest.infra.migrations)
 
 
 def text_hash(text: str) -> str:

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import httpcore
+import httpx
 import pytest
 
 from aidigest.config import HttpConfig
@@ -20,6 +23,7 @@ from aidigest.infra.http import (
     backoff_delay,
     parse_retry_after,
 )
+from aidigest.infra.transport import BackendTransport
 
 
 class ScriptedServer:
@@ -245,3 +249,44 @@ def test_retry_after_parsing_and_backoff_bounds():
     vals = [backoff_delay(a, 0.5, 4.0, rng) for a in range(10)]
     assert all(0 <= v <= 4.0 for v in vals)
     assert max(vals[5:]) > 1.0  # grows beyond the base
+
+
+class RecordingBackend(httpcore.AsyncNetworkBackend):
+    """httpcore's own network backend, recording each connection it is asked for (what GuardedBackend hooks)."""
+
+    def __init__(self):
+        self.inner = httpcore.AnyIOBackend()
+        self.connects: list[tuple[str, int]] = []
+
+    async def connect_tcp(self, host, port, timeout=None, local_address=None, socket_options=None):
+        self.connects.append((host, port))
+        return await self.inner.connect_tcp(host, port, timeout=timeout, local_address=local_address,
+                                            socket_options=socket_options)
+
+    async def sleep(self, seconds):
+        await self.inner.sleep(seconds)
+
+
+def test_the_live_transport_connects_through_the_network_backend_it_is_given(server):
+    """The SSRF guard hangs on public API only (aidigest.infra.transport: httpx's transport API over
+    `httpcore.AsyncConnectionPool(network_backend=...)`). Should an httpx or httpcore release stop routing connections
+    through the backend, or raise its errors differently, this fails naming the versions."""
+    server.script["/x"] = [(200, {"Content-Type": "text/plain"}, b"hello", 0)]
+    port = int(server.base.rsplit(":", 1)[1])
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        closed = s.getsockname()[1]
+    backend = RecordingBackend()
+
+    async def go():
+        async with httpx.AsyncClient(transport=BackendTransport(backend)) as c:
+            r = await c.get(server.base + "/x")
+            with pytest.raises(httpx.ConnectError):
+                await c.get(f"http://127.0.0.1:{closed}/x")
+            return r.status_code, r.text
+
+    versions = f"httpx {httpx.__version__}, httpcore {httpcore.__version__}"
+    assert run(go()) == (200, "hello"), versions
+    assert backend.connects == [("127.0.0.1", port), ("127.0.0.1", closed)], (
+        f"{versions}: connections no longer go through the network backend, so the SSRF guard "
+        "(aidigest.infra.netguard.GuardedBackend) would be bypassed: adapt aidigest.infra.transport")

@@ -145,8 +145,10 @@ def internal():
         s6.close()
 
 
-def test_dns_answers_are_checked_on_the_address_connected(internal, monkeypatch):
-    """A public-looking name whose DNS answer is 127.0.0.1 (DNS rebinding): refused at connect time."""
+@pytest.mark.parametrize("record", [False, True], ids=["live", "recording"])
+def test_dns_answers_are_checked_on_the_address_connected(internal, monkeypatch, tmp_path, record):
+    """A public-looking name whose DNS answer is 127.0.0.1 (DNS rebinding): refused at connect time, also when the
+    responses are being recorded (`--record`)."""
     s4, _ = internal
     real = socket.getaddrinfo
 
@@ -158,7 +160,7 @@ def test_dns_answers_are_checked_on_the_address_connected(internal, monkeypatch)
     monkeypatch.setattr(socket, "getaddrinfo", fake_dns)
 
     async def go():
-        async with HttpClient(HttpConfig(retries=0)) as http:
+        async with HttpClient.create(HttpConfig(retries=0), record=tmp_path / "rec" if record else None) as http:
             with pytest.raises(Blocked) as e:
                 await http.get(f"http://rebind.example.com:{s4.port}/secret")
             return str(e.value), http.stats.blocked

@@ -23,7 +23,6 @@ from pydantic import BaseModel, Field
 
 from aidigest.config import Config
 from aidigest.llm import Message, make_llm, wrap_untrusted
-from aidigest.llm.core import BaseLLM
 from aidigest.records import LLMTotals
 from aidigest.infra.store import Store
 
@@ -62,7 +61,6 @@ def server_2_slots(tmp_path_factory):
 def test_two_calls_are_served_at_once_by_two_slots(server_2_slots, tmp_path):
     base = server_2_slots
     assert get_json(base + "/props")["total_slots"] == 2
-    BaseLLM.forget_modes()
     cfg = Config.model_validate({"llm": {"provider": "openai:gemma-3-270m", "concurrency": 2, "timeout_s": 120,
                                          "retries": 0, "max_output_tokens": 160}})
     totals = LLMTotals()

@@ -21,7 +21,6 @@ from clihelp import DAY, DEMO, aidigest, no_traceback  # noqa: E402
 
 from aidigest.config import Config
 from aidigest.llm import LLMError, Message, make_llm
-from aidigest.llm.core import BaseLLM
 from aidigest.records import LLMTotals
 from aidigest.infra.store import Store
 
@@ -71,13 +70,6 @@ class FloodServer:
     def __exit__(self, *exc):
         self.httpd.shutdown()
         self.httpd.server_close()
-
-
-@pytest.fixture(autouse=True)
-def _fresh_modes():
-    BaseLLM.forget_modes()
-    yield
-    BaseLLM.forget_modes()
 
 
 def ask(srv: FloodServer, provider: str = "openai", **llm_cfg) -> tuple[Exception | None, float]:

@@ -10,7 +10,6 @@ from pydantic import BaseModel, Field
 
 from aidigest.config import Config
 from aidigest.llm import LLMConfigError, LLMError, LLMFatal, Message, make_llm
-from aidigest.llm.core import BaseLLM
 from aidigest.records import LLMTotals
 from aidigest.infra.store import Store
 from fakes.fake_anthropic import FakeAnthropicServer, Reply
@@ -26,13 +25,6 @@ class Verdict(BaseModel):
 
 GOOD = {"category": "robotics", "keywords": ["manipulation"]}
 MSGS = [Message(role="system", content="You categorize AI news."), Message(role="user", content="A robot hand")]
-
-
-@pytest.fixture(autouse=True)
-def _fresh_modes():
-    BaseLLM.forget_modes()
-    yield
-    BaseLLM.forget_modes()
 
 
 def harness(srv, env_key=KEY, **llm_cfg):

@@ -10,7 +10,6 @@ from pydantic import BaseModel, Field
 
 from aidigest.config import Config, LLMPrice
 from aidigest.llm import BudgetExceeded, LLMError, Message, cache_clear, cache_stats, make_llm
-from aidigest.llm.core import BaseLLM
 from aidigest.records import LLMTotals
 from aidigest.infra.store import Store
 from fakes.fake_openai import FakeOpenAIServer, Reply
@@ -21,13 +20,6 @@ KEY = "sk-test-CACHEKEY0123456789"
 class Summary(BaseModel):
     headline: str
     bullets: list[str] = Field(max_length=4)
-
-
-@pytest.fixture(autouse=True)
-def _fresh_modes():
-    BaseLLM.forget_modes()
-    yield
-    BaseLLM.forget_modes()
 
 
 def build(srv, store, totals=None, model="gpt-4o-mini", run_id=1, **llm_cfg):
@@ -73,7 +65,6 @@ def test_second_identical_call_makes_no_request_and_rerun_is_free(tmp_path):
         store.close()
 
         # a rerun (new process, same database) makes zero calls
-        BaseLLM.forget_modes()
         srv.reset()
         store2 = Store(db)
         llm2, totals2 = build(srv, store2, run_id=2)
@@ -149,7 +140,7 @@ def test_budget_is_checked_again_after_waiting_for_a_slot():
     with FakeOpenAIServer(tokens_in=150, tokens_out=50, latency_s=0.1) as srv:
         store = Store()
         llm, totals = build(srv, store, max_tokens=150, concurrency=1)
-        BaseLLM._known_modes[("openai", srv.base_url, "gpt-4o-mini")] = "json_schema"
+        llm.mode_memory.known[("openai", srv.base_url, "gpt-4o-mini")] = "json_schema"
 
         async def many():
             try:

@@ -22,7 +22,6 @@ import pytest
 from aidigest.config import Config
 from aidigest.llm import LLMError, Message, make_llm
 from aidigest.llm.base import LLMUnavailable
-from aidigest.llm.core import BaseLLM
 from aidigest.records import LLMTotals
 from aidigest.infra.store import Store
 from fakes import Reply, sample_from_schema
@@ -33,13 +32,6 @@ DEMO = ROOT / "demo" / "replay" / "2026-08-02"
 DAY = "2026-08-02"
 KEY = "sk-test-ECHOEDKEY0123456789abcdef"
 MSGS = [Message(role="user", content="Say something.")]
-
-
-@pytest.fixture(autouse=True)
-def _fresh_modes():
-    BaseLLM.forget_modes()
-    yield
-    BaseLLM.forget_modes()
 
 
 def make(srv, store=None, **llm_cfg):

@@ -23,7 +23,6 @@ from pydantic import BaseModel, Field
 
 from aidigest.config import Config
 from aidigest.llm import Message, make_llm, wrap_untrusted
-from aidigest.llm.core import BaseLLM
 from aidigest.records import LLMTotals
 from aidigest.infra.store import Store
 
@@ -56,7 +55,6 @@ def llama_server(tmp_path_factory):
 
 def test_openai_provider_against_real_llama_cpp_server(llama_server, tmp_path):
     base, proc = llama_server
-    BaseLLM.forget_modes()
     cfg = Config()
     cfg = cfg.updated(llm={"provider": "openai:gemma-3-270m", "timeout_s": 60, "retries": 1, "max_output_tokens": 96})
     store = Store(tmp_path / "llm.sqlite3")
@@ -93,7 +91,6 @@ def test_openai_provider_against_real_llama_cpp_server(llama_server, tmp_path):
     # the server is gone: the same call is answered by the cache, with no connection attempt
     proc.terminate()
     proc.wait(timeout=10)
-    BaseLLM.forget_modes()  # as in a new process: the mode comes back from the store
     llm2 = make_llm(cfg, store, 2, LLMTotals(), env={"OPENAI_BASE_URL": base}, sleep=no_sleep)
 
     async def again():

@@ -16,7 +16,6 @@ from pydantic import BaseModel, Field
 
 from aidigest.config import Config
 from aidigest.llm import LLMError, LLMFatal, Message, make_llm
-from aidigest.llm.core import BaseLLM
 from aidigest.records import LLMTotals
 from aidigest.infra.store import Store
 from fakes.fake_openai import FakeOpenAIServer, Reply
@@ -31,13 +30,6 @@ class Pick(BaseModel):
 
 GOOD = {"category": "cv", "reasons": ["images"]}
 MSGS = [Message(role="system", content="Categorize."), Message(role="user", content="A diffusion model for video")]
-
-
-@pytest.fixture(autouse=True)
-def _fresh_modes():
-    BaseLLM.forget_modes()  # ephemeral ports get reused: no mode memory across tests
-    yield
-    BaseLLM.forget_modes()
 
 
 class Harness:
@@ -119,7 +111,6 @@ def test_llamacpp_like_server_discovers_json_object_and_remembers_it(tmp_path):
         h.store.close()
 
         # a later run (new process: memory forgotten, same database) goes straight to json_object
-        BaseLLM.forget_modes()
         srv.reset()
         h2 = Harness(srv, Store(db))
         r2 = h2.complete([Message(role="user", content="another item")])
@@ -228,7 +219,7 @@ def test_every_persistent_fault_becomes_one_clear_llm_error(fault, caplog):
     with FakeOpenAIServer([ALWAYS[fault]() for _ in range(10)]) as srv:
         srv.reset()
         h = Harness(srv, timeout_s=0.3, retries=1)
-        BaseLLM._known_modes[("openai", srv.base_url, "gpt-4o-mini")] = "json_schema"  # skip discovery here
+        h.llm.mode_memory.known[("openai", srv.base_url, "gpt-4o-mini")] = "json_schema"  # skip discovery here
         assert offline_fallback(h) == "offline"
         with pytest.raises(LLMError) as ei:
             h.complete([Message(role="user", content="second item")])
@@ -312,7 +303,7 @@ def test_sdk_retries_are_disabled():
     """Our retries are the only ones: retries=0 means exactly one HTTP request."""
     with FakeOpenAIServer([Reply.server_error(503) for _ in range(5)]) as srv:
         h = Harness(srv, retries=0)
-        BaseLLM._known_modes[("openai", srv.base_url, "gpt-4o-mini")] = "json_schema"
+        h.llm.mode_memory.known[("openai", srv.base_url, "gpt-4o-mini")] = "json_schema"
         with pytest.raises(LLMError, match="HTTP 503"):
             h.complete()
     assert srv.count == 1
@@ -322,7 +313,7 @@ def test_sdk_retries_are_disabled():
 def test_concurrency_limit_is_global():
     with FakeOpenAIServer(latency_s=0.15) as srv:
         h = Harness(srv, concurrency=2)
-        BaseLLM._known_modes[("openai", srv.base_url, "gpt-4o-mini")] = "json_schema"
+        h.llm.mode_memory.known[("openai", srv.base_url, "gpt-4o-mini")] = "json_schema"
 
         async def many():
             return await asyncio.gather(

@@ -17,7 +17,6 @@ import time
 
 import pytest
 
-import aidigest.llm.cache  # noqa: F401 - registers the "llm" migration set, as the CLI does
 from aidigest.infra.store import Store, StoreError
 from clihelp import DAY, DEMO, aidigest, cli_env, last_line, no_traceback  # noqa: E402
 
@@ -184,24 +183,22 @@ def test_the_config_file_names_a_postgresql_store(pg_server, tmp_path):
 
 
 def test_every_owners_set_and_a_set_defined_later_run_on_both(store_db):
-    """Every migration set defined (the store's, llm, reuse, deliver, ...) is applied on open; a set defined after
-    the open is applied on its first use, once; its SQLite-dialect DDL works on both backends."""
-    import aidigest.deliver.notify  # noqa: F401 - register their sets, as the CLI does
-    import aidigest.reuse  # noqa: F401
-    from aidigest.infra.migrations import SETS, Migrations
+    """Every migration set of the list (the store's, llm, reuse, deliver, profiles) is applied on open, whatever this
+    process imported; a set outside the list is applied on its first use, once; its SQLite-dialect DDL works on both
+    backends."""
+    from aidigest.infra.migrations import SETS, Migrations, Step
 
     with Store(store_db) as s:
         applied = {(r[0], r[1]) for r in s.query("SELECT set_name, name FROM _migrations")}
-        assert {(m.name, step.name) for m in SETS.values() for step in m.steps} <= applied
-        late = Migrations("test_late_owner_both")
-        try:
-            late.add("001_notes", "CREATE TABLE late_notes (id INTEGER PRIMARY KEY AUTOINCREMENT, note TEXT NOT NULL,"
-                                  " vector BLOB, score REAL NOT NULL DEFAULT 0.5) ;")
-            s.ensure(late)
-            with s.write() as db:
-                db.execute("INSERT INTO late_notes (note, vector) VALUES (?, ?)", ("x", b"\x01\x02"))
-            s.ensure(late)  # once applied, a no-op
-        finally:
-            del SETS["test_late_owner_both"]
+        assert {m.name for m in SETS} == {"store", "llm", "reuse", "deliver", "profiles"}
+        assert {(m.name, step.name) for m in SETS for step in m.steps} <= applied
+        late = Migrations("test_late_owner_both", (
+            Step("001_notes", "CREATE TABLE late_notes (id INTEGER PRIMARY KEY AUTOINCREMENT, note TEXT NOT NULL,"
+                              " vector BLOB, score REAL NOT NULL DEFAULT 0.5) ;"),
+        ))
+        s.ensure(late)
+        with s.write() as db:
+            db.execute("INSERT INTO late_notes (note, vector) VALUES (?, ?)", ("x", b"\x01\x02"))
+        s.ensure(late)  # once applied, a no-op
         assert tuple(s.query_one("SELECT id, note, vector, score FROM late_notes")) == (1, "x", b"\x01\x02", 0.5)
         assert s.scalar("SELECT COUNT(*) FROM _migrations WHERE set_name = 'test_late_owner_both'") == 1

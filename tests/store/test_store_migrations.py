@@ -1,16 +1,19 @@
 """Named migration sets (one owner per table): a store made by the release before them (tests/data/stores/
 release-6c11cbf.sqlite3, made by make_release_store.py beside it) opens with every row kept and nothing re-created,
 its cached work is reused by a rerun of the demo day; stores of every older schema version and fresh stores end with
-the same schema; a set defined after a store was opened is applied on its owner's first use; a store migrated by a
-newer aidigest is refused."""
+the same schema; every set of the one list is applied on open, whatever the process imported; a set outside the list
+is applied on first use; a store migrated by a newer aidigest is refused."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import os
 import re
 import shutil
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -24,10 +27,9 @@ from aidigest.config import Config
 from aidigest.deliver import notify
 from aidigest.llm import Message, make_llm
 from aidigest.llm import cache as llm_cache
-from aidigest.llm.core import BaseLLM
 from aidigest import reuse
 from aidigest.profiles import reader as profiles
-from aidigest.infra.migrations import SETS, Migrations
+from aidigest.infra.migrations import SETS, Migrations, Step
 from aidigest.records import LLMTotals
 from aidigest.infra.store import LEGACY_SET, MIGRATIONS as STORE_SET, SCHEMA_VERSION, Store, StoreError
 
@@ -82,7 +84,7 @@ def test_every_table_has_one_owner():
     for m in OWNERS:
         made = {t for step in m.steps for t in re.findall(r"CREATE TABLE (?:IF NOT EXISTS )?(\w+)", step.sql)}
         assert made == OWNED[m.name], m.name
-    assert all(SETS[m.name] is m for m in OWNERS)
+    assert SETS == OWNERS  # the one list a store applies, in this order (the store's first)
 
 
 def test_release_store_opens_with_every_row_and_nothing_recreated(tmp_path):
@@ -147,7 +149,6 @@ def test_rerun_of_the_demo_day_on_the_release_store_reuses_its_work(tmp_path):
     with Store(tmp_path / "store.sqlite3") as store:
         (base_url,) = [r[0] for r in store.query("SELECT base_url FROM llm_modes")]
         cfg = Config().updated(llm={"provider": "openai:gpt-4o-mini", "timeout_s": 2.0})
-        BaseLLM.forget_modes()
         llm = make_llm(cfg, store, None, LLMTotals(), env={"OPENAI_BASE_URL": base_url, "OPENAI_API_KEY": "sk-test-0"})
 
         async def go():
@@ -157,10 +158,7 @@ def test_rerun_of_the_demo_day_on_the_release_store_reuses_its_work(tmp_path):
             finally:
                 await llm.aclose()
 
-        try:
-            res = asyncio.run(go())
-        finally:
-            BaseLLM.forget_modes()
+        res = asyncio.run(go())
         stored = json.loads(store.query_one("SELECT response FROM llm_cache")[0])
         assert res.cached and (res.text, res.data.model_dump()) == (stored["text"], stored["data"])
         assert store.query_one("SELECT hits FROM llm_cache")[0] == 1
@@ -193,20 +191,32 @@ def test_store_of_every_older_version_ends_with_the_schema_of_a_fresh_one(tmp_pa
     assert applied(db) == every_step() | {(LEGACY_SET, str(version))}
 
 
-def test_a_set_defined_after_the_open_is_applied_on_first_use(tmp_path):
+def test_a_store_opened_by_a_process_that_imported_no_owner_has_every_table(tmp_path):
+    """Which tables a store gets never depends on which modules a process imported first: a process that imports
+    only the store makes every owner's tables."""
+    db = tmp_path / "s.sqlite3"
+    code = ("import sys; from aidigest.infra.store import Store; Store(sys.argv[1]).close(); "
+            "print(sorted(m for m in sys.modules if m.startswith(('aidigest.llm', 'aidigest.deliver', 'aidigest.profiles'))))")
+    r = subprocess.run([sys.executable, "-c", code, str(db)], capture_output=True, text=True, timeout=60,
+                       env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "[]"  # the owners of the llm, deliver and profiles tables were not loaded
+    assert set(tables(db)) == set().union(*OWNED.values())
+    assert applied(db) == every_step()
+
+
+def test_a_set_outside_the_list_is_applied_on_first_use(tmp_path):
     db = tmp_path / "s.sqlite3"
     shutil.copyfile(RELEASE, db)
     with Store(db) as s:
-        late = Migrations("test_late_owner")
-        try:
-            late.add("001_notes", "CREATE TABLE late_notes (id INTEGER PRIMARY KEY, note TEXT NOT NULL);")
-            late.add("002_bridged", "ALTER TABLE llm_cache ADD COLUMN never TEXT;", legacy=5)  # made by the old list
-            s.ensure(late)
-            with s.write() as db_:
-                db_.execute("INSERT INTO late_notes (note) VALUES ('x')")
-            s.ensure(late)  # once applied, a no-op
-        finally:
-            del SETS["test_late_owner"]
+        late = Migrations("test_late_owner", (
+            Step("001_notes", "CREATE TABLE late_notes (id INTEGER PRIMARY KEY, note TEXT NOT NULL);"),
+            Step("002_bridged", "ALTER TABLE llm_cache ADD COLUMN never TEXT;", legacy=5),  # made by the old list
+        ))
+        s.ensure(late)
+        with s.write() as db_:
+            db_.execute("INSERT INTO late_notes (note) VALUES ('x')")
+        s.ensure(late)  # once applied, a no-op
         assert s.query_one("SELECT note FROM late_notes")[0] == "x"
         cols = [r[1] for r in s.query("PRAGMA table_info(llm_cache)")]
         assert "never" not in cols  # the store came from user_version 5: a legacy=5 step is recorded, not run

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..config import environ
-from ..infra.migrations import Migrations
+from ..infra.migrations import DELIVER
 from ..profiles.reader import site_path
 from ..render.markdown import report_kind_word
 from .shortform import Format, ShortForm, build_short_form, build_week_short_form, load_digest, load_week, pack
@@ -167,39 +167,7 @@ class _Capture(logging.Handler):
         self.messages.append(record.getMessage())
 
 
-# one row per (day, kind, target); target is a hash of the target URL, never the URL (it may hold a secret)
-MIGRATIONS = Migrations("deliver")
-MIGRATIONS.add("001_deliveries", """
-    CREATE TABLE deliveries (
-        day         TEXT NOT NULL,
-        kind        TEXT NOT NULL,
-        target      TEXT NOT NULL,
-        label       TEXT NOT NULL,           -- the target as shown: position + apprise privacy URL
-        status      TEXT NOT NULL,           -- sent | failed
-        parts       INTEGER NOT NULL DEFAULT 0,
-        parts_sent  INTEGER NOT NULL DEFAULT 0,
-        attempts    INTEGER NOT NULL DEFAULT 0,
-        error       TEXT,
-        updated_at  REAL NOT NULL,
-        PRIMARY KEY (day, kind, target)
-    );
-""", legacy=4)
-# the weekly roundup (aidigest week): one row per (ISO week, kind, target), the same columns as a day's
-MIGRATIONS.add("002_week_deliveries", """
-    CREATE TABLE week_deliveries (
-        week        TEXT NOT NULL,           -- ISO week, e.g. 2026-W31
-        kind        TEXT NOT NULL,
-        target      TEXT NOT NULL,
-        label       TEXT NOT NULL,
-        status      TEXT NOT NULL,           -- sent | failed
-        parts       INTEGER NOT NULL DEFAULT 0,
-        parts_sent  INTEGER NOT NULL DEFAULT 0,
-        attempts    INTEGER NOT NULL DEFAULT 0,
-        error       TEXT,
-        updated_at  REAL NOT NULL,
-        PRIMARY KEY (week, kind, target)
-    );
-""")
+MIGRATIONS = DELIVER  # this module's tables (their schema: aidigest.infra.migrations)
 
 
 def _ensure_table(store: Store) -> None:

@@ -6,8 +6,9 @@
 - retries with exponential backoff + full jitter on 429, 5xx and connection errors, honouring Retry-After
   up to `backoff_max_s` (a longer Retry-After fails the request at once instead of sleeping);
 - no SSRF (aidigest.infra.netguard): every request and redirect hop is checked, and connections go only to
-  resolved addresses the policy allows (public unicast unless `allow_private` / `allow_networks`); a refused
-  request raises `Blocked` and is listed in `stats.blocked`;
+  resolved addresses the policy allows (public unicast unless `allow_private` / `allow_networks`: the live transport
+  is aidigest.infra.transport's, whose connections go through netguard's network backend); a refused request raises
+  `Blocked` and is listed in `stats.blocked`;
 - a response-size cap (the body is streamed and the request fails once it passes `max_bytes`), the same for
   replayed bodies (streamed in small chunks, so a compressed recording is never decoded whole);
 - conditional requests (ETag / Last-Modified) through an optional validator cache;
@@ -40,11 +41,12 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import httpx
 
 from .netguard import AddressPolicy, BlockedAddress, GuardedBackend
+from .transport import BackendTransport
 
 if TYPE_CHECKING:  # the sources import http, and config.py imports the sources (their config models)
     from ..config import HttpConfig
 
-RETRY_STATUS = {429, 500, 502, 503, 504}
+RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
 
 
 class FetchError(Exception):
@@ -129,7 +131,7 @@ def backoff_delay(attempt: int, base: float, cap: float, rng: random.Random | No
 # ---------------------------------------------------------------------------------------------------
 # Record / replay transports
 # ---------------------------------------------------------------------------------------------------
-_KEEP_HEADERS = {"content-type", "etag", "last-modified", "retry-after", "content-encoding-original"}
+_KEEP_HEADERS = frozenset({"content-type", "etag", "last-modified", "retry-after", "content-encoding-original"})
 
 
 class Recording:
@@ -216,12 +218,11 @@ class ReplayTransport(httpx.AsyncBaseTransport):
 
 
 class RecordingTransport(httpx.AsyncBaseTransport):
-    """Passes requests to `inner` (the real network) and saves each response into a Recording."""
+    """Passes requests to `inner` (the real network: `guarded_transport`) and saves each response into a Recording."""
 
-    def __init__(self, directory: str | Path, inner: httpx.AsyncBaseTransport | None = None,
-                 max_bytes: int = 64_000_000):
+    def __init__(self, directory: str | Path, inner: httpx.AsyncBaseTransport, max_bytes: int = 64_000_000):
         self.recording = Recording(directory)
-        self.inner = inner or httpx.AsyncHTTPTransport()
+        self.inner = inner
         self.max_bytes = max_bytes  # never hold more than this of one body (the client applies its own cap too)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
@@ -250,6 +251,11 @@ class RecordingTransport(httpx.AsyncBaseTransport):
 # ---------------------------------------------------------------------------------------------------
 # The client
 # ---------------------------------------------------------------------------------------------------
+def guarded_transport(policy: AddressPolicy) -> httpx.AsyncBaseTransport:
+    """The live network: every connection resolved, checked against `policy` and made to the checked address."""
+    return BackendTransport(GuardedBackend(policy))
+
+
 @dataclass
 class HttpStats:
     requests: int = 0
@@ -258,6 +264,21 @@ class HttpStats:
     not_modified: int = 0
     bytes: int = 0
     blocked: list[str] = field(default_factory=list)  # "url: reason" for each request the SSRF policy refused
+
+
+@dataclass
+class _Get:
+    """One `HttpClient.get` across its attempts."""
+
+    url: str
+    headers: dict[str, str]
+    cap: int  # bytes
+    attempts: int
+    conditional: bool  # validators are read and written
+    cached_body: bytes | None = None
+    deadline_at: float | None = None  # loop time; the clock starts with the first attempt (not while queued)
+    last_error: str = ""
+    out_of_time: bool = False  # the deadline passed before an attempt could start
 
 
 @dataclass
@@ -273,17 +294,7 @@ class HttpClient:
 
     def __post_init__(self) -> None:
         self.policy = AddressPolicy(self.config.allow_private, self.config.allow_networks)
-        transport = self.transport
-        if transport is None:
-            transport = httpx.AsyncHTTPTransport()
-            pool = getattr(transport, "_pool", None)
-            if pool is None or not hasattr(pool, "_network_backend"):  # pragma: no cover - httpx internals moved
-                raise RuntimeError("this httpx version has no network backend hook: the SSRF guard cannot be installed")
-            pool._network_backend = GuardedBackend(self.policy, pool._network_backend)
-        elif isinstance(transport, RecordingTransport):
-            inner = getattr(transport.inner, "_pool", None)
-            if inner is not None and hasattr(inner, "_network_backend"):
-                inner._network_backend = GuardedBackend(self.policy, inner._network_backend)
+        transport = self.transport if self.transport is not None else guarded_transport(self.policy)
 
         async def check_hop(request: httpx.Request) -> None:  # every request, every redirect hop
             self.policy.check_url(str(request.url))
@@ -313,7 +324,8 @@ class HttpClient:
             return cls(config, transport=ReplayTransport(replay, latency_s=latency_s), offline=True)
         if record:
             cap = max(config.max_bytes, 50_000_000)  # the largest per-source cap (Hugging Face's default)
-            return cls(config, transport=RecordingTransport(record, max_bytes=cap), validators=None)
+            live = guarded_transport(AddressPolicy(config.allow_private, config.allow_networks))
+            return cls(config, transport=RecordingTransport(record, live, max_bytes=cap), validators=None)
         return cls(config, validators=validators)
 
     async def aclose(self) -> None:
@@ -342,82 +354,114 @@ class HttpClient:
     ) -> Response:
         """GET with retries. Returns the final Response for any status below 400 (and for 4xx other than 429,
         so parsers can read API error bodies); raises FetchError when retries are exhausted."""
-        full_url = str(httpx.URL(url, params=params)) if params else url
-        cap = max_bytes or self.config.max_bytes
-        attempts = (self.config.retries if retries is None else retries) + 1
-        req_headers = dict(headers or {})
-        cached_body: bytes | None = None
-        if conditional and self.validators is not None:
-            etag, last_mod, cached_body = self.validators.get_validators(full_url)
-            if etag:
-                req_headers["If-None-Match"] = etag
-            if last_mod:
-                req_headers["If-Modified-Since"] = last_mod
-        last_error = ""
-        loop = asyncio.get_running_loop()
-        deadline_at: float | None = None  # the clock starts with the first attempt (not while queued)
-        for attempt in range(attempts):
+        g = _Get(
+            url=str(httpx.URL(url, params=params)) if params else url,
+            headers=dict(headers or {}),
+            cap=max_bytes or self.config.max_bytes,
+            attempts=(self.config.retries if retries is None else retries) + 1,
+            conditional=conditional and self.validators is not None,
+        )
+        self._add_validators(g)
+        attempt = 0
+        for attempt in range(g.attempts):
+            resp = await self._attempt(g)
             wait: float | None = None
-            try:
-                async with self._global, self._host_sem(full_url):
-                    if deadline_at is None:
-                        deadline_at = loop.time() + self.config.deadline_s
-                    remaining = deadline_at - loop.time()
-                    if remaining <= 0:
-                        last_error += f"; the {self.config.deadline_s:g}s deadline passed"
-                        break
-                    self.stats.requests += 1
-                    try:
-                        async with asyncio.timeout(remaining):
-                            resp = await self._fetch(full_url, req_headers, cap)
-                    except TimeoutError:
-                        self.stats.failures += 1
-                        raise DeadlineExceeded(
-                            f"{full_url}: no complete answer within the {self.config.deadline_s:g}s deadline"
-                        ) from None
-            except BlockedAddress as e:
-                self.stats.failures += 1
-                self.stats.blocked.append(f"{e.url if e.url.startswith('http') else full_url}: {e.reason}")
-                raise Blocked(f"{full_url}: refused, {e.reason}" + ("" if e.url == full_url else f" (at {e.url})")) from None
-            except ResponseTooLarge:
-                self.stats.failures += 1
-                raise
-            except ReplayMissing:
-                self.stats.failures += 1
-                raise
-            except (httpx.TransportError, httpx.TimeoutException) as e:
-                last_error = f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
-            else:
-                if resp.status == 304 and cached_body is not None:
-                    self.stats.not_modified += 1
-                    return Response(full_url, 200, resp.headers, cached_body, from_cache=True)
-                if resp.status not in RETRY_STATUS:
-                    if conditional and self.validators is not None and resp.status == 200:
-                        self.validators.put_validators(
-                            full_url, resp.headers.get("etag"), resp.headers.get("last-modified"), resp.body
-                        )
-                    self.stats.bytes += len(resp.body)
-                    return resp
-                last_error = f"HTTP {resp.status}"
-                wait = parse_retry_after(resp.headers.get("retry-after"))
-                if wait is not None and wait > self.config.backoff_max_s and attempt + 1 < attempts:
-                    self.stats.failures += 1
-                    raise FetchError(
-                        f"{full_url}: HTTP {resp.status} asks to retry after {wait:g}s, more than backoff_max_s="
-                        f"{self.config.backoff_max_s:g}s: not waiting"
-                    )
-            if attempt + 1 < attempts:
-                if wait is None:
-                    wait = backoff_delay(attempt, self.config.backoff_base_s, self.config.backoff_max_s)
-                wait = min(wait, self.config.backoff_max_s)
-                if deadline_at is not None and not self.offline and loop.time() + wait >= deadline_at:
-                    last_error += f"; no time left for a retry within the {self.config.deadline_s:g}s deadline"
-                    break
-                self.stats.retries += 1
-                if not self.offline:
-                    await self.sleep(wait)
+            if resp is not None:
+                final = self._final(g, resp)
+                if final is not None:
+                    return final
+                wait = self._server_wait(g, resp, last_try=attempt + 1 >= g.attempts)
+            if g.out_of_time or (attempt + 1 < g.attempts and not await self._pause(g, attempt, wait)):
+                break
         self.stats.failures += 1
-        raise FetchError(f"{full_url}: {last_error} (after {attempt + 1} attempts)")
+        raise FetchError(f"{g.url}: {g.last_error} (after {attempt + 1} attempts)")
+
+    def _add_validators(self, g: _Get) -> None:
+        """A conditional request asks for the body only if it changed since the cached one."""
+        if not g.conditional:
+            return
+        assert self.validators is not None
+        etag, last_mod, g.cached_body = self.validators.get_validators(g.url)
+        if etag:
+            g.headers["If-None-Match"] = etag
+        if last_mod:
+            g.headers["If-Modified-Since"] = last_mod
+
+    async def _attempt(self, g: _Get) -> Response | None:
+        """One request. None after a connection error or timeout (`g.last_error` says which) and when the deadline
+        passed before it started (`g.out_of_time`); raises what is never retried."""
+        try:
+            async with self._global, self._host_sem(g.url):
+                loop = asyncio.get_running_loop()
+                if g.deadline_at is None:
+                    g.deadline_at = loop.time() + self.config.deadline_s
+                remaining = g.deadline_at - loop.time()
+                if remaining <= 0:
+                    g.last_error += f"; the {self.config.deadline_s:g}s deadline passed"
+                    g.out_of_time = True
+                    return None
+                self.stats.requests += 1
+                return await self._fetch_within(g, remaining)
+        except BlockedAddress as e:
+            self.stats.failures += 1
+            self.stats.blocked.append(f"{e.url if e.url.startswith('http') else g.url}: {e.reason}")
+            raise Blocked(f"{g.url}: refused, {e.reason}" + ("" if e.url == g.url else f" (at {e.url})")) from None
+        except (ResponseTooLarge, ReplayMissing):
+            self.stats.failures += 1
+            raise
+        except (httpx.TransportError, httpx.TimeoutException) as e:
+            g.last_error = f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
+            return None
+
+    async def _fetch_within(self, g: _Get, remaining: float) -> Response:
+        try:
+            async with asyncio.timeout(remaining):
+                return await self._fetch(g.url, g.headers, g.cap)
+        except TimeoutError:
+            self.stats.failures += 1
+            raise DeadlineExceeded(
+                f"{g.url}: no complete answer within the {self.config.deadline_s:g}s deadline"
+            ) from None
+
+    def _final(self, g: _Get, resp: Response) -> Response | None:
+        """What `get` returns for this answer, or None when its status is worth another attempt."""
+        if resp.status == 304 and g.cached_body is not None:
+            self.stats.not_modified += 1
+            return Response(g.url, 200, resp.headers, g.cached_body, from_cache=True)
+        if resp.status in RETRY_STATUS:
+            g.last_error = f"HTTP {resp.status}"
+            return None
+        if g.conditional and resp.status == 200:
+            assert self.validators is not None
+            self.validators.put_validators(g.url, resp.headers.get("etag"), resp.headers.get("last-modified"), resp.body)
+        self.stats.bytes += len(resp.body)
+        return resp
+
+    def _server_wait(self, g: _Get, resp: Response, last_try: bool) -> float | None:
+        """The server's Retry-After; one longer than `backoff_max_s` fails the request at once (not waited for)."""
+        wait = parse_retry_after(resp.headers.get("retry-after"))
+        if wait is not None and wait > self.config.backoff_max_s and not last_try:
+            self.stats.failures += 1
+            raise FetchError(
+                f"{g.url}: HTTP {resp.status} asks to retry after {wait:g}s, more than backoff_max_s="
+                f"{self.config.backoff_max_s:g}s: not waiting"
+            )
+        return wait
+
+    async def _pause(self, g: _Get, attempt: int, wait: float | None) -> bool:
+        """Wait before the next attempt (backoff unless the server said how long); False when the deadline leaves
+        no time for another attempt."""
+        if wait is None:
+            wait = backoff_delay(attempt, self.config.backoff_base_s, self.config.backoff_max_s)
+        wait = min(wait, self.config.backoff_max_s)
+        loop = asyncio.get_running_loop()
+        if g.deadline_at is not None and not self.offline and loop.time() + wait >= g.deadline_at:
+            g.last_error += f"; no time left for a retry within the {self.config.deadline_s:g}s deadline"
+            return False
+        self.stats.retries += 1
+        if not self.offline:
+            await self.sleep(wait)
+        return True
 
     async def _fetch(self, url: str, headers: dict[str, str], cap: int) -> Response:
         async with self._client.stream("GET", url, headers=headers) as r:

@@ -4,8 +4,8 @@
 in aidigest.infra.pgstore; writers take turns by a transaction advisory lock, a day is held by a session one.)
 
 One real sqlite3 connection. The store owns those tables; other modules own theirs (the LLM cache and call log,
-the reuse caches, deliveries) and declare them in their own named migration set (aidigest.infra.migrations), applied
-when the store opens or on the owner's first use (`ensure`); they read with `query`/`query_one` and write inside
+the reuse caches, deliveries, profiles); every table's schema is a named migration set in the one ordered list of
+aidigest.infra.migrations, applied when the store opens; owners read with `query`/`query_one` and write inside
 `with store.write() as db:`. Items are stored by canonical key as given (merging duplicates is aidigest.dedupe's
 work, done before storing), so rerunning a day never adds rows.
 
@@ -34,7 +34,7 @@ from typing import Any, cast
 from urllib.parse import quote
 
 from ..config import env_value
-from .migrations import SETS, Migrations
+from .migrations import SETS, STORE, Migrations
 from ..records import Item, SourceOutcome
 from .pgstore import DAY_LOCK, WRITE_LOCK, PgBusy, PgConnection, PgError, is_url, redact
 from .pids import pid_alive
@@ -42,69 +42,7 @@ from .pids import pid_alive
 SCHEMA_VERSION = 6  # PRAGMA user_version of a store kept by named migration sets (1-5: the single list before them)
 LEGACY_SET = "legacy_user_version"  # in _migrations: the version of the single list a store was bridged from
 
-MIGRATIONS = Migrations("store")  # the store's own tables; the other owners declare theirs (aidigest.infra.migrations)
-MIGRATIONS.add("001_items_runs_reported", """
-    CREATE TABLE items (
-        key         TEXT PRIMARY KEY,
-        kind        TEXT NOT NULL,
-        title       TEXT NOT NULL,
-        url         TEXT NOT NULL,
-        arxiv_id    TEXT,
-        data        TEXT NOT NULL,           -- Item as JSON
-        first_day   TEXT NOT NULL,
-        last_day    TEXT NOT NULL,
-        created_at  REAL NOT NULL,
-        updated_at  REAL NOT NULL
-    );
-    CREATE INDEX items_arxiv ON items(arxiv_id);
-    CREATE TABLE item_days (
-        day  TEXT NOT NULL,
-        key  TEXT NOT NULL REFERENCES items(key),
-        PRIMARY KEY (day, key)
-    );
-    CREATE TABLE runs (
-        id          INTEGER PRIMARY KEY AUTOINCREMENT,
-        day         TEXT NOT NULL,
-        command     TEXT NOT NULL,
-        started_at  REAL NOT NULL,
-        finished_at REAL,
-        status      TEXT,
-        summary     TEXT                     -- JSON: counters, fallbacks, llm totals
-    );
-    CREATE TABLE source_outcomes (
-        run_id     INTEGER NOT NULL REFERENCES runs(id),
-        source     TEXT NOT NULL,
-        kind       TEXT NOT NULL,
-        status     TEXT NOT NULL,
-        items      INTEGER NOT NULL,
-        error      TEXT,
-        duration_s REAL NOT NULL,
-        notes      TEXT NOT NULL DEFAULT '{}',
-        PRIMARY KEY (run_id, source)
-    );
-    CREATE TABLE reported (
-        day       TEXT NOT NULL,
-        key       TEXT NOT NULL,
-        kind      TEXT NOT NULL,
-        category  TEXT NOT NULL,
-        score     REAL NOT NULL,
-        PRIMARY KEY (day, key)
-    );
-    CREATE INDEX reported_key ON reported(key);
-    CREATE TABLE http_validators (
-        url           TEXT PRIMARY KEY,
-        etag          TEXT,
-        last_modified TEXT,
-        body          BLOB,
-        updated_at    REAL NOT NULL
-    );
-""", legacy=1)
-# concurrent runs and backfills: which process a run is (named when a run is refused), and when a day's report first
-# showed an item (a backfill of an earlier day, made later, does not take it from that day)
-MIGRATIONS.add("002_run_pid_reported_at", """
-    ALTER TABLE runs ADD COLUMN pid INTEGER;
-    ALTER TABLE reported ADD COLUMN reported_at REAL;
-""", legacy=3)
+MIGRATIONS = STORE  # the store's own tables (their schema: aidigest.infra.migrations)
 
 DB_ERRORS = (sqlite3.Error, PgError)  # what a statement on either backend raises
 BUSY_TIMEOUT_S = 30.0  # how long a write waits for another process's write to finish (env AIDIGEST_BUSY_TIMEOUT_S)
@@ -287,9 +225,8 @@ class Store:
         checked: a newer schema and a damaged file (`PRAGMA quick_check`) are refused and the file left as it was.
         `read_only`: for commands that only read (`sources`, `cache stats`): opened with SQLite's `mode=ro`, never
         created, migrated or written, so a store on a read-only disk (or a read-only file) can be inspected."""
-        busy_timeout_s = env_busy_timeout() if busy_timeout_s is None else busy_timeout_s
-        self.busy_timeout_s = busy_timeout_s
-        self.path = str(path)
+        self.busy_timeout_s = env_busy_timeout() if busy_timeout_s is None else busy_timeout_s
+        self.path = self.url = str(path)
         self.read_only = read_only
         self._lock_fd: int | None = None
         self._depth = 0  # nesting of write(): the outermost one owns the transaction
@@ -297,51 +234,38 @@ class Store:
         self.pg: PgConnection | None = None  # a PostgreSQL store (aidigest.infra.pgstore), chosen by its URL
         self._pg_day: int | None = None  # the day (ordinal) this process holds on a PostgreSQL store
         if is_url(self.path):
-            self.url = self.path
-            self.path = redact(self.url)  # what messages name: never the password
-            try:
-                self.pg = PgConnection(self.url, busy_timeout_s)
-                # what callers use of sqlite3.Connection (execute, executemany, rows by name) PgConnection has
-                self.conn = cast(sqlite3.Connection, self.pg)
-                self._refuse_newer(self.schema_version)
-                every = [MIGRATIONS, *(m for m in SETS.values() if m is not MIGRATIONS)]
-                if read_only:  # only reads (`sources`, `cache stats`): nothing created or migrated
-                    if self._missing(every):
-                        raise StoreError(f"store {self.path} was made by an older aidigest (or is empty) and is "
-                                         "opened read-only: run any writing command (e.g. `aidigest run`) on it once")
-                    self._ensured.update(m.name for m in every)
-                else:
-                    self.migrate()
-            except (PgError, StoreError) as e:
-                if self.pg is not None:
-                    self.pg.close()
-                raise store_error(self.path, e) from None
-            return
-        self.url = self.path
-        memory = self.path == ":memory:"
+            self._open_pg()
+        else:
+            self._open_sqlite()
+
+    def _open_pg(self) -> None:
+        self.path = redact(self.url)  # what messages name: never the password
         try:
-            if not memory:
-                if Path(self.path).is_dir():
-                    raise StoreError(f"store {self.path} is a directory; pass --db FILE")
-                if read_only and not Path(self.path).exists():
-                    raise StoreError(f"no store at {self.path} (a run makes it); pass --db PATH")
-                if not read_only:
-                    Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-            self.conn = _connect_read_only(self.path, busy_timeout_s) if read_only and not memory else \
-                sqlite3.connect(self.path, timeout=busy_timeout_s)
-        except (OSError, sqlite3.Error) as e:
+            self.pg = PgConnection(self.url, self.busy_timeout_s)
+            # what callers use of sqlite3.Connection (execute, executemany, rows by name) PgConnection has
+            self.conn = cast(sqlite3.Connection, self.pg)
+            self._refuse_newer(self.schema_version)
+            if self.read_only:  # only reads (`sources`, `cache stats`): nothing created or migrated
+                self._refuse_outdated("was made by an older aidigest (or is empty) and is opened read-only: run any "
+                                      "writing command (e.g. `aidigest run`) on it once")
+            else:
+                self.migrate()
+        except (PgError, StoreError) as e:
+            if self.pg is not None:
+                self.pg.close()
             raise store_error(self.path, e) from None
+
+    def _open_sqlite(self) -> None:
+        memory = self.path == ":memory:"
+        self.conn = self._connect_sqlite(memory)
         try:
             self.conn.row_factory = sqlite3.Row
-            self.conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_s * 1000)}")
+            self.conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_s * 1000)}")
             self.conn.execute("PRAGMA foreign_keys = ON")
             self._refuse_newer(self.schema_version)  # before anything is written, even the journal mode
-            every = [MIGRATIONS, *(m for m in SETS.values() if m is not MIGRATIONS)]
-            if read_only:
-                if self._missing(every):
-                    raise StoreError(f"store {self.path} was made by an older aidigest and is opened read-only: run "
-                                     "any writing command (e.g. `aidigest run`) on it once to upgrade it")
-                self._ensured.update(m.name for m in every)
+            if self.read_only:
+                self._refuse_outdated("was made by an older aidigest and is opened read-only: run any writing command"
+                                      " (e.g. `aidigest run`) on it once to upgrade it")
                 return
             if not memory:
                 self._check_intact()
@@ -350,6 +274,27 @@ class Store:
         except (sqlite3.Error, OSError, StoreError) as e:
             self.conn.close()
             raise store_error(self.path, e) from None
+
+    def _connect_sqlite(self, memory: bool) -> sqlite3.Connection:
+        try:
+            if not memory:
+                if Path(self.path).is_dir():
+                    raise StoreError(f"store {self.path} is a directory; pass --db FILE")
+                if self.read_only and not Path(self.path).exists():
+                    raise StoreError(f"no store at {self.path} (a run makes it); pass --db PATH")
+                if not self.read_only:
+                    Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            if self.read_only and not memory:
+                return _connect_read_only(self.path, self.busy_timeout_s)
+            return sqlite3.connect(self.path, timeout=self.busy_timeout_s)
+        except (OSError, sqlite3.Error) as e:
+            raise store_error(self.path, e) from None
+
+    def _refuse_outdated(self, why: str) -> None:
+        """A store opened read-only is never migrated: it must hold every step of every set already."""
+        if self._missing(SETS):
+            raise StoreError(f"store {self.path} {why}")
+        self._ensured.update(m.name for m in SETS)
 
     def _check_intact(self) -> None:
         """Refuse a damaged file before the first write (a run used to write its `runs` row, then meet the damage).
@@ -506,12 +451,12 @@ class Store:
 
     # ---- schema ----------------------------------------------------------------------------
     def migrate(self, sets: Sequence[Migrations] | None = None) -> None:
-        """Apply the missing steps of `sets` (default: the store's own set, then every set defined so far).
+        """Apply the missing steps of `sets` (default: every set, aidigest.infra.migrations.SETS, in its order).
         Safe when several processes open a fresh or old store at once: what ran is read again under the write
         lock and every missing step applied in that one transaction. A store of the single migration list
         (user_version 1-5) is brought to named sets here (see aidigest.infra.migrations, "Bridging")."""
         if sets is None:
-            sets = [MIGRATIONS, *(m for m in SETS.values() if m is not MIGRATIONS)]
+            sets = SETS
         if not self._missing(sets):
             self._ensured.update(m.name for m in sets)
             return

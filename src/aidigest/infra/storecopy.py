@@ -1,7 +1,7 @@
 """`aidigest store copy SRC DST`: every owner's tables from one store to another, SQLite <-> PostgreSQL.
 
-The tables are the ones the migration sets create (aidigest.infra.migrations: the store's, then every owner's, in the
-order they were defined, so a referenced row is copied before the rows that reference it). Both stores are opened
+The tables are the ones the migration sets create (aidigest.infra.migrations.SETS: the store's, then every owner's, in
+the list's order, so a referenced row is copied before the rows that reference it). Both stores are opened
 (and so migrated to this aidigest's schema) first; DST must be empty. Rows are read in the order they were inserted
 (SQLite's rowid, the PostgreSQL backend's `rowid` column) and inserted in that order, so what is ordered by
 insertion stays so; ids (runs, LLM calls) are copied as they are and the identity counters moved past them. The
@@ -14,20 +14,16 @@ from __future__ import annotations
 import re
 
 from .migrations import SETS
-from .store import MIGRATIONS, Store, StoreError
+from .store import Store, StoreError
 
 _CREATE = re.compile(r"CREATE TABLE(?:\s+IF NOT EXISTS)?\s+(\w+)", re.I)
 BATCH = 1000
 
 
 def owner_tables() -> list[str]:
-    """Every table a migration set creates, the store's first, in definition order."""
-    import importlib
-
-    for module in ("aidigest.llm.cache", "aidigest.reuse", "aidigest.deliver.notify"):  # register their sets
-        importlib.import_module(module)
+    """Every table a migration set creates, in the order of the sets (the store's first) and their steps."""
     tables: list[str] = []
-    for m in [MIGRATIONS, *(s for s in SETS.values() if s is not MIGRATIONS)]:
+    for m in SETS:
         for step in m.steps:
             tables += [t for t in _CREATE.findall(step.sql) if t not in tables]
     return tables

@@ -17,67 +17,20 @@ import datetime as dt
 import hashlib
 import json
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, Field
 
-from ..infra.migrations import Migrations
+from ..infra.migrations import LLM
 from ..infra.store import Store
 from .base import Message
 
-MIGRATIONS = Migrations("llm")
-MIGRATIONS.add("001_cache_and_calls", """
-    CREATE TABLE llm_cache (
-        cache_key   TEXT PRIMARY KEY,
-        provider    TEXT NOT NULL,
-        model       TEXT NOT NULL,
-        response    TEXT NOT NULL,           -- JSON of the provider-neutral result
-        tokens_in   INTEGER NOT NULL,
-        tokens_out  INTEGER NOT NULL,
-        cost_usd    REAL NOT NULL,
-        created_at  REAL NOT NULL
-    );
-    CREATE TABLE llm_calls (
-        id          INTEGER PRIMARY KEY AUTOINCREMENT,
-        run_id      INTEGER,
-        provider    TEXT NOT NULL,
-        model       TEXT NOT NULL,
-        purpose     TEXT NOT NULL,
-        cache_key   TEXT,
-        cached      INTEGER NOT NULL,
-        status      TEXT NOT NULL,           -- ok | error | cached | budget
-        tokens_in   INTEGER NOT NULL DEFAULT 0,
-        tokens_out  INTEGER NOT NULL DEFAULT 0,
-        cost_usd    REAL NOT NULL DEFAULT 0,
-        latency_s   REAL NOT NULL DEFAULT 0,
-        error       TEXT,
-        created_at  REAL NOT NULL
-    );
-""", legacy=1)
-# cache hit counts, structured-output mode per cache entry and call, and the structured-output mode discovered per
-# endpoint + model (so later runs skip discovery)
-MIGRATIONS.add("002_hits_and_modes", """
-    ALTER TABLE llm_cache ADD COLUMN mode TEXT NOT NULL DEFAULT 'text';
-    ALTER TABLE llm_cache ADD COLUMN hits INTEGER NOT NULL DEFAULT 0;
-    ALTER TABLE llm_cache ADD COLUMN last_hit_at REAL;
-    ALTER TABLE llm_calls ADD COLUMN mode TEXT;
-    ALTER TABLE llm_calls ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
-    CREATE INDEX llm_calls_run ON llm_calls(run_id);
-    CREATE TABLE llm_modes (
-        provider    TEXT NOT NULL,
-        base_url    TEXT NOT NULL,
-        model       TEXT NOT NULL,
-        mode        TEXT NOT NULL,
-        updated_at  REAL NOT NULL,
-        PRIMARY KEY (provider, base_url, model)
-    );
-""", legacy=2)
+MIGRATIONS = LLM  # this module's tables (their schema: aidigest.infra.migrations)
 
 
 def cache_key(
-    provider: str,
-    base_url: str,
-    model: str,
+    endpoint: tuple[str, str, str],
     messages: list[Message],
     *,
     temperature: float,
@@ -86,6 +39,7 @@ def cache_key(
     mode: str,
 ) -> str:
     """sha256 over everything that changes the answer (canonical JSON, so dict order never matters)."""
+    provider, base_url, model = endpoint  # (provider, base URL, model)
     payload = {
         "v": 1,
         "provider": provider,
@@ -154,31 +108,35 @@ def cache_put(store: Store, key: str, provider: str, model: str, resp: CachedRes
         )
 
 
-def log_call(
-    store: Store,
-    *,
-    run_id: int | None,
-    provider: str,
-    model: str,
-    purpose: str,
-    cache_key: str | None,
-    status: str,  # ok | cached | error | budget
-    mode: str | None = None,
-    tokens_in: int = 0,
-    tokens_out: int = 0,
-    cost_usd: float = 0.0,
-    latency_s: float = 0.0,
-    attempts: int = 0,
-    error: str | None = None,
-) -> None:
+@dataclass(frozen=True)
+class CallRecord:
+    """One row of the call log: one `complete()`, real, cached, failed or refused for the budget."""
+
+    run_id: int | None
+    provider: str
+    model: str
+    purpose: str
+    cache_key: str | None
+    status: str  # ok | cached | error | budget
+    mode: str | None = None
+    tokens_in: int = 0
+    tokens_out: int = 0
+    cost_usd: float = 0.0
+    latency_s: float = 0.0
+    attempts: int = 0
+    error: str | None = None  # scrubbed
+
+
+def log_call(store: Store, call: CallRecord) -> None:
     store.ensure(MIGRATIONS)
     with store.write() as db:
         db.execute(
             "INSERT INTO llm_calls (run_id, provider, model, purpose, cache_key, cached, status, tokens_in, tokens_out,"
             " cost_usd, latency_s, error, created_at, mode, attempts) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (
-                run_id, provider, model, purpose, cache_key, 1 if status == "cached" else 0, status, tokens_in,
-                tokens_out, cost_usd, round(latency_s, 4), error, time.time(), mode, attempts,
+                call.run_id, call.provider, call.model, call.purpose, call.cache_key, 1 if call.status == "cached" else 0,
+                call.status, call.tokens_in, call.tokens_out, call.cost_usd, round(call.latency_s, 4), call.error,
+                time.time(), call.mode, call.attempts,
             ),
         )
 

@@ -15,9 +15,7 @@ Keys come only from the environment and are never logged or stored.
 from __future__ import annotations
 
 import ipaddress
-import random
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -25,23 +23,15 @@ from ..config import Config, ConfigError, environ
 from ..records import LLMTotals
 from ..infra.store import Store
 from .base import LLMConfigError
-from .core import BaseLLM
+from .core import BaseLLM, LLMRun
 from .providers import PROVIDERS, ProviderSpec, usage
-from .registry import LOCAL_PLACEHOLDER_KEY
+from .retry import Pacing
+from .registry import LOCAL_PLACEHOLDER_KEY, Endpoint
 
 __all__ = [
     "HOSTED_CONCURRENCY", "LOCAL_CONCURRENCY", "LOCAL_PLACEHOLDER_KEY", "Endpoint", "check_provider",
     "default_concurrency", "is_local_url", "make_llm", "parse_provider_spec", "resolve_endpoint",
 ]
-
-
-@dataclass
-class Endpoint:
-    provider: str
-    model: str
-    base_url: str
-    key_env: str  # the env var the key comes from (named in error messages)
-    api_key: str = field(repr=False)
 
 
 HOSTED_CONCURRENCY = 16
@@ -129,14 +119,13 @@ def make_llm(
     *,
     env: Mapping[str, str] | None = None,
     sleep: Callable[[float], Awaitable[Any]] | None = None,
-    rng: random.Random | None = None,
 ) -> BaseLLM | None:
     """The LLM for `config.llm.provider`, or None for `none` (offline paths only).
 
     Usage is added to `totals` (the run's `RunHealth.llm`); every call is logged to `store` under `run_id`.
     Its `concurrency` is `[llm] concurrency`, else the provider's default for the endpoint (hosted or local).
     Raises LLMConfigError (an LLMFatal and a ConfigError) for an unknown spec or a missing key.
-    `env`, `sleep` and `rng` are for tests (defaults: the process environment, asyncio.sleep, random)."""
+    `env` and `sleep` are for tests (defaults: the process environment, asyncio.sleep)."""
     ep = resolve_endpoint(config.llm.provider, env)
     if ep is None:
         return None
@@ -144,7 +133,7 @@ def make_llm(
     concurrency = config.llm.concurrency or default_concurrency(spec, ep.base_url)
     totals.provider = f"{ep.provider}:{ep.model}"
     llm: BaseLLM = spec.cls(
-        model=ep.model, base_url=ep.base_url, config=config.llm, store=store, run_id=run_id, totals=totals,
-        api_key=ep.api_key, key_env=ep.key_env, provider=ep.provider, sleep=sleep, rng=rng, concurrency=concurrency,
+        ep, config.llm, LLMRun(store, run_id, totals), concurrency=concurrency,
+        pacing=Pacing(sleep=sleep) if sleep is not None else None,
     )
     return llm

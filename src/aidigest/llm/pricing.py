@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 
 
 @dataclass(frozen=True)
@@ -18,7 +19,7 @@ class Price:
     output: float  # USD per 1M output tokens
 
 
-BUILTIN_PRICES: dict[str, Price] = {
+BUILTIN_PRICES: Mapping[str, Price] = MappingProxyType({  # read-only: the config's prices are merged into a copy
     # OpenAI
     "gpt-4o-mini": Price(0.15, 0.60),
     "gpt-4o": Price(2.50, 10.00),
@@ -50,9 +51,9 @@ BUILTIN_PRICES: dict[str, Price] = {
     "Qwen/Qwen2.5-72B-Instruct-Turbo": Price(1.20, 1.20),
     "deepseek-ai/DeepSeek-V3": Price(1.25, 1.25),
     "mistralai/Mixtral-8x7B-Instruct-v0.1": Price(0.60, 0.60),
-}
+})
 
-FREE_PROVIDERS = {"ollama"}
+FREE_PROVIDERS = frozenset({"ollama"})
 
 
 def find_price(model: str, extra: Mapping[str, object] | None = None, provider: str = "") -> Price | None:

@@ -9,7 +9,7 @@ and how many calls a hosted or a local endpoint takes at once when `[llm] concur
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 LOCAL_PLACEHOLDER_KEY = "sk-no-key-required"  # local servers ignore the key, the SDKs want one
@@ -29,6 +29,17 @@ class ProviderSpec:
     # default concurrency class when `[llm] concurrency` is not set (the numbers: aidigest.llm.factory's
     # HOSTED_CONCURRENCY / LOCAL_CONCURRENCY); auto: local when the base URL is on this machine or network
     concurrency: Literal["auto", "hosted", "local"] = "auto"
+
+
+@dataclass
+class Endpoint:
+    """A provider spec resolved from the environment: what one LLM talks to (aidigest.llm.factory.resolve_endpoint)."""
+
+    provider: str
+    model: str
+    base_url: str
+    key_env: str  # the env var the key comes from (named in error messages)
+    api_key: str = field(repr=False)
 
 
 PROVIDERS: dict[str, ProviderSpec] = {}

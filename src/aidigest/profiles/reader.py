@@ -32,27 +32,10 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from ..config import ProfileConfig
-from ..infra.migrations import Migrations
+from ..infra.migrations import PROFILES
 from ..infra.store import Store
 
-MIGRATIONS = Migrations("profiles")  # the set name is stored: never rename it
-MIGRATIONS.add("001_liked_reported", """
-    CREATE TABLE profile_liked (
-        profile   TEXT NOT NULL,
-        arxiv_id  TEXT NOT NULL,
-        added_at  REAL NOT NULL,
-        PRIMARY KEY (profile, arxiv_id)
-    );
-    CREATE TABLE profile_reported (
-        profile   TEXT NOT NULL,
-        day       TEXT NOT NULL,
-        key       TEXT NOT NULL,
-        kind      TEXT NOT NULL,
-        category  TEXT NOT NULL,
-        score     REAL NOT NULL,
-        PRIMARY KEY (profile, day, key)
-    );
-""")
+MIGRATIONS = PROFILES  # this module's tables (their schema: aidigest.infra.migrations)
 
 ARXIV_ID = re.compile(r"^(\d{4}\.\d{4,5}|[a-z-]+(\.[A-Z]{2})?/\d{7})(v\d+)?$")
 _ARXIV_IN_TEXT = re.compile(r"(?:arxiv\.org/(?:abs|pdf)/|arXiv:\s*)(\d{4}\.\d{4,5})", re.IGNORECASE)

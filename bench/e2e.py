@@ -82,7 +82,7 @@ def worker_prepare(out: Path) -> dict:
     """The day's titles -> the real offline classifier's category (the fake LLM answers with these)."""
     import datetime as dt
 
-    from aidigest.classify import classify_offline
+    from aidigest.classify.items import classify_offline
     from aidigest.collect import collect_day
     from aidigest.config import Config
     from aidigest.dedupe.near import merge_near_duplicates

@@ -800,7 +800,7 @@ def classify(llm: LlmOpt = None, config: ConfigOpt = None, db: DbOpt = None) -> 
     """Read JSON lines {"title": ..., "snippet": ...} on stdin; write each back with "category" on stdout."""
 
     def body():
-        from .classify import classify_jsonl
+        from .classify.jsonl import classify_jsonl
         from .taxonomy import load_taxonomy
 
         cfg = _config(config, db, llm)

@@ -131,7 +131,7 @@ def test_on_by_default():
 
 
 def _classified() -> list[tuple[int, str, str, float]]:
-    from aidigest.classify import classify_offline
+    from aidigest.classify.items import classify_offline
     from aidigest.taxonomy import load_taxonomy
 
     items = geeknews.parse(data_bytes(*RAW))

@@ -39,7 +39,7 @@ from ..context import DayContext
 from ..injection import instruction_like, withheld_text
 from ..records import Classified, Item, Kind, RunHealth
 from .rank import ProfileModel, Scores, build_profile, prepare, reasons, score_items, words
-from ..render import file_names, prepare_chart
+from ..render.write import file_names, prepare_chart
 from ..infra.atomic import write_bytes_atomic, write_text_atomic
 from ..render.escape import md_text, safe_url
 from ..render.export import digest_json

@@ -33,7 +33,7 @@ from .profiles.personalize import ProfileRun, run_profiles
 from .render.write import file_names, prepare_chart, published_report, shown_items, write_report
 from .render.markdown import check_template, render_markdown
 from .report import Digest, reported_rows
-from .sources import is_enricher
+from .sources.builtin import is_enricher
 from .infra.store import Store
 from .taxonomy import load_taxonomy
 

@@ -27,7 +27,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
-from ..config import env_value
+from ..infra.env import env_value
 from ..records import Item
 from ..taxonomy import load_taxonomy
 from .business import business_override

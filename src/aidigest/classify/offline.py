@@ -39,7 +39,7 @@ from typing import Any, ClassVar, Protocol
 
 import numpy as np
 
-from ..config import env_value
+from ..infra.env import env_value
 from ..taxonomy import Taxonomy
 from . import embedpool
 from .arxiv_prior import prior_matrix

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..config import environ
+from ..infra.env import environ
 from ..infra.migrations import Migrations
 from ..profiles.reader import site_path
 from ..render.markdown import report_kind_word

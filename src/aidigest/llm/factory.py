@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from ..config import Config, ConfigError, environ
+from ..config import Config, ConfigError
+from ..infra.env import environ
 from ..records import LLMTotals
 from ..infra.store import Store
 from .base import LLMConfigError

@@ -43,7 +43,7 @@ from ..render.markdown import report_kind_word
 from ..render.weekly import WeekPaths, write_week
 from ..report import Digest
 from ..select.items import W_COMMENTS, W_ON_HF, W_POINTS, W_SOURCE, W_UPVOTES
-from ..sources import is_enricher
+from ..sources.builtin import is_enricher
 from ..infra.store import Store
 from ..summarize.checks import strip_cites
 from ..summarize.llm import SummaryFailed

@@ -20,7 +20,7 @@ import tomllib
 from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 from pydantic import BaseModel, Field, PlainValidator, PrivateAttr, ValidationError, create_model
 
@@ -81,8 +81,8 @@ def _sources_model(specs: tuple[SourceSpec, ...]) -> type[BaseModel]:
     return create_model("SourcesConfig", __base__=Strict, __doc__="The sources and enrichers (registry).", **fields)
 
 
-def _default_sources() -> BaseModel:
-    return sources_model()()
+def _default_sources() -> SourcesConfig:
+    return cast("SourcesConfig", sources_model()())
 
 
 def _validate_sources(value: Any) -> BaseModel:

@@ -1,10 +1,12 @@
-"""The small text helpers every stage shares: whitespace, HTML fragments, clipping. Pure functions of their
-arguments; the module imports nothing of aidigest, so a source or a renderer that needs one loads nothing else.
+"""The small text helpers every stage shares: whitespace, HTML fragments, clipping, the script a text is written
+in (the language helpers). Pure functions of their arguments; the module imports nothing of aidigest, so a
+source or a renderer that needs one loads nothing else.
 
     normalize_space("a \n b ")            -> "a b"
     strip_html("<p>a &amp; b</p>")        -> "a & b"
     clip_text(text, 600)                  -> at most 600 characters, cut at a sentence end when one fits
     truncate(title, 70)                   -> at most 70 characters, cut at a word, "…" included
+    language_check(text, "ko")            -> (plausibly Korean?, Hangul share, description)
 
 `clip_text` and `truncate` are two operations, not two thresholds of one: a snippet keeps whole sentences and
 may end without an ellipsis; a title shown in a line is cut at a word and always says it was cut.
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import html
 import re
+import unicodedata
 from html.parser import HTMLParser
 
 _WS = re.compile(r"\s+")
@@ -105,3 +108,83 @@ def truncate(text: str, max_chars: int) -> str:
     if sp > max_chars * 0.6:
         cut = cut[:sp]
     return cut.rstrip(" ,;:-–—") + "…"
+
+
+# ---- script detection (the language helpers) --------------------------------------------------------------------------------
+def _script(ch: str) -> str | None:
+    o = ord(ch)
+    if 0xAC00 <= o <= 0xD7A3 or 0x1100 <= o <= 0x11FF or 0x3130 <= o <= 0x318F:
+        return "hangul"
+    if 0x3040 <= o <= 0x30FF:
+        return "kana"
+    if 0x4E00 <= o <= 0x9FFF or 0x3400 <= o <= 0x4DBF:
+        return "han"
+    if 0x0400 <= o <= 0x04FF:
+        return "cyrillic"
+    if ch.isalpha():
+        name = unicodedata.name(ch, "")
+        if name.startswith("LATIN"):
+            return "latin"
+        return "other"
+    return None
+
+
+def script_counts(text: str) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for ch in text:
+        s = _script(ch)
+        if s:
+            counts[s] = counts.get(s, 0) + 1
+    return counts
+
+
+def script_share(text: str, scripts: tuple[str, ...]) -> float:
+    """Share of letters in `text` written in any of `scripts` (0.0 when there are no letters)."""
+    counts = script_counts(text)
+    total = sum(counts.values())
+    if not total:
+        return 0.0
+    return sum(counts.get(s, 0) for s in scripts) / total
+
+
+# Scripts a text in language X must mostly be written in, and the minimum share.
+# Korean text routinely carries English model names, so its bar is lower (Hangul ≥ 0.3 of letters).
+LANGUAGE_SCRIPTS: dict[str, tuple[tuple[str, ...], float]] = {
+    "ko": (("hangul",), 0.3),
+    "ja": (("kana", "han"), 0.3),
+    "zh": (("han",), 0.3),
+    "ru": (("cyrillic",), 0.5),
+    "uk": (("cyrillic",), 0.5),
+}
+LATIN_LANGUAGES = {"en", "de", "fr", "es", "it", "pt", "nl", "sv", "da", "no", "fi", "pl", "cs", "tr", "vi", "id"}
+
+
+def language_check(text: str, lang: str) -> tuple[bool, float, str]:
+    """(ok, share, description) — is `text` plausibly written in `lang`? Unknown languages pass."""
+    if lang in LANGUAGE_SCRIPTS:
+        scripts, minimum = LANGUAGE_SCRIPTS[lang]
+    elif lang in LATIN_LANGUAGES:
+        scripts, minimum = ("latin",), 0.7
+    else:
+        return True, 1.0, f"no script rule for '{lang}'"
+    share = script_share(text, scripts)
+    if lang == "ja" and script_counts(text).get("kana", 0) == 0 and share > 0:
+        return False, 0.0, "no kana: looks like Chinese, not Japanese"
+    return share >= minimum, share, f"{'/'.join(scripts)} share {share:.2f} (need ≥ {minimum})"
+
+
+def guess_text_language(text: str, default: str = "en") -> str:
+    """ko / ja / zh / ru by script, else `default` (Latin-script languages are not told apart)."""
+    counts = script_counts(text)
+    total = sum(counts.values())
+    if not total:
+        return default
+    if counts.get("hangul", 0) / total >= 0.3:
+        return "ko"
+    if counts.get("kana", 0) / total >= 0.1:
+        return "ja"
+    if counts.get("han", 0) / total >= 0.3:
+        return "zh"
+    if counts.get("cyrillic", 0) / total >= 0.5:
+        return "ru"
+    return default

@@ -78,7 +78,8 @@ def _sources_model(specs: tuple[SourceSpec, ...]) -> type[BaseModel]:
     fields: dict[str, Any] = {
         spec.name: (spec.config, Field(default_factory=spec.default or spec.config)) for spec in specs
     }
-    return create_model("SourcesConfig", __base__=Strict, __doc__="The sources and enrichers (registry).", **fields)
+    return create_model("SourcesConfig", __base__=Strict, __module__=__name__,
+                        __doc__="The sources and enrichers (registry).", **fields)
 
 
 def _default_sources() -> SourcesConfig:
@@ -95,8 +96,17 @@ if TYPE_CHECKING:  # a model made from the registry: its keys are only known at 
     class SourcesConfig(Strict):
         def __getattr__(self, name: str) -> Any: ...
 
+    SourcesSection = SourcesConfig
+
 else:
-    SourcesConfig = Annotated[Any, PlainValidator(_validate_sources)]
+    SourcesSection = Annotated[Any, PlainValidator(_validate_sources)]
+
+    def __getattr__(name: str) -> Any:
+        """`SourcesConfig`, the model of the registered sources' sections, made on first use: found by name (as
+        pickle finds a Config's `sources`) without building it when this module is imported."""
+        if name == "SourcesConfig":
+            return sources_model()
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class DigestConfig(_Strict):
@@ -174,7 +184,7 @@ class ProfileConfig(_Strict):
 class Config(_Strict):
     general: GeneralConfig = Field(default_factory=GeneralConfig)
     http: HttpConfig = Field(default_factory=HttpConfig)
-    sources: SourcesConfig = Field(default_factory=_default_sources)
+    sources: SourcesSection = Field(default_factory=_default_sources)
     digest: DigestConfig = Field(default_factory=DigestConfig)
     llm: LLMConfig = Field(default_factory=LLMConfig)
     notify: NotifyConfig = Field(default_factory=NotifyConfig)

@@ -67,7 +67,6 @@ def offline_draft(items: list[Item], total: int, language: str, df: DocFreq | No
         return titles_only_summary(items, total, language)
 
 
-
 class _OfflineDrafts:
     """The day's extractive drafts: the corpus' document frequencies are computed when a section first needs
     the extractive path (not before the LLM calls go out: ~0.2 s on the critical path of an LLM run), and with a

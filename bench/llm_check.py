@@ -105,7 +105,7 @@ def measure(work: Path, check: bool, listens: bool = False) -> dict:
     """One run of the day's classification + both digests against the 20 %-wrong fake; the counts."""
     from aidigest.assemble import build_digest
     from aidigest.classify import check as check_module
-    from aidigest.classify import classify_items, classify_offline
+    from aidigest.classify.items import classify_items, classify_offline
     from aidigest.config import Config
     from aidigest.context import DayContext
     from aidigest.llm.factory import make_llm

@@ -323,7 +323,7 @@ def run_digest(classified: list, out_dir: Path, store_path: str | None = None) -
         from aidigest.assemble import build_digest
         from aidigest.config import load_config
         from aidigest.context import DayContext
-        from aidigest.render import write_report
+        from aidigest.render.write import write_report
         from aidigest.select.items import SelectOptions, select_items
         from aidigest.infra.store import Store
         from aidigest.taxonomy import load_taxonomy

@@ -70,7 +70,7 @@ def make_days(reports: Path, days: list[dt.date], seed: int = 20260802) -> dict:
         SummaryPoint,
     )
     from aidigest.records import RunHealth, SourceOutcome
-    from aidigest.render import file_names
+    from aidigest.render.write import file_names
     from aidigest.render.chart import digest_chart
     from aidigest.render.export import digest_json
     from aidigest.summarize.i18n import strings

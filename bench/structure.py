@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/structure.py [--runs N]
 
-- modules loaded by importing a leaf (`aidigest.render.escape`, `aidigest.store`, `aidigest.text`, ...), each in a
+- modules loaded by importing a leaf (`aidigest.render.escape`, `aidigest.infra.store`, `aidigest.text`, ...), each in a
   fresh interpreter: aidigest modules and all modules, and the import time;
 - `aidigest --help`: wall time of a fresh process (median of N runs, the console script's interpreter);
 - functions over 60 lines and over McCabe complexity 15 in src/ (the architecture tests hold both at 0);
@@ -26,8 +26,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 SRC = ROOT / "src"
-LEAVES = ["aidigest.render.escape", "aidigest.store", "aidigest.text", "aidigest.env", "aidigest.errors",
-          "aidigest.records", "aidigest.models", "aidigest.config", "aidigest.cli"]
+LEAVES = ["aidigest.render.escape", "aidigest.infra.store", "aidigest.text", "aidigest.infra.env", "aidigest.errors",
+          "aidigest.records", "aidigest.config", "aidigest.cli"]
 
 PROBE = """
 import sys, time, json

@@ -5,7 +5,9 @@
 Prints (1) every module-level edge between aidigest modules, (2) the cycles among them (strongly connected
 components of more than one module), (3) every import of an aidigest module made inside a function, with
 file:line, and whether it carries a `# lazy: heavy (<lib>)` comment (allowed: it keeps a heavy library out
-of start-up). Imports under `if TYPE_CHECKING:` are type-only and not edges.
+of start-up), (4) per module its fan-in (modules importing it), fan-out (modules it imports) and how many
+aidigest modules importing it loads (the module-level edges followed to the end). Imports under
+`if TYPE_CHECKING:` are type-only and not edges.
 
 An edge to `aidigest.a.b` also counts as an edge to the package `aidigest.a` (its `__init__` runs first),
 unless that package contains the importing module (then it is already being imported). Only the standard
@@ -209,6 +211,40 @@ def unmarked(graph: Graph) -> list[LocalImport]:
     return [li for li in graph.local if not li.lazy]
 
 
+def fan_in(graph: Graph) -> dict[str, int]:
+    """Per module: how many modules import it at module level."""
+    counts = dict.fromkeys(graph.modules, 0)
+    for targets in graph.edges.values():
+        for t in targets:
+            counts[t] += 1
+    return counts
+
+
+def fan_out(graph: Graph) -> dict[str, int]:
+    """Per module: how many aidigest modules it imports at module level."""
+    return {m: len(graph.edges[m]) for m in graph.modules}
+
+
+def loaded_by(graph: Graph, module: str) -> set[str]:
+    """The aidigest modules importing `module` loads: itself and every module-level edge followed to the end
+    (the top package `aidigest` not counted)."""
+    seen = {module}
+    todo = [module]
+    while todo:
+        for t in graph.edges.get(todo.pop(), ()):
+            if t not in seen:
+                seen.add(t)
+                todo.append(t)
+    return seen
+
+
+def hubs(graph: Graph, limit: int = 8) -> list[str]:
+    """Modules with both fan-in and fan-out over `limit`: the ones a change anywhere reaches and that reach
+    everywhere."""
+    fin, fout = fan_in(graph), fan_out(graph)
+    return [m for m in graph.modules if fin[m] > limit and fout[m] > limit]
+
+
 def report(graph: Graph) -> str:
     short = lambda m: m.removeprefix(PACKAGE + ".") if m != PACKAGE else m  # noqa: E731
     comps = cycles(graph)
@@ -234,6 +270,15 @@ def report(graph: Graph) -> str:
     out += ["", "## function-local imports (file:line target)"]
     out += [f"- {li.path}:{li.line} {short(li.target)}" + ("  [dodges a cycle]" if li.dodges_cycle else "")
             + ("  [lazy]" if li.lazy else "") for li in graph.local] or ["(none)"]
+    fin, fout = fan_in(graph), fan_out(graph)
+    loads = {m: len(loaded_by(graph, m)) for m in graph.modules}
+    out[4:4] = [
+        f"max fan-in: {max(fin.values())} ({', '.join(short(m) for m in graph.modules if fin[m] == max(fin.values()))}); "
+        f"max fan-out: {max(fout.values())} ({', '.join(short(m) for m in graph.modules if fout[m] == max(fout.values()))}); "
+        f"fan-in and fan-out both over 8: {', '.join(short(m) for m in hubs(graph)) or 'none'}",
+    ]
+    out += ["", "## per module: fan-in, fan-out, aidigest modules its import loads (itself included)"]
+    out += [f"- {short(m):<28} in {fin[m]:>3}  out {fout[m]:>3}  loads {loads[m]:>3}" for m in graph.modules]
     out += ["", "## module-level edges"]
     out += [f"- {short(m)} -> " + " ".join(short(t) for t in sorted(graph.edges[m]))
             for m in graph.modules if graph.edges[m]]

@@ -99,11 +99,11 @@ def demo_llm(work: Path) -> Path:
 
 def scale_day(work: Path) -> Path:
     from aidigest.assemble import build_digest
-    from aidigest.classify import classify_offline
+    from aidigest.classify.items import classify_offline
     from aidigest.config import Config
     from aidigest.context import DayContext
     from aidigest.records import Classified, Item, RunHealth
-    from aidigest.render import write_report
+    from aidigest.render.write import write_report
     from aidigest.infra.store import Store
     from aidigest.taxonomy import load_taxonomy
 

@@ -31,12 +31,12 @@ from pathlib import Path
 
 from conftest import DEMO_REPLAY, data_path
 
-from aidigest.classify import classify_items
+from aidigest.classify.items import classify_items
 from aidigest.collect import store_items
 from aidigest.config import Config
 from aidigest.assemble import build_digest
 from aidigest.context import DayContext
-from aidigest.render import write_report
+from aidigest.render.write import write_report
 from aidigest.report import reported_rows
 from aidigest.infra.http import HttpClient
 from aidigest.records import Item, Sighting

@@ -36,14 +36,14 @@ from conftest import DEMO_REPLAY, data_path
 from site_days import hf_file_items, hn_file_items
 
 from aidigest.assemble import build_digest
-from aidigest.classify import classify_items
+from aidigest.classify.items import classify_items
 from aidigest.collect import store_items
 from aidigest.config import Config
 from aidigest.context import DayContext
 from aidigest.infra.http import HttpClient
 from aidigest.records import Item
 from aidigest.pipeline import DayOptions, NothingCollected, run_day
-from aidigest.render import write_report
+from aidigest.render.write import write_report
 from aidigest.report import reported_rows
 from aidigest.infra.store import Store
 from aidigest.taxonomy import load_taxonomy

@@ -26,7 +26,7 @@ from .report import (
     SourceEntry,
 )
 from .select.items import CategorySelection, History, Selection, SelectOptions, popularity, select_items
-from .summarize import summarize_sections
+from .summarize.sections import summarize_sections
 from .summarize.header import section_header
 from .summarize.result import result_sentence
 from .summarize.tldr import extractive_tldr

@@ -17,11 +17,12 @@ from rich.text import Text
 from . import __version__
 from .cli_guard import Signals, out_dir_problem, replay_index_problem, say
 from .cli_help import plain_flags
-from .config import DEFAULT_CONFIG_NAME, Config, ConfigError, default_config_text, env_value, environ, load_config
+from .config import DEFAULT_CONFIG_NAME, Config, ConfigError, default_config_text, load_config
+from .infra.env import env_value, environ
 from .llm.registry import choices as llm_choices
 from .llm.providers import PROVIDERS  # noqa: F401 - registers the providers the --llm help names
 from .infra.pgstore import is_url, redact
-from .sources import is_enricher
+from .sources.builtin import is_enricher
 
 plain_flags()  # `--notify`, not `--notify <bool>`, in the help (aidigest.cli_help)
 app = typer.Typer(
@@ -770,7 +771,7 @@ def sources(db: DbOpt = None, config: ConfigOpt = None) -> None:
     """List the configured sources and their last outcome."""
 
     def body():
-        from .sources import SOURCES, build_sources
+        from .sources.builtin import SOURCES, build_sources
         from .infra.store import Store
 
         cfg = _config(config, db)
@@ -800,7 +801,7 @@ def classify(llm: LlmOpt = None, config: ConfigOpt = None, db: DbOpt = None) -> 
     """Read JSON lines {"title": ..., "snippet": ...} on stdin; write each back with "category" on stdout."""
 
     def body():
-        from .classify import classify_jsonl
+        from .classify.jsonl import classify_jsonl
         from .taxonomy import load_taxonomy
 
         cfg = _config(config, db, llm)

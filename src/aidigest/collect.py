@@ -15,7 +15,7 @@ from .config import Config
 from .dedupe.merge import merge_items, merge_with_stored
 from .infra.http import FetchError, HttpClient, ReplayMissing
 from .records import CollectResult, Item, SourceOutcome
-from .sources import build_enrichers, build_sources
+from .sources.builtin import build_enrichers, build_sources
 from .sources.base import FetchContext, ParseError, Source
 from .infra.store import Store
 

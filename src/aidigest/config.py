@@ -6,53 +6,41 @@ API keys are never read from the file, only from the environment (see aidigest.l
 
 A loaded `Config` is frozen: command-line flags are applied by `Config.updated` (a new, validated Config),
 and nothing changes it afterwards. The `[sources]` section is derived from the source registry
-(aidigest.sources): each source module declares its own section model.
+(aidigest.sources.registry) when a config is made: each source module declares its own section model (import
+it from there: `from aidigest.sources.rss import FeedConfig`).
 
-This module is the only one that reads the process environment (`environ`, `env_value`); every variable
-aidigest reads is listed in README.md ("Environment variables").
+The process environment is read in aidigest.infra.env (`environ`, `env_value`, re-exported here); every
+variable aidigest reads is listed in README.md ("Environment variables").
 """
 
 from __future__ import annotations
 
-import os
+import functools
 import tomllib
 from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
-from pydantic import BaseModel, Field, PrivateAttr, ValidationError, create_model
+from pydantic import BaseModel, Field, PlainValidator, PrivateAttr, ValidationError, create_model
 
 from .infra import paths
 from .configbase import ConfigError, Strict
 from .infra.days import DayError, zone
-from .sources import SOURCES
-from .sources.arxiv import ArxivConfig
-from .sources.hackernews import HackerNewsConfig
-from .sources.hf_papers import HFPapersConfig
-from .sources.rss import FeedConfig
-from .sources.snippets import SnippetConfig
-from .sources.techreview_kr import TechReviewKrConfig
+from .infra.env import env_value, environ
+
+if TYPE_CHECKING:
+    from .sources.registry import SourceSpec
 
 __all__ = [
-    "ArxivConfig", "Config", "ConfigError", "DigestConfig", "FeedConfig", "GeneralConfig", "HFPapersConfig",
-    "HackerNewsConfig", "HttpConfig", "LLMConfig", "LLMPrice", "NotifyConfig", "ProfileConfig", "ScheduleConfig", "SiteConfig",
-    "SnippetConfig", "SourcesConfig", "TechReviewKrConfig", "env_value", "environ", "load_config",
+    "Config", "ConfigError", "DigestConfig", "GeneralConfig", "HttpConfig", "LLMConfig", "LLMPrice", "NotifyConfig",
+    "ProfileConfig", "ScheduleConfig", "SiteConfig", "SourcesConfig", "env_value", "environ", "load_config",
+    "sources_model",
 ]
 
 DEFAULT_CONFIG_NAME = "aidigest.toml"
 
 _Strict = Strict
-
-
-def environ() -> dict[str, str]:
-    """A snapshot of the process environment, read now (aidigest reads the environment only in this module)."""
-    return dict(os.environ)
-
-
-def env_value(name: str, env: Mapping[str, str] | None = None) -> str:
-    """One environment variable (of `env`, default: the process environment), stripped; "" when unset."""
-    return ((os.environ if env is None else env).get(name) or "").strip()
 
 
 class GeneralConfig(_Strict):
@@ -76,12 +64,31 @@ class HttpConfig(_Strict):
     user_agent: str = "aidigest/0.1 (daily AI news digest; +https://pypi.org/project/aidigest/)"
 
 
-def _sources_model() -> type[BaseModel]:
-    """`[sources]`: one key per registered source or enricher (aidigest.sources), in registration order."""
+def sources_model() -> type[BaseModel]:
+    """`[sources]`: one key per registered source or enricher (aidigest.sources.registry), in registration order.
+    Built from the registry when a config is first made or validated, not when this module is imported: importing
+    config loads no source (nor httpx); the built-in ones register on their import (aidigest.sources.builtin)."""
+    from .sources.builtin import SOURCES  # lazy: heavy (httpx, feedparser: every built-in source registers)
+
+    return _sources_model(tuple(SOURCES.values()))
+
+
+@functools.cache  # one model per set of registered sources (a plugin registered later gets its own)
+def _sources_model(specs: tuple[SourceSpec, ...]) -> type[BaseModel]:
     fields: dict[str, Any] = {
-        name: (spec.config, Field(default_factory=spec.default or spec.config)) for name, spec in SOURCES.items()
+        spec.name: (spec.config, Field(default_factory=spec.default or spec.config)) for spec in specs
     }
-    return create_model("SourcesConfig", __base__=Strict, __doc__="The sources and enrichers (registry).", **fields)
+    return create_model("SourcesConfig", __base__=Strict, __module__=__name__,
+                        __doc__="The sources and enrichers (registry).", **fields)
+
+
+def _default_sources() -> SourcesConfig:
+    return cast("SourcesConfig", sources_model()())
+
+
+def _validate_sources(value: Any) -> BaseModel:
+    model = sources_model()
+    return value if isinstance(value, model) else model.model_validate(value)
 
 
 if TYPE_CHECKING:  # a model made from the registry: its keys are only known at run time
@@ -89,8 +96,17 @@ if TYPE_CHECKING:  # a model made from the registry: its keys are only known at 
     class SourcesConfig(Strict):
         def __getattr__(self, name: str) -> Any: ...
 
+    SourcesSection = SourcesConfig
+
 else:
-    SourcesConfig = _sources_model()
+    SourcesSection = Annotated[Any, PlainValidator(_validate_sources)]
+
+    def __getattr__(name: str) -> Any:
+        """`SourcesConfig`, the model of the registered sources' sections, made on first use: found by name (as
+        pickle finds a Config's `sources`) without building it when this module is imported."""
+        if name == "SourcesConfig":
+            return sources_model()
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class DigestConfig(_Strict):
@@ -168,7 +184,7 @@ class ProfileConfig(_Strict):
 class Config(_Strict):
     general: GeneralConfig = Field(default_factory=GeneralConfig)
     http: HttpConfig = Field(default_factory=HttpConfig)
-    sources: SourcesConfig = Field(default_factory=SourcesConfig)
+    sources: SourcesSection = Field(default_factory=_default_sources)
     digest: DigestConfig = Field(default_factory=DigestConfig)
     llm: LLMConfig = Field(default_factory=LLMConfig)
     notify: NotifyConfig = Field(default_factory=NotifyConfig)
@@ -233,35 +249,10 @@ def load_config(path: str | Path | None = None, env: dict[str, str] | None = Non
     if p is not None and p.is_dir():
         raise ConfigError(f"config {p} is a directory, not a file (pass --config FILE)")
     if p is not None and p.exists():
-        try:
-            data = tomllib.loads(p.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
-            raise ConfigError(f"{p}: not valid TOML ({e})") from None
-        except OSError as e:
-            raise ConfigError(f"config {p} cannot be read ({e.strerror or e})") from None
-        general = data.get("general")
-        if isinstance(general, dict):
-            for key in ("db", "out"):
-                if isinstance(general.get(key), str) and general[key] and not general[key].startswith(
-                    ("postgresql://", "postgres://")  # a PostgreSQL store's URL is not a path
-                ):
-                    general[key] = str(paths.resolve(general[key], p, Path()))
-        for prof in (data.get("profiles") or {}).values() if isinstance(data.get("profiles"), dict) else ():
-            if isinstance(prof, dict) and isinstance(prof.get("liked_file"), str) and prof["liked_file"]:
-                prof["liked_file"] = str(paths.resolve(prof["liked_file"], p, Path()))
+        data = _read_file(p)
     elif explicit:
         raise ConfigError(f"config file {p} does not exist (run `aidigest init` to write one)")
-    from_env: dict[tuple[str, ...], str] = {}
-    for name, (section, key, typ) in ENV_OVERRIDES.items():
-        if name in env and env[name] != "":
-            try:
-                value = typ(env[name])
-            except ValueError:
-                raise ConfigError(f"{name}={env[name]!r} is not a valid {typ.__name__}") from None
-            if not isinstance(data.get(section, {}), dict):
-                continue  # the file's own error is reported below
-            data.setdefault(section, {})[key] = value
-            from_env[(section, key)] = name
+    from_env = _apply_env(data, env)
     try:
         cfg = Config.model_validate(data)
     except ValidationError as e:
@@ -275,6 +266,44 @@ def load_config(path: str | Path | None = None, env: dict[str, str] | None = Non
     except DayError as e:
         raise ConfigError(f"general.timezone: {e}") from None
     return cfg
+
+
+def _read_file(p: Path) -> dict:
+    """The config file's data, its relative paths (`db`, `out`, a profile's `liked_file`) made relative to the
+    file's directory."""
+    try:
+        data = tomllib.loads(p.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        raise ConfigError(f"{p}: not valid TOML ({e})") from None
+    except OSError as e:
+        raise ConfigError(f"config {p} cannot be read ({e.strerror or e})") from None
+    general = data.get("general")
+    if isinstance(general, dict):
+        for key in ("db", "out"):
+            if isinstance(general.get(key), str) and general[key] and not general[key].startswith(
+                ("postgresql://", "postgres://")  # a PostgreSQL store's URL is not a path
+            ):
+                general[key] = str(paths.resolve(general[key], p, Path()))
+    for prof in (data.get("profiles") or {}).values() if isinstance(data.get("profiles"), dict) else ():
+        if isinstance(prof, dict) and isinstance(prof.get("liked_file"), str) and prof["liked_file"]:
+            prof["liked_file"] = str(paths.resolve(prof["liked_file"], p, Path()))
+    return data
+
+
+def _apply_env(data: dict, env: Mapping[str, str]) -> dict[tuple[str, ...], str]:
+    """Set the environment's overrides (ENV_OVERRIDES) in `data`; returns which variable set which key."""
+    from_env: dict[tuple[str, ...], str] = {}
+    for name, (section, key, typ) in ENV_OVERRIDES.items():
+        if name in env and env[name] != "":
+            try:
+                value = typ(env[name])
+            except ValueError:
+                raise ConfigError(f"{name}={env[name]!r} is not a valid {typ.__name__}") from None
+            if not isinstance(data.get(section, {}), dict):
+                continue  # the file's own error is reported below
+            data.setdefault(section, {})[key] = value
+            from_env[(section, key)] = name
+    return from_env
 
 
 def _describe(path: Path | None, e: ValidationError, from_env: dict[tuple[str, ...], str]) -> str:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from .infra import progress
 from .assemble import build_digest
-from .classify import classify_items
+from .classify.items import classify_items
 from .collect import collect_in_run
 from .config import Config
 from .context import DayContext
@@ -30,10 +30,10 @@ from .infra.http import HttpClient
 from .llm import make_llm
 from .records import Classified, CollectResult, Item, Kind, LLMTotals, RunHealth
 from .profiles.personalize import ProfileRun, run_profiles
-from .render import file_names, prepare_chart, published_report, shown_items, write_report
+from .render.write import file_names, prepare_chart, published_report, shown_items, write_report
 from .render.markdown import check_template, render_markdown
 from .report import Digest, reported_rows
-from .sources import is_enricher
+from .sources.builtin import is_enricher
 from .infra.store import Store
 from .taxonomy import load_taxonomy
 

@@ -1,7 +1,7 @@
 """The report of one day and kind (news or papers): the typed models every later stage reads.
 
     digest = await build_digest(ctx, "news", classified)   # aidigest.assemble: selection + summaries -> Digest
-    paths = write_report(digest, out_dir, health=run_health)  # aidigest.render: Markdown + PNG + JSON
+    paths = write_report(digest, out_dir, health=run_health)  # aidigest.render.write: Markdown + PNG + JSON
     store.mark_reported(day, reported_rows(digest))
 
 This module imports only `aidigest.records`: select, summarize, assemble and render all import it, never

@@ -302,7 +302,7 @@ def summarizer_fingerprint() -> str:
     h = hashlib.blake2b(digest_size=16)
     for name in ("extractive", "text", "tldr", "i18n", "checks"):
         h.update((here / "summarize" / f"{name}.py").read_bytes())
-    for name in ("report", "records"):
+    for name in ("report", "records", "text"):  # text: the clean and truncate summarize.text re-exports
         h.update((here / f"{name}.py").read_bytes())
     return h.hexdigest()
 

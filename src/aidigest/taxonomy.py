@@ -8,7 +8,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ValidationError
 
-from .config import ConfigError
+from .configbase import ConfigError
 
 
 class Category(BaseModel):

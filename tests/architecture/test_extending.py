@@ -4,8 +4,8 @@ source by `aidigest collect` on a replayed real feed recording (hackernews.betac
 call to a fake OpenAI-compatible server on loopback. The other checks: the registries are what config.py, the
 CLI help and the factory are built from.
 
-The examples run in a child process: the `[sources]` section of the config is derived from the source registry
-when config.py is imported, so the registration has to come first, as it does in aidigest/sources/__init__.py."""
+The examples run in a child process: their registrations stay out of the registries the other tests read
+(the `[sources]` section of every config made afterwards is derived from the source registry)."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from aidigest.config import Config, default_config_text
 from aidigest.infra.http import Recording
 from aidigest.llm.providers import PROVIDERS
 from aidigest.llm.registry import choices
-from aidigest.sources import SOURCES, build_enrichers, build_sources
+from aidigest.sources.builtin import SOURCES, build_enrichers, build_sources
 
 DOC = REPO / "docs" / "extending.md"
 FEED_URL = "https://hackernews.betacat.io/feed.xml"
@@ -50,7 +50,7 @@ def load(name, path):
     return module
 
 
-import aidigest.sources as sources_pkg
+import aidigest.sources.builtin as sources_pkg
 
 assert "aidigest.config" not in sys.modules  # the sources never import config.py: it is built from them
 betacat = load("aidigest.sources.betacat", work / "betacat.py")

@@ -59,6 +59,24 @@ def test_report_models_import_only_models(graph):
     assert "aidigest.pipeline" not in {t for e in graph.edges.values() for t in e}  # nothing imports the orchestrator
 
 
+# Modules both widely imported and importing widely: a change anywhere reaches them and theirs reaches
+# everywhere. Only the orchestrator may be one (it runs every stage); the CLI entry point imports each command's
+# machinery inside the command, so it needs no exception.
+HUBS_ALLOWED = {"aidigest.pipeline"}
+
+
+def test_no_module_is_a_hub(graph):
+    assert set(ig.hubs(graph, limit=8)) <= HUBS_ALLOWED
+    fin, fout = ig.fan_in(graph), ig.fan_out(graph)
+    assert fin["aidigest.records"] > 8 and max(fout.values()) > 8  # the counts count
+
+
+def test_the_leaves_load_nothing_by_the_graph(graph):
+    for leaf in ("aidigest.text", "aidigest.records", "aidigest.infra.env", "aidigest.render.escape"):
+        assert ig.loaded_by(graph, leaf) == {leaf}, leaf
+    assert not any(m.startswith("aidigest.sources") for m in ig.loaded_by(graph, "aidigest.config"))
+
+
 def _tree(tmp_path: Path, files: dict[str, str]) -> Path:
     for rel, text in {"aidigest/__init__.py": "", **files}.items():
         p = tmp_path / "src" / rel
@@ -88,3 +106,16 @@ def test_the_script_finds_cycles_dodges_and_lazy_marks(tmp_path):
     assert g.edges["aidigest.f"] == set() and g.type_only == 1
     assert g.edges["aidigest.g"] == {"aidigest.p", "aidigest.p.q"}
     assert "dodges a cycle" in ig.report(g) and "(2) c d" in ig.report(g)
+
+
+def test_the_script_counts_fan_in_fan_out_and_loads(tmp_path):
+    src = _tree(tmp_path, {
+        "aidigest/a.py": "from . import b, c\n",
+        "aidigest/b.py": "from .c import x\n",
+        "aidigest/c.py": "x = 1\n",
+    })
+    g = ig.scan(src)
+    assert ig.fan_in(g)["aidigest.c"] == 2 and ig.fan_out(g)["aidigest.a"] == 2
+    assert ig.loaded_by(g, "aidigest.a") == {"aidigest.a", "aidigest.b", "aidigest.c"}
+    assert ig.hubs(g, limit=1) == [] and ig.hubs(g, limit=0) == ["aidigest.b"]
+    assert "max fan-in: 2 (c)" in ig.report(g)

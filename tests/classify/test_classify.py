@@ -17,7 +17,11 @@ import re
 import numpy as np
 import pytest
 
-from aidigest.classify import classify_items, classify_jsonl, item_text, offline_for
+from aidigest.classify.items import classify_items
+
+from aidigest.classify.jsonl import classify_jsonl
+
+from aidigest.classify.offline import item_text, offline_for
 from aidigest.classify.eval import PACKAGED_SPLIT, FAMILIES, default_test_dir, eval_classify, load_split_papers, score
 from aidigest.classify.labels import paper_label
 from aidigest.classify.offline import OfflineClassifier, ZeroShotClassifier
@@ -335,7 +339,7 @@ def test_dev_news_labels_are_dev_split_and_valid():
 
 
 def test_business_rule_for_ai_news_titles(model):
-    from aidigest.classify import business_override
+    from aidigest.classify.business import business_override
 
     tax = load_taxonomy()
     deal = "Claude AI to process secret government data through new Palantir deal"  # real, test period

@@ -16,7 +16,9 @@ import re
 
 import pytest
 
-from aidigest.classify import FALLBACK_KEY, classify_items
+from aidigest.classify.llm import FALLBACK_KEY
+
+from aidigest.classify.items import classify_items
 from aidigest.classify.llm import answer_schema, system_prompt, user_prompt, validate_answers
 from aidigest.classify.offline import OfflineClassifier
 from aidigest.config import Config

@@ -16,7 +16,7 @@ from test_classify import _hn_2019_titles
 from test_summarize_fixtures import hn_items
 from test_public_repo import MACHINE_PATH  # tests/architecture: an absolute development-machine path
 
-from aidigest.classify import classify_offline
+from aidigest.classify.items import classify_offline
 from aidigest.classify.arxiv_prior import prior_logits
 from aidigest.classify.eval import PACKAGED_SPLIT, category_scores, default_test_dir
 from aidigest.classify.labels import paper_label

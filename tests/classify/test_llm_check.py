@@ -17,7 +17,7 @@ from pathlib import Path
 from test_summarize_fixtures import hn_items
 
 from aidigest.assemble import build_digest
-from aidigest.classify import classify_items
+from aidigest.classify.items import classify_items
 from aidigest.classify.check import CONFIDENT, strong_disagreement
 from aidigest.config import Config
 from aidigest.context import DayContext
@@ -135,7 +135,7 @@ def test_twenty_percent_wrong_answers_before_and_after(tmp_path):
 def test_the_offline_opinion_computed_beside_the_llm_is_the_offline_classifiers(tmp_path):
     """classify_offline_async (worker thread, store read/written on the caller's thread) answers what
     classify_offline answers, and a second call is answered from the store."""
-    from aidigest.classify import classify_offline, classify_offline_async
+    from aidigest.classify.items import classify_offline, classify_offline_async
     from aidigest.infra.store import Store
 
     items = hn_items()[:12]
@@ -153,7 +153,7 @@ def test_aidigest_classify_says_how_many_llm_answers_were_disputed():
     import io
     import json
 
-    from aidigest.classify import classify_jsonl
+    from aidigest.classify.jsonl import classify_jsonl
 
     lines = [json.dumps({"title": XBOX}) + "\n", json.dumps({"title": AI}) + "\n"]
     llm = ScriptedLLM({"classify": [_answer({XBOX: "llm", AI: "llm"}), _answer({XBOX: "llm"})]})

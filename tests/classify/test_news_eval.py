@@ -23,7 +23,7 @@ import pytest
 
 import aidigest.classify.news_eval
 
-from aidigest.classify import classify_offline
+from aidigest.classify.items import classify_offline
 from aidigest.classify.news_eval import (
     ATOM,
     NewsCase,

@@ -110,3 +110,12 @@ def test_negative_budget_flags_are_refused(tmp_path, flag, value):
     (line,) = r.stderr.strip().splitlines()
     assert flag in line and "greater than or equal to 0" in line
     assert not (tmp_path / "out").exists()
+
+
+def test_a_config_with_its_registry_made_sources_section_survives_pickle():
+    """`[sources]` is a model made from the source registry at run time; a Config still pickles (found by name)."""
+    import pickle
+
+    cfg = Config().updated(sources={"arxiv": {"enabled": False}})
+    back = pickle.loads(pickle.dumps(cfg))
+    assert back == cfg and back.sources.arxiv.enabled is False

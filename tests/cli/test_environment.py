@@ -1,4 +1,4 @@
-"""The environment is read in one place (aidigest.config) and every variable aidigest reads is documented in the
+"""The environment is read in one place (aidigest.infra.env) and every variable aidigest reads is documented in the
 README's table; the config a run uses is frozen."""
 
 from __future__ import annotations
@@ -17,14 +17,14 @@ SRC = REPO / "src" / "aidigest"
 NOT_READ = {"AIDIGEST_ENABLED", "AIDIGEST_COMMIT_REPORTS"}
 
 
-def test_only_config_reads_the_environment():
+def test_only_infra_env_reads_the_environment():
     readers = []
     for path in sorted(SRC.rglob("*.py")):
         for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             code = line.split("#")[0]
             if re.search(r"os\.environ(?!\.setdefault)|getenv\(|os\.environb", code):
                 readers.append(f"{path.relative_to(SRC)}:{n}")
-    assert readers and all(r.startswith("config.py:") for r in readers), readers
+    assert readers and all(r.startswith("infra/env.py:") for r in readers), readers
 
 
 def test_every_variable_read_is_in_the_readme_table():

@@ -129,7 +129,7 @@ def test_quiet_prints_errors_only(tmp_path):
 
 def test_classify_of_binary_input_names_a_few_bad_lines_and_counts_the_rest(tmp_path):
     """Before: one error line per bad input line (2.2 million lines, 161 MB, from 20 s of /dev/urandom)."""
-    from aidigest.classify import MAX_NAMED_ERRORS
+    from aidigest.classify.jsonl import MAX_NAMED_ERRORS
 
     noise = random.Random(7).randbytes(2_000_000)  # what `classify < /dev/urandom` reads, a finite piece of it
     good = b'{"title": "A new open-weight large language model beats GPT-4 on reasoning benchmarks"}\n'

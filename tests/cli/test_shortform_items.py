@@ -15,7 +15,7 @@ from fakes.receivers import HookServer
 from aidigest.config import Config  # noqa: E402
 from aidigest.deliver import build_short_form, notify_day, pack  # noqa: E402
 from aidigest.deliver.notify import NotifyOptions  # noqa: E402
-from aidigest.render import write_report  # noqa: E402
+from aidigest.render.write import write_report  # noqa: E402
 from aidigest.infra.store import Store  # noqa: E402
 
 DAY = dt.date(2026, 8, 2)

@@ -109,7 +109,7 @@ class Responder:
 
 def offline_categories(out: Path, day: str, replay: Path) -> dict:
     """The day's titles -> the real offline classifier's category (the fake LLM answers with these)."""
-    from aidigest.classify import classify_offline
+    from aidigest.classify.items import classify_offline
     from aidigest.collect import collect_day
     from aidigest.config import Config
     from aidigest.dedupe.near import merge_near_duplicates

@@ -78,7 +78,8 @@ def _news_digest():
 
 
 def test_unchanged_chart_is_reused_and_a_changed_one_redrawn(tmp_path, monkeypatch):
-    from aidigest.render import chart, write_report
+    from aidigest.render import chart
+    from aidigest.render.write import write_report
     from aidigest.render.chart import KEY_FIELD, png_text
 
     digest = _news_digest()
@@ -101,12 +102,12 @@ def test_unchanged_chart_is_reused_and_a_changed_one_redrawn(tmp_path, monkeypat
 def test_rerun_with_an_unchanged_chart_does_not_import_matplotlib(tmp_path):
     import subprocess
 
-    from aidigest.render import write_report
+    from aidigest.render.write import write_report
 
     paths = write_report(_news_digest(), tmp_path)
     before = paths.chart.read_bytes()
     code = (
-        "import sys; from pathlib import Path; from aidigest.report import Digest; from aidigest.render import write_report; "
+        "import sys; from pathlib import Path; from aidigest.report import Digest; from aidigest.render.write import write_report; "
         f"d = Digest.model_validate_json(Path({str(paths.json)!r}).read_text(encoding='utf-8')); "
         f"write_report(d, Path({str(tmp_path)!r})); print('matplotlib' in sys.modules)"
     )
@@ -126,7 +127,8 @@ def test_chart_drawn_from_the_selection_preview_is_the_reports_chart(tmp_path, m
     from aidigest.assemble import build_digest
     from aidigest.config import Config
     from aidigest.context import DayContext
-    from aidigest.render import chart, prepare_chart, write_report
+    from aidigest.render import chart
+    from aidigest.render.write import prepare_chart, write_report
     from aidigest.infra.store import Store
 
     previews = []
@@ -172,7 +174,8 @@ def test_a_change_of_the_drawing_code_comes_with_a_new_drawing_version():
 
 
 def test_a_chart_that_fails_costs_no_report_and_is_said_in_its_run_health(tmp_path, monkeypatch):
-    from aidigest.render import chart, write_report
+    from aidigest.render import chart
+    from aidigest.render.write import write_report
 
     digest = _news_digest()
 

@@ -13,7 +13,7 @@ from conftest import data_path
 from aidigest.config import Config
 from aidigest.assemble import build_digest
 from aidigest.context import DayContext
-from aidigest.render import write_report
+from aidigest.render.write import write_report
 from aidigest.records import Classified, Item, Sighting
 from aidigest.render.chart import TITLE_WIDTH, Bars, chart_png, drawable, fit
 from aidigest.infra.store import Store

@@ -16,7 +16,7 @@ from test_summarize_fixtures import classify, hf_items, hn_category, hn_items
 from aidigest.assemble import build_digest
 from aidigest.config import Config
 from aidigest.context import DayContext
-from aidigest.render import write_report
+from aidigest.render.write import write_report
 from aidigest.report import Digest, reported_rows
 from aidigest.records import LLMTotals, RunHealth, SourceOutcome
 from aidigest.render.escape import md_text, safe_url

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from aidigest.config import Config, FeedConfig
-from aidigest.sources import build_sources
+from aidigest.config import Config
+from aidigest.sources.rss import FeedConfig
+from aidigest.sources.builtin import build_sources
 
 
 def test_default_order():

@@ -34,7 +34,8 @@ from aidigest.config import Config
 from aidigest.dedupe.merge import merge_items
 from aidigest.infra.http import HttpClient, Recording
 from aidigest.records import Item, Sighting
-from aidigest.sources import build_sources, deeplearn
+from aidigest.sources.builtin import build_sources
+from aidigest.sources import deeplearn
 from aidigest.sources.base import FetchContext, ParseError
 from aidigest.infra.store import Store
 from aidigest.urls import canonical_key

@@ -23,7 +23,8 @@ from conftest import data_bytes  # noqa: E402 - tests/ on the path when run as a
 from aidigest.collect import collect_day  # noqa: E402
 from aidigest.config import Config  # noqa: E402
 from aidigest.infra.http import HttpClient, Recording  # noqa: E402
-from aidigest.sources import build_sources, geeknews  # noqa: E402
+from aidigest.sources.builtin import build_sources  # noqa: E402
+from aidigest.sources import geeknews  # noqa: E402
 from aidigest.sources.base import FetchContext, ParseError  # noqa: E402
 from aidigest.infra.store import Store  # noqa: E402
 
@@ -131,7 +132,7 @@ def test_on_by_default():
 
 
 def _classified() -> list[tuple[int, str, str, float]]:
-    from aidigest.classify import classify_offline
+    from aidigest.classify.items import classify_offline
     from aidigest.taxonomy import load_taxonomy
 
     items = geeknews.parse(data_bytes(*RAW))

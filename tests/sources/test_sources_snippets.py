@@ -16,7 +16,8 @@ from aidigest.config import Config
 from aidigest.infra.http import HttpClient, Recording
 from aidigest.records import Item, Sighting
 from aidigest.sources.base import FetchContext
-from aidigest.sources.snippets import clip_text, enrich_snippets, extract_snippet, strip_html
+from aidigest.sources.snippets import enrich_snippets, extract_snippet
+from aidigest.text import clip_text, strip_html
 from aidigest.urls import canonical_key
 
 PAGE = data_bytes("betacat_hn", "index_2023-06-29.html")

@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 from test_sources_snippets import PAGE, PageServer, _news
 
-from aidigest.classify import classify_items, classify_offline
+from aidigest.classify.items import classify_items, classify_offline
 from aidigest.classify import offline as offline_mod
 from aidigest.classify.eval import PACKAGED_SPLIT
 from aidigest.config import Config
@@ -239,7 +239,7 @@ def test_llm_tokens_per_item():
 def test_extractive_summaries_are_reused_when_their_inputs_are_unchanged(tmp_path, monkeypatch):
     """build_digest on real HN stories (offline path) with a store file; the same day again: no extractive
     summary is computed, the digest is identical; one changed item: only its section is computed again."""
-    import aidigest.summarize as summ
+    import aidigest.summarize.sections as summ
     from test_summarize_fixtures import classify as classify_fixture
     from test_summarize_fixtures import hn_category, hn_items
 

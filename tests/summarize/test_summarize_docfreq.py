@@ -12,11 +12,11 @@ import random
 import pytest
 from test_summarize_fixtures import arxiv_day_items, hf_items, hn_items, paper_category, techreview_items
 
-import aidigest.summarize as summarize_mod
+import aidigest.summarize.sections as summarize_mod
 from aidigest.config import Config
 from aidigest.context import DayContext
 from aidigest.select.items import select_items
-from aidigest.summarize import summarize_sections
+from aidigest.summarize.sections import summarize_sections
 from aidigest.summarize.extractive import (
     _CLAUSE_MARK,
     DocFreq,

@@ -10,12 +10,12 @@ import re
 import pytest
 from test_summarize_fixtures import arxiv_day_items, hf_items, hn_items, techreview_items
 
-import aidigest.summarize as summarize_mod
+import aidigest.summarize.sections as summarize_mod
 from aidigest.config import Config
 from aidigest.context import DayContext
 from aidigest.render.markdown import extractive_label, render_summary
 from aidigest.select.items import CategorySelection
-from aidigest.summarize import summarize_sections
+from aidigest.summarize.sections import summarize_sections
 from aidigest.summarize.checks import check_citations, check_parts, final_guard
 from aidigest.summarize.extractive import DocFreq, extractive_summary, item_terms
 from aidigest.summarize.text import clean, split_sentences, stem, words

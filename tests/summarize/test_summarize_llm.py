@@ -21,7 +21,7 @@ from aidigest.records import Item
 from aidigest.render.markdown import render_markdown
 from aidigest.select.items import CategorySelection
 from aidigest.infra.store import Store
-from aidigest.summarize import summarize_sections
+from aidigest.summarize.sections import summarize_sections
 from aidigest.summarize.checks import check_summary
 from aidigest.summarize.llm import SummaryAnswer, llm_summary, to_summary
 from aidigest.taxonomy import load_taxonomy

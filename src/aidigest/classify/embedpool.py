@@ -68,7 +68,7 @@ log = logging.getLogger("aidigest.classify")
 def _env() -> dict[str, str]:
     """The process environment, through aidigest.config (the one module that reads it). Imported here and not at
     the top: this file also runs on its own in the worker processes (_BOOT), which load nothing else of aidigest."""
-    from aidigest.config import environ  # lazy: standalone worker file (see the docstring)
+    from aidigest.infra.env import environ  # lazy: standalone worker file (see the docstring)
 
     return environ()
 

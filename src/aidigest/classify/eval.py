@@ -29,7 +29,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
-from ..config import env_value
+from ..infra.env import env_value
 from .labels import paper_label
 from .offline import OfflineClassifier, embed, item_text
 

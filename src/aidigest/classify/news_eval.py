@@ -27,10 +27,10 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
-from ..config import env_value
+from ..infra.env import env_value
 from ..records import Item
 from ..taxonomy import load_taxonomy
-from . import business_override
+from .business import business_override
 from .eval import CategoryScore
 from .offline import NOT_AI, OfflineClassifier, embed, item_text
 
@@ -174,7 +174,7 @@ def score_news(preds: list[str], cases: list[NewsCase]) -> NewsScore:
 
 def predict_news(cases: list[NewsCase], model: OfflineClassifier | None = None) -> list[str]:
     """What a run files each case under offline: the model on "title. text", then the news business rule
-    (aidigest.classify.business_override), as `aidigest classify` and the pipeline do."""
+    (aidigest.classify.business.business_override), as `aidigest classify` and the pipeline do."""
     model = model or OfflineClassifier.load()
     taxonomy = load_taxonomy()
     texts = [item_text(c.title, c.text) for c in cases]

@@ -17,7 +17,7 @@ One rule sits on top of the model: a text that names AI outright (`AI_TERMS`: "A
 instead. News titles are short and most Hacker News stories are not about AI, so without it the model files
 about half of the AI stories of the dev news set under software/others (dev cross-validation: 50% -> 24%, at
 the cost of 3 of 1,144 non-AI titles). (A second, news-only rule for `business` lives in
-aidigest.classify.business_override.)
+aidigest.classify.business.business_override.)
 
 When the taxonomy in use (a replaced one from the config) has ids the shipped weights do not know, the
 classifier cannot be used as is: `offline_for(taxonomy)` then returns a zero-shot classifier that embeds
@@ -41,7 +41,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from ..config import env_value
+from ..infra.env import env_value
 from ..taxonomy import Taxonomy
 from . import embedpool
 from .arxiv_prior import prior_matrix

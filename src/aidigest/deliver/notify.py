@@ -24,7 +24,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..config import environ
+from ..infra.env import environ
 from ..infra.migrations import DELIVER
 from ..profiles.reader import site_path
 from ..render.markdown import report_kind_word

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any, cast
 from urllib.parse import quote
 
-from ..config import env_value
+from .env import env_value
 from .migrations import SETS, STORE, Migrations
 from ..records import Item, SourceOutcome
 from .pgstore import DAY_LOCK, WRITE_LOCK, PgBusy, PgConnection, PgError, is_url, redact

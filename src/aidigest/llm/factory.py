@@ -19,7 +19,8 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-from ..config import Config, ConfigError, environ
+from ..config import Config, ConfigError
+from ..infra.env import environ
 from ..records import LLMTotals
 from ..infra.store import Store
 from .base import LLMConfigError

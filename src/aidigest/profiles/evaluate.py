@@ -37,7 +37,8 @@ import numpy as np
 
 from ..classify.eval import PACKAGED_SPLIT
 from ..classify.offline import item_text
-from ..config import ProfileConfig, env_value
+from ..config import ProfileConfig
+from ..infra.env import env_value
 from ..records import Item
 from .reader import LikedPaper
 from .rank import build_profile, score_items

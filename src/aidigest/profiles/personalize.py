@@ -6,7 +6,7 @@ this module selects, ranks and writes one digest per `[profiles.<name>]` (aidige
 Per profile and kind (news, papers):
 
     <out>/profiles/<name>/YYYY-MM-DD/News_YYYY-MM-DD_report.md   (+ the chart PNG and the JSON export, as the main
-                                                                   report's names: aidigest.render.file_names)
+                                                                   report's names: aidigest.render.write.file_names)
 
 - it opens with a "추천" section: the profile's top `picks` items across categories, each with its reason;
 - inside each category, items are ordered by the profile's score (aidigest.select.items with the profile's scorer),
@@ -39,7 +39,7 @@ from ..context import DayContext
 from ..injection import instruction_like, withheld_text
 from ..records import Classified, Item, Kind, RunHealth
 from .rank import ProfileModel, Scores, build_profile, prepare, reasons, score_items, words
-from ..render import file_names, prepare_chart
+from ..render.write import file_names, prepare_chart
 from ..infra.atomic import write_bytes_atomic, write_text_atomic
 from ..render.escape import md_text, safe_url
 from ..render.export import digest_json

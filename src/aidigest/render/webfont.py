@@ -21,7 +21,7 @@ import logging
 from functools import lru_cache
 from pathlib import Path
 
-from ..config import env_value
+from ..infra.env import env_value
 from ..infra.atomic import write_bytes_atomic
 from .chart import korean_font_files
 

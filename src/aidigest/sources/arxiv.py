@@ -37,7 +37,7 @@ from ..records import Item, Kind, Sighting
 from ..urls import canonical_key, normalize_arxiv_id
 from .base import FetchContext, FetchResult, ParseError
 from .registry import SourceSpec
-from .snippets import normalize_space
+from ..text import normalize_space
 
 NAME = "arxiv"
 API_URL = "https://export.arxiv.org/api/query"

@@ -39,7 +39,7 @@ from ..records import Item, Kind, Sighting
 from ..urls import arxiv_id_from_url, canonical_key
 from .base import FetchContext, FetchResult, ParseError
 from .registry import SourceSpec
-from .snippets import clip_text, strip_html
+from ..text import clip_text, strip_html
 
 NAME = "hackernews"
 ALGOLIA_URL = "https://hn.algolia.com/api/v1/search_by_date"

@@ -1,6 +1,7 @@
 """The source registry: each source module declares one `SourceSpec` (name, config model, role, builder);
-`aidigest.sources` registers them, one line each. From the registry come config.py's `[sources]` section
-(one key per spec, in registration order), `build_sources` and `build_enrichers`.
+`aidigest.sources.builtin` registers them, one line each. From the registry come config.py's `[sources]` section
+(one key per spec, in registration order), `build_sources` and `build_enrichers`. It imports no source:
+`aidigest.sources.builtin` registers the built-in ones (read the registry through it).
 
 Roles:
 - `source`: `build(section)` returns the Source objects to fetch (none when the section disables it);
@@ -10,14 +11,15 @@ Roles:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol, cast
 
 if TYPE_CHECKING:
+    from ..config import Config
     from ..records import Item, Kind
     from ..infra.store import Store
-    from .base import FetchContext
+    from .base import FetchContext, Source
 
 Role = Literal["source", "enricher"]
 
@@ -58,3 +60,18 @@ def is_enricher(name: str) -> bool:
     """An outcome name that belongs to an enricher (not a source of items)."""
     spec = SOURCES.get(name)
     return spec is not None and spec.role == "enricher"
+
+
+def build_sources(config: Config) -> list[Source]:
+    """Enabled sources, in registration order."""
+    out: list[Source] = []
+    for spec in SOURCES.values():
+        if spec.role == "source":
+            out.extend(cast("Sequence[Source]", spec.build(getattr(config.sources, spec.name))))
+    return out
+
+
+def build_enrichers(config: Config) -> list[Enricher]:
+    """Enabled enrichers, in registration order (they run after the sources' items are merged)."""
+    built = (spec.build(getattr(config.sources, spec.name)) for spec in SOURCES.values() if spec.role == "enricher")
+    return [cast(Enricher, e) for e in built if e is not None]

@@ -29,7 +29,7 @@ from ..records import Item, Kind, Sighting
 from ..urls import arxiv_id_from_url, canonical_key
 from .base import FetchContext, FetchResult, ParseError
 from .registry import SourceSpec
-from .snippets import clip_text, normalize_space, strip_html
+from ..text import clip_text, normalize_space, strip_html
 
 WINDOW_DAYS = 2  # the requested date and the day before
 _ARXIV_PREFIX = re.compile(r"^arXiv:\S+\s+Announce Type:\s*(?P<type>[\w-]+)\s*Abstract:\s*", re.I)

@@ -1,4 +1,4 @@
-"""Snippets for news links, plus the small text helpers every source shares.
+"""Snippets for news links (the text helpers the sources share are in aidigest.text).
 
 The old system categorized news by title alone. `enrich_snippets` fetches the page behind each news item
 that has no snippet yet, extracts the main text with trafilatura and keeps the first `max_chars` characters
@@ -15,9 +15,6 @@ counted `timed_out`.
 from __future__ import annotations
 
 import asyncio
-import html
-import re
-from html.parser import HTMLParser
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -27,90 +24,14 @@ from ..configbase import Strict
 from ..infra.http import Blocked, DeadlineExceeded, FetchError, ReplayMissing, ResponseTooLarge
 from ..records import Item
 from ..reuse import SnippetCache
+from ..text import clip_text
 from ..urls import arxiv_id_from_url, host_of
 from .base import FetchContext
 from .registry import SourceSpec
 
 if TYPE_CHECKING:
+    from ..infra.http import Response
     from ..infra.store import Store
-
-# ---------------------------------------------------------------------------------------------------
-# Text helpers (pure)
-# ---------------------------------------------------------------------------------------------------
-_BLOCK_TAGS = {
-    "p", "br", "div", "li", "ul", "ol", "tr", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6", "pre",
-    "blockquote", "section", "article", "header", "footer", "table", "hr",
-}
-_DROP_TAGS = {"script", "style", "noscript", "template"}
-
-
-class _TextExtractor(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self._drop = 0
-
-    def handle_starttag(self, tag, attrs):
-        if tag in _DROP_TAGS:
-            self._drop += 1
-        elif tag in _BLOCK_TAGS:
-            self.parts.append(" ")
-
-    def handle_startendtag(self, tag, attrs):
-        if tag in _BLOCK_TAGS:
-            self.parts.append(" ")
-
-    def handle_endtag(self, tag):
-        if tag in _DROP_TAGS and self._drop:
-            self._drop -= 1
-        elif tag in _BLOCK_TAGS:
-            self.parts.append(" ")
-
-    def handle_data(self, data):
-        if not self._drop:
-            self.parts.append(data)
-
-
-def normalize_space(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip()
-
-
-def strip_html(fragment: str | None) -> str:
-    """Visible text of an HTML fragment (tags removed, entities decoded, whitespace collapsed)."""
-    if not fragment:
-        return ""
-    if "<" not in fragment:
-        return normalize_space(html.unescape(fragment))
-    p = _TextExtractor()
-    try:
-        p.feed(fragment)
-        p.close()
-    except Exception:  # noqa: BLE001 - html.parser is lenient; fall back to a crude strip on anything odd
-        return normalize_space(html.unescape(re.sub(r"<[^>]+>", " ", fragment)))
-    return normalize_space("".join(p.parts))
-
-
-# A sentence ends with . ! ? (or their full-width forms, or an ellipsis) followed by a space / end.
-_SENTENCE_END = re.compile(r"[.!?。！？…](?:[\"'”’)\]]*)(?=\s|$)")
-
-
-def clip_text(text: str, max_chars: int) -> str:
-    """The first `max_chars` characters of `text`, cut at the last sentence end that fits.
-
-    When no sentence end falls in the second half of the budget, cut at the last space and add "…"."""
-    text = normalize_space(text)
-    if max_chars <= 0 or len(text) <= max_chars:
-        return text
-    window = text[: max_chars + 1]
-    ends = [m.end() for m in _SENTENCE_END.finditer(window) if m.end() <= max_chars]
-    if ends and ends[-1] >= max_chars // 2:
-        return window[: ends[-1]].strip()
-    cut = window[:max_chars].rstrip()
-    space = cut.rfind(" ")
-    if space >= max_chars // 2:
-        cut = cut[:space]
-    return cut.rstrip(" ,;:-") + "…"
-
 
 # ---------------------------------------------------------------------------------------------------
 # Snippet enrichment (I/O through ctx.http)
@@ -145,6 +66,19 @@ async def enrich_snippets(items: list[Item], ctx: FetchContext, cache: SnippetCa
     again: its stored snippet is used and counted `cached`; a page fetched now is stored with the day."""
     cfg = ctx.config.sources.snippets
     counts = dict.fromkeys(COUNTERS, 0)
+    candidates = _candidates(items, counts)
+    # the most discussed stories first, so the cap drops the least important ones
+    candidates.sort(key=lambda it: -(it.hn_points or 0))
+    if len(candidates) > cfg.max_per_day:
+        counts["over_cap"] = len(candidates) - cfg.max_per_day
+        candidates = candidates[: cfg.max_per_day]
+    for outcome in await asyncio.gather(*(_snippet_for(it, ctx, cfg, cache) for it in candidates)):
+        counts[outcome] += 1
+    return counts
+
+
+def _candidates(items: list[Item], counts: dict[str, int]) -> list[Item]:
+    """The news items whose page may hold their snippet; the others are counted in `counts`."""
     candidates: list[Item] = []
     for it in items:
         if it.kind != "news":
@@ -160,53 +94,55 @@ async def enrich_snippets(items: list[Item], ctx: FetchContext, cache: SnippetCa
             counts["skipped_link"] += 1
         else:
             candidates.append(it)
-    # the most discussed stories first, so the cap drops the least important ones
-    candidates.sort(key=lambda it: -(it.hn_points or 0))
-    if len(candidates) > cfg.max_per_day:
-        counts["over_cap"] = len(candidates) - cfg.max_per_day
-        candidates = candidates[: cfg.max_per_day]
+    return candidates
 
-    async def one(it: Item) -> str:
-        if cache is not None:
-            hit = cache.get(it.url, cfg.max_chars)
-            if hit is not None:
-                it.snippet = hit[0]
-                return "cached"
-        try:
-            resp = await ctx.http.get(it.url, max_bytes=cfg.max_bytes, retries=1)
-        except ReplayMissing:
-            return "missing"
-        except ResponseTooLarge:
-            return "too_large"
-        except Blocked:  # a link (or a redirect hop) to a loopback/private/link-local address: see aidigest.infra.netguard
-            return "blocked"
-        except DeadlineExceeded:
-            return "timed_out"
-        except FetchError:
-            return "failed"
-        except Exception:  # noqa: BLE001 - e.g. an invalid URL from a feed: one failed snippet, counted
-            return "failed"
-        if resp.status >= 400:
-            return "failed"
-        ctype = resp.headers.get("content-type", "").split(";")[0].strip().lower()
-        if ctype == "application/pdf" or resp.body[:5] == b"%PDF-":
-            return "skipped_pdf"
-        if ctype and ctype not in _HTML_TYPES:
-            return "skipped_non_html"
-        try:
-            text = await asyncio.to_thread(extract_snippet, resp.text, cfg.max_chars, resp.url)
-        except Exception:  # noqa: BLE001 - a page trafilatura chokes on is one failed snippet, not a crash
-            return "failed"
-        if not text:
-            return "empty"
-        it.snippet = text
-        if cache is not None:
-            cache.put(it.url, cfg.max_chars, text, ctx.day.isoformat())
-        return "fetched"
 
-    for outcome in await asyncio.gather(*(one(it) for it in candidates)):
-        counts[outcome] += 1
-    return counts
+async def _snippet_for(it: Item, ctx: FetchContext, cfg: SnippetConfig, cache: SnippetCache | None) -> str:
+    """Fill one item's snippet, from the cache or its page; returns the outcome counted (a key of COUNTERS)."""
+    if cache is not None:
+        hit = cache.get(it.url, cfg.max_chars)
+        if hit is not None:
+            it.snippet = hit[0]
+            return "cached"
+    page = await _fetch_page(it.url, ctx, cfg)
+    if isinstance(page, str):
+        return page
+    try:
+        text = await asyncio.to_thread(extract_snippet, page.text, cfg.max_chars, page.url)
+    except Exception:  # noqa: BLE001 - a page trafilatura chokes on is one failed snippet, not a crash
+        return "failed"
+    if not text:
+        return "empty"
+    it.snippet = text
+    if cache is not None:
+        cache.put(it.url, cfg.max_chars, text, ctx.day.isoformat())
+    return "fetched"
+
+
+async def _fetch_page(url: str, ctx: FetchContext, cfg: SnippetConfig) -> Response | str:
+    """The HTML page at `url`, or the outcome that ends the item's snippet (a key of COUNTERS)."""
+    try:
+        resp = await ctx.http.get(url, max_bytes=cfg.max_bytes, retries=1)
+    except ReplayMissing:
+        return "missing"
+    except ResponseTooLarge:
+        return "too_large"
+    except Blocked:  # a link (or a redirect hop) to a loopback/private/link-local address: see aidigest.infra.netguard
+        return "blocked"
+    except DeadlineExceeded:
+        return "timed_out"
+    except FetchError:
+        return "failed"
+    except Exception:  # noqa: BLE001 - e.g. an invalid URL from a feed: one failed snippet, counted
+        return "failed"
+    if resp.status >= 400:
+        return "failed"
+    ctype = resp.headers.get("content-type", "").split(";")[0].strip().lower()
+    if ctype == "application/pdf" or resp.body[:5] == b"%PDF-":
+        return "skipped_pdf"
+    if ctype and ctype not in _HTML_TYPES:
+        return "skipped_non_html"
+    return resp
 
 
 # ---------------------------------------------------------------------------------------------------

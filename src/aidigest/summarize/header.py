@@ -14,7 +14,6 @@ from collections import Counter
 from dataclasses import dataclass
 
 from ..records import Item
-from ..sources import SOURCES
 from .text import clean, truncate
 from .tldr import item_signals
 
@@ -87,12 +86,14 @@ def list_strings(language: str) -> ListStrings:
     return _KO if language == "ko" else _EN
 
 
-SOURCE_NAMES = {name: spec.title for name, spec in SOURCES.items() if spec.title}  # from the source registry
-
-
 def source_name(source: str) -> str:
-    if source in SOURCE_NAMES:
-        return SOURCE_NAMES[source]
+    """The name reports show for a source: its title in the source registry, a feed's own name, else the key."""
+    # read when a name is asked, not at import: the renderers that import this module need no source loaded
+    from ..sources.builtin import SOURCES  # lazy: heavy (httpx, feedparser: every built-in source registers)
+
+    spec = SOURCES.get(source)
+    if spec is not None and spec.title:
+        return spec.title
     return source.split(":", 1)[1] if source.startswith("rss:") else source
 
 

@@ -1,15 +1,18 @@
-"""Report-language strings and simple script detection, shared by the summarizers and the renderer.
+"""Report-language strings, shared by the summarizers and the renderer (script detection: aidigest.text).
 
 Headings and connective text exist for ko, en, ja, zh, de, fr, es. Any other language code still works:
 the LLM is asked to write in it, and the fixed strings fall back to English (`strings(lang).fallback` is
-True so the report can say so). Script checks (`script_share`) back the summary language check.
+True so the report can say so). Script checks (aidigest.text's `language_check`) back the summary language check.
 """
 
 from __future__ import annotations
 
 import difflib
-import unicodedata
 from dataclasses import dataclass
+
+# the script-based language helpers live in the leaf text module; the summarizers import them from here
+from ..text import guess_text_language as guess_text_language
+from ..text import language_check as language_check
 
 # ---- language names (for prompts and the extractive label) ------------------------------------------
 LANGUAGE_NAMES_EN: dict[str, str] = {
@@ -302,83 +305,3 @@ def strings(lang: str) -> Strings:
     from dataclasses import replace
 
     return replace(_EN, fallback=True)
-
-
-# ---- script detection --------------------------------------------------------------------------------
-def _script(ch: str) -> str | None:
-    o = ord(ch)
-    if 0xAC00 <= o <= 0xD7A3 or 0x1100 <= o <= 0x11FF or 0x3130 <= o <= 0x318F:
-        return "hangul"
-    if 0x3040 <= o <= 0x30FF:
-        return "kana"
-    if 0x4E00 <= o <= 0x9FFF or 0x3400 <= o <= 0x4DBF:
-        return "han"
-    if 0x0400 <= o <= 0x04FF:
-        return "cyrillic"
-    if ch.isalpha():
-        name = unicodedata.name(ch, "")
-        if name.startswith("LATIN"):
-            return "latin"
-        return "other"
-    return None
-
-
-def script_counts(text: str) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for ch in text:
-        s = _script(ch)
-        if s:
-            counts[s] = counts.get(s, 0) + 1
-    return counts
-
-
-def script_share(text: str, scripts: tuple[str, ...]) -> float:
-    """Share of letters in `text` written in any of `scripts` (0.0 when there are no letters)."""
-    counts = script_counts(text)
-    total = sum(counts.values())
-    if not total:
-        return 0.0
-    return sum(counts.get(s, 0) for s in scripts) / total
-
-
-# Scripts a text in language X must mostly be written in, and the minimum share.
-# Korean text routinely carries English model names, so its bar is lower (Hangul ≥ 0.3 of letters).
-LANGUAGE_SCRIPTS: dict[str, tuple[tuple[str, ...], float]] = {
-    "ko": (("hangul",), 0.3),
-    "ja": (("kana", "han"), 0.3),
-    "zh": (("han",), 0.3),
-    "ru": (("cyrillic",), 0.5),
-    "uk": (("cyrillic",), 0.5),
-}
-LATIN_LANGUAGES = {"en", "de", "fr", "es", "it", "pt", "nl", "sv", "da", "no", "fi", "pl", "cs", "tr", "vi", "id"}
-
-
-def language_check(text: str, lang: str) -> tuple[bool, float, str]:
-    """(ok, share, description) — is `text` plausibly written in `lang`? Unknown languages pass."""
-    if lang in LANGUAGE_SCRIPTS:
-        scripts, minimum = LANGUAGE_SCRIPTS[lang]
-    elif lang in LATIN_LANGUAGES:
-        scripts, minimum = ("latin",), 0.7
-    else:
-        return True, 1.0, f"no script rule for '{lang}'"
-    share = script_share(text, scripts)
-    if lang == "ja" and script_counts(text).get("kana", 0) == 0 and share > 0:
-        return False, 0.0, "no kana: looks like Chinese, not Japanese"
-    return share >= minimum, share, f"{'/'.join(scripts)} share {share:.2f} (need ≥ {minimum})"
-
-
-def guess_text_language(text: str, default: str = "en") -> str:
-    """ko / ja / zh / ru by script, else `default` (Latin-script languages are not told apart)."""
-    counts = script_counts(text)
-    total = sum(counts.values())
-    if not total:
-        return default
-    if counts.get("hangul", 0) / total >= 0.3:
-        return "ko"
-    if counts.get("kana", 0) / total >= 0.1:
-        return "ja"
-    if counts.get("han", 0) / total >= 0.3:
-        return "zh"
-    if counts.get("cyrillic", 0) / total >= 0.5:
-        return "ru"
-    return default

@@ -9,7 +9,7 @@ still read (some models write them out of habit); the numbers, not the positions
 Fetched titles and snippets reach the prompt only through `aidigest.llm.prompts.wrap_untrusted`.
 
 `llm_summary` returns a checked (summary, tldrs) or raises `SummaryFailed(code, detail)`; the caller
-(aidigest.summarize.summarize_sections) then takes the extractive path and records the fallback.
+(aidigest.summarize.sections.summarize_sections) then takes the extractive path and records the fallback.
 """
 
 from __future__ import annotations

@@ -1,10 +1,12 @@
-"""Plain-text helpers for the summarizers: whitespace, sentences, word tokens, n-grams."""
+"""Plain-text helpers for the summarizers: sentences, word tokens, n-grams. Whitespace and cutting are the
+shared ones of aidigest.text (`clean` is its `normalize_space`, `truncate` its `truncate`)."""
 
 from __future__ import annotations
 
 import re
 
-_WS = re.compile(r"\s+")
+from ..text import normalize_space as clean
+from ..text import truncate as truncate
 # a sentence ends at . ! ? (or CJK full stops) followed by space and something that can start a sentence
 _BOUNDARY = re.compile(r"(?<=[.!?。！？])[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9가-힣\u3040-\u30ff\u4e00-\u9fff])")
 _CJK_STOP = re.compile(r"(?<=[。！？])(?=\S)")
@@ -30,10 +32,6 @@ STOPWORDS = frozenset(
     would could one just also today yesterday year years day days people time hey hi im ive we're it's
     """.split()
 )
-
-
-def clean(text: str) -> str:
-    return _WS.sub(" ", text or "").strip()
 
 
 def split_sentences(text: str) -> list[str]:
@@ -104,15 +102,3 @@ def looks_like_boilerplate(sentence: str) -> bool:
     if _URLISH.search(sentence):
         return True
     return s.startswith(("code is available", "code and data", "our code", "the code", "project page", "data and code", "all code"))
-
-
-def truncate(text: str, max_chars: int) -> str:
-    """Cut at a word boundary and add an ellipsis when longer than `max_chars`."""
-    text = clean(text)
-    if len(text) <= max_chars:
-        return text
-    cut = text[: max_chars - 1]
-    sp = cut.rfind(" ")
-    if sp > max_chars * 0.6:
-        cut = cut[:sp]
-    return cut.rstrip(" ,;:-–—") + "…"

@@ -43,7 +43,7 @@ from ..render.markdown import report_kind_word
 from ..render.weekly import WeekPaths, write_week
 from ..report import Digest
 from ..select.items import W_COMMENTS, W_ON_HF, W_POINTS, W_SOURCE, W_UPVOTES
-from ..sources import is_enricher
+from ..sources.builtin import is_enricher
 from ..infra.store import Store
 from ..summarize.checks import strip_cites
 from ..summarize.llm import SummaryFailed
@@ -155,7 +155,7 @@ def _entry(s: Story, n: int, tldr: str = "") -> WeekEntry:
 
 
 def export_path(out_dir: Path, day: dt.date, kind: str, language: str) -> Path:
-    """The daily JSON export of `kind` on `day` (aidigest.render.file_names' layout)."""
+    """The daily JSON export of `kind` on `day` (aidigest.render.write.file_names' layout)."""
     sfx = "" if language == "ko" else f"_{language}"
     d = day.isoformat()
     return Path(out_dir) / d / f"{report_kind_word(kind)}_{d}{sfx}.json"

@@ -213,7 +213,7 @@ def make_bench_llm(base: str, model: str, level: int, store, totals):
     """aidigest's own openai: provider against `base`, `level` calls in flight, no retries, generous timeouts
     (every queued call is timed to its end; the report compares its latency with the defaults)."""
     from aidigest.config import Config
-    from aidigest.llm import make_llm
+    from aidigest.llm.factory import make_llm
 
     cfg = Config.model_validate({"llm": {
         "provider": f"openai:{model}", "concurrency": level, "retries": 0, "timeout_s": 1800,
@@ -223,7 +223,7 @@ def make_bench_llm(base: str, model: str, level: int, store, totals):
 
 
 async def burst(server: Server, model: str, level: int, calls: list[Call], nonce: str) -> dict:
-    from aidigest.llm import Message
+    from aidigest.llm.base import Message
     from aidigest.llm.base import LLMError
     from aidigest.records import LLMTotals
     from aidigest.infra.store import Store
@@ -277,7 +277,7 @@ async def burst(server: Server, model: str, level: int, calls: list[Call], nonce
 
 async def warm(server: Server, model: str) -> dict:
     """The structured-output mode discovery (once per endpoint, process-wide) and the model's first pages."""
-    from aidigest.llm import Message
+    from aidigest.llm.base import Message
     from aidigest.llm.base import LLMError
     from aidigest.llm.core import ModeProbe
     from aidigest.records import LLMTotals

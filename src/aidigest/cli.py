@@ -809,7 +809,7 @@ def classify(llm: LlmOpt = None, config: ConfigOpt = None, db: DbOpt = None) -> 
         llm_obj = None
         store = None
         if cfg.llm.provider != "none":
-            from .llm import make_llm
+            from .llm.factory import make_llm
             from .records import LLMTotals
             from .infra.store import Store
 

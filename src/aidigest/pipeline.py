@@ -27,7 +27,7 @@ from .context import DayContext
 from .dedupe.near import merge_near_duplicates
 from .deliver.notify import failed_note
 from .infra.http import HttpClient
-from .llm import make_llm
+from .llm.factory import make_llm
 from .records import Classified, CollectResult, Item, Kind, LLMTotals, RunHealth
 from .profiles.personalize import ProfileRun, run_profiles
 from .render.write import file_names, prepare_chart, published_report, shown_items, write_report

@@ -65,7 +65,8 @@ from typer.testing import CliRunner
 
 from aidigest.cli import app
 from aidigest.config import ConfigError, load_config
-from aidigest.llm import LLMConfigError, Message, make_llm, resolve_endpoint
+from aidigest.llm.base import LLMConfigError, Message
+from aidigest.llm.factory import make_llm, resolve_endpoint
 from aidigest.records import LLMTotals
 from aidigest.infra.store import Store
 

@@ -9,7 +9,8 @@ import pytest
 from pydantic import BaseModel, Field
 
 from aidigest.config import Config
-from aidigest.llm import LLMConfigError, LLMError, LLMFatal, Message, make_llm
+from aidigest.llm.base import LLMConfigError, LLMError, LLMFatal, Message
+from aidigest.llm.factory import make_llm
 from aidigest.records import LLMTotals
 from aidigest.infra.store import Store
 from fakes.fake_anthropic import FakeAnthropicServer, Reply

@@ -9,7 +9,9 @@ import pytest
 from pydantic import BaseModel, Field
 
 from aidigest.config import Config, LLMPrice
-from aidigest.llm import BudgetExceeded, LLMError, Message, cache_clear, cache_stats, make_llm
+from aidigest.llm.base import BudgetExceeded, LLMError, Message
+from aidigest.llm.cache import cache_clear, cache_stats
+from aidigest.llm.factory import make_llm
 from aidigest.records import LLMTotals
 from aidigest.infra.store import Store
 from fakes.fake_openai import FakeOpenAIServer, Reply

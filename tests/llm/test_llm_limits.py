@@ -20,7 +20,8 @@ from pathlib import Path
 import pytest
 
 from aidigest.config import Config
-from aidigest.llm import LLMError, Message, make_llm
+from aidigest.llm.base import LLMError, Message
+from aidigest.llm.factory import make_llm
 from aidigest.llm.base import LLMUnavailable
 from aidigest.records import LLMTotals
 from aidigest.infra.store import Store

@@ -22,7 +22,9 @@ import pytest
 from pydantic import BaseModel, Field
 
 from aidigest.config import Config
-from aidigest.llm import Message, make_llm, wrap_untrusted
+from aidigest.llm.base import Message
+from aidigest.llm.factory import make_llm
+from aidigest.llm.prompts import wrap_untrusted
 from aidigest.records import LLMTotals
 from aidigest.infra.store import Store
 

@@ -15,7 +15,8 @@ import pytest
 from pydantic import BaseModel, Field
 
 from aidigest.config import Config
-from aidigest.llm import LLMError, LLMFatal, Message, make_llm
+from aidigest.llm.base import LLMError, LLMFatal, Message
+from aidigest.llm.factory import make_llm
 from aidigest.records import LLMTotals
 from aidigest.infra.store import Store
 from fakes.fake_openai import FakeOpenAIServer, Reply

@@ -10,7 +10,9 @@ import pytest
 from pydantic import BaseModel, Field
 
 from aidigest.config import Config, ConfigError, LLMPrice
-from aidigest.llm import LLMConfigError, LLMFatal, make_llm, parse_provider_spec, resolve_endpoint, wrap_untrusted
+from aidigest.llm.base import LLMConfigError, LLMFatal
+from aidigest.llm.factory import make_llm, parse_provider_spec, resolve_endpoint
+from aidigest.llm.prompts import wrap_untrusted
 from aidigest.llm.core import scrub
 from aidigest.llm.factory import is_local_url
 from aidigest.llm.pricing import cost_usd, find_price
@@ -222,7 +224,7 @@ def test_find_schema_in_text():
 
 def test_official_openai_request_parameters():
     """api.openai.com wants max_completion_tokens; o-series / gpt-5 accept only the default temperature."""
-    from aidigest.llm import Message
+    from aidigest.llm.base import Message
 
     cfg = Config()
     msgs = [Message(role="user", content="hi")]
@@ -246,10 +248,26 @@ def test_official_openai_request_parameters():
 )
 def test_llm_concurrency_auto_default(spec, env, setting, expected):
     from aidigest.config import Config
-    from aidigest.llm import make_llm
+    from aidigest.llm.factory import make_llm
     from aidigest.records import LLMTotals
 
     cfg = Config()
     cfg = cfg.updated(llm={"provider": spec, "concurrency": setting})
     assert make_llm(cfg, None, None, LLMTotals(), env=env).concurrency == expected
     assert cfg.llm.concurrency == setting  # derived from the provider, never written back into the config
+
+
+def test_the_provider_registry_loads_no_http_client():
+    """`aidigest --help` lists the providers: the registry and the built-in specs name their client classes as
+    "module:Class" and load no HTTP stack; the class is imported when an LLM is made."""
+    import subprocess
+    import sys
+
+    from aidigest.llm.providers import PROVIDERS
+    from aidigest.llm.openai_compat import OpenAICompatLLM
+
+    probe = ("import sys, aidigest.llm.providers as p; p.choices(); "
+             "print(any(m == 'httpx' or m.startswith('aidigest.llm.core') for m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+    assert PROVIDERS["ollama"].client_class() is OpenAICompatLLM

@@ -25,7 +25,8 @@ from legacy_schema import MIGRATIONS as LEGACY
 
 from aidigest.config import Config
 from aidigest.deliver import notify
-from aidigest.llm import Message, make_llm
+from aidigest.llm.base import Message
+from aidigest.llm.factory import make_llm
 from aidigest.llm import cache as llm_cache
 from aidigest import reuse
 from aidigest.profiles import reader as profiles

@@ -12,7 +12,6 @@ from .base import Message
 from .bodycap import AnswerTooLarge, capped_transport
 from .core import BaseLLM, RawReply, Transient
 from .prompts import schema_instruction
-from .registry import ProviderSpec
 
 
 class AnthropicLLM(BaseLLM):
@@ -98,4 +97,3 @@ class AnthropicLLM(BaseLLM):
         )
 
 
-ANTHROPIC = ProviderSpec("anthropic", AnthropicLLM, "ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL", "https://api.anthropic.com")

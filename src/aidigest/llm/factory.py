@@ -133,7 +133,7 @@ def make_llm(
     spec = PROVIDERS[ep.provider]
     concurrency = config.llm.concurrency or default_concurrency(spec, ep.base_url)
     totals.provider = f"{ep.provider}:{ep.model}"
-    llm: BaseLLM = spec.cls(
+    llm: BaseLLM = spec.client_class()(
         ep, config.llm, LLMRun(store, run_id, totals), concurrency=concurrency,
         pacing=Pacing(sleep=sleep) if sleep is not None else None,
     )

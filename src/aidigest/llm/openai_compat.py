@@ -20,7 +20,6 @@ from .base import Message
 from .bodycap import AnswerTooLarge, capped_transport
 from .core import BaseLLM, RawReply, Transient
 from .prompts import schema_instruction
-from .registry import ProviderSpec
 from .schema import is_strict_compatible
 
 _REASONING_PREFIXES = ("o1", "o3", "o4", "gpt-5")
@@ -169,9 +168,3 @@ class OpenAICompatLLM(BaseLLM):
 
 
 # any OpenAI-compatible server: OPENAI_BASE_URL (a local one needs no key)
-OPENAI = ProviderSpec("openai", OpenAICompatLLM, "OPENAI_API_KEY", "OPENAI_BASE_URL", "https://api.openai.com/v1")
-TOGETHER = ProviderSpec("together", OpenAICompatLLM, "TOGETHER_API_KEY", "TOGETHER_BASE_URL", "https://api.together.xyz/v1")
-OLLAMA = ProviderSpec(
-    "ollama", OpenAICompatLLM, "OLLAMA_API_KEY", "OLLAMA_BASE_URL", "http://127.0.0.1:11434/v1",
-    local=True, needs_key=False, placeholder_key="ollama", url_suffix="/v1",
-)

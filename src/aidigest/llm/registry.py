@@ -9,6 +9,7 @@ and how many calls a hosted or a local endpoint takes at once when `[llm] concur
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -18,7 +19,7 @@ LOCAL_PLACEHOLDER_KEY = "sk-no-key-required"  # local servers ignore the key, th
 @dataclass(frozen=True)
 class ProviderSpec:
     name: str  # the part before ":" in `--llm name:<model>`
-    cls: Any  # the BaseLLM subclass that talks to the API (aidigest.llm.openai_compat / anthropic_llm)
+    cls: Any  # the BaseLLM subclass that talks to the API, or "module:Class" naming it (imported on first use)
     key_env: str  # the environment variable the API key comes from
     base_url_env: str  # the environment variable that overrides the base URL
     default_base_url: str
@@ -29,6 +30,13 @@ class ProviderSpec:
     # default concurrency class when `[llm] concurrency` is not set (the numbers: aidigest.llm.factory's
     # HOSTED_CONCURRENCY / LOCAL_CONCURRENCY); auto: local when the base URL is on this machine or network
     concurrency: Literal["auto", "hosted", "local"] = "auto"
+
+    def client_class(self) -> Any:
+        """The class that talks to the API: `cls` itself, or the class "module:Class" names."""
+        if not isinstance(self.cls, str):
+            return self.cls
+        module, _, name = self.cls.partition(":")
+        return getattr(importlib.import_module(module), name)
 
 
 @dataclass

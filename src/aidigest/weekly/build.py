@@ -36,7 +36,7 @@ from pathlib import Path
 
 from ..config import Config
 from ..infra.days import DayError, last_complete_day, parse_day, today
-from ..llm import make_llm
+from ..llm.factory import make_llm
 from ..llm.base import LLM
 from ..records import Item, Kind, LLMTotals, signal_values
 from ..render.markdown import report_kind_word

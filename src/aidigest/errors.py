@@ -14,6 +14,7 @@ store, 4 the reports were written but a delivery failed. A class defined elsewhe
     │   ├── WeekError             exit 2  --week/--date naming no week (also a ValueError) [weekly.build]
     │   ├── InstallSpecError      exit 2  an install line that would not install aidigest (also a ValueError) [schedule]
     │   ├── ProfileError          exit 2  an unknown profile, bad arXiv id, unreadable library file [profiles.reader]
+    │   ├── LLMStopped            exit 2  the provider rejected the key or model: reports written offline [rundays]
     │   └── RenderError           exit 2  a template override or site folder the user pointed at
     │       ├── TemplateProblem   exit 2  a template that cannot be loaded or rendered [render.templating]
     │       └── SiteError         exit 2  a site that cannot be built as asked [render.site]

@@ -16,6 +16,8 @@ from ..config import Config, load_config
 from ..errors import UserError
 from ..infra.days import DayError, parse_day
 from ..infra.pgstore import is_url
+from ..infra import progress
+from ..llm.factory import check_provider
 from ..llm.providers import PROVIDERS  # noqa: F401 - registers the providers the --llm help names
 from ..llm.registry import choices as llm_choices
 from .guard import replay_index_problem
@@ -65,8 +67,6 @@ def main(
     verbose: Annotated[int, typer.Option("-v", "--verbose", count=True, help="More on stderr: -v paths, progress and the final line; -vv debug.")] = 0,
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="Errors only: no warnings, progress or summary (a command's own output stays: classify lines, sources, cache stats, where).")] = False,
 ) -> None:
-    from ..infra import progress  # lazy: heavy (rich's live progress)
-
     session = ctx.obj = Session(quiet=quiet)
     progress.setup(-1 if quiet else verbose, console=session.err)
     if version:
@@ -98,8 +98,6 @@ def load(session: Session, path: Path | None, db: str | None = None, llm: str | 
          out_dir: Path | None = None, **llm_overrides) -> Config:
     """The loaded config with the command's flags applied (a new, validated Config: a loaded one is frozen); the
     session names its store from now on."""
-    from ..llm.factory import check_provider  # lazy: heavy (the LLM provider SDKs)
-
     cfg = load_config(path)
     general = {key: str(value) for key, value in (("db", db), ("out", out_dir)) if value is not None}
     if db is not None and not is_url(db):  # a path, as Path(...) would give it (a URL stays as written)

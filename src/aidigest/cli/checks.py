@@ -18,7 +18,7 @@ def check_out(target: Path) -> None:
 
 def check_notify_targets(cfg: Config) -> None:
     """--notify has somewhere to send to."""
-    from ..deliver import configured_targets  # lazy: heavy (apprise, through the delivery package)
+    from ..deliver import configured_targets  # lazy: heavy (the delivery package: numpy, jinja2)
 
     if not configured_targets(cfg) and not any(p.targets for p in cfg.profiles.values()):
         raise UserError("--notify: no delivery targets; set notify.targets in the config or AIDIGEST_NOTIFY (apprise URLs)")

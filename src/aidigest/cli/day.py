@@ -14,6 +14,8 @@ import typer
 from ..config import Config, env_value
 from ..errors import UserError
 from ..infra.days import day_range
+from ..llm.factory import parse_provider_spec
+from ..llm.pricing import find_price
 from ..sources import is_enricher
 from . import checks
 from .app import ConfigOpt, DateOpt, DbOpt, LangOpt, LlmOpt, RecordOpt, ReplayOpt, app, check_replay, load, parse_day_flag
@@ -113,9 +115,6 @@ def _warn_unpriced_budget(session: Session, cfg: Config) -> None:
     """--budget-usd with a model missing from the price table cannot stop anything: say so before the first call."""
     if cfg.llm.budget_usd is None:
         return
-    from ..llm.factory import parse_provider_spec  # lazy: heavy (the LLM provider SDKs)
-    from ..llm.pricing import find_price  # lazy: heavy (the LLM package)
-
     parsed = parse_provider_spec(cfg.llm.provider)
     if parsed is not None and find_price(parsed[1], cfg.llm.prices, parsed[0]) is None:
         from ..pipeline import unpriced_budget_note  # lazy: heavy (the whole pipeline)

@@ -19,6 +19,7 @@ import typer
 
 from ..errors import EXIT_FAILED, EXIT_REFUSED, AidigestError
 from ..infra.pgstore import PgError
+from ..infra.store import explain
 from .guard import Signals
 from .output import Session, shown_db
 
@@ -43,8 +44,6 @@ def exit_code(e: BaseException) -> int:
 def message(e: BaseException, db: str | None) -> str:
     """The one line printed for it: a database error names the store and what to do."""
     if isinstance(e, sqlite3.Error | PgError):
-        from ..infra.store import explain  # lazy: heavy (the store loads the config and every source)
-
         return explain(shown_db(db or "?"), e)
     if isinstance(e, OSError):
         where = f"{e.filename}: " if e.filename else ""

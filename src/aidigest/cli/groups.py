@@ -12,6 +12,10 @@ from ..config import Config
 from ..errors import UserError
 from ..infra.pgstore import is_url
 from ..infra.store import Store
+from ..infra.storecopy import copy_store
+from ..llm.cache import cache_clear, cache_stats
+from ..profiles.reader import add_liked, liked_ids, normalize_id, remove_liked, site_path
+from ..reuse import embed_cached
 from .app import ConfigOpt, DbOpt, cache_app, eval_app, load, profile_app, store_app
 from .errors import command
 from .output import Session, shown_db
@@ -74,7 +78,6 @@ def eval_profiles_cmd(
     days) against popularity order and a random order (both as expected values)."""
     from ..classify import offline  # lazy: heavy (numpy, the offline classifier)
     from ..profiles.evaluate import default_data_dir, evaluate, table  # lazy: heavy (numpy, the ranking)
-    from ..reuse import embed_cached  # lazy: heavy (numpy)
 
     session = Session.of(ctx)
     if split not in ("dev", "test"):
@@ -98,8 +101,6 @@ def eval_profiles_cmd(
 @command(cache_app, "stats")
 def cache_stats_cmd(ctx: typer.Context, db: DbOpt = None, config: ConfigOpt = None) -> None:
     """Entries, tokens and cost held in the LLM cache."""
-    from ..llm.cache import cache_stats  # lazy: heavy (the LLM package)
-
     session = Session.of(ctx)
     cfg = load(session, config, db)
     # only reads: a read-only store can be inspected; no store yet = an empty cache (nothing is created)
@@ -116,8 +117,6 @@ def cache_clear_cmd(
     config: ConfigOpt = None,
 ) -> None:
     """Delete cached LLM responses (all, or those older than N days)."""
-    from ..llm.cache import cache_clear  # lazy: heavy (the LLM package)
-
     session = Session.of(ctx)
     if older_than_days is not None and older_than_days < 0:
         raise UserError(f"--older-than-days {older_than_days}: must be 0 or more (days)")
@@ -147,8 +146,6 @@ def profile_add_paper(
     config: ConfigOpt = None,
 ) -> None:
     """Add a paper the reader likes to the profile's liked set (kept in the store; the ranking compares with it)."""
-    from ..profiles.reader import add_liked  # lazy: heavy (the profiles package)
-
     session = Session.of(ctx)
     _, added = _on_profile(session, config, db, name, lambda store: add_liked(store, name, arxiv_id))
     session.line(f"profile {name}: {'added' if added else 'already liked'} {arxiv_id.strip()}")
@@ -163,8 +160,6 @@ def profile_remove_paper(
     config: ConfigOpt = None,
 ) -> None:
     """Remove a paper added with add-paper (an id listed in the config's `liked` is edited there)."""
-    from ..profiles.reader import normalize_id, remove_liked  # lazy: heavy (the profiles package)
-
     session = Session.of(ctx)
     cfg, removed = _on_profile(session, config, db, name, lambda store: remove_liked(store, name, arxiv_id))
     aid = normalize_id(arxiv_id)
@@ -180,7 +175,6 @@ def profile_remove_paper(
 def profile_list(ctx: typer.Context, db: DbOpt = None, config: ConfigOpt = None) -> None:
     """The configured profiles: liked papers (config + store), keywords, authors, targets, where their pages go."""
     from ..profiles.personalize import profile_out_dir  # lazy: heavy (numpy, the ranking)
-    from ..profiles.reader import liked_ids, site_path  # lazy: heavy (the profiles package)
 
     session = Session.of(ctx)
     cfg = load(session, config, db)
@@ -204,8 +198,6 @@ def store_copy_cmd(
     dst: Annotated[str, typer.Argument(help="The new store (empty): a SQLite file or a postgresql:// URL.")],
 ) -> None:
     """Copy every owner's tables from SRC to an empty DST (SQLite -> PostgreSQL and back), in one transaction."""
-    from ..infra.storecopy import copy_store  # lazy: heavy (every owner's migrations)
-
     session = Session.of(ctx)
     if not is_url(src) and not Path(src).is_file():
         raise UserError(f"store copy: {src} does not exist")

@@ -14,7 +14,7 @@ from .output import Session
 
 def _readers(cfg: Config) -> tuple[bool, list[str]]:
     """(the main digest has targets, the profiles that have their own), refusing a config with none."""
-    from ..deliver import configured_targets  # lazy: heavy (the delivery package)
+    from ..deliver import configured_targets  # lazy: heavy (the delivery package: numpy, jinja2)
 
     main = bool(configured_targets(cfg))
     readers = [name for name, p in cfg.profiles.items() if p.targets]
@@ -37,8 +37,8 @@ def _print(session: Session, when: str, results: list) -> list[str]:
 
 def send_day(session: Session, cfg: Config, day: dt.date, out_dir: Path) -> list[str]:
     """Send the day's reports (the main digest to notify.targets, each profile's to its own targets)."""
-    from ..deliver import notify_day, report_files  # lazy: heavy (the delivery package)
-    from ..deliver.notify import pending_retries  # lazy: heavy (the delivery package)
+    from ..deliver import notify_day, report_files  # lazy: heavy (the delivery package: numpy, jinja2)
+    from ..deliver.notify import pending_retries  # lazy: heavy (the delivery package: numpy, jinja2)
     from ..profiles.personalize import profile_out_dir  # lazy: heavy (numpy, the ranking)
 
     main, readers = _readers(cfg)
@@ -60,7 +60,7 @@ def send_day(session: Session, cfg: Config, day: dt.date, out_dir: Path) -> list
 
 def send_week(session: Session, cfg: Config, week: str, out_dir: Path) -> list[str]:
     """Send the week's roundups (the shared one to notify.targets, each profile's to its own targets)."""
-    from ..deliver.notify import notify_week, week_report_files  # lazy: heavy (the delivery package)
+    from ..deliver.notify import notify_week, week_report_files  # lazy: heavy (the delivery package: numpy, jinja2)
     from ..profiles.personalize import profile_out_dir  # lazy: heavy (numpy, the ranking)
 
     main, readers = _readers(cfg)

@@ -11,6 +11,8 @@ from rich.text import Text
 from ..config import DEFAULT_CONFIG_NAME, default_config_text
 from ..errors import UserError
 from ..infra.atomic import write_text_atomic
+from ..schedule import (WORKFLOW_PATH, InstallSpecError, check_install_spec, default_install_spec, github_workflow,
+                        utc_cron)
 from .app import ConfigOpt, app, load
 from .errors import command
 from .output import Session
@@ -42,9 +44,6 @@ def init(
 
 
 def _write_workflow(session: Session, config: Path | None, force: bool, package: str | None) -> None:
-    from ..schedule import (  # lazy: heavy (importlib.metadata and git, for the install line)
-        WORKFLOW_PATH, InstallSpecError, check_install_spec, default_install_spec, github_workflow, utc_cron)
-
     cfg = load(session, config)
     target = Path(WORKFLOW_PATH)
     if target.exists() and not force:

@@ -18,6 +18,8 @@ from ..infra import paths
 from ..infra.days import last_complete_day
 from ..infra.pgstore import is_url
 from ..infra.store import Store
+from ..llm import make_llm
+from ..profiles.reader import site_path
 from ..records import LLMTotals
 from ..sources import SOURCES, build_sources
 from ..taxonomy import load_taxonomy
@@ -82,7 +84,6 @@ def _site_builds(session: Session, cfg: Config, opts) -> list:
     """(label, options) of each site to build: the main one first (a profile's folder inside it is kept as it is),
     then each reader profile's, in its own folder, linked from the home page."""
     from ..profiles.personalize import profile_out_dir  # lazy: heavy (numpy, the ranking)
-    from ..profiles.reader import site_path  # lazy: heavy (the profiles package)
     from ..render.templating import site_strings  # lazy: heavy (jinja2)
 
     readers = []
@@ -137,8 +138,6 @@ def classify(ctx: typer.Context, llm: LlmOpt = None, config: ConfigOpt = None, d
     llm_obj = None
     store = None
     if cfg.llm.provider != "none":
-        from ..llm import make_llm  # lazy: heavy (the LLM provider SDKs)
-
         store = Store(cfg.general.db)
         llm_obj = make_llm(cfg, store, None, LLMTotals(provider=cfg.llm.provider))
     try:

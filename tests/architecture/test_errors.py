@@ -184,3 +184,11 @@ def test_a_hostile_input_per_family_exits_with_its_code(tmp_path, args, code, wo
     assert r.returncode == code and no_traceback(r), (r.returncode, r.stderr[-2000:])
     lines = r.stderr.strip().splitlines()
     assert lines[-1].startswith("error:") and words in lines[-1], r.stderr
+
+
+def test_errors_imports_nothing_of_aidigest():
+    """Any module can raise into the tree without loading another (a leaf, like env and text)."""
+    tree = ast.parse((SRC / "errors.py").read_text(encoding="utf-8"))
+    imported = [n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and (n.level or "aidigest" in (n.module or ""))]
+    imported += [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names if a.name.startswith("aidigest")]
+    assert imported == []

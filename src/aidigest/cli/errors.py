@@ -37,7 +37,7 @@ def exit_code(e: BaseException) -> int:
         return e.exit_code
     if isinstance(e, sqlite3.Error):
         code = getattr(e, "sqlite_errorcode", None) or 0
-        return EXIT_REFUSED if code & 0xFF in _SQLITE_LOCK else EXIT_FAILED
+        return EXIT_REFUSED if (code & 0xFF) in _SQLITE_LOCK else EXIT_FAILED  # extended codes keep the primary in the low byte
     return EXIT_FAILED
 
 

@@ -7,10 +7,12 @@ It imports nothing of aidigest, so a source module can declare its settings with
 
 from __future__ import annotations
 
+from .errors import UserError
+
 from pydantic import BaseModel, ConfigDict
 
 
-class ConfigError(Exception):
+class ConfigError(UserError, exit_code=2):
     """A user mistake in the config file or environment: printed as one line, never a traceback."""
 
 

@@ -13,6 +13,8 @@ client's running totals.
 
 from __future__ import annotations
 
+from .errors import RunFailed
+
 import asyncio
 import datetime as dt
 from dataclasses import dataclass, field
@@ -40,7 +42,7 @@ from .taxonomy import load_taxonomy
 KINDS: tuple[Kind, Kind] = ("news", "paper")
 
 
-class NothingCollected(Exception):
+class NothingCollected(RunFailed):
     """No item for the day at all (every source failed or was empty): no report is written."""
 
 

@@ -8,6 +8,8 @@ timer/service and the cron line live in docs/schedule.md (and docs/systemd/, doc
 
 from __future__ import annotations
 
+from .errors import UserError
+
 import datetime as dt
 import json
 import re
@@ -60,7 +62,7 @@ def utc_weekly_cron(weekly: str, tz: str, on: dt.date | None = None) -> tuple[st
 
 
 # ---- what the workflow of a separate repository installs ----------------------------------------------------
-class InstallSpecError(ValueError):
+class InstallSpecError(UserError, ValueError):
     """An install line that would not install this project's code (a registry name, an unpinned git URL)."""
 
 

@@ -42,7 +42,7 @@ def test_sdist_and_wheel_build_and_pass_twine_check():
     assert any(n.startswith("aidigest/data/eval/dw-dengwei_") and n.endswith(".jsonl") for n in names)
     with tarfile.open(sdist) as t:
         in_sdist = {n.split("/", 1)[1] for n in t.getnames() if "/" in n}
-    assert {"pyproject.toml", "README.md", "src/aidigest/cli.py", "src/aidigest/data/classifier/weights.npz"} <= in_sdist
+    assert {"pyproject.toml", "README.md", "src/aidigest/cli/__init__.py", "src/aidigest/data/classifier/weights.npz"} <= in_sdist
 
 
 def test_the_version_is_written_once():

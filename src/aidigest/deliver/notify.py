@@ -13,6 +13,8 @@ and any expanded secret that would still appear in an error text is replaced by 
 
 from __future__ import annotations
 
+from ..errors import DeliveryError
+
 import datetime as dt
 import hashlib
 import logging
@@ -40,7 +42,7 @@ KINDS = ("news", "paper")
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
-class TargetError(Exception):
+class TargetError(DeliveryError):
     """A target that cannot be used as configured (unset variable, not an apprise URL)."""
 
 

@@ -17,6 +17,8 @@ Korean site, keeps the entries of the calendar date D in this zone.
 
 from __future__ import annotations
 
+from ..errors import UserError
+
 import datetime as dt
 import re
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -30,7 +32,7 @@ FIRST_DAY = dt.date(1970, 1, 1)
 _RELATIVE = re.compile(r"^([+-]?)(\d{1,4})d$")
 
 
-class DayError(ValueError):
+class DayError(UserError, ValueError):
     """A date or time zone the user wrote that cannot be understood (one line, no traceback)."""
 
 

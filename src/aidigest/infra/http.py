@@ -25,6 +25,8 @@ Recording layout (`DIR/index.json` + `DIR/bodies/*`)::
 
 from __future__ import annotations
 
+from ..errors import SourceError
+
 import asyncio
 import email.utils
 import hashlib
@@ -49,7 +51,7 @@ if TYPE_CHECKING:  # the sources import http, and config.py imports the sources 
 RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
 
 
-class FetchError(Exception):
+class FetchError(SourceError):
     """A request that failed for good (after retries). The message names the URL."""
 
 

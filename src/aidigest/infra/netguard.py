@@ -21,6 +21,8 @@ lists CIDR networks allowed anyway (tests that serve pages from 127.0.0.1 use `[
 
 from __future__ import annotations
 
+from ..errors import SourceError
+
 import asyncio
 import ipaddress
 import socket
@@ -33,7 +35,7 @@ import httpcore
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
-class BlockedAddress(Exception):
+class BlockedAddress(SourceError):
     """A request to an address the policy forbids. Not retried; counted and named in run health."""
 
     def __init__(self, url: str, reason: str):

@@ -20,6 +20,8 @@ a session-level advisory lock (released by the server when the process dies).
 
 from __future__ import annotations
 
+from ..errors import AidigestError
+
 import decimal
 import re
 from collections.abc import Iterator, Sequence
@@ -57,11 +59,11 @@ def _password(url: str) -> str | None:
         return None
 
 
-class PgError(Exception):
+class PgError(AidigestError, exit_code=1):
     """A PostgreSQL statement or connection failed (message without the password)."""
 
 
-class PgBusy(PgError):
+class PgBusy(PgError, exit_code=3):
     """A lock was not granted within the busy timeout."""
 
 

@@ -20,6 +20,8 @@ one line naming the file and what to do.
 
 from __future__ import annotations
 
+from ..errors import AidigestError
+
 import contextlib
 import datetime as dt
 import errno
@@ -56,11 +58,11 @@ def env_busy_timeout() -> float:
     return value if value >= 0 else BUSY_TIMEOUT_S
 
 
-class StoreError(Exception):
+class StoreError(AidigestError, exit_code=2):
     """The store cannot be used as it is: one line naming the file and what to do."""
 
 
-class StoreFull(StoreError):
+class StoreFull(StoreError, exit_code=1):
     """The disk under the store is full: nothing was half-written; the run failed (exit 1), the store is fine."""
 
 
@@ -74,7 +76,7 @@ def store_error(path: str | Path, e: BaseException) -> StoreError:
     return (StoreFull if full else StoreBusy if busy else StoreError)(explain(path, e))
 
 
-class StoreBusy(StoreError):
+class StoreBusy(StoreError, exit_code=3):
     """Another run holds the store (the same day is being run, or a write lock was held past the timeout)."""
 
 

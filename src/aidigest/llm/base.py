@@ -12,6 +12,8 @@ the rest of the run), `LLMError` (anything else after retries, including output 
 
 from __future__ import annotations
 
+from ..errors import AidigestError
+
 from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel
@@ -46,11 +48,11 @@ class LLMResult(BaseModel):
     attempts: int = 1  # HTTP requests this answer took (retries and the validation retry included)
 
 
-class LLMError(Exception):
+class LLMError(AidigestError, exit_code=1):
     """A call that failed after retries, or whose output never validated."""
 
 
-class LLMFatal(LLMError):
+class LLMFatal(LLMError, exit_code=2):
     """Authentication / model-not-found / bad configuration: fail fast, never retry."""
 
 

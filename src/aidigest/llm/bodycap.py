@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 
-class AnswerTooLarge(Exception):
+class AnswerTooLarge(Exception):  # private: the provider turns it into core.Transient (errors.py)
     """The endpoint's answer passed the size cap; nothing more of it was read."""
 
 

@@ -40,7 +40,7 @@ class RawReply:
     truncated: bool = False  # stopped at the max output tokens
 
 
-class Transient(Exception):
+class Transient(Exception):  # private retry signal between a provider and core (errors.py)
     """Retryable: 429, 5xx, timeouts, connection errors."""
 
     def __init__(self, message: str, status: int | None = None, retry_after: float | None = None):
@@ -49,7 +49,7 @@ class Transient(Exception):
         self.retry_after = retry_after
 
 
-class Rejected(Exception):
+class Rejected(Exception):  # private: core turns it into an LLMError (errors.py)
     """The endpoint refused this request (a 4xx other than auth / not found / 429): not retried as is."""
 
     def __init__(self, message: str, status: int | None = None):
@@ -57,11 +57,11 @@ class Rejected(Exception):
         self.status = status
 
 
-class _ModeRejected(Exception):
+class _ModeRejected(Exception):  # private: core tries the next mode (errors.py)
     pass
 
 
-class _InvalidOutput(Exception):
+class _InvalidOutput(Exception):  # private: core retries once, then an LLMError (errors.py)
     pass
 
 

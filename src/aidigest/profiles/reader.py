@@ -22,6 +22,8 @@ id with no text anywhere is reported (counted in the run health), never silently
 
 from __future__ import annotations
 
+from ..errors import UserError
+
 import csv
 import datetime as dt
 import re
@@ -41,7 +43,7 @@ ARXIV_ID = re.compile(r"^(\d{4}\.\d{4,5}|[a-z-]+(\.[A-Z]{2})?/\d{7})(v\d+)?$")
 _ARXIV_IN_TEXT = re.compile(r"(?:arxiv\.org/(?:abs|pdf)/|arXiv:\s*)(\d{4}\.\d{4,5})", re.IGNORECASE)
 
 
-class ProfileError(Exception):
+class ProfileError(UserError):
     """A user mistake about a profile (unknown name, bad arXiv id, unreadable library file): one line."""
 
 

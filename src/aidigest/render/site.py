@@ -35,6 +35,8 @@ Fetched text stays text: every template autoescapes, and only http(s) links beco
 
 from __future__ import annotations
 
+from ..errors import RenderError
+
 import ctypes
 import datetime as dt
 import errno
@@ -97,7 +99,7 @@ WEEKLY_FEED = "feeds/weekly.xml"
 CODE_KEY = hashlib.sha256(b"".join(p.read_bytes() for p in CODE)).hexdigest()  # the state's summaries are this code's
 
 
-class SiteError(Exception):
+class SiteError(RenderError):
     """A problem the user can fix (bad template, output folder that is not a site, unreadable store): one line."""
 
 

@@ -10,6 +10,8 @@ Undefined names are errors (StrictUndefined), reported as one line naming the te
 
 from __future__ import annotations
 
+from ..errors import RenderError
+
 import hashlib
 from dataclasses import dataclass
 from functools import lru_cache
@@ -24,7 +26,7 @@ from .escape import one_line, safe_url
 from .icons import icon_html, iconize
 
 
-class TemplateProblem(Exception):
+class TemplateProblem(RenderError):
     """A template could not be loaded or rendered: one line (template name, line, what)."""
 
 

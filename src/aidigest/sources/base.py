@@ -7,6 +7,8 @@ A source module has:
 
 from __future__ import annotations
 
+from ..errors import SourceError
+
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
@@ -18,7 +20,7 @@ if TYPE_CHECKING:  # config.py is built from the source registry: a source reads
     from ..config import Config
 
 
-class ParseError(Exception):
+class ParseError(SourceError):
     """The body is not what the source returns (malformed JSON/XML, an API error body...)."""
 
 

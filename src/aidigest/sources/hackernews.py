@@ -55,7 +55,7 @@ def discussion_url(story_id: int | str) -> str:
     return DISCUSSION_URL.format(id=story_id)
 
 
-class _BadRecord(ValueError):
+class _BadRecord(ValueError):  # private: one skipped record, caught in this module (errors.py)
     pass
 
 

@@ -19,6 +19,8 @@ valid citations. It raises `SectionInvariantError`; the orchestrator makes sure 
 
 from __future__ import annotations
 
+from ..errors import InternalError
+
 import re
 from dataclasses import dataclass
 
@@ -59,7 +61,7 @@ class CheckFailure:
         return f"{self.code}: {self.detail}"
 
 
-class SectionInvariantError(AssertionError):
+class SectionInvariantError(InternalError, AssertionError):
     """A section about to be written is empty or has broken citations (a bug: must never happen)."""
 
 

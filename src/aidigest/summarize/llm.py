@@ -14,6 +14,8 @@ Fetched titles and snippets reach the prompt only through `aidigest.llm.prompts.
 
 from __future__ import annotations
 
+from ..errors import AidigestError
+
 import datetime as dt
 import re
 from typing import Annotated, Any
@@ -96,7 +98,7 @@ class SummaryAnswer(BaseModel):
         lambda cls, v: _point_entries(v))
 
 
-class SummaryFailed(Exception):
+class SummaryFailed(AidigestError, exit_code=1):
     def __init__(self, code: str, detail: str = ""):
         super().__init__(f"{code}: {detail}" if detail else code)
         self.code = code

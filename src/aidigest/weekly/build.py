@@ -26,6 +26,8 @@ the shared summaries reused: no LLM call) and writes it to the profile's own fol
 
 from __future__ import annotations
 
+from ..errors import UserError
+
 import asyncio
 import datetime as dt
 import json
@@ -60,7 +62,7 @@ LOOKBACK_DAYS = 7  # a story seen this week but reported just before it keeps th
 NOT_AI = ("software", "others")
 
 
-class WeekError(ValueError):
+class WeekError(UserError, ValueError):
     """--week / --date that names no week (one line)."""
 
 

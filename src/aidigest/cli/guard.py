@@ -1,4 +1,4 @@
-"""What the command line checks and prints around a command (kept out of cli.py): outside text printed literally,
+"""What the command line checks and prints around a command: outside text printed literally,
 SIGTERM handled as Ctrl-C, and the checks that refuse a bad `--replay` or `--out` before any work is done."""
 
 from __future__ import annotations

@@ -46,7 +46,7 @@ store, 4 the reports were written but a delivery failed. A class defined elsewhe
         └── SectionInvariantError exit 1  a section about to be written is broken (also an AssertionError) [summarize.checks]
 
 Private control flow stays outside the tree (plain exceptions, caught in the module that raises them, a bug if
-one ever escapes): llm.core's Transient, Rejected, _ModeRejected, _InvalidOutput, llm.bodycap's AnswerTooLarge
+one ever escapes): llm.reply's Transient, Rejected, _ModeRejected, _InvalidOutput, llm.bodycap's AnswerTooLarge
 (turned into Transient by the provider) and sources.hackernews' _BadRecord. tests/architecture/test_errors.py keeps
 this drawing equal to the classes.
 

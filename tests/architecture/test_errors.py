@@ -27,10 +27,10 @@ REPO = SRC.parents[1]
 # Plain exceptions on purpose: raised and caught inside one module (or between a provider and llm.core), a bug if
 # one ever reaches a caller; errors.py's docstring names them too.
 PRIVATE = {
-    "aidigest.llm.core.Transient": "a provider tells core to retry (429, 5xx, timeouts); core turns it into LLMError",
-    "aidigest.llm.core.Rejected": "a refused request; core turns it into LLMError",
-    "aidigest.llm.core._ModeRejected": "core tries the next structured-output mode",
-    "aidigest.llm.core._InvalidOutput": "core retries once, then raises LLMError",
+    "aidigest.llm.reply.Transient": "a provider tells core to retry (429, 5xx, timeouts); core turns it into LLMError",
+    "aidigest.llm.reply.Rejected": "a refused request; core turns it into LLMError",
+    "aidigest.llm.reply._ModeRejected": "core tries the next structured-output mode",
+    "aidigest.llm.reply._InvalidOutput": "core retries once, then raises LLMError",
     "aidigest.llm.bodycap.AnswerTooLarge": "the provider turns it into core.Transient",
     "aidigest.sources.hackernews._BadRecord": "one record skipped inside the parser",
 }

@@ -6,23 +6,23 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TYPE_CHECKING
 
 import typer
-from pydantic import ValidationError
 
 from .. import __version__
-from ..config import Config, load_config
 from ..errors import UserError
 from ..infra.days import DayError, parse_day
 from ..infra.pgstore import is_url
 from ..infra import progress
-from ..llm.factory import check_provider
 from ..llm.providers import PROVIDERS  # noqa: F401 - registers the providers the --llm help names
 from ..llm.registry import choices as llm_choices
 from .guard import replay_index_problem
 from .help import plain_flags
 from .output import Session, shown_db
+
+if TYPE_CHECKING:
+    from ..config import Config
 
 plain_flags()  # `--notify`, not `--notify <bool>`, in the help (aidigest.cli.help)
 app = typer.Typer(
@@ -83,6 +83,7 @@ def parse_day_flag(value: str | None, cfg: Config) -> dt.date:
 
 def _llm_flags(cfg: Config, llm: str | None, overrides: dict) -> dict:
     """The [llm] settings given as flags, each validated like the file's value and named by its flag."""
+    from pydantic import ValidationError  # lazy: heavy (pydantic): not for --help
     flags = {"provider": llm} if llm is not None else {}
     for key, value in overrides.items():
         if value is not None:
@@ -98,6 +99,8 @@ def load(session: Session, path: Path | None, db: str | None = None, llm: str | 
          out_dir: Path | None = None, **llm_overrides) -> Config:
     """The loaded config with the command's flags applied (a new, validated Config: a loaded one is frozen); the
     session names its store from now on."""
+    from ..config import load_config  # lazy: heavy (pydantic): not for --help
+    from ..llm.factory import check_provider  # lazy: heavy (pydantic): not for --help
     cfg = load_config(path)
     general = {key: str(value) for key, value in (("db", db), ("out", out_dir)) if value is not None}
     if db is not None and not is_url(db):  # a path, as Path(...) would give it (a URL stays as written)

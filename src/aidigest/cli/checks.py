@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from pathlib import Path
 
-from ..config import Config
 from ..errors import UserError
-from ..taxonomy import load_taxonomy
 from .guard import out_dir_problem
+
+if TYPE_CHECKING:
+    from ..config import Config
 
 
 def check_out(target: Path) -> None:
@@ -26,6 +29,7 @@ def check_notify_targets(cfg: Config) -> None:
 
 def check_profiles(cfg: Config) -> None:
     """A profile's unreadable library file or bad arXiv id: one line, before anything is fetched."""
+    from ..taxonomy import load_taxonomy  # lazy: heavy (pydantic): not for --help
     if not cfg.profiles:
         return
     from ..profiles.personalize import check_profiles as check  # lazy: heavy (numpy, the ranking)

@@ -11,18 +11,19 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ..config import Config
 from ..infra.env import env_value
 from ..errors import UserError
 from ..infra.days import day_range
-from ..llm.factory import parse_provider_spec
+from ..sources import registry  # the run registered the built-ins (aidigest.sources.builtin) before this reads it
 from ..llm.pricing import find_price
-from ..sources.builtin import is_enricher
 from . import checks
 from .app import ConfigOpt, DateOpt, DbOpt, LangOpt, LlmOpt, RecordOpt, ReplayOpt, app, check_replay, load, parse_day_flag
 from .errors import command
 from .output import Session, shown_db
 from .send import send_day
+
+if TYPE_CHECKING:
+    from ..config import Config
 
 if TYPE_CHECKING:
     from ..pipeline import RunSummary
@@ -114,6 +115,7 @@ def _days(cfg: Config, date: str | None, from_: str | None, to: str | None) -> l
 
 def _warn_unpriced_budget(session: Session, cfg: Config) -> None:
     """--budget-usd with a model missing from the price table cannot stop anything: say so before the first call."""
+    from ..llm.factory import parse_provider_spec  # lazy: heavy (pydantic): not for --help
     if cfg.llm.budget_usd is None:
         return
     parsed = parse_provider_spec(cfg.llm.provider)
@@ -174,7 +176,7 @@ class DayPrinter:
 
     def _log(self, summary: RunSummary) -> None:
         failed = [o.source for o in summary.health.outcomes
-                  if not is_enricher(o.source) and o.status in ("failed", "no_recording")]
+                  if not registry.is_enricher(o.source) and o.status in ("failed", "no_recording")]
         logging.getLogger("aidigest.run").info(
             "run %s done: %d items (%s), %d source(s) failed%s; reports in %s; store %s",
             summary.day, sum(summary.items_by_kind.values()),

@@ -13,15 +13,17 @@ import functools
 import inspect
 import sqlite3
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TYPE_CHECKING, TypeVar
 
 import typer
 
 from ..errors import EXIT_FAILED, EXIT_REFUSED, AidigestError
 from ..infra.pgstore import PgError
-from ..infra.store import explain
 from .guard import Signals
 from .output import Session, shown_db
+
+if TYPE_CHECKING:
+    pass
 
 INTERRUPTED = 130  # Ctrl-C
 TERMINATED = 143  # SIGTERM
@@ -43,6 +45,7 @@ def exit_code(e: BaseException) -> int:
 
 def message(e: BaseException, db: str | None) -> str:
     """The one line printed for it: a database error names the store and what to do."""
+    from ..infra.store import explain  # lazy: heavy (pydantic): not for --help
     if isinstance(e, sqlite3.Error | PgError):
         return explain(shown_db(db or "?"), e)
     if isinstance(e, OSError):

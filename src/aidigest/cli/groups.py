@@ -4,21 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated, TYPE_CHECKING, TypeVar
 
 import typer
 
-from ..config import Config
 from ..errors import UserError
 from ..infra.pgstore import is_url
-from ..infra.store import Store
-from ..infra.storecopy import copy_store
-from ..llm.cache import cache_clear, cache_stats
-from ..profiles.reader import add_liked, liked_ids, normalize_id, remove_liked, site_path
-from ..reuse import embed_cached
 from .app import ConfigOpt, DbOpt, cache_app, eval_app, load, profile_app, store_app
 from .errors import command
 from .output import Session, shown_db
+
+if TYPE_CHECKING:
+    from ..config import Config
+    from ..infra.store import Store
 
 T = TypeVar("T")
 
@@ -76,6 +74,8 @@ def eval_profiles_cmd(
 ) -> None:
     """Precision@10 of a profile's "추천" section for simulated readers (profiles from dev papers, scored on test
     days) against popularity order and a random order (both as expected values)."""
+    from ..infra.store import Store  # lazy: heavy (pydantic): not for --help
+    from ..reuse import embed_cached  # lazy: heavy (pydantic): not for --help
     from ..classify import offline  # lazy: heavy (numpy, the offline classifier)
     from ..profiles.evaluate import default_data_dir, evaluate, table  # lazy: heavy (numpy, the ranking)
 
@@ -101,6 +101,8 @@ def eval_profiles_cmd(
 @command(cache_app, "stats")
 def cache_stats_cmd(ctx: typer.Context, db: DbOpt = None, config: ConfigOpt = None) -> None:
     """Entries, tokens and cost held in the LLM cache."""
+    from ..infra.store import Store  # lazy: heavy (pydantic): not for --help
+    from ..llm.cache import cache_stats  # lazy: heavy (pydantic): not for --help
     session = Session.of(ctx)
     cfg = load(session, config, db)
     # only reads: a read-only store can be inspected; no store yet = an empty cache (nothing is created)
@@ -117,6 +119,8 @@ def cache_clear_cmd(
     config: ConfigOpt = None,
 ) -> None:
     """Delete cached LLM responses (all, or those older than N days)."""
+    from ..infra.store import Store  # lazy: heavy (pydantic): not for --help
+    from ..llm.cache import cache_clear  # lazy: heavy (pydantic): not for --help
     session = Session.of(ctx)
     if older_than_days is not None and older_than_days < 0:
         raise UserError(f"--older-than-days {older_than_days}: must be 0 or more (days)")
@@ -129,6 +133,7 @@ def cache_clear_cmd(
 def _on_profile(session: Session, config: Path | None, db: str | None, name: str,
                 change: Callable[[Store], T]) -> tuple[Config, T]:
     """The config and what `change` did to the store, for a profile the config names."""
+    from ..infra.store import Store  # lazy: heavy (pydantic): not for --help
     cfg = load(session, config, db)
     if name not in cfg.profiles:
         known = ", ".join(sorted(cfg.profiles)) or "none configured"
@@ -146,6 +151,7 @@ def profile_add_paper(
     config: ConfigOpt = None,
 ) -> None:
     """Add a paper the reader likes to the profile's liked set (kept in the store; the ranking compares with it)."""
+    from ..profiles.reader import add_liked  # lazy: heavy (pydantic): not for --help
     session = Session.of(ctx)
     _, added = _on_profile(session, config, db, name, lambda store: add_liked(store, name, arxiv_id))
     session.line(f"profile {name}: {'added' if added else 'already liked'} {arxiv_id.strip()}")
@@ -160,6 +166,7 @@ def profile_remove_paper(
     config: ConfigOpt = None,
 ) -> None:
     """Remove a paper added with add-paper (an id listed in the config's `liked` is edited there)."""
+    from ..profiles.reader import normalize_id, remove_liked  # lazy: heavy (pydantic): not for --help
     session = Session.of(ctx)
     cfg, removed = _on_profile(session, config, db, name, lambda store: remove_liked(store, name, arxiv_id))
     aid = normalize_id(arxiv_id)
@@ -174,6 +181,8 @@ def profile_remove_paper(
 @command(profile_app, "list")
 def profile_list(ctx: typer.Context, db: DbOpt = None, config: ConfigOpt = None) -> None:
     """The configured profiles: liked papers (config + store), keywords, authors, targets, where their pages go."""
+    from ..infra.store import Store  # lazy: heavy (pydantic): not for --help
+    from ..profiles.reader import liked_ids, site_path  # lazy: heavy (pydantic): not for --help
     from ..profiles.personalize import profile_out_dir  # lazy: heavy (numpy, the ranking)
 
     session = Session.of(ctx)
@@ -198,6 +207,7 @@ def store_copy_cmd(
     dst: Annotated[str, typer.Argument(help="The new store (empty): a SQLite file or a postgresql:// URL.")],
 ) -> None:
     """Copy every owner's tables from SRC to an empty DST (SQLite -> PostgreSQL and back), in one transaction."""
+    from ..infra.storecopy import copy_store  # lazy: heavy (pydantic): not for --help
     session = Session.of(ctx)
     if not is_url(src) and not Path(src).is_file():
         raise UserError(f"store copy: {src} does not exist")

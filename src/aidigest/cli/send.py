@@ -3,13 +3,16 @@ failed ones returned as 'day kind target' for the run's outcome (exit 4)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import datetime as dt
 from pathlib import Path
 
-from ..config import Config
 from ..errors import UserError
-from ..infra.store import Store
 from .output import Session
+
+if TYPE_CHECKING:
+    from ..config import Config
 
 
 def _readers(cfg: Config) -> tuple[bool, list[str]]:
@@ -37,6 +40,7 @@ def _print(session: Session, when: str, results: list) -> list[str]:
 
 def send_day(session: Session, cfg: Config, day: dt.date, out_dir: Path) -> list[str]:
     """Send the day's reports (the main digest to notify.targets, each profile's to its own targets)."""
+    from ..infra.store import Store  # lazy: heavy (pydantic): not for --help
     from ..deliver import notify_day, report_files  # lazy: heavy (the delivery package: numpy, jinja2)
     from ..deliver.notify import pending_retries  # lazy: heavy (the delivery package: numpy, jinja2)
     from ..profiles.personalize import profile_out_dir  # lazy: heavy (numpy, the ranking)
@@ -60,6 +64,7 @@ def send_day(session: Session, cfg: Config, day: dt.date, out_dir: Path) -> list
 
 def send_week(session: Session, cfg: Config, week: str, out_dir: Path) -> list[str]:
     """Send the week's roundups (the shared one to notify.targets, each profile's to its own targets)."""
+    from ..infra.store import Store  # lazy: heavy (pydantic): not for --help
     from ..deliver.notify import notify_week, week_report_files  # lazy: heavy (the delivery package: numpy, jinja2)
     from ..profiles.personalize import profile_out_dir  # lazy: heavy (numpy, the ranking)
 

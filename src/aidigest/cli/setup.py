@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TYPE_CHECKING
 
 import typer
 from rich.text import Text
 
-from ..config import DEFAULT_CONFIG_NAME, default_config_text
+from ..infra.paths import CONFIG_NAME as DEFAULT_CONFIG_NAME
 from ..errors import UserError
 from ..infra.atomic import write_text_atomic
-from ..schedule import (WORKFLOW_PATH, InstallSpecError, check_install_spec, default_install_spec, github_workflow,
-                        utc_cron)
 from .app import ConfigOpt, app, load
 from .errors import command
 from .output import Session
+
+if TYPE_CHECKING:
+    pass
 
 
 @command(app)
@@ -30,6 +31,7 @@ def init(
     config: ConfigOpt = None,
 ) -> None:
     """Write a commented default aidigest.toml (the config reference), or with --github-actions the workflow."""
+    from ..config import default_config_text  # lazy: heavy (pydantic): not for --help
     session = Session.of(ctx)
     if github_actions:
         _write_workflow(session, config, force, package)
@@ -44,6 +46,7 @@ def init(
 
 
 def _write_workflow(session: Session, config: Path | None, force: bool, package: str | None) -> None:
+    from ..schedule import InstallSpecError, WORKFLOW_PATH, check_install_spec, default_install_spec, github_workflow, utc_cron  # lazy: heavy (importlib.metadata, subprocess): not for --help
     cfg = load(session, config)
     target = Path(WORKFLOW_PATH)
     if target.exists() and not force:

@@ -6,27 +6,23 @@ import asyncio
 import sys
 from dataclasses import replace
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TYPE_CHECKING
 
 import typer
 from rich.table import Table
 from rich.text import Text
 
-from ..config import Config
 from ..infra.env import environ
 from ..errors import UserError
 from ..infra import paths
 from ..infra.days import last_complete_day
 from ..infra.pgstore import is_url
-from ..infra.store import Store
-from ..llm.factory import make_llm
-from ..profiles.reader import site_path
-from ..records import LLMTotals
-from ..sources.builtin import SOURCES, build_sources
-from ..taxonomy import load_taxonomy
 from .app import ConfigOpt, DbOpt, LlmOpt, app, load
 from .errors import command
 from .output import Session, shown_db
+
+if TYPE_CHECKING:
+    from ..config import Config
 
 
 @command(app)
@@ -58,6 +54,7 @@ def site(
     config: ConfigOpt = None,
 ) -> None:
     """Build or update the static web archive (pages, trends, search, Atom feeds) from the reports; incremental."""
+    from ..taxonomy import load_taxonomy  # lazy: heavy (pydantic): not for --help
     from ..render.site import SiteError, SiteOptions, build_site  # lazy: heavy (jinja2, the charts)
 
     session = Session.of(ctx)
@@ -84,6 +81,7 @@ def site(
 def _site_builds(session: Session, cfg: Config, opts) -> list:
     """(label, options) of each site to build: the main one first (a profile's folder inside it is kept as it is),
     then each reader profile's, in its own folder, linked from the home page."""
+    from ..profiles.reader import site_path  # lazy: heavy (pydantic): not for --help
     from ..profiles.personalize import profile_out_dir  # lazy: heavy (numpy, the ranking)
     from ..render.templating import site_strings  # lazy: heavy (jinja2)
 
@@ -107,6 +105,7 @@ def _site_builds(session: Session, cfg: Config, opts) -> list:
 @command(app)
 def sources(ctx: typer.Context, db: DbOpt = None, config: ConfigOpt = None) -> None:
     """List the configured sources and their last outcome."""
+    from ..infra.store import Store  # lazy: heavy (pydantic): not for --help
     session = Session.of(ctx)
     cfg = load(session, config, db)
     last = {}
@@ -116,6 +115,8 @@ def sources(ctx: typer.Context, db: DbOpt = None, config: ConfigOpt = None) -> N
     t = Table(title="Configured sources")
     for col in ("source", "kind", "last day", "last status", "items", "error"):
         t.add_column(col)
+    from ..sources.builtin import SOURCES, build_sources  # lazy: heavy (httpx, feedparser): not for --help
+
     built = build_sources(cfg)
     for s in built:
         day, o = last.get(s.name, ("—", None))
@@ -131,6 +132,10 @@ def sources(ctx: typer.Context, db: DbOpt = None, config: ConfigOpt = None) -> N
 @command(app)
 def classify(ctx: typer.Context, llm: LlmOpt = None, config: ConfigOpt = None, db: DbOpt = None) -> None:
     """Read JSON lines {"title": ..., "snippet": ...} on stdin; write each back with "category" on stdout."""
+    from ..infra.store import Store  # lazy: heavy (pydantic): not for --help
+    from ..llm.factory import make_llm  # lazy: heavy (pydantic): not for --help
+    from ..records import LLMTotals  # lazy: heavy (pydantic): not for --help
+    from ..taxonomy import load_taxonomy  # lazy: heavy (pydantic): not for --help
     from ..classify.jsonl import classify_jsonl  # lazy: heavy (numpy, the offline classifier)
 
     session = Session.of(ctx)
@@ -161,6 +166,7 @@ def train(
     config: ConfigOpt = None,
 ) -> None:
     """Fit the offline classifier's head on your labelled examples (numpy, seconds); use it with \\[digest] classifier."""
+    from ..taxonomy import load_taxonomy  # lazy: heavy (pydantic): not for --help
     from ..classify.train import train_head  # lazy: heavy (numpy)
 
     session = Session.of(ctx)

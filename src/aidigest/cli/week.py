@@ -5,17 +5,19 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TYPE_CHECKING
 
 import typer
 
 from ..errors import DeliveryFailed, RunFailed, UserError
-from ..infra.store import Store
 from . import checks
 from .app import ConfigOpt, DateOpt, DbOpt, LangOpt, LlmOpt, app, load, parse_day_flag
 from .errors import command
 from .output import Session
 from .send import send_day, send_week
+
+if TYPE_CHECKING:
+    pass
 
 
 def _delivered(failures: list[str]) -> None:
@@ -70,6 +72,7 @@ def week(
     (profiles.NAME in the config) also gets its own week, ranked by its profile, in <out>/profiles/NAME/weekly/YYYY-Www/
     (no extra LLM call).
     """
+    from ..infra.store import Store  # lazy: heavy (pydantic): not for --help
     from ..weekly.build import resolve_week, run_week  # lazy: heavy (the weekly stage: the LLM, the summaries)
     from ..weekly.profiles import run_week_profiles  # lazy: heavy (numpy, the ranking)
 

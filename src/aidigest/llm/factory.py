@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from ..config import Config, ConfigError
@@ -24,10 +24,11 @@ from ..infra.env import environ
 from ..records import LLMTotals
 from ..infra.store import Store
 from .base import LLMConfigError
-from .core import BaseLLM, LLMRun
 from .providers import PROVIDERS, ProviderSpec, usage
-from .retry import Pacing
 from .registry import LOCAL_PLACEHOLDER_KEY, Endpoint
+
+if TYPE_CHECKING:
+    from .core import BaseLLM
 
 __all__ = [
     "HOSTED_CONCURRENCY", "LOCAL_CONCURRENCY", "LOCAL_PLACEHOLDER_KEY", "Endpoint", "check_provider",
@@ -130,6 +131,9 @@ def make_llm(
     ep = resolve_endpoint(config.llm.provider, env)
     if ep is None:
         return None
+    from .core import LLMRun  # lazy: heavy (httpx): the commands that only check a spec never load the client
+    from .retry import Pacing
+
     spec = PROVIDERS[ep.provider]
     concurrency = config.llm.concurrency or default_concurrency(spec, ep.base_url)
     totals.provider = f"{ep.provider}:{ep.model}"

@@ -16,6 +16,7 @@ connection; on PostgreSQL each thread claims days like a worker of its own. Thei
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 import os
 import socket
@@ -24,7 +25,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 
-from .llm.slots import share_across_threads
+from .llm.slots import sharing_slots
 from .infra.pgstore import is_url
 from .infra.store import Store
 
@@ -111,12 +112,9 @@ def run_in_jobs(worker: Callable[[Iterable[dt.date]], None], db: str, days: list
                 return
             yield day
 
-    share_across_threads(True)
-    try:
-        with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="day") as pool:
-            todo = [claimed_days(db, days) if is_url(db) else in_order() for _ in range(min(jobs, len(days)))]
-            futures = [pool.submit(worker, t) for t in todo]
-        for f in futures:
-            f.result()
-    finally:
-        share_across_threads(False)
+    with sharing_slots(), ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="day") as pool:
+        todo = [claimed_days(db, days) if is_url(db) else in_order() for _ in range(min(jobs, len(days)))]
+        # each thread runs in a copy of this context: it sees the shared slots (aidigest.llm.slots)
+        futures = [pool.submit(contextvars.copy_context().run, worker, t) for t in todo]
+    for f in futures:
+        f.result()

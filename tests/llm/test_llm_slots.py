@@ -4,19 +4,30 @@ Real threads and loops; the "calls" are sleeps (no LLM: what is measured is how 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import threading
 
-from aidigest.llm.slots import SharedSlots, share_across_threads, shared_slots
+from aidigest.llm.slots import SharedSlots, shared_slots, sharing_slots
 
 
 def test_calls_of_three_loops_never_exceed_the_shared_slots():
-    share_across_threads(True)
-    try:
+    with sharing_slots():
         slots = shared_slots("p:m", "http://127.0.0.1:1", 2)
-        assert slots is shared_slots("p:m", "http://127.0.0.1:1", 2)  # one per endpoint + model in the process
+        assert slots is shared_slots("p:m", "http://127.0.0.1:1", 2)  # one per endpoint + model while active
         assert shared_slots("p:other", "http://127.0.0.1:1", 2) is not slots
-    finally:
-        share_across_threads(False)
+        in_thread: list = []
+        t = threading.Thread(target=contextvars.copy_context().run,
+                             args=(lambda: in_thread.append(shared_slots("p:m", "http://127.0.0.1:1", 2)),))
+        t.start()
+        t.join(10)
+        assert in_thread == [slots]  # a thread run in a copy of the context shares them
+        bare: list = []
+        t = threading.Thread(target=lambda: bare.append(shared_slots("p:m", "http://127.0.0.1:1", 2)))
+        t.start()
+        t.join(10)
+        assert bare == [None]  # a thread started without the context does not
+    with sharing_slots():
+        assert shared_slots("p:m", "http://127.0.0.1:1", 2) is not slots  # a second pool: its own slots
     assert shared_slots("p:m", "http://127.0.0.1:1", 2) is None  # off again: each LLM its own semaphore
     assert isinstance(slots, SharedSlots)
     lock = threading.Lock()

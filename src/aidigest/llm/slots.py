@@ -2,7 +2,7 @@
 its own thread and event loop, and their calls to one endpoint share that endpoint's concurrency (`[llm]
 concurrency`), so N days never put N times the calls on a server that takes `concurrency`.
 
-Off by default: each LLM then limits its calls with an asyncio.Semaphore of its own loop (aidigest.llm.core).
+Off unless a caller opens `sharing_slots()`: each LLM then limits its calls with an asyncio.Semaphore of its own loop (aidigest.llm.core).
 A slot is taken by polling a threading semaphore every few milliseconds: cancellation-safe (a cancelled waiter
 holds nothing), and the wait is short next to an LLM call.
 """
@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 POLL_S = 0.005
 
@@ -29,20 +32,36 @@ class SharedSlots:
         self._sem.release()
 
 
-_lock = threading.Lock()
-_shared: dict[tuple[str, str], SharedSlots] | None = None
+class SlotPool:
+    """One `SharedSlots` per endpoint + model, for every LLM made while the pool is active (`sharing_slots`)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._slots: dict[tuple[str, str], SharedSlots] = {}
+
+    def get(self, name: str, base_url: str, concurrency: int) -> SharedSlots:
+        with self._lock:
+            return self._slots.setdefault((name, base_url), SharedSlots(concurrency))
 
 
-def share_across_threads(on: bool = True) -> None:
-    """Make every LLM of this process made from now on share its endpoint's slots (off: each its own)."""
-    global _shared
-    with _lock:
-        _shared = {} if on else None
+# The active pool travels with the context (a thread started through contextvars.copy_context().run, and every task
+# of its event loop, sees the pool of the code that started it), not in a module-level variable: two backfills in one
+# process, or a test after a backfill, never share slots by accident.
+_ACTIVE: ContextVar[SlotPool | None] = ContextVar("aidigest_llm_slot_pool", default=None)
+
+
+@contextmanager
+def sharing_slots() -> Iterator[SlotPool]:
+    """While active, every LLM made in this context (and in threads run in a copy of it) shares its endpoint's slots."""
+    pool = SlotPool()
+    token = _ACTIVE.set(pool)
+    try:
+        yield pool
+    finally:
+        _ACTIVE.reset(token)
 
 
 def shared_slots(name: str, base_url: str, concurrency: int) -> SharedSlots | None:
-    """The process's slots for the endpoint + model (`concurrency` of them), or None when not shared."""
-    with _lock:
-        if _shared is None:
-            return None
-        return _shared.setdefault((name, base_url), SharedSlots(concurrency))
+    """The active pool's slots for the endpoint + model (`concurrency` of them), or None when no pool is active."""
+    pool = _ACTIVE.get()
+    return pool.get(name, base_url, concurrency) if pool is not None else None

@@ -202,3 +202,23 @@ def test_every_owners_set_and_a_set_defined_later_run_on_both(store_db):
         s.ensure(late)  # once applied, a no-op
         assert tuple(s.query_one("SELECT id, note, vector, score FROM late_notes")) == (1, "x", b"\x01\x02", 0.5)
         assert s.scalar("SELECT COUNT(*) FROM _migrations WHERE set_name = 'test_late_owner_both'") == 1
+
+
+def test_finish_times_reads_each_backend_without_writing(store_db):
+    """The site reads when each day's latest successful run finished (infra.store.finish_times), from either backend,
+    through a read-only connection: a failed or unfinished run does not count."""
+    import datetime as dt
+
+    from aidigest.infra.store import finish_times
+
+    with Store(store_db) as s:
+        ok = s.start_run(dt.date(2026, 8, 2), "run")
+        s.finish_run(ok, "ok")
+        bad = s.start_run(dt.date(2026, 8, 3), "run")
+        s.finish_run(bad, "error")
+        s.start_run(dt.date(2026, 8, 4), "run")  # never finished
+        before = s.query("SELECT COUNT(*) FROM runs")
+    times = finish_times(store_db)
+    assert list(times) == ["2026-08-02"] and time.time() - times["2026-08-02"] < 600
+    with Store(store_db) as s:
+        assert s.query("SELECT COUNT(*) FROM runs") == before

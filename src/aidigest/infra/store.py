@@ -153,16 +153,9 @@ def _pg_running_runs(url: str, day: dt.date | None) -> list[dict]:
 def finish_times(path: str | Path) -> dict[str, float]:
     """day -> when its latest successful run finished (epoch seconds), read from the store at `path` without
     writing to it (raises sqlite3.Error, or PgError for a PostgreSQL store, when it cannot be read)."""
-    if is_url(path):
-        pg = PgConnection(str(path), 2)
-        try:
-            rows = pg.execute(
-                "SELECT day, MAX(finished_at) FROM runs WHERE status = 'ok' AND finished_at IS NOT NULL GROUP BY day"
-            ).fetchall()
-        finally:
-            pg.close()
-        return {str(d): float(t) for d, t in rows if t is not None}
-    conn = sqlite3.connect("file:" + quote(str(Path(path).resolve())) + "?mode=ro", uri=True)
+    conn: PgConnection | sqlite3.Connection = (
+        PgConnection(str(path), 2) if is_url(path)
+        else sqlite3.connect("file:" + quote(str(Path(path).resolve())) + "?mode=ro", uri=True))
     try:
         rows = conn.execute(
             "SELECT day, MAX(finished_at) FROM runs WHERE status = 'ok' AND finished_at IS NOT NULL GROUP BY day"

@@ -26,8 +26,10 @@ import re
 import shutil
 import subprocess
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import yaml
@@ -93,67 +95,7 @@ class Context:
         raise ExpressionError(f"unknown function {fn}()")
 
     def evaluate(self, expr: str) -> Any:
-        toks = _tokens(expr)
-        pos = 0
-
-        def peek() -> str | None:
-            return toks[pos][1] if pos < len(toks) else None
-
-        def take() -> tuple[str, str]:
-            nonlocal pos
-            if pos >= len(toks):
-                raise ExpressionError(f"unexpected end of {expr!r}")
-            pos += 1
-            return toks[pos - 1]
-
-        def primary() -> Any:
-            kind, text = take()
-            if kind == "str":
-                return text[1:-1].replace("''", "'")
-            if text == "(":
-                v = or_expr()
-                if take()[1] != ")":
-                    raise ExpressionError(f"missing ) in {expr!r}")
-                return v
-            if kind == "ref" and text.endswith("()"):
-                return self.call(text[:-2])
-            if kind == "ref":
-                return self.ref(text)
-            raise ExpressionError(f"unexpected {text!r} in {expr!r}")
-
-        def unary() -> Any:
-            if peek() == "!":
-                take()
-                return not _truthy(unary())
-            left = primary()
-            if peek() in ("==", "!="):
-                op = take()[1]
-                right = primary()
-                if not isinstance(left, str) or not isinstance(right, str):
-                    raise ExpressionError(f"comparison of non-strings in {expr!r}")
-                return (left == right) if op == "==" else (left != right)
-            return left
-
-        def and_expr() -> Any:
-            v = unary()
-            while peek() == "&&":
-                take()
-                r = unary()
-                v = r if _truthy(v) else v
-            return v
-
-        def or_expr() -> Any:
-            v = and_expr()
-            while peek() == "||":
-                take()
-                r = and_expr()
-                v = v if _truthy(v) else r
-            return v
-
-        value = or_expr()
-        if pos != len(toks):
-            raise ExpressionError(f"trailing {toks[pos][1]!r} in {expr!r}")
-        return value
+        return _Parser(self, expr).parse()
 
     def substitute(self, text: Any) -> str:
         """A YAML value with its `${{ ... }}` parts evaluated (as a string, like the runner)."""
@@ -183,6 +125,76 @@ class Context:
 
 def _truthy(v: Any) -> bool:
     return bool(v) if not isinstance(v, str) else v != ""
+
+
+class _Parser:
+    """Recursive descent over one expression's tokens, lowest precedence first: `||`, `&&`, `!` and `==`/`!=`, then a
+    string, a parenthesised expression, a function call or a context reference. `&&`/`||` return an operand, as
+    GitHub does; a comparison takes strings only."""
+
+    def __init__(self, ctx: Context, expr: str):
+        self.ctx, self.expr = ctx, expr
+        self.toks = _tokens(expr)
+        self.pos = 0
+
+    def parse(self) -> Any:
+        value = self.or_expr()
+        if self.pos != len(self.toks):
+            raise ExpressionError(f"trailing {self.toks[self.pos][1]!r} in {self.expr!r}")
+        return value
+
+    def peek(self) -> str | None:
+        return self.toks[self.pos][1] if self.pos < len(self.toks) else None
+
+    def take(self) -> tuple[str, str]:
+        if self.pos >= len(self.toks):
+            raise ExpressionError(f"unexpected end of {self.expr!r}")
+        self.pos += 1
+        return self.toks[self.pos - 1]
+
+    def primary(self) -> Any:
+        kind, text = self.take()
+        if kind == "str":
+            return text[1:-1].replace("''", "'")
+        if text == "(":
+            v = self.or_expr()
+            if self.take()[1] != ")":
+                raise ExpressionError(f"missing ) in {self.expr!r}")
+            return v
+        if kind == "ref" and text.endswith("()"):
+            return self.ctx.call(text[:-2])
+        if kind == "ref":
+            return self.ctx.ref(text)
+        raise ExpressionError(f"unexpected {text!r} in {self.expr!r}")
+
+    def unary(self) -> Any:
+        if self.peek() == "!":
+            self.take()
+            return not _truthy(self.unary())
+        left = self.primary()
+        if self.peek() in ("==", "!="):
+            op = self.take()[1]
+            right = self.primary()
+            if not isinstance(left, str) or not isinstance(right, str):
+                raise ExpressionError(f"comparison of non-strings in {self.expr!r}")
+            return (left == right) if op == "==" else (left != right)
+        return left
+
+    def and_expr(self) -> Any:
+        v = self.unary()
+        while self.peek() == "&&":
+            self.take()
+            r = self.unary()
+            v = r if _truthy(v) else v
+        return v
+
+    def or_expr(self) -> Any:
+        v = self.and_expr()
+        while self.peek() == "||":
+            self.take()
+            r = self.and_expr()
+            v = v if _truthy(v) else r
+        return v
 
 
 # ---- the job ---------------------------------------------------------------------------------------------------
@@ -285,58 +297,86 @@ class Runner:
 
     # ---- uses: steps -------------------------------------------------------------------------------------------
     def _uses(self, uses: str, with_: dict[str, str], ws: Path, env: dict[str, str]) -> tuple[str, str, dict[str, str]]:
-        action = uses.split("@", 1)[0]
-        if action == "actions/checkout":
-            r = subprocess.run(["git", "clone", "-q", "--depth", "1", "--branch", "main", self.remote, str(ws)],
-                               capture_output=True, text=True, env=env, timeout=120)
-            return ("success" if r.returncode == 0 else "failure"), f"cloned {self.remote}\n{r.stderr}", {}
-        if action == "actions/setup-python":
-            py = subprocess.run([str(self.venv_bin / "python"), "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
-                                capture_output=True, text=True, env=env, timeout=60).stdout.strip()
-            if py != with_.get("python-version"):
-                return "failure", f"the harness venv is Python {py}, the workflow asks {with_.get('python-version')}", {}
-            subprocess.run([str(self.venv_bin / "python"), "-m", "pip", "uninstall", "-q", "-y", "aidigest"],
-                           capture_output=True, env=env, timeout=120)
-            return "success", f"Python {py} at {self.venv_bin} (aidigest not installed)", {}
-        if action == "actions/cache/restore":
-            target = ws / with_["path"]
-            keys = [with_["key"]]
-            saved = sorted((p for p in self.cache_dir.iterdir()), key=lambda p: p.stat().st_mtime, reverse=True) \
-                if self.cache_dir.exists() else []
-            hit = next((p for p in saved if p.name == with_["key"]), None)
-            if hit is None:
-                for prefix in [k for k in with_.get("restore-keys", "").splitlines() if k.strip()]:
-                    hit = next((p for p in saved if p.name.startswith(prefix.strip())), None)
-                    if hit:
-                        break
-            if hit is None:
-                return "success", f"Cache not found for input keys: {', '.join(keys)}", {"cache-hit": "false"}
-            shutil.copytree(hit, target, dirs_exist_ok=True)
-            return "success", f"Cache restored from key: {hit.name}", {"cache-hit": str(hit.name == keys[0]).lower()}
-        if action == "actions/cache/save":
-            src = ws / with_["path"]
-            dest = self.cache_dir / with_["key"]
-            if dest.exists():
-                return "success", f"Cache already exists: {dest.name}", {}
-            if not src.exists():
-                return "success", f"Path Validation Error: {with_['path']} does not exist, cache not saved", {}
-            self.cache_dir.mkdir(parents=True, exist_ok=True)
-            shutil.copytree(src, dest)
-            return "success", f"Cache saved with key: {dest.name}", {}
-        if action == "actions/configure-pages":
-            return "success", "Pages configured (emulated)", {}
-        if action == "actions/upload-pages-artifact":
-            src = ws / with_.get("path", "_site")
-            if not src.is_dir():
-                return "failure", f"Artifact path {src} does not exist", {}
-            dest = self.work / f"run{self.run_number}" / "pages-artifact"
-            shutil.copytree(src, dest)
-            return "success", f"uploaded {sum(1 for _ in dest.rglob('*'))} files", {}
-        if action == "actions/deploy-pages":
-            art = self.work / f"run{self.run_number}" / "pages-artifact"
-            if not art.is_dir():
-                return "failure", "no github-pages artifact", {}
-            shutil.rmtree(self.pages_dir, ignore_errors=True)
-            shutil.copytree(art, self.pages_dir)
-            return "success", f"deployed to {self.page_url}", {"page_url": self.page_url}
-        raise ExpressionError(f"action {uses} is not emulated by the harness")
+        emulate = _ACTIONS.get(uses.split("@", 1)[0])
+        if emulate is None:
+            raise ExpressionError(f"action {uses} is not emulated by the harness")
+        return emulate(self, with_, ws, env)
+
+    def _checkout(self, with_: dict[str, str], ws: Path, env: dict[str, str]) -> tuple[str, str, dict[str, str]]:
+        r = subprocess.run(["git", "clone", "-q", "--depth", "1", "--branch", "main", self.remote, str(ws)],
+                           capture_output=True, text=True, env=env, timeout=120)
+        return ("success" if r.returncode == 0 else "failure"), f"cloned {self.remote}\n{r.stderr}", {}
+
+    def _setup_python(self, with_: dict[str, str], ws: Path, env: dict[str, str]) -> tuple[str, str, dict[str, str]]:
+        py = subprocess.run([str(self.venv_bin / "python"), "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+                            capture_output=True, text=True, env=env, timeout=60).stdout.strip()
+        if py != with_.get("python-version"):
+            return "failure", f"the harness venv is Python {py}, the workflow asks {with_.get('python-version')}", {}
+        subprocess.run([str(self.venv_bin / "python"), "-m", "pip", "uninstall", "-q", "-y", "aidigest"],
+                       capture_output=True, env=env, timeout=120)
+        return "success", f"Python {py} at {self.venv_bin} (aidigest not installed)", {}
+
+    def _saved_cache(self, key: str, restore_keys: str) -> Path | None:
+        """The cache saved under `key`, else the newest whose key starts with a restore-keys prefix (in their order)."""
+        saved = sorted((p for p in self.cache_dir.iterdir()), key=lambda p: p.stat().st_mtime, reverse=True) \
+            if self.cache_dir.exists() else []
+        hit = next((p for p in saved if p.name == key), None)
+        if hit is None:
+            for prefix in [k for k in restore_keys.splitlines() if k.strip()]:
+                hit = next((p for p in saved if p.name.startswith(prefix.strip())), None)
+                if hit:
+                    break
+        return hit
+
+    def _cache_restore(self, with_: dict[str, str], ws: Path, env: dict[str, str]) -> tuple[str, str, dict[str, str]]:
+        target = ws / with_["path"]
+        keys = [with_["key"]]
+        hit = self._saved_cache(with_["key"], with_.get("restore-keys", ""))
+        if hit is None:
+            return "success", f"Cache not found for input keys: {', '.join(keys)}", {"cache-hit": "false"}
+        shutil.copytree(hit, target, dirs_exist_ok=True)
+        return "success", f"Cache restored from key: {hit.name}", {"cache-hit": str(hit.name == keys[0]).lower()}
+
+    def _cache_save(self, with_: dict[str, str], ws: Path, env: dict[str, str]) -> tuple[str, str, dict[str, str]]:
+        src = ws / with_["path"]
+        dest = self.cache_dir / with_["key"]
+        if dest.exists():
+            return "success", f"Cache already exists: {dest.name}", {}
+        if not src.exists():
+            return "success", f"Path Validation Error: {with_['path']} does not exist, cache not saved", {}
+        self.cache_dir.mkdir(parents=True, exist_ok=True)
+        shutil.copytree(src, dest)
+        return "success", f"Cache saved with key: {dest.name}", {}
+
+    def _configure_pages(self, with_: dict[str, str], ws: Path, env: dict[str, str]) -> tuple[str, str, dict[str, str]]:
+        return "success", "Pages configured (emulated)", {}
+
+    def _upload_pages_artifact(self, with_: dict[str, str], ws: Path,
+                               env: dict[str, str]) -> tuple[str, str, dict[str, str]]:
+        src = ws / with_.get("path", "_site")
+        if not src.is_dir():
+            return "failure", f"Artifact path {src} does not exist", {}
+        dest = self.work / f"run{self.run_number}" / "pages-artifact"
+        shutil.copytree(src, dest)
+        return "success", f"uploaded {sum(1 for _ in dest.rglob('*'))} files", {}
+
+    def _deploy_pages(self, with_: dict[str, str], ws: Path, env: dict[str, str]) -> tuple[str, str, dict[str, str]]:
+        art = self.work / f"run{self.run_number}" / "pages-artifact"
+        if not art.is_dir():
+            return "failure", "no github-pages artifact", {}
+        shutil.rmtree(self.pages_dir, ignore_errors=True)
+        shutil.copytree(art, self.pages_dir)
+        return "success", f"deployed to {self.page_url}", {"page_url": self.page_url}
+
+
+# an emulated action (`uses:` without @ref) -> the Runner method that runs it: (self, with_, workspace, env)
+_ACTIONS: Mapping[str, Callable[[Runner, dict[str, str], Path, dict[str, str]], tuple[str, str, dict[str, str]]]] = \
+    MappingProxyType({
+        "actions/checkout": Runner._checkout,
+        "actions/setup-python": Runner._setup_python,
+        "actions/cache/restore": Runner._cache_restore,
+        "actions/cache/save": Runner._cache_save,
+        "actions/configure-pages": Runner._configure_pages,
+        "actions/upload-pages-artifact": Runner._upload_pages_artifact,
+        "actions/deploy-pages": Runner._deploy_pages,
+    })

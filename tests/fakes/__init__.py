@@ -20,9 +20,10 @@ import copy
 import json
 import threading
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import MappingProxyType
 from typing import Any
 
 __all__ = ["FakeServer", "RecordedRequest", "Reply", "estimate_tokens", "find_schema_in_text", "sample_from_schema"]
@@ -42,87 +43,146 @@ def _resolve(node: dict, root: dict) -> dict:
     return node
 
 
+_MAX_DEPTH = 20  # deeper than this (a recursive $ref) the sample is null
+
+
 def sample_from_schema(schema: dict, root: dict | None = None, _depth: int = 0, _name: str = "value") -> Any:
-    """A deterministic value valid against `schema` (the subset of JSON Schema pydantic emits)."""
+    """A deterministic value valid against `schema` (the subset of JSON Schema pydantic emits).
+
+    In order: a const or the first enum value; a combinator (anyOf/oneOf/allOf) sampled as the one schema it stands
+    for; a default (except for objects and arrays, whose parts are sampled); else a sampler per type."""
     root = schema if root is None else root
     node = _resolve(schema, root)
-    if _depth > 20:
+    if _depth > _MAX_DEPTH:
         return None
     if "const" in node:
         return node["const"]
     if node.get("enum"):
         return node["enum"][0]
+    narrowed = _combined(node, root)
+    if narrowed is not None:
+        return sample_from_schema(narrowed, root, _depth + 1, _name)
+    if "default" in node and node.get("type") not in ("object", "array"):
+        return copy.deepcopy(node["default"])
+    t = _type_of(node)
+    sampler = _SAMPLERS.get(t) if isinstance(t, str) else None
+    return sampler(node, root, _depth, _name) if sampler else None
+
+
+def _combined(node: dict, root: dict) -> dict | None:
+    """The one schema a combinator stands for: anyOf/oneOf's first non-null option, allOf's parts merged; None
+    when `node` has no (non-empty) combinator."""
     for key in ("anyOf", "oneOf"):
         if node.get(key):
             options = [_resolve(o, root) for o in node[key]]
             non_null = [o for o in options if o.get("type") != "null"]
-            return sample_from_schema((non_null or options)[0], root, _depth + 1, _name)
+            return (non_null or options)[0]
     if node.get("allOf"):
-        merged: dict = {}
-        for part in node["allOf"]:
-            part = _resolve(part, root)
-            for k, v in part.items():
-                if k == "properties":
-                    merged.setdefault("properties", {}).update(v)
-                elif k == "required":
-                    merged.setdefault("required", []).extend(v)
-                else:
-                    merged[k] = v
-        return sample_from_schema(merged, root, _depth + 1, _name)
-    if "default" in node and node.get("type") not in ("object", "array"):
-        return copy.deepcopy(node["default"])
+        return _merge_all_of(node["allOf"], root)
+    return None
+
+
+def _merge_all_of(parts: list, root: dict) -> dict:
+    """allOf's parts as one schema: properties merged, required lists joined, any other key from the last part."""
+    merged: dict = {}
+    for part in parts:
+        part = _resolve(part, root)
+        for k, v in part.items():
+            if k == "properties":
+                merged.setdefault("properties", {}).update(v)
+            elif k == "required":
+                merged.setdefault("required", []).extend(v)
+            else:
+                merged[k] = v
+    return merged
+
+
+def _type_of(node: dict) -> Any:
+    """The type to sample: the first non-null of a type list, else guessed from properties/items, else string."""
     t = node.get("type")
     if isinstance(t, list):
         t = next((x for x in t if x != "null"), "null")
     if t is None:
         t = "object" if "properties" in node else "array" if "items" in node else "string"
-    if t == "object":
-        props = node.get("properties", {})
-        return {k: sample_from_schema(v, root, _depth + 1, k) for k, v in props.items()}
-    if t == "array":
-        lo = int(node.get("minItems", 1))
-        hi = int(node.get("maxItems", max(lo, 2)))
-        n = max(lo, min(hi, 2))
-        items = node.get("items", {})
-        if isinstance(items, list):  # tuple form
-            return [sample_from_schema(i, root, _depth + 1, _name) for i in items]
-        prefix = node.get("prefixItems")
-        if prefix:
-            return [sample_from_schema(i, root, _depth + 1, _name) for i in prefix]
-        out = [sample_from_schema(items, root, _depth + 1, _name) for _ in range(n)]
-        if node.get("uniqueItems") and out and isinstance(out[0], str):
-            out = [f"{v}{i}" if i else v for i, v in enumerate(out)]
-        return out
-    if t == "string":
-        fmt = node.get("format")
-        if fmt == "date-time":
-            return "2024-10-29T00:00:00Z"
-        if fmt == "date":
-            return "2024-10-29"
-        if fmt in ("uri", "url"):
-            return "https://example.com/"
-        s = f"sample {_name}"
-        lo, hi = node.get("minLength"), node.get("maxLength")
-        if lo is not None and len(s) < lo:
-            s = s + "x" * (lo - len(s))
-        if hi is not None:
-            s = s[:hi]
-        return s
-    if t in ("integer", "number"):
-        lo = node.get("minimum", node.get("exclusiveMinimum"))
-        hi = node.get("maximum", node.get("exclusiveMaximum"))
-        if lo is not None and hi is not None:
-            v: float = (lo + hi) / 2
-        elif lo is not None:
-            v = lo + 1
-        elif hi is not None:
-            v = hi - 1
-        else:
-            v = 1
-        return int(v) if t == "integer" else float(v)
-    if t == "boolean":
-        return True
-    return None
+    return t
+
+
+def _sample_object(node: dict, root: dict, depth: int, name: str) -> dict:
+    """Every property, each sample named after its key."""
+    props = node.get("properties", {})
+    return {k: sample_from_schema(v, root, depth + 1, k) for k, v in props.items()}
+
+
+def _sample_array(node: dict, root: dict, depth: int, name: str) -> list:
+    """A tuple form (items or prefixItems as a list) item by item; else min(maxItems, 2) items, at least minItems,
+    made distinct when uniqueItems asks it of strings."""
+    lo = int(node.get("minItems", 1))
+    hi = int(node.get("maxItems", max(lo, 2)))
+    n = max(lo, min(hi, 2))
+    items = node.get("items", {})
+    if isinstance(items, list):  # tuple form
+        return [sample_from_schema(i, root, depth + 1, name) for i in items]
+    prefix = node.get("prefixItems")
+    if prefix:
+        return [sample_from_schema(i, root, depth + 1, name) for i in prefix]
+    out = [sample_from_schema(items, root, depth + 1, name) for _ in range(n)]
+    if node.get("uniqueItems") and out and isinstance(out[0], str):
+        out = [f"{v}{i}" if i else v for i, v in enumerate(out)]
+    return out
+
+
+def _sample_string(node: dict, root: dict, depth: int, name: str) -> str:
+    """A fixed value per format (date-time, date, uri/url); else "sample <name>" padded or cut to the lengths."""
+    fmt = node.get("format")
+    if fmt == "date-time":
+        return "2024-10-29T00:00:00Z"
+    if fmt == "date":
+        return "2024-10-29"
+    if fmt in ("uri", "url"):
+        return "https://example.com/"
+    s = f"sample {name}"
+    lo, hi = node.get("minLength"), node.get("maxLength")
+    if lo is not None and len(s) < lo:
+        s = s + "x" * (lo - len(s))
+    if hi is not None:
+        s = s[:hi]
+    return s
+
+
+def _in_bounds(node: dict) -> float:
+    """The middle of (exclusive)minimum..(exclusive)maximum, one inside a single bound, 1 when unbounded."""
+    lo = node.get("minimum", node.get("exclusiveMinimum"))
+    hi = node.get("maximum", node.get("exclusiveMaximum"))
+    if lo is not None and hi is not None:
+        return (lo + hi) / 2
+    if lo is not None:
+        return lo + 1
+    if hi is not None:
+        return hi - 1
+    return 1
+
+
+def _sample_integer(node: dict, root: dict, depth: int, name: str) -> int:
+    return int(_in_bounds(node))
+
+
+def _sample_number(node: dict, root: dict, depth: int, name: str) -> float:
+    return float(_in_bounds(node))
+
+
+def _sample_boolean(node: dict, root: dict, depth: int, name: str) -> bool:
+    return True
+
+
+# JSON Schema type -> (node, root, depth, name) -> a valid value; a type not here ("null", unknown) samples as None
+_SAMPLERS: Mapping[str, Callable[[dict, dict, int, str], Any]] = MappingProxyType({
+    "object": _sample_object,
+    "array": _sample_array,
+    "string": _sample_string,
+    "integer": _sample_integer,
+    "number": _sample_number,
+    "boolean": _sample_boolean,
+})
 
 
 def find_schema_in_text(text: str) -> dict | None:

@@ -1,7 +1,7 @@
 """OpenAI and every OpenAI-compatible server (Together, Ollama, vLLM, llama.cpp server, LM Studio, OpenRouter):
 POST {base_url}/chat/completions with httpx, which the rest of aidigest already loads. Not the `openai` SDK: its
-import (~0.55 s of CPU for every typed model of the whole API) sat on a day's critical path before the first
-categorization call (issue 13), and one endpoint's JSON needs no SDK. Retries, deadlines, the circuit breaker and
+import (every typed model of the whole API) would sit on a day's critical path before the first categorization
+call (bench/results: the e2e runs), and one endpoint's JSON needs no SDK. Retries, deadlines, the circuit breaker and
 the error mapping are ours (aidigest.llm.core); this module only speaks the wire format.
 
 Structured-output ladder: json_schema -> json_object (+ "schema", which llama.cpp's server turns into a

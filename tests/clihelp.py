@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -105,3 +106,10 @@ def wait_for_running(db: Path, proc: subprocess.Popen, timeout: float = 120) -> 
 
 def temp_files(folder: Path) -> list[str]:
     return sorted(str(p.relative_to(folder)) for p in folder.rglob("*.tmp"))
+
+
+def llm_line(stdout: str) -> tuple[int, int]:
+    """(calls, tokens) from a run's LLM line against the fake OpenAI-compatible server's model."""
+    m = re.search(r"LLM: openai:fake-model — (\d+) calls, \d+ cached, (\d+) tokens", stdout)
+    assert m, stdout[-2000:]
+    return int(m.group(1)), int(m.group(2))

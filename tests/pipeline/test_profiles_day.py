@@ -19,6 +19,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from clihelp import llm_line
 from fakes.fake_openai import FakeOpenAIServer
 from fakes.receivers import HookServer
 from golden_days import reference
@@ -38,12 +39,6 @@ def aidigest(*args: str, cwd: Path, env: dict | None = None):
     e.update(env or {})
     return subprocess.run([sys.executable, "-m", "aidigest.cli", *args], cwd=cwd, env=e, capture_output=True, text=True,
                           timeout=600)
-
-
-def llm_line(stdout: str) -> tuple[int, int]:
-    m = re.search(r"LLM: openai:fake-model — (\d+) calls, \d+ cached, (\d+) tokens", stdout)
-    assert m, stdout[-2000:]
-    return int(m.group(1)), int(m.group(2))
 
 
 @pytest.fixture(scope="module")

@@ -15,6 +15,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from clihelp import llm_line
 from fakes.fake_openai import FakeOpenAIServer
 from fakes.receivers import HookServer
 from test_weekly import aidigest, files
@@ -23,12 +24,6 @@ from week_days import WEEK, make_week
 from aidigest.weekly.report import WeeklyDigest
 
 NAMES = ("nlp", "vision")
-
-
-def llm_line(stdout: str) -> tuple[int, int]:
-    m = re.search(r"LLM: openai:fake-model — (\d+) calls, \d+ cached, (\d+) tokens", stdout)
-    assert m, stdout[-2000:]
-    return int(m.group(1)), int(m.group(2))
 
 
 @pytest.fixture(scope="module")

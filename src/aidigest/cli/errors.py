@@ -13,7 +13,7 @@ import functools
 import inspect
 import sqlite3
 from collections.abc import Callable
-from typing import Any, TYPE_CHECKING, TypeVar
+from typing import Any, TypeVar
 
 import typer
 
@@ -22,8 +22,6 @@ from ..infra.pgstore import PgError
 from .guard import Signals
 from .output import Session, shown_db
 
-if TYPE_CHECKING:
-    pass
 
 INTERRUPTED = 130  # Ctrl-C
 TERMINATED = 143  # SIGTERM

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, TYPE_CHECKING
+from typing import Annotated
 
 import typer
 from rich.text import Text
@@ -14,9 +14,6 @@ from ..infra.atomic import write_text_atomic
 from .app import ConfigOpt, app, load
 from .errors import command
 from .output import Session
-
-if TYPE_CHECKING:
-    pass
 
 
 @command(app)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from pathlib import Path
-from typing import Annotated, TYPE_CHECKING
+from typing import Annotated
 
 import typer
 
@@ -15,9 +15,6 @@ from .app import ConfigOpt, DateOpt, DbOpt, LangOpt, LlmOpt, app, load, parse_da
 from .errors import command
 from .output import Session
 from .send import send_day, send_week
-
-if TYPE_CHECKING:
-    pass
 
 
 def _delivered(failures: list[str]) -> None:

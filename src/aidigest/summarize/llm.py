@@ -121,16 +121,20 @@ Each point is one string "<numbers of the sources that support it, comma-separat
 {UNTRUSTED_INSTRUCTION}"""
 
 
+def source_block(n: int, it: Item, snippet_chars: int, seen: str = "") -> str:
+    """Source [n] of a summary prompt: its title, `seen` (extra lines, e.g. the week's days), its signals and its
+    clipped text, delimited as untrusted (the day's and the week's prompts both cite sources this way)."""
+    sig = item_signals(it, "en")
+    body = f"Title: {clean(it.title)}\n{seen}"
+    if sig:
+        body += f"Signals: {sig}\n"
+    text = truncate(it.snippet, snippet_chars) if it.snippet else "(no text available: title only)"
+    body += f"Text: {text}"
+    return f"[{n}]\n" + wrap_untrusted(f"source {n}", body, note=False)
+
+
 def user_prompt(items: list[Item], category_name: str, category_description: str, day: dt.date, language: str) -> str:
-    blocks = []
-    for i, it in enumerate(items, start=1):
-        sig = item_signals(it, "en")
-        body = f"Title: {clean(it.title)}\n"
-        if sig:
-            body += f"Signals: {sig}\n"
-        text = truncate(it.snippet, SNIPPET_CHARS) if it.snippet else "(no text available: title only)"
-        body += f"Text: {text}"
-        blocks.append(f"[{i}]\n" + wrap_untrusted(f"source {i}", body, note=False))
+    blocks = [source_block(i, it, SNIPPET_CHARS) for i, it in enumerate(items, start=1)]
     return (
         f"Category: {category_name} — {category_description}\nDate: {day.isoformat()}\n"
         f"Sources ({len(items)}, cite them as 1..{len(items)}):\n\n" + "\n\n".join(blocks)

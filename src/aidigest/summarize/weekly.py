@@ -18,9 +18,8 @@ from ..llm.prompts import UNTRUSTED_INSTRUCTION, wrap_untrusted
 from ..records import Item
 from ..report import SectionSummary
 from .i18n import language_name
-from .llm import SummaryFailed, checked_summary
-from .text import clean, truncate
-from .tldr import item_signals
+from .llm import SummaryFailed, checked_summary, source_block
+from .text import truncate
 
 SNIPPET_CHARS = 400  # of each story's text: the week's prompt is about the stories, not their articles
 DAILY_CHARS = 600  # of each day's summary of the category
@@ -69,16 +68,8 @@ Each point is one string "<numbers of the sources that support it, comma-separat
 
 def user_prompt(cat: WeekCategory) -> str:
     sources, daily = cat.sources, cat.daily
-    blocks = []
-    for i, s in enumerate(sources, start=1):
-        it = s.item
-        sig = item_signals(it, "en")
-        body = f"Title: {clean(it.title)}\nSeen on: {', '.join(d.isoformat() for d in s.days)}\n"
-        if sig:
-            body += f"Signals: {sig}\n"
-        text = truncate(it.snippet, SNIPPET_CHARS) if it.snippet else "(no text available: title only)"
-        body += f"Text: {text}"
-        blocks.append(f"[{i}]\n" + wrap_untrusted(f"source {i}", body, note=False))
+    blocks = [source_block(i, s.item, SNIPPET_CHARS, seen=f"Seen on: {', '.join(d.isoformat() for d in s.days)}\n")
+              for i, s in enumerate(sources, start=1)]
     context = ""
     if daily:
         days = [wrap_untrusted(f"daily summary {d.isoformat()}", truncate(t, DAILY_CHARS), note=False)
